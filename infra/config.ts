@@ -1,0 +1,215 @@
+/**
+ * The stack config: one schema (see `config/keys.ts`) gives every key's type, default and documentation. Reading
+ * a stack's config validates all of it at once, rejects unknown keys with a did-you-mean, places the masters, and
+ * throws one {@link ConfigError} listing every problem before any resource is registered.
+ */
+import { z } from "zod";
+import { durationMs } from "./seaweed/master";
+import { GRPC_PORT_OFFSET } from "./seaweed/constants";
+import { carveSubnet, cidrsOverlap, cidrWithin, parseCidr } from "./net";
+import { planTopology, PreviousSlot, SubnetPlan, Topology } from "./topology";
+import { CORE_KEYS } from "./config/keys";
+import { ConfigError, ConfigIssue, didYouMean, Environment, KeySpec, PROJECT } from "./config/spec";
+
+export { ConfigError, PROJECT };
+export type { ConfigIssue, Environment, KeySpec };
+
+/** Every key of the project namespace. */
+export const CONFIG_KEYS = { ...CORE_KEYS };
+
+type Keys = typeof CONFIG_KEYS;
+/** The value of every key after validation and defaults. */
+export type ConfigValues = { [K in keyof Keys]: z.output<Keys[K]["schema"]> };
+
+/** Where the AMI comes from. */
+export type AmiSource = { id: string } | { ssmParameter: string };
+
+/** The validated config plus what follows from it. */
+export interface SeaweedConfig extends ConfigValues {
+  /** One subnet per availability zone, in zone order. */
+  subnets: SubnetPlan[];
+  ami: AmiSource;
+  tagMap: Record<string, string>;
+  topology: Topology;
+}
+
+const VPC_SUBNET_PREFIX = 20;
+
+/** Amazon Linux 2023's public SSM parameter for an architecture. */
+export function defaultAmiParameter(architecture: string): string {
+  return `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${architecture}`;
+}
+
+/** A value from its config-string form (how the engine hands config to a program). */
+function coerce(spec: KeySpec, text: string): { value?: unknown; problem?: string } {
+  switch (spec.type) {
+    case "string":
+      return { value: text };
+    case "integer":
+      return /^-?\d+$/.test(text.trim()) ? { value: Number(text) } : { problem: "must be a whole number" };
+    case "boolean":
+      return text === "true" || text === "false" ? { value: text === "true" } : { problem: "must be true or false" };
+    case "array": {
+      try {
+        const parsed: unknown = JSON.parse(text);
+        return Array.isArray(parsed) ? { value: parsed } : { problem: "must be a list" };
+      } catch {
+        return { problem: "must be a list" };
+      }
+    }
+  }
+}
+
+function readValues(raw: Record<string, string>, issues: ConfigIssue[]): Partial<ConfigValues> {
+  const known = Object.keys(CONFIG_KEYS);
+  for (const name of Object.keys(raw)) {
+    if (!(name in CONFIG_KEYS)) {
+      const suggestion = didYouMean(name, known);
+      issues.push({
+        key: name,
+        value: raw[name],
+        message: "is not a config key of this project",
+        fix: suggestion ? `did you mean ${suggestion}?` : `remove it; known keys are listed in Pulumi.yaml`,
+      });
+    }
+  }
+  const environment = z.enum(["dev", "staging", "prod"]).safeParse(raw.environment).data;
+  const values: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(CONFIG_KEYS) as [string, KeySpec][]) {
+    const text = raw[name];
+    if (text === undefined) {
+      if (spec.default !== undefined) values[name] = spec.default;
+      else if (spec.defaultFor && environment) values[name] = spec.defaultFor(environment);
+      else if (spec.required) issues.push({ key: name, value: undefined, message: "is required", fix: spec.fix });
+      continue;
+    }
+    const { value, problem } = coerce(spec, text);
+    const parsed = problem ? undefined : spec.schema.safeParse(value);
+    if (problem || !parsed?.success) {
+      const detail = problem ?? parsed!.error!.issues.map((i) => (i.path.length ? `[${i.path.join(".")}] ` : "") + i.message).join("; ");
+      issues.push({ key: name, value: value ?? text, message: detail, fix: spec.fix });
+      continue;
+    }
+    values[name] = parsed.data;
+  }
+  return values as Partial<ConfigValues>;
+}
+
+function subnetsOf(v: ConfigValues, issues: ConfigIssue[]): SubnetPlan[] | undefined {
+  const zones = v.availabilityZones;
+  const before = issues.length;
+  if (v.vpcId) {
+    if (v.subnetIds.length !== zones.length) {
+      issues.push({ key: "subnetIds", value: v.subnetIds, message: `has ${v.subnetIds.length} entries for ${zones.length} availability zones`, fix: "list exactly one subnet per zone, in zone order" });
+    }
+    if (v.subnetCidrs.length !== zones.length) {
+      issues.push({ key: "subnetCidrs", value: v.subnetCidrs, message: `has ${v.subnetCidrs.length} entries for ${zones.length} availability zones; with vpcId each subnet's CIDR must be given`, fix: "list each subnet's CIDR in zone order" });
+    }
+  } else {
+    if (v.subnetIds.length > 0) {
+      issues.push({ key: "subnetIds", value: v.subnetIds, message: "is set without vpcId", fix: "set vpcId to the VPC of these subnets, or remove subnetIds to create a VPC" });
+    }
+    const vpc = parseCidr(v.vpcCidr)!;
+    if (v.subnetCidrs.length > 0 && v.subnetCidrs.length !== zones.length) {
+      issues.push({ key: "subnetCidrs", value: v.subnetCidrs, message: `has ${v.subnetCidrs.length} entries for ${zones.length} availability zones`, fix: "list one CIDR per zone, or leave it empty to carve them from vpcCidr" });
+    }
+    v.subnetCidrs.forEach((c, i) => {
+      if (!cidrWithin(parseCidr(c)!, vpc)) {
+        issues.push({ key: `subnetCidrs[${i}]`, value: c, message: `is not inside vpcCidr ${v.vpcCidr}`, fix: "choose subnet blocks inside vpcCidr" });
+      }
+    });
+    if (v.subnetCidrs.length === 0 && zones.length * 2 ** (32 - VPC_SUBNET_PREFIX) > vpc.size) {
+      issues.push({ key: "vpcCidr", value: v.vpcCidr, message: `is too small for ${zones.length} /${VPC_SUBNET_PREFIX} subnets`, fix: "use a larger block such as a /16" });
+    }
+  }
+  if (issues.length > before) return undefined;
+  const cidrs = v.subnetCidrs.length > 0 ? v.subnetCidrs : zones.map((_, i) => carveSubnet(parseCidr(v.vpcCidr)!, VPC_SUBNET_PREFIX, i));
+  cidrs.forEach((a, i) =>
+    cidrs.slice(i + 1).forEach((b, j) => {
+      if (cidrsOverlap(parseCidr(a)!, parseCidr(b)!)) {
+        issues.push({ key: `subnetCidrs[${i + 1 + j}]`, value: b, message: `overlaps subnetCidrs[${i}] (${a})`, fix: "give each zone its own, non-overlapping subnet" });
+      }
+    }),
+  );
+  if (issues.length > before) return undefined;
+  return zones.map((az, i) => ({ az, cidr: cidrs[i], ...(v.vpcId ? { id: v.subnetIds[i] } : {}) }));
+}
+
+/** Checks that span several keys. */
+function crossChecks(v: ConfigValues, issues: ConfigIssue[]): void {
+  if (v.environment !== "dev" && v.masterCount < 3) {
+    issues.push({ key: "masterCount", value: v.masterCount, message: `a ${v.environment} stack needs at least 3 masters to survive the loss of one`, fix: `set masterCount to ${v.environment === "prod" ? 5 : 3}` });
+  }
+  if (durationMs(v.heartbeatInterval) >= durationMs(v.electionTimeout)) {
+    issues.push({ key: "heartbeatInterval", value: v.heartbeatInterval, message: `must be shorter than electionTimeout (${v.electionTimeout})`, fix: "use e.g. heartbeatInterval: 300ms with electionTimeout: 2s" });
+  }
+  if (v.grpcPort !== v.httpPort + GRPC_PORT_OFFSET) {
+    issues.push({ key: "grpcPort", value: v.grpcPort, message: `must be httpPort + ${GRPC_PORT_OFFSET} (${v.httpPort + GRPC_PORT_OFFSET}): SeaweedFS clients derive the gRPC port that way`, fix: `set grpcPort to ${v.httpPort + GRPC_PORT_OFFSET}` });
+  }
+  if (v.metricsPort === v.httpPort || v.metricsPort === v.grpcPort) {
+    issues.push({ key: "metricsPort", value: v.metricsPort, message: `collides with the master's ${v.metricsPort === v.httpPort ? "HTTP" : "gRPC"} port`, fix: "use a port of its own, e.g. 9327" });
+  }
+  if (v.masterIps.length > 0 && v.masterIps.length !== v.masterCount) {
+    issues.push({ key: "masterIps", value: v.masterIps, message: `has ${v.masterIps.length} addresses for ${v.masterCount} masters`, fix: "list one address per master, or none to derive them" });
+  }
+  const graviton = /^[a-z]+\d+g/.test(v.instanceType);
+  if ((v.architecture === "arm64") !== graviton) {
+    issues.push({ key: "instanceType", value: v.instanceType, message: `is ${graviton ? "an arm64 (Graviton)" : "an x86_64"} type but architecture is ${v.architecture}`, fix: `choose a ${v.architecture} instance type (${v.architecture === "arm64" ? "e.g. t4g.small" : "e.g. t3.small"}) or change architecture` });
+  }
+  if (v.amiId && v.amiSsmParameter) {
+    issues.push({ key: "amiSsmParameter", value: v.amiSsmParameter, message: "is set together with amiId", fix: "set only one of amiId and amiSsmParameter" });
+  }
+  const urlVersion = /\/(\d+\.\d+)\//.exec(v.seaweedBinaryUrl)?.[1];
+  if (urlVersion && urlVersion !== v.seaweedVersion) {
+    issues.push({ key: "seaweedBinaryUrl", value: v.seaweedBinaryUrl, message: `points at release ${urlVersion} but seaweedVersion is ${v.seaweedVersion}`, fix: "make the URL and seaweedVersion name the same release (and update seaweedBinarySha256)" });
+  }
+  v.clientCidrs.forEach((c, i) => {
+    if (parseCidr(c)!.prefix === 0) {
+      issues.push({ key: `clientCidrs[${i}]`, value: c, message: "opens the master ports to the whole internet", fix: "list only the private CIDRs of your volume servers and filers" });
+    }
+  });
+  const tagKeys = v.tags.map((t) => t.slice(0, t.indexOf("=")));
+  tagKeys.forEach((k, i) => {
+    if (tagKeys.indexOf(k) !== i) issues.push({ key: `tags[${i}]`, value: v.tags[i], message: `sets tag ${k} twice`, fix: "set each tag once" });
+  });
+}
+
+/**
+ * Validates a stack's config.
+ *
+ * @param raw the project's keys without namespace, each in the string form the engine passes to programs.
+ * @param options.previousSlots the slots of the last deployment; a change that moves one is refused.
+ * @throws ConfigError listing every problem.
+ */
+export function parseConfig(
+  raw: Record<string, string>,
+  options: { stack?: string; previousSlots?: readonly PreviousSlot[] } = {},
+): SeaweedConfig {
+  const issues: ConfigIssue[] = [];
+  const values = readValues(raw, issues);
+  const complete = Object.keys(CONFIG_KEYS).every((k) => values[k as keyof ConfigValues] !== undefined);
+  if (!complete) throw new ConfigError(issues, options.stack);
+  const v = values as ConfigValues;
+  crossChecks(v, issues);
+  const subnets = subnetsOf(v, issues);
+  if (issues.length > 0 || !subnets) throw new ConfigError(issues, options.stack);
+  const placement = planTopology({ ...v, subnets }, options.previousSlots);
+  if (!placement.topology) throw new ConfigError(placement.issues, options.stack);
+  return {
+    ...v,
+    subnets,
+    ami: v.amiId ? { id: v.amiId } : { ssmParameter: v.amiSsmParameter || defaultAmiParameter(v.architecture) },
+    tagMap: Object.fromEntries(v.tags.map((t) => [t.slice(0, t.indexOf("=")), t.slice(t.indexOf("=") + 1)])),
+    topology: placement.topology,
+  };
+}
+
+/** The project's keys of a flat engine config map (`seaweed-infra:masterCount` -> `masterCount`). */
+export function projectKeys(all: Record<string, string>): Record<string, string> {
+  const prefix = `${PROJECT}:`;
+  return Object.fromEntries(
+    Object.entries(all)
+      .filter(([k]) => k.startsWith(prefix))
+      .map(([k, value]) => [k.slice(prefix.length), value]),
+  );
+}

@@ -1,0 +1,52 @@
+/**
+ * Renders the command line of every master of a cluster from its slots, so that all masters carry the same
+ * `-peers` list, in slot order. The EC2 user data, the drills and the policy pack all call this.
+ */
+import { masterAddress, MasterOptions, RaftTiming, renderMasterArgs } from "./master";
+
+/** The address part of a master slot: its number and fixed IP. */
+export interface SlotAddress {
+  slot: number;
+  ip: string;
+}
+
+/** Settings shared by every master of a cluster. */
+export interface ClusterSettings {
+  /** HTTP port of every master (gRPC is this + 10000). */
+  port: number;
+  metricsPort: number;
+  raft: RaftTiming;
+  defaultReplication: string;
+  volumeSizeLimitMB: number;
+}
+
+/** One master's rendered command line. */
+export interface RenderedMaster {
+  slot: number;
+  address: string;
+  args: string[];
+}
+
+/** The comma-separated `ip:port` list, in slot order: `-peers` for masters and `-master=` for clients. */
+export function peerList(slots: readonly SlotAddress[], port: number): string[] {
+  return [...slots].sort((a, b) => a.slot - b.slot).map((s) => masterAddress(s.ip, port));
+}
+
+/**
+ * Every master's `weed` argv.
+ *
+ * @param mdirOf the `-mdir` of a slot: the data-volume path on EC2, a temporary directory in drills.
+ */
+export function renderClusterMasters(
+  slots: readonly SlotAddress[],
+  settings: ClusterSettings,
+  mdirOf: (slot: number) => string,
+): RenderedMaster[] {
+  const peers = peerList(slots, settings.port);
+  return [...slots]
+    .sort((a, b) => a.slot - b.slot)
+    .map((s) => {
+      const options: MasterOptions = { ...settings, ip: s.ip, mdir: mdirOf(s.slot), peers };
+      return { slot: s.slot, address: masterAddress(s.ip, settings.port), args: renderMasterArgs(options) };
+    });
+}

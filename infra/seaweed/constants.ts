@@ -1,0 +1,69 @@
+/**
+ * SeaweedFS master facts (release 4.44) that the rest of the project relies on: ports, paths on a master host,
+ * health-check semantics and metric names. Every other module imports them from here; nothing else spells them.
+ */
+
+/** The SeaweedFS release whose behaviour this module encodes and the drills prove. */
+export const SEAWEEDFS_VERSION = "4.44";
+
+/** `weed master -port`: the HTTP API and the load balancer's health-check port. */
+export const DEFAULT_HTTP_PORT = 9333;
+
+/**
+ * SeaweedFS derives a master's gRPC port (raft, heartbeats, KeepConnected) as HTTP port + 10000 when an address
+ * carries no explicit `.grpcPort` suffix, and every client derives it the same way from `-master=` addresses.
+ */
+export const GRPC_PORT_OFFSET = 10000;
+
+/** `weed master -metricsPort`: Prometheus `/metrics` is served only there, never on the HTTP port. */
+export const DEFAULT_METRICS_PORT = 9327;
+
+/** Where a master host keeps its files. The data volume is mounted at `dataRoot`; `-mdir` lives below it. */
+export const HOST_PATHS = {
+  binary: "/usr/local/bin/weed",
+  configDir: "/etc/seaweedfs",
+  securityToml: "/etc/seaweedfs/security.toml",
+  /** Root-only environment file holding `WEED_JWT_SIGNING_KEY`, written at boot from SSM. */
+  secretEnvFile: "/etc/seaweedfs/master-secrets.env",
+  dataRoot: "/var/lib/seaweedfs",
+  mdir: "/var/lib/seaweedfs/master",
+  unitName: "seaweedfs-master.service",
+  user: "seaweedfs",
+} as const;
+
+/**
+ * The environment variable that overrides `[jwt.signing] key` of security.toml (SeaweedFS reads every
+ * security.toml key from `WEED_<KEY>` with dots replaced by underscores).
+ */
+export const JWT_SIGNING_KEY_ENV = "WEED_JWT_SIGNING_KEY";
+
+/**
+ * Health semantics, read from `weed/server/raft_server_handlers.go` and proven by the drills:
+ * `/cluster/healthz` answers 200 on the leader and on followers that know a leader, 503 on a master without a
+ * leader and 423 on a wedged leader. `/cluster/status` and `/healthz` always answer 200, so they are useless to a
+ * load balancer.
+ */
+export const HEALTH_CHECK = {
+  path: "/cluster/healthz",
+  healthyStatusCodes: "200",
+  noLeaderStatusCode: 503,
+} as const;
+
+/** Endpoints the drills, the backup agent and the restore tool read. */
+export const ENDPOINTS = {
+  clusterStatus: "/cluster/status",
+  dirStatus: "/dir/status",
+  dirAssign: "/dir/assign",
+  raftStats: "/raft/stats",
+  metrics: "/metrics",
+} as const;
+
+/** Prometheus metric names the monitoring pipeline, alarms and dashboard use (namespace `SeaweedFS`). */
+export const METRICS = {
+  isLeader: "SeaweedFS_master_is_leader",
+  leaderChanges: "SeaweedFS_master_leader_changes",
+  receivedHeartbeats: "SeaweedFS_master_received_heartbeats",
+  volumeLayoutWritable: "SeaweedFS_master_volume_layout_writable",
+  underReplicatedVolumes: "SeaweedFS_master_under_replicated_volumes",
+  pickForWriteError: "SeaweedFS_master_pick_for_write_error",
+} as const;

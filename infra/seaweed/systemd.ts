@@ -1,0 +1,85 @@
+/**
+ * The hardened systemd unit that runs one master, and the security.toml it reads. The JWT signing key is never
+ * written into either: systemd loads it at start from a root-only environment file that the boot script fills
+ * from SSM, and SeaweedFS reads `[jwt.signing] key` from `WEED_JWT_SIGNING_KEY`.
+ */
+import { HOST_PATHS } from "./constants";
+
+/** Quotes one argument for a systemd `ExecStart=` line. */
+function systemdQuote(arg: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `"${arg.replace(/(["\\])/g, "\\$1")}"`;
+}
+
+/** The `ExecStart=` command line of a master: the binary and the rendered argv. */
+export function execStart(args: readonly string[], binary: string = HOST_PATHS.binary): string {
+  return [binary, ...args].map(systemdQuote).join(" ");
+}
+
+/**
+ * The unit file. `args` come from `renderMasterArgs`; `-mdir` must lie under {@link HOST_PATHS.dataRoot}, the only
+ * path the unit may write.
+ */
+export function renderMasterUnit(args: readonly string[]): string {
+  return `[Unit]
+Description=SeaweedFS master (raft member)
+Documentation=https://github.com/seaweedfs/seaweedfs/wiki/Failover-Master-Server
+Wants=network-online.target
+After=network-online.target ${mountUnitName(HOST_PATHS.dataRoot)}
+RequiresMountsFor=${HOST_PATHS.dataRoot}
+
+[Service]
+Type=simple
+User=${HOST_PATHS.user}
+Group=${HOST_PATHS.user}
+EnvironmentFile=${HOST_PATHS.secretEnvFile}
+WorkingDirectory=${HOST_PATHS.configDir}
+ExecStart=${execStart(args)}
+Restart=always
+RestartSec=2
+TimeoutStopSec=30
+LimitNOFILE=65536
+NoNewPrivileges=yes
+CapabilityBoundingSet=
+AmbientCapabilities=
+ProtectSystem=strict
+ReadWritePaths=${HOST_PATHS.dataRoot}
+ProtectHome=yes
+PrivateTmp=yes
+PrivateDevices=yes
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectKernelLogs=yes
+ProtectControlGroups=yes
+ProtectClock=yes
+ProtectHostname=yes
+RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX AF_NETLINK
+RestrictNamespaces=yes
+RestrictRealtime=yes
+RestrictSUIDSGID=yes
+LockPersonality=yes
+MemoryDenyWriteExecute=yes
+SystemCallArchitectures=native
+SystemCallFilter=@system-service
+UMask=0077
+
+[Install]
+WantedBy=multi-user.target
+`;
+}
+
+/** systemd's name for the mount unit of a path (`/var/lib/seaweedfs` -> `var-lib-seaweedfs.mount`). */
+export function mountUnitName(path: string): string {
+  return `${path.replace(/^\/+|\/+$/g, "").replace(/-/g, "\\x2d").replace(/\//g, "-")}.mount`;
+}
+
+/**
+ * security.toml for a master: JWT-signed writes with short-lived tokens. The key itself comes from the
+ * environment (`WEED_JWT_SIGNING_KEY`), so this file holds no secret and can live in user data.
+ */
+export function renderSecurityToml(options: { jwtExpiresAfterSeconds?: number } = {}): string {
+  return `# SeaweedFS security settings for a master. The signing key is NOT here: it is read from the
+# WEED_JWT_SIGNING_KEY environment variable, loaded by systemd from ${HOST_PATHS.secretEnvFile}.
+[jwt.signing]
+expires_after_seconds = ${options.jwtExpiresAfterSeconds ?? 10}
+`;
+}

@@ -1,0 +1,24 @@
+/**
+ * Reads this stack's config the way the engine hands it to the program, validates it, and guards slot identity:
+ * the placement is compared with the `slots` output of this stack's last deployment, and a change that would move
+ * a master to another zone or address is refused before anything is registered.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { parseConfig, projectKeys, SeaweedConfig } from "./config";
+import type { PreviousSlot } from "./topology";
+
+async function previousSlots(): Promise<PreviousSlot[]> {
+  const organization = pulumi.getOrganization();
+  const self = [organization, pulumi.getProject(), pulumi.getStack()].filter(Boolean).join("/");
+  const reference = new pulumi.StackReference(`${pulumi.getStack()}-previous-slots`, { name: self });
+  const details = await reference.getOutputDetails("slots");
+  return Array.isArray(details.value) ? (details.value as PreviousSlot[]) : [];
+}
+
+/** The validated config of the running stack; throws a ConfigError listing every problem. */
+export async function loadStackConfig(): Promise<SeaweedConfig> {
+  const raw = projectKeys(pulumi.runtime.allConfig());
+  const stack = pulumi.getStack();
+  parseConfig(raw, { stack });
+  return parseConfig(raw, { stack, previousSlots: await previousSlots() });
+}

