@@ -9,13 +9,16 @@ import { GRPC_PORT_OFFSET } from "./seaweed/constants";
 import { carveSubnet, cidrsOverlap, cidrWithin, parseCidr } from "./net";
 import { planTopology, PreviousSlot, SubnetPlan, Topology } from "./topology";
 import { CORE_KEYS } from "./config/keys";
+import { AWS_KEYS, awsCrossChecks } from "./config/keys-aws";
+import { MONITORING_KEYS, monitoringCrossChecks } from "./config/keys-monitoring";
+import { BACKUP_KEYS, backupCrossChecks } from "./config/keys-backup";
 import { ConfigError, ConfigIssue, didYouMean, Environment, KeySpec, PROJECT } from "./config/spec";
 
 export { ConfigError, PROJECT };
 export type { ConfigIssue, Environment, KeySpec };
 
 /** Every key of the project namespace. */
-export const CONFIG_KEYS = { ...CORE_KEYS };
+export const CONFIG_KEYS = { ...CORE_KEYS, ...AWS_KEYS, ...MONITORING_KEYS, ...BACKUP_KEYS };
 
 type Keys = typeof CONFIG_KEYS;
 /** The value of every key after validation and defaults. */
@@ -190,7 +193,7 @@ export function parseConfig(
   const complete = Object.keys(CONFIG_KEYS).every((k) => values[k as keyof ConfigValues] !== undefined);
   if (!complete) throw new ConfigError(issues, options.stack);
   const v = values as ConfigValues;
-  crossChecks(v, issues);
+  for (const check of [crossChecks, awsCrossChecks, monitoringCrossChecks, backupCrossChecks]) check(v, issues);
   const subnets = subnetsOf(v, issues);
   if (issues.length > 0 || !subnets) throw new ConfigError(issues, options.stack);
   const placement = planTopology({ ...v, subnets }, options.previousSlots);
