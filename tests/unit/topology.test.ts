@@ -1,0 +1,113 @@
+/**
+ * Placement properties: the loss of any one zone keeps quorum whenever the zones allow it, placements are
+ * deterministic and never move a deployed slot silently.
+ */
+import { describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fc from "fast-check";
+import { cidrContains, isAwsReserved, parseCidr, parseIpv4 } from "../../infra/net";
+import { PlacementInput, planTopology, quorumOf } from "../../infra/topology";
+
+const ZONES = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f"];
+
+function input(masterCount: number, zones: number, overrides: Partial<PlacementInput> = {}): PlacementInput {
+  return {
+    clusterName: "prop",
+    masterCount,
+    availabilityZones: ZONES.slice(0, zones),
+    subnets: ZONES.slice(0, zones).map((az, i) => ({ az, cidr: `10.50.${i * 16}.0/20` })),
+    masterIps: [],
+    allowQuorumLossOnAzFailure: false,
+    ...overrides,
+  };
+}
+
+const masterCounts = fc.constantFrom(3, 5, 7);
+const zoneCounts = fc.integer({ min: 1, max: 6 });
+
+describe("master placement", () => {
+  it("survives the loss of any one zone exactly when the zones allow it, and refuses otherwise", () => {
+    fc.assert(
+      fc.property(masterCounts, zoneCounts, (n, zones) => {
+        const result = planTopology(input(n, zones));
+        const feasible = Math.ceil(n / zones) <= n - quorumOf(n);
+        if (!feasible) {
+          assert.equal(result.topology, undefined);
+          assert.equal(result.issues[0].key, "availabilityZones");
+          return;
+        }
+        const topology = result.topology!;
+        assert.equal(topology.quorum, Math.floor(n / 2) + 1);
+        assert.equal(topology.toleratedFailures, n - topology.quorum);
+        assert.equal(topology.slots.length, n);
+        for (const row of topology.azLoss) {
+          assert.ok(row.lost <= n - topology.quorum, `${row.az} holds ${row.lost}`);
+          assert.ok(row.quorumKept);
+          assert.equal(row.remaining, n - row.lost);
+        }
+      }),
+    );
+  });
+
+  it("gives every slot a distinct, usable address inside its own zone's subnet", () => {
+    fc.assert(
+      fc.property(masterCounts, zoneCounts, (n, zones) => {
+        const { topology } = planTopology(input(n, zones, { allowQuorumLossOnAzFailure: true }));
+        const ips = topology!.slots.map((s) => s.ip);
+        assert.equal(new Set(ips).size, n);
+        for (const slot of topology!.slots) {
+          const cidr = parseCidr(slot.subnet.cidr)!;
+          assert.equal(slot.subnet.az, slot.az);
+          assert.ok(cidrContains(cidr, parseIpv4(slot.ip)!));
+          assert.ok(!isAwsReserved(cidr, parseIpv4(slot.ip)!));
+        }
+      }),
+    );
+  });
+
+  it("is deterministic", () => {
+    fc.assert(
+      fc.property(masterCounts, zoneCounts, (n, zones) => {
+        assert.deepEqual(planTopology(input(n, zones, { allowQuorumLossOnAzFailure: true })), planTopology(input(n, zones, { allowQuorumLossOnAzFailure: true })));
+      }),
+    );
+  });
+
+  it("keeps pinned slots in place when zones are reordered or added", () => {
+    fc.assert(
+      fc.property(masterCounts, fc.integer({ min: 3, max: 5 }), fc.integer({ min: 0, max: 1000 }), (n, zones, seed) => {
+        const first = planTopology(input(n, zones)).topology!;
+        const pinned = first.slots.map((s) => s.ip);
+        const all = input(n, Math.min(zones + 1, 6));
+        const order = all.availabilityZones.map((_, i) => i).sort((a, b) => ((a * 7919 + seed) % 13) - ((b * 7919 + seed) % 13));
+        const reordered: PlacementInput = {
+          ...all,
+          availabilityZones: order.map((i) => all.availabilityZones[i]),
+          subnets: order.map((i) => all.subnets[i]),
+          masterIps: pinned,
+        };
+        const second = planTopology(reordered, first.slots);
+        assert.deepEqual(second.issues, []);
+        assert.deepEqual(
+          second.topology!.slots.map((s) => [s.slot, s.az, s.ip]),
+          first.slots.map((s) => [s.slot, s.az, s.ip]),
+        );
+      }),
+    );
+  });
+
+  it("refuses a derived placement that would move a deployed slot, and says which addresses to pin", () => {
+    const deployed = planTopology(input(5, 3)).topology!.slots;
+    const withFourthZone = planTopology(input(5, 4), deployed);
+    assert.equal(withFourthZone.topology, undefined);
+    const issue = withFourthZone.issues[0];
+    assert.equal(issue.key, "masterIps");
+    assert.match(issue.message, /moves slot 3 from us-east-1a 10\.50\.0\.11 to us-east-1d 10\.50\.48\.10/);
+    assert.equal(issue.fix, `pin the deployed addresses: masterIps: [${deployed.map((s) => s.ip).join(", ")}]`);
+  });
+
+  it("places prod's 5 masters 2/2/1 over 3 zones", () => {
+    const { topology } = planTopology(input(5, 3));
+    assert.deepEqual(topology!.azLoss.map((r) => r.lost), [2, 2, 1]);
+  });
+});
