@@ -11,7 +11,7 @@ import { promisify } from "node:util";
 import { parse } from "yaml";
 import { CONFIG_KEYS, PROJECT } from "../../infra/config";
 import { runStack } from "../../tools/lib/plan";
-import { renderProjectFile } from "../../tools/lib/projectFile";
+import { renderProjectFile, withConfigReference } from "../../tools/lib/projectFile";
 import { availableStacks, readStackConfig, REPO_ROOT } from "../../tools/lib/stackFiles";
 
 const run = promisify(execFile);
@@ -86,5 +86,13 @@ describe("Pulumi.yaml", () => {
       assert.ok(["string", "integer", "boolean", "array"].includes(declaration.type), name);
       assert.ok(declaration.description.length > 20, name);
     }
+  });
+});
+
+describe("README", () => {
+  it("carries the config reference generated from the schema", () => {
+    const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
+    assert.equal(readme, withConfigReference(readme));
+    for (const name of Object.keys(CONFIG_KEYS)) assert.ok(readme.includes(`| \`${name}\` |`), name);
   });
 });
