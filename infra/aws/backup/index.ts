@@ -1,0 +1,165 @@
+/**
+ * Backups of the master tier's metadata: the S3 bucket the leader's backup agent writes to (plus an optional DR
+ * copy in another region), DLM snapshots of the data volumes, what the agent on each master may do, and the alarm
+ * that fires when no backup has succeeded for two intervals. Restore: docs/runbooks/restore.md.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { BACKUP_METRIC, BACKUP_PARAMETERS } from "../../seaweed/backup";
+import { ConfigError } from "../../config/spec";
+import { secureBucket } from "./bucket";
+import { replicateBucket } from "./replication";
+import { agentPolicyDocument, LifecycleSettings } from "./rules";
+import { snapshotPolicy } from "./snapshots";
+
+/** The config keys the backups read (config/keys-backup.ts). */
+export interface BackupSettings extends LifecycleSettings {
+  environment: "dev" | "staging" | "prod";
+  clusterName: string;
+  backupIntervalMinutes: number;
+  backupObjectLockMode: "" | "GOVERNANCE" | "COMPLIANCE";
+  backupObjectLockDays: number;
+  backupReplicationRegion: string;
+  snapshotIntervalHours: number;
+  snapshotRetainCount: number;
+  snapshotCopyRegion: string;
+  snapshotCopyRetainDays: number;
+}
+
+export interface BackupsArgs {
+  settings: BackupSettings;
+  /** The stack's SSM prefix; the bucket name and key ARN are published below it for the agent. */
+  ssmPrefix: string;
+  /**
+   * The masters' instance role: it gets the agent's policy (write its cluster's prefix, use the key, publish the
+   * metric). @default undefined (no policy attached; attach `agentPolicy` yourself)
+   */
+  instanceRoleName?: pulumi.Input<string>;
+  /** The data volumes' KMS key, which DLM must use to copy snapshots across regions. @default undefined */
+  volumeKmsKeyArn?: pulumi.Input<string>;
+  /** SNS topic of the monitoring stack for the backup-age alarm. @default a KMS-encrypted topic of its own */
+  alarmTopicArn?: pulumi.Input<string>;
+  /** The stack's region (`aws:region`); a replication or copy region equal to it is refused. */
+  region?: string;
+  tags: Record<string, string>;
+}
+
+/** The `seaweed:aws:Backups` component. */
+export class Backups extends pulumi.ComponentResource {
+  static readonly type = "seaweed:aws:Backups";
+  readonly bucket: aws.s3.Bucket;
+  readonly kmsKey: aws.kms.Key;
+  readonly drBucket?: aws.s3.Bucket;
+  readonly snapshotPolicy: aws.dlm.LifecyclePolicy;
+  readonly agentPolicy: pulumi.Output<string>;
+  readonly backupAgeAlarm: aws.cloudwatch.MetricAlarm;
+  readonly alarmTopicArn: pulumi.Output<string>;
+
+  constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
+    checkRegions(args.settings, args.region);
+    super(Backups.type, name, {}, opts);
+    const s = args.settings;
+    const tags = args.tags;
+    const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+    const partition = aws.getPartitionOutput({}, { parent: this }).partition;
+
+    this.kmsKey = new aws.kms.Key(
+      `${name}-key`,
+      {
+        description: `SeaweedFS ${s.clusterName} metadata backups and their alarm topic`,
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            { Sid: "AccountAdministers", Effect: "Allow", Principal: { AWS: pulumi.interpolate`arn:${partition}:iam::${account}:root` }, Action: "kms:*", Resource: "*" },
+            // CloudWatch alarms can only publish to a KMS-encrypted topic if the key lets CloudWatch use it.
+            { Sid: "CloudWatchAlarmsPublish", Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: ["kms:Decrypt", "kms:GenerateDataKey*"], Resource: "*" },
+          ],
+        }),
+        tags,
+      },
+      { parent: this },
+    );
+
+    const bucketArgs = {
+      lifecycle: s,
+      objectLock: s.backupObjectLockMode ? { mode: s.backupObjectLockMode, days: s.backupObjectLockDays } : undefined,
+      protect: s.environment === "prod",
+      forceDestroy: s.environment === "dev",
+      tags,
+    };
+    const primary = secureBucket(`${name}-bucket`, { ...bucketArgs, kmsKeyArn: this.kmsKey.arn }, this);
+    this.bucket = primary.bucket;
+    if (s.backupReplicationRegion) {
+      this.drBucket = replicateBucket(`${name}-dr`, { region: s.backupReplicationRegion, source: primary, sourceKeyArn: this.kmsKey.arn, bucket: bucketArgs }, this);
+    }
+
+    this.snapshotPolicy = snapshotPolicy(
+      `${name}-snapshots`,
+      {
+        clusterName: s.clusterName,
+        intervalHours: s.snapshotIntervalHours,
+        retainCount: s.snapshotRetainCount,
+        copyRegion: s.snapshotCopyRegion,
+        copyRetainDays: s.snapshotCopyRetainDays,
+        volumeKmsKeyArn: args.volumeKmsKeyArn,
+        tags,
+      },
+      this,
+    );
+
+    const bucketParameter = new aws.ssm.Parameter(
+      `${name}-bucket-parameter`,
+      { name: `${args.ssmPrefix}/${BACKUP_PARAMETERS.bucket}`, type: "String", value: this.bucket.bucket, description: "Where the backup agent uploads", tags },
+      { parent: this },
+    );
+    const keyParameter = new aws.ssm.Parameter(
+      `${name}-key-parameter`,
+      { name: `${args.ssmPrefix}/${BACKUP_PARAMETERS.kmsKeyArn}`, type: "String", value: this.kmsKey.arn, description: "The backup agent's SSE-KMS key", tags },
+      { parent: this },
+    );
+    this.agentPolicy = pulumi
+      .all([this.bucket.arn, this.kmsKey.arn, bucketParameter.arn, keyParameter.arn])
+      .apply(([bucketArn, kmsKeyArn, a, b]) => JSON.stringify(agentPolicyDocument({ bucketArn, kmsKeyArn, clusterName: s.clusterName, parameterArns: [a, b] })));
+    if (args.instanceRoleName) {
+      new aws.iam.RolePolicy(`${name}-agent`, { role: args.instanceRoleName, policy: this.agentPolicy }, { parent: this });
+    }
+
+    this.alarmTopicArn = args.alarmTopicArn
+      ? pulumi.output(args.alarmTopicArn)
+      : new aws.sns.Topic(`${name}-alarms`, { kmsMasterKeyId: this.kmsKey.arn, tags }, { parent: this }).arn;
+    this.backupAgeAlarm = new aws.cloudwatch.MetricAlarm(
+      `${name}-age`,
+      {
+        name: `${s.clusterName}-backup-age`,
+        alarmDescription: `No successful SeaweedFS metadata backup of ${s.clusterName} for ${2 * s.backupIntervalMinutes} minutes (twice the interval). Runbook: docs/runbooks/restore.md`,
+        namespace: BACKUP_METRIC.namespace,
+        metricName: BACKUP_METRIC.name,
+        dimensions: { [BACKUP_METRIC.dimension]: s.clusterName },
+        statistic: "SampleCount",
+        period: 2 * s.backupIntervalMinutes * 60,
+        evaluationPeriods: 1,
+        threshold: 1,
+        comparisonOperator: "LessThanThreshold",
+        // No data means no backup: the agent publishes only after a successful upload.
+        treatMissingData: "breaching",
+        alarmActions: [this.alarmTopicArn],
+        okActions: [this.alarmTopicArn],
+        tags,
+      },
+      { parent: this },
+    );
+
+    this.registerOutputs({ bucket: this.bucket.bucket, drBucket: this.drBucket?.bucket, snapshotPolicy: this.snapshotPolicy.arn, backupAgeAlarm: this.backupAgeAlarm.arn });
+  }
+}
+
+/** Refuses a replication or snapshot-copy region equal to the stack's own `aws:region`. */
+export function checkRegions(s: Pick<BackupSettings, "backupReplicationRegion" | "snapshotCopyRegion">, region: string | undefined): void {
+  if (!region) return;
+  const issues = (["backupReplicationRegion", "snapshotCopyRegion"] as const)
+    .filter((k) => s[k] === region)
+    .map((k) => ({ key: k, value: s[k], message: `is the stack's own aws:region (${region}); a copy there does not survive a regional outage`, fix: "choose another region, e.g. us-west-2, or leave it empty" }));
+  if (issues.length > 0) throw new ConfigError(issues);
+}

@@ -1,0 +1,81 @@
+/**
+ * Cross-region replication of the backup bucket: a DR bucket (same protections) with its own KMS key in another
+ * region, and the replication rule and role that copy every backup there, re-encrypted under the DR key.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { secureBucket, SecureBucket, SecureBucketArgs } from "./bucket";
+
+export interface ReplicationArgs {
+  region: string;
+  source: SecureBucket;
+  sourceKeyArn: pulumi.Input<string>;
+  bucket: Omit<SecureBucketArgs, "kmsKeyArn" | "provider">;
+}
+
+/** The DR bucket and its replication; returns the DR bucket. */
+export function replicateBucket(name: string, args: ReplicationArgs, parent: pulumi.Resource): aws.s3.Bucket {
+  const provider = new aws.Provider(`${name}-provider`, { region: args.region as aws.Region }, { parent });
+  const key = new aws.kms.Key(
+    `${name}-key`,
+    { description: `Backups replicated to ${args.region}`, enableKeyRotation: true, deletionWindowInDays: 30, tags: args.bucket.tags },
+    { parent, provider },
+  );
+  const target = secureBucket(name, { ...args.bucket, kmsKeyArn: key.arn, provider }, parent);
+
+  const role = new aws.iam.Role(
+    `${name}-role`,
+    {
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" }],
+      }),
+      tags: args.bucket.tags,
+    },
+    { parent },
+  );
+  new aws.iam.RolePolicy(
+    `${name}-role-policy`,
+    {
+      role: role.id,
+      policy: pulumi.jsonStringify({
+        Version: "2012-10-17",
+        Statement: [
+          { Effect: "Allow", Action: ["s3:GetReplicationConfiguration", "s3:ListBucket"], Resource: args.source.bucket.arn },
+          {
+            Effect: "Allow",
+            Action: ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging", "s3:GetObjectRetention", "s3:GetObjectLegalHold"],
+            Resource: pulumi.interpolate`${args.source.bucket.arn}/*`,
+          },
+          {
+            Effect: "Allow",
+            Action: ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags", "s3:ObjectOwnerOverrideToBucketOwner"],
+            Resource: pulumi.interpolate`${target.bucket.arn}/*`,
+          },
+          { Effect: "Allow", Action: "kms:Decrypt", Resource: args.sourceKeyArn },
+          { Effect: "Allow", Action: ["kms:Encrypt", "kms:GenerateDataKey"], Resource: key.arn },
+        ],
+      }),
+    },
+    { parent },
+  );
+  new aws.s3.BucketReplicationConfig(
+    `${name}-replication`,
+    {
+      bucket: args.source.bucket.id,
+      role: role.arn,
+      rules: [
+        {
+          id: "backups-to-dr",
+          status: "Enabled",
+          filter: { prefix: "" },
+          deleteMarkerReplication: { status: "Disabled" },
+          sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
+          destination: { bucket: target.bucket.arn, encryptionConfiguration: { replicaKmsKeyId: key.arn } },
+        },
+      ],
+    },
+    { parent, dependsOn: [args.source.versioning, target.versioning] },
+  );
+  return target.bucket;
+}

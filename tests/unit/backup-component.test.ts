@@ -1,0 +1,142 @@
+/**
+ * The Backups component as the engine would see it (under mocks, from the prod stack file): a protected, versioned,
+ * KMS-encrypted private bucket with the configured lifecycle and a TLS-only policy, DLM snapshots of the master data
+ * volumes, an agent policy that can write only its cluster's prefix, and an alarm on backup age.
+ */
+import { before, describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import { parseConfig, projectKeys, PROJECT } from "../../infra/config";
+import { Backups } from "../../infra/aws/backup";
+import { BACKUP_METRIC } from "../../infra/seaweed/backup";
+import { RecordedResource, runUnderMocks } from "../../tools/lib/mockGraph";
+import { readStackConfig } from "../../tools/lib/stackFiles";
+
+type Inputs = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+async function graph(overrides: Record<string, string> = {}): Promise<RecordedResource[]> {
+  const stack = readStackConfig("prod");
+  const engineConfig = { ...stack.config, ...Object.fromEntries(Object.entries(overrides).map(([k, v]) => [`${PROJECT}:${k}`, v])) };
+  const config = parseConfig(projectKeys(engineConfig), { stack: "prod" });
+  const run = await runUnderMocks(
+    async () => {
+      new Backups("backups", { settings: config, ssmPrefix: `/seaweed-infra/${config.clusterName}`, instanceRoleName: "masters-role", region: "us-east-1", tags: config.tagMap });
+      return {};
+    },
+    { project: PROJECT, stack: "prod", config: engineConfig },
+  );
+  return run.resources;
+}
+
+function only(resources: RecordedResource[], type: string): RecordedResource {
+  const found = resources.filter((r) => r.type === type);
+  assert.equal(found.length, 1, `expected one ${type}, found ${found.length}`);
+  return found[0];
+}
+
+// Pulumi's mocks are process-global, so the two stacks' graphs are recorded one after the other, up front.
+let resources: RecordedResource[] = [];
+let withDr: RecordedResource[] = [];
+before(async () => {
+  resources = await graph();
+  withDr = await graph({ backupObjectLockMode: "COMPLIANCE", backupObjectLockDays: "30", backupReplicationRegion: "us-west-2", snapshotCopyRegion: "us-west-2" });
+});
+
+describe("backups of the prod stack", () => {
+  const inputs = (type: string): Inputs => only(resources, type).inputs;
+
+  it("keep the bucket private, versioned, KMS-encrypted with a bucket key, and protected in prod", () => {
+    const bucket = only(resources, "aws:s3/bucket:Bucket");
+    assert.equal(bucket.protect, true);
+    assert.equal(bucket.inputs.forceDestroy, false);
+    assert.deepEqual(inputs("aws:s3/bucketVersioning:BucketVersioning").versioningConfiguration, { status: "Enabled" });
+    const [rule] = inputs("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").rules;
+    assert.equal(rule.applyServerSideEncryptionByDefault.sseAlgorithm, "aws:kms");
+    assert.match(rule.applyServerSideEncryptionByDefault.kmsMasterKeyId, /^arn:aws:kms:/);
+    assert.equal(rule.bucketKeyEnabled, true);
+    const block = inputs("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock");
+    for (const flag of ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"]) assert.equal(block[flag], true, flag);
+    assert.equal(inputs("aws:s3/bucketOwnershipControls:BucketOwnershipControls").rule.objectOwnership, "BucketOwnerEnforced");
+  });
+
+  it("deny requests without TLS and uploads without SSE-KMS", () => {
+    const policy = JSON.parse(inputs("aws:s3/bucketPolicy:BucketPolicy").policy) as { Statement: Inputs[] };
+    const tls = policy.Statement.find((s) => s.Condition?.Bool?.["aws:SecureTransport"] === "false");
+    assert.equal(tls?.Effect, "Deny");
+    assert.equal(tls?.Action, "s3:*");
+    const kms = policy.Statement.find((s) => s.Condition?.StringNotEquals?.["s3:x-amz-server-side-encryption"] === "aws:kms");
+    assert.equal(kms?.Effect, "Deny");
+    assert.equal(kms?.Action, "s3:PutObject");
+  });
+
+  it("age backups through STANDARD_IA and GLACIER_IR to expiry, drop noncurrent versions, abort stale uploads", () => {
+    const rules = inputs("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").rules as Inputs[];
+    const aging = rules.find((r) => r.expiration);
+    assert.deepEqual(aging?.transitions, [{ days: 30, storageClass: "STANDARD_IA" }, { days: 90, storageClass: "GLACIER_IR" }]);
+    assert.deepEqual(aging?.expiration, { days: 365 });
+    assert.deepEqual(aging?.noncurrentVersionExpiration, { noncurrentDays: 30 });
+    assert.deepEqual(rules.find((r) => r.abortIncompleteMultipartUpload)?.abortIncompleteMultipartUpload, { daysAfterInitiation: 7 });
+  });
+
+  it("snapshot the master data volumes with DLM under a role DLM can assume", () => {
+    const policy = inputs("aws:dlm/lifecyclePolicy:LifecyclePolicy");
+    assert.deepEqual(policy.policyDetails.targetTags, { "seaweedfs:role": "master-data" });
+    assert.deepEqual(policy.policyDetails.resourceTypes, ["VOLUME"]);
+    const [schedule] = policy.policyDetails.schedules;
+    assert.deepEqual([schedule.createRule.interval, schedule.createRule.intervalUnit, schedule.retainRule.count], [12, "HOURS", 14]);
+    const role = resources.find((r) => r.type === "aws:iam/role:Role" && JSON.parse(r.inputs.assumeRolePolicy).Statement[0].Principal.Service === "dlm.amazonaws.com");
+    assert.ok(role, "a role trusted by dlm.amazonaws.com");
+    const managed = resources.find((r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment");
+    assert.match(String(managed?.inputs.policyArn), /service-role\/AWSDataLifecycleManagerServiceRole$/);
+  });
+
+  it("let the agent write only its cluster's prefix and publish only its own metric namespace", () => {
+    const agent = resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.inputs.role === "masters-role");
+    assert.ok(agent);
+    const statements = JSON.parse(agent.inputs.policy).Statement as Inputs[];
+    const writes = statements.filter((s) => [s.Action].flat().includes("s3:PutObject"));
+    assert.deepEqual(writes.map((s) => s.Resource), [`${only(resources, "aws:s3/bucket:Bucket").state.arn}/seaweedfs-prod/*`]);
+    const metric = statements.find((s) => s.Action === "cloudwatch:PutMetricData");
+    assert.deepEqual(metric?.Condition, { StringEquals: { "cloudwatch:namespace": BACKUP_METRIC.namespace } });
+  });
+
+  it("alarm when no backup succeeded for twice the interval, to a KMS-encrypted topic", () => {
+    const alarm = inputs("aws:cloudwatch/metricAlarm:MetricAlarm");
+    assert.equal(alarm.metricName, BACKUP_METRIC.name);
+    assert.equal(alarm.period, 2 * 60 * 60);
+    assert.equal(alarm.treatMissingData, "breaching");
+    assert.deepEqual([alarm.statistic, alarm.comparisonOperator, alarm.threshold], ["SampleCount", "LessThanThreshold", 1]);
+    const topic = only(resources, "aws:sns/topic:Topic");
+    assert.match(String(topic.inputs.kmsMasterKeyId), /^arn:aws:kms:/);
+    assert.deepEqual(alarm.alarmActions, [topic.state.arn]);
+  });
+
+  it("register no DR bucket, replication or Object Lock unless configured", () => {
+    for (const type of ["aws:s3/bucketReplicationConfig:BucketReplicationConfig", "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", "pulumi:providers:aws"]) {
+      assert.equal(resources.filter((r) => r.type === type).length, 0, type);
+    }
+  });
+});
+
+describe("backups with Object Lock and a DR region", () => {
+  it("lock new versions by default and replicate every backup, re-encrypted, to a protected bucket in us-west-2", () => {
+    const resources = withDr;
+    const buckets = resources.filter((r) => r.type === "aws:s3/bucket:Bucket");
+    assert.equal(buckets.length, 2);
+    assert.ok(buckets.every((b) => b.protect && b.inputs.objectLockEnabled === true));
+    const locks = resources.filter((r) => r.type === "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration");
+    assert.ok(locks.every((l) => l.inputs.rule.defaultRetention.mode === "COMPLIANCE" && l.inputs.rule.defaultRetention.days === 30));
+    const provider = only(resources, "pulumi:providers:aws");
+    assert.equal(provider.inputs.region, "us-west-2");
+    const replication = only(resources, "aws:s3/bucketReplicationConfig:BucketReplicationConfig");
+    const [rule] = replication.inputs.rules;
+    assert.equal(rule.sourceSelectionCriteria.sseKmsEncryptedObjects.status, "Enabled");
+    assert.match(rule.destination.encryptionConfiguration.replicaKmsKeyId, /^arn:aws:kms:/);
+    const dlm = inputs(resources, "aws:dlm/lifecyclePolicy:LifecyclePolicy");
+    assert.equal(dlm.policyDetails.schedules[0].crossRegionCopyRules[0].target, "us-west-2");
+    assert.equal(dlm.policyDetails.schedules[0].crossRegionCopyRules[0].encrypted, true);
+  });
+});
+
+function inputs(resources: RecordedResource[], type: string): Inputs {
+  return only(resources, type).inputs;
+}
