@@ -1,17 +1,30 @@
 /**
- * The platform a stack deploys, from a validated config: the master tier and its outputs.
+ * The platform a stack deploys, from a validated config: the AWS master tier and its outputs. Existing subnets are
+ * checked against the config before any resource is registered.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { peerList } from "./seaweed/cluster";
 import type { SeaweedConfig } from "./config";
+import { MasterTier } from "./aws/masterTier";
+import { verifyExistingSubnets } from "./aws/network";
 
 /** Builds every resource of the stack and returns its outputs. */
 export async function seaweedPlatform(config: SeaweedConfig): Promise<Record<string, unknown>> {
   const { topology } = config;
+  if (config.vpcId) await verifyExistingSubnets(config.vpcId, config.subnets, pulumi.getStack());
+  const tier = new MasterTier(config.clusterName, { config });
   return {
     slots: topology.slots.map((s) => ({ slot: s.slot, name: s.name, az: s.az, ip: s.ip, subnetCidr: s.subnet.cidr })),
     masterAddresses: peerList(topology.slots, config.httpPort).join(","),
     quorum: topology.quorum,
     toleratedFailures: topology.toleratedFailures,
     azLoss: topology.azLoss,
+    masters: tier.masters,
+    loadBalancerDnsName: tier.loadBalancer.dnsName,
+    loadBalancerAlias: tier.loadBalancerAlias,
+    clientSecurityGroupId: tier.securityGroups.clients.id,
+    jwtSigningKeyParameterName: tier.jwtParameterName,
+    privateZoneId: tier.zone.zoneId,
+    vpcId: tier.network.vpcId,
   };
 }

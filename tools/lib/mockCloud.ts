@@ -3,6 +3,8 @@
  * resources, and the few invokes the program makes. Any invoke it does not know throws, so a new lookup can never
  * pass silently with an empty answer.
  */
+import * as pulumi from "@pulumi/pulumi";
+import { PROJECT } from "../../infra/config/spec";
 
 export const MOCK_ACCOUNT = "123456789012";
 export const MOCK_REGION = "us-east-1";
@@ -63,6 +65,22 @@ export function mockState(
   return { id, state };
 }
 
+/**
+ * What the mocked EC2 says about an existing subnet, by id; a test sets an entry to play a subnet that is not
+ * where the stack's config says.
+ */
+export const mockSubnetOverrides: Record<string, { vpcId?: string; availabilityZone?: string; cidrBlock?: string }> = {};
+
+/** An existing subnet as described by the running stack's config (vpcId, subnetIds, availabilityZones, subnetCidrs). */
+function describeSubnet(id: string): Record<string, unknown> {
+  const config = pulumi.runtime.allConfig();
+  const list = (key: string): string[] => JSON.parse(config[`${PROJECT}:${key}`] ?? "[]") as string[];
+  const index = list("subnetIds").indexOf(id);
+  if (index < 0) throw new Error(`Mock: subnet ${id} is not in the stack's subnetIds`);
+  const described = { vpcId: config[`${PROJECT}:vpcId`], availabilityZone: list("availabilityZones")[index], cidrBlock: list("subnetCidrs")[index] };
+  return { id, arn: `arn:aws:ec2:${MOCK_REGION}:${MOCK_ACCOUNT}:subnet/${id}`, ...described, ...mockSubnetOverrides[id] };
+}
+
 /** Answers to invokes; throws for any token not listed. */
 export function mockCall(token: string, inputs: Record<string, unknown>): Record<string, unknown> {
   switch (token) {
@@ -72,6 +90,8 @@ export function mockCall(token: string, inputs: Record<string, unknown>): Record
       return { region: MOCK_REGION, name: MOCK_REGION, id: MOCK_REGION, description: "mock", endpoint: `ec2.${MOCK_REGION}.amazonaws.com` };
     case "aws:index/getPartition:getPartition":
       return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws", reverseDnsPrefix: "com.amazonaws" };
+    case "aws:ec2/getSubnet:getSubnet":
+      return describeSubnet(String(inputs.id));
     default:
       throw new Error(`Mock not implemented: ${token} (inputs ${JSON.stringify(inputs)})`);
   }

@@ -1,0 +1,248 @@
+# Functions and main of the master boot script. infra/aws/bootScript.ts puts the slot's settings (readonly
+# variables) and the rendered SeaweedFS files (write_security_toml, write_master_unit) in front of this text.
+CHANGED=0
+INSTANCE_ID=""
+ENI_MAC=""
+VOLUME_ID=""
+DEADLINE=0
+WORK_DIR=""
+trap '[ -z "$WORK_DIR" ] || rm -rf "$WORK_DIR"' EXIT
+
+log() { printf 'seaweedfs-boot[slot %s]: %s\n' "$SLOT" "$*" >&2; }
+fail() { log "FATAL: $*"; exit 1; }
+
+imds() {
+  local token
+  token=$(curl -fsS --retry 3 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' http://169.254.169.254/latest/api/token)
+  curl -fsS --retry 3 -H "X-aws-ec2-metadata-token: $token" "http://169.254.169.254/latest/meta-data/$1"
+}
+
+# install_file PATH MODE < content: writes the file only when its content differs, and notes the change.
+install_file() {
+  local target="$ROOT$1" tmp
+  mkdir -p "$(dirname "$target")"
+  tmp=$(mktemp "$target.XXXXXX")
+  cat > "$tmp"
+  chmod "$2" "$tmp"
+  if cmp -s "$tmp" "$target"; then rm -f "$tmp"; else mv -f "$tmp" "$target"; CHANGED=1; log "wrote $1"; fi
+}
+
+# single WHAT LINES: the one line describing the slot's WHAT; none or several is an error.
+single() {
+  local count
+  count=$(grep -c . <<<"$2" || true)
+  [ "$count" = 1 ] || fail "expected exactly one $1 tagged $TAG_CLUSTER=$CLUSTER $TAG_SLOT=$SLOT, found $count"
+  printf '%s\n' "$2"
+}
+
+wait_or_give_up() {
+  [ "$SECONDS" -lt "$DEADLINE" ] || fail "$1: still not attached to $INSTANCE_ID after $ATTACH_TIMEOUT_SECONDS s"
+  log "$1: waiting for it to be released"
+  sleep "$POLL_SECONDS"
+}
+
+instance_state() {
+  aws ec2 describe-instances --instance-ids "$1" --query 'Reservations[0].Instances[0].State.Name' --output text 2>/dev/null || echo gone
+}
+
+# A stopped instance never releases what it holds: take the slot's interface or volume back from it. A running
+# holder is never touched (it may be a live master); the deadline bounds the wait for it to go away.
+release_if_stopped() {
+  local kind=$1 id=$2 holder=$3 attachment=$4
+  [ "$(instance_state "$holder")" = stopped ] || return 0
+  log "$kind $id is held by stopped instance $holder: detaching it"
+  if [ "$kind" = volume ]; then
+    aws ec2 detach-volume --volume-id "$id" --instance-id "$holder" >/dev/null || true
+  else
+    aws ec2 detach-network-interface --attachment-id "$attachment" >/dev/null || true
+  fi
+}
+
+attach_interface() {
+  local line id status holder attachment az mac
+  DEADLINE=$((SECONDS + ATTACH_TIMEOUT_SECONDS))
+  while :; do
+    line=$(single "network interface" "$(aws ec2 describe-network-interfaces \
+      --filters "Name=tag:$TAG_CLUSTER,Values=$CLUSTER" "Name=tag:$TAG_SLOT,Values=$SLOT" \
+      --query 'NetworkInterfaces[].[NetworkInterfaceId,Status,Attachment.InstanceId,Attachment.AttachmentId,AvailabilityZone,MacAddress]' \
+      --output text)")
+    read -r id status holder attachment az mac <<<"$line"
+    [ "$az" = "$SLOT_AZ" ] || fail "network interface $id is in $az, not in the slot's zone $SLOT_AZ"
+    if [ "$holder" = "$INSTANCE_ID" ] && [ "$status" = in-use ]; then
+      ENI_MAC=$mac
+      log "network interface $id ($SLOT_IP) is attached"
+      return
+    fi
+    case "$status/$holder" in
+      available/*)
+        aws ec2 attach-network-interface --network-interface-id "$id" --instance-id "$INSTANCE_ID" \
+          --device-index "$INTERFACE_INDEX" >/dev/null && continue
+        log "attaching network interface $id failed; retrying" ;;
+      */"$INSTANCE_ID") ;;
+      *) release_if_stopped "network interface" "$id" "$holder" "$attachment" ;;
+    esac
+    wait_or_give_up "network interface $id ($status, held by $holder)"
+  done
+}
+
+attach_volume() {
+  local line id state holder attach_state az
+  DEADLINE=$((SECONDS + ATTACH_TIMEOUT_SECONDS))
+  while :; do
+    line=$(single "data volume" "$(aws ec2 describe-volumes \
+      --filters "Name=tag:$TAG_CLUSTER,Values=$CLUSTER" "Name=tag:$TAG_SLOT,Values=$SLOT" \
+      --query 'Volumes[].[VolumeId,State,Attachments[0].InstanceId,Attachments[0].State,AvailabilityZone]' \
+      --output text)")
+    read -r id state holder attach_state az <<<"$line"
+    [ "$az" = "$SLOT_AZ" ] || fail "data volume $id is in $az, not in the slot's zone $SLOT_AZ"
+    if [ "$holder" = "$INSTANCE_ID" ] && [ "$attach_state" = attached ]; then
+      VOLUME_ID=$id
+      log "data volume $id is attached"
+      return
+    fi
+    case "$state/$holder" in
+      available/*)
+        aws ec2 attach-volume --volume-id "$id" --instance-id "$INSTANCE_ID" --device "$VOLUME_DEVICE" >/dev/null && continue
+        log "attaching data volume $id failed; retrying" ;;
+      */"$INSTANCE_ID") ;;
+      *) release_if_stopped volume "$id" "$holder" "" ;;
+    esac
+    wait_or_give_up "data volume $id ($state, held by $holder)"
+  done
+}
+
+# The interface carrying the slot's MAC address, once the kernel shows it.
+slot_interface() {
+  local path deadline=$((SECONDS + 60))
+  while :; do
+    for path in "$ROOT"/sys/class/net/*/address; do
+      if [ "$(cat "$path" 2>/dev/null)" = "$ENI_MAC" ]; then basename "$(dirname "$path")"; return; fi
+    done
+    [ "$SECONDS" -lt "$deadline" ] || fail "no interface with MAC $ENI_MAC appeared"
+    sleep 1
+  done
+}
+
+# Replies from the slot's address must leave through the slot's interface, whatever the main table says.
+configure_routing() {
+  local ifname
+  ifname=$(slot_interface)
+  ip link set dev "$ifname" up
+  ip -4 addr show dev "$ifname" | grep -qF "inet $SLOT_IP/" || ip addr add "$SLOT_IP/$SUBNET_PREFIX" dev "$ifname"
+  ip route replace "$SUBNET_CIDR" dev "$ifname" src "$SLOT_IP" table "$ROUTE_TABLE"
+  ip route replace default via "$SUBNET_GATEWAY" dev "$ifname" table "$ROUTE_TABLE"
+  ip rule show | grep -qF "from $SLOT_IP lookup $ROUTE_TABLE" || ip rule add from "$SLOT_IP" lookup "$ROUTE_TABLE" priority "$ROUTE_TABLE"
+  log "routing from $SLOT_IP goes through $ifname"
+}
+
+volume_device() {
+  local dev deadline=$((SECONDS + 120))
+  while :; do
+    for dev in "$ROOT/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${VOLUME_ID//-/}" "$ROOT$VOLUME_DEVICE" "$ROOT/dev/xvdf"; do
+      if [ -e "$dev" ]; then printf '%s\n' "$dev"; return; fi
+    done
+    [ "$SECONDS" -lt "$deadline" ] || fail "the device of data volume $VOLUME_ID did not appear"
+    sleep 1
+  done
+}
+
+# Formats only a blank volume: blkid must find nothing AND the first MiB must be zeros. Anything else is kept.
+ensure_filesystem() {
+  local dev=$1 rc=0
+  blkid -p "$dev" >/dev/null 2>&1 || rc=$?
+  case "$rc" in
+    0) log "data volume $dev already has a filesystem: keeping it" ;;
+    2)
+      cmp -s -n 1048576 "$dev" /dev/zero || fail "blkid finds no filesystem on $dev but it is not blank: refusing to format it"
+      log "formatting blank data volume $dev"
+      mkfs.xfs -q -L seaweedfs "$dev" ;;
+    *) fail "blkid could not read $dev (exit $rc): refusing to format it" ;;
+  esac
+}
+
+mount_data() {
+  local dev=$1 uuid
+  uuid=$(blkid -s UUID -o value "$dev")
+  [ -n "$uuid" ] || fail "data volume $dev has no filesystem UUID"
+  install_file /etc/fstab 0644 < <(grep -vF " $DATA_ROOT " "$ROOT/etc/fstab" 2>/dev/null || true; printf 'UUID=%s %s xfs defaults,noatime,nofail 0 2\n' "$uuid" "$DATA_ROOT")
+  mkdir -p "$ROOT$DATA_ROOT"
+  if mountpoint -q "$ROOT$DATA_ROOT"; then log "$DATA_ROOT is mounted"; else mount -t xfs -o noatime "$dev" "$ROOT$DATA_ROOT"; fi
+}
+
+ensure_service_user() {
+  getent passwd "$SERVICE_USER" >/dev/null || useradd --system --no-create-home --home-dir "$DATA_ROOT" --shell /sbin/nologin "$SERVICE_USER"
+}
+
+# Downloads the pinned artifact and refuses it (and so never starts the master) on a sha256 mismatch.
+install_weed() {
+  local marker="$ROOT$CONFIG_DIR/weed.sha256" actual candidate reported
+  if [ -x "$ROOT$BINARY" ] && [ "$(cat "$marker" 2>/dev/null)" = "$WEED_SHA256" ]; then
+    log "weed $WEED_VERSION is installed"
+    return
+  fi
+  WORK_DIR=$(mktemp -d)
+  case "$WEED_URL" in
+    s3://*) aws s3 cp --only-show-errors "$WEED_URL" "$WORK_DIR/artifact" ;;
+    *) curl -fsSL --retry 5 -o "$WORK_DIR/artifact" "$WEED_URL" ;;
+  esac
+  actual=$(sha256sum "$WORK_DIR/artifact")
+  actual=${actual%% *}
+  [ "$actual" = "$WEED_SHA256" ] || fail "$WEED_URL has sha256 $actual, expected $WEED_SHA256: refusing to install or start it"
+  candidate="$WORK_DIR/artifact"
+  case "$WEED_URL" in
+    *.tar.gz | *.tgz) tar -xzf "$candidate" -C "$WORK_DIR" weed && candidate="$WORK_DIR/weed" ;;
+  esac
+  chmod 0755 "$candidate"
+  reported=$("$candidate" version)
+  [[ " $reported " == *" $WEED_VERSION "* ]] || fail "the artifact reports '$reported', not SeaweedFS $WEED_VERSION"
+  mkdir -p "$(dirname "$ROOT$BINARY")" "$ROOT$CONFIG_DIR"
+  install -m 0755 "$candidate" "$ROOT$BINARY"
+  printf '%s\n' "$WEED_SHA256" > "$marker"
+  CHANGED=1
+  log "installed weed $WEED_VERSION"
+}
+
+# The key goes from SSM into a root-only file without touching any command line or log.
+write_jwt_key() {
+  local key
+  key=$(aws ssm get-parameter --name "$JWT_PARAMETER" --with-decryption --query Parameter.Value --output text)
+  [ -n "$key" ] && [ "$key" != None ] || fail "SSM parameter $JWT_PARAMETER is empty"
+  install_file "$SECRET_ENV_FILE" 0600 < <(printf '%s=%s\n' "$JWT_ENV" "$key")
+}
+
+start_master() {
+  if [ "$CHANGED" = 1 ]; then
+    systemctl daemon-reload
+    systemctl enable "$UNIT_NAME"
+    systemctl restart "$UNIT_NAME"
+    log "started $UNIT_NAME"
+  else
+    systemctl start "$UNIT_NAME"
+    log "nothing changed; $UNIT_NAME is running"
+  fi
+}
+
+main() {
+  install_file "$PER_BOOT_SCRIPT" 0700 < "$0"
+  INSTANCE_ID=$(imds instance-id)
+  local instance_az
+  instance_az=$(imds placement/availability-zone)
+  [ "$instance_az" = "$SLOT_AZ" ] || fail "this instance runs in $instance_az but slot $SLOT lives in $SLOT_AZ"
+  AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-$(imds placement/region)}"
+  export AWS_DEFAULT_REGION
+  attach_interface
+  configure_routing
+  attach_volume
+  local device
+  device=$(volume_device)
+  ensure_filesystem "$device"
+  mount_data "$device"
+  ensure_service_user
+  install -d -m 0700 "$ROOT$MDIR"
+  chown "$SERVICE_USER:$SERVICE_USER" "$ROOT$MDIR"
+  install_weed
+  write_jwt_key
+  write_security_toml
+  write_master_unit
+  start_master
+}

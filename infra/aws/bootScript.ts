@@ -1,0 +1,112 @@
+/**
+ * The boot script (EC2 user data) of one master slot: it gives a fresh instance the slot's fixed identity and
+ * state, then starts the master. The SeaweedFS parts (argv, systemd unit, security.toml, host paths) come from
+ * `infra/seaweed`; this file only adds the AWS wiring. The script is idempotent and installs itself as a cloud-init
+ * per-boot script, so a reboot runs it again. It carries no secret: the JWT key is read from SSM at boot.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { HOST_PATHS, JWT_SIGNING_KEY_ENV } from "../seaweed/constants";
+import { renderMasterUnit, renderSecurityToml } from "../seaweed/systemd";
+import { addressAt, parseCidr } from "../net";
+import { TAG_KEYS } from "./naming";
+
+/** The script's functions and `main` (infra/aws/bootScript.sh); they read the settings rendered above them. */
+const BOOT_FUNCTIONS = fs.readFileSync(path.join(__dirname, "bootScript.sh"), "utf8");
+
+/** Device name the data volume is attached as (Nitro instances show it as an NVMe device with the volume id). */
+export const DATA_VOLUME_DEVICE = "/dev/sdf";
+/** The slot's network interface is the instance's second one. */
+export const SLOT_INTERFACE_INDEX = 1;
+/** Policy-routing table for traffic from the slot's address (so replies leave through the slot's interface). */
+export const SLOT_ROUTE_TABLE = 1001;
+/** Where cloud-init runs scripts on every boot. */
+export const PER_BOOT_SCRIPT = "/var/lib/cloud/scripts/per-boot/seaweedfs-master.sh";
+
+export interface BootScriptArgs {
+  clusterName: string;
+  /** The slot this instance takes over: number, zone, fixed IP and subnet. */
+  slot: { slot: number; az: string; ip: string; subnetCidr: string };
+  /** The master's argv, exactly as `renderClusterMasters` rendered it for this slot. */
+  masterArgs: readonly string[];
+  /** The pinned weed artifact: `https://` or `s3://` URL, its sha256 and the release `weed version` must report. */
+  weed: { url: string; sha256: string; version: string };
+  /** SSM SecureString holding the JWT signing key. */
+  jwtParameterName: string;
+  /** How long to wait for a predecessor to release the interface and volume. @default 600 */
+  attachTimeoutSeconds: number;
+  /** Seconds between two looks at a held interface or volume. @default 5 */
+  pollSeconds?: number;
+}
+
+/** Single-quotes a value for bash. */
+function q(value: string | number): string {
+  return `'${String(value).replace(/'/g, `'\\''`)}'`;
+}
+
+/** A quoted heredoc whose delimiter cannot occur in the content. */
+function heredoc(delimiter: string, content: string): string {
+  if (content.split("\n").includes(delimiter)) throw new Error(`heredoc content contains its delimiter ${delimiter}`);
+  return `<<'${delimiter}'\n${content.endsWith("\n") ? content : `${content}\n`}${delimiter}`;
+}
+
+/** The whole user-data script of one slot. */
+export function renderBootScript(args: BootScriptArgs): string {
+  const { clusterName, slot, masterArgs, weed, jwtParameterName, attachTimeoutSeconds } = args;
+  const subnet = parseCidr(slot.subnetCidr);
+  if (!subnet) throw new Error(`slot ${slot.slot}: ${slot.subnetCidr} is not a CIDR block`);
+  const settings: [string, string | number][] = [
+    ["CLUSTER", clusterName],
+    ["SLOT", slot.slot],
+    ["SLOT_AZ", slot.az],
+    ["SLOT_IP", slot.ip],
+    ["SUBNET_CIDR", slot.subnetCidr],
+    ["SUBNET_PREFIX", subnet.prefix],
+    // AWS puts every subnet's router at its base address + 1.
+    ["SUBNET_GATEWAY", addressAt(subnet, 1)],
+    ["TAG_CLUSTER", TAG_KEYS.cluster],
+    ["TAG_SLOT", TAG_KEYS.slot],
+    ["ATTACH_TIMEOUT_SECONDS", attachTimeoutSeconds],
+    ["POLL_SECONDS", args.pollSeconds ?? 5],
+    ["VOLUME_DEVICE", DATA_VOLUME_DEVICE],
+    ["INTERFACE_INDEX", SLOT_INTERFACE_INDEX],
+    ["ROUTE_TABLE", SLOT_ROUTE_TABLE],
+    ["WEED_URL", weed.url],
+    ["WEED_SHA256", weed.sha256],
+    ["WEED_VERSION", weed.version],
+    ["JWT_PARAMETER", jwtParameterName],
+    ["JWT_ENV", JWT_SIGNING_KEY_ENV],
+    ["BINARY", HOST_PATHS.binary],
+    ["CONFIG_DIR", HOST_PATHS.configDir],
+    ["SECURITY_TOML", HOST_PATHS.securityToml],
+    ["SECRET_ENV_FILE", HOST_PATHS.secretEnvFile],
+    ["DATA_ROOT", HOST_PATHS.dataRoot],
+    ["MDIR", HOST_PATHS.mdir],
+    ["UNIT_NAME", HOST_PATHS.unitName],
+    ["SERVICE_USER", HOST_PATHS.user],
+    ["PER_BOOT_SCRIPT", PER_BOOT_SCRIPT],
+  ];
+  const mdir = masterArgs.find((a) => a.startsWith("-mdir="))?.slice("-mdir=".length);
+  if (mdir !== HOST_PATHS.mdir) throw new Error(`slot ${slot.slot}: the master's -mdir (${mdir}) must be ${HOST_PATHS.mdir}, on the data volume`);
+  return [
+    "#!/bin/bash",
+    `# SeaweedFS master slot ${slot.slot} of ${clusterName}: take over the slot's network interface and data volume,`,
+    "# mount the data, install the pinned weed, fetch the JWT key from SSM, start the master. Safe to re-run.",
+    "# Rendered by infra/aws/bootScript.ts from infra/seaweed; do not edit on the host.",
+    "set -euo pipefail",
+    "shopt -s inherit_errexit",
+    "umask 022",
+    "# Every file path is taken under $ROOT: empty on an instance, a scratch directory in tests.",
+    'ROOT="${SEAWEED_BOOT_ROOT:-}"',
+    `readonly ${settings.map(([name, value]) => `${name}=${q(value)}`).join(" \\\n  ")}`,
+    "write_security_toml() {",
+    `  install_file "$SECURITY_TOML" 0644 ${heredoc("SEAWEEDFS_SECURITY_TOML", renderSecurityToml())}`,
+    "}",
+    "write_master_unit() {",
+    `  install_file "/etc/systemd/system/$UNIT_NAME" 0644 ${heredoc("SEAWEEDFS_MASTER_UNIT", renderMasterUnit(masterArgs))}`,
+    "}",
+    BOOT_FUNCTIONS.trimEnd(),
+    'main "$@"',
+    "",
+  ].join("\n");
+}

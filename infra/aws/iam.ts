@@ -1,0 +1,101 @@
+/**
+ * The masters' instance role, with least privilege: attach (and, for a stopped predecessor, detach) only network
+ * interfaces and volumes tagged for this cluster, to instances tagged for this cluster; read only this stack's SSM
+ * path; use only this stack's KMS key; fetch only the pinned weed object when it lives in S3.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { TAG_KEYS } from "./naming";
+
+export interface MasterInstanceRoleArgs {
+  clusterName: string;
+  /** The SSM path the masters may read, e.g. `/seaweed-infra/seaweedfs-prod`. */
+  ssmPrefix: string;
+  /** ARN of the KMS key encrypting the data volumes and the SSM parameters. */
+  kmsKeyArn: pulumi.Input<string>;
+  /** The weed artifact; with an `s3://bucket/key` URL the role may read that one object. */
+  binaryUrl: string;
+  tags: Record<string, string>;
+}
+
+/** `s3://bucket/key` -> `bucket/key`, or undefined for other URLs. */
+function s3Object(url: string): string | undefined {
+  return url.startsWith("s3://") ? url.slice("s3://".length) : undefined;
+}
+
+/** The instance role, its policy and the instance profile the launch templates use. */
+export class MasterInstanceRole extends pulumi.ComponentResource {
+  static readonly __pulumiType = "seaweed:aws:MasterInstanceRole";
+  /** Attach further policies here (monitoring agent, backups). */
+  readonly role: aws.iam.Role;
+  readonly instanceProfile: aws.iam.InstanceProfile;
+
+  constructor(name: string, args: MasterInstanceRoleArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(MasterInstanceRole.__pulumiType, name, {}, opts);
+    const { clusterName, ssmPrefix, kmsKeyArn, binaryUrl, tags } = args;
+    const { partition } = aws.getPartitionOutput({}, { parent: this });
+    const { region } = aws.getRegionOutput({}, { parent: this });
+    const { accountId } = aws.getCallerIdentityOutput({}, { parent: this });
+    const ec2Arn = (resource: string) => pulumi.interpolate`arn:${partition}:ec2:${region}:${accountId}:${resource}/*`;
+    const taggedForCluster = { StringEquals: { [`aws:ResourceTag/${TAG_KEYS.cluster}`]: clusterName } };
+
+    this.role = new aws.iam.Role(
+      `${name}-role`,
+      {
+        description: `SeaweedFS masters of ${clusterName}`,
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        }),
+        tags,
+      },
+      { parent: this },
+    );
+    const object = s3Object(binaryUrl);
+    const statements: unknown[] = [
+      {
+        Sid: "FindSlotIdentity",
+        Effect: "Allow",
+        // Describe calls support no resource-level permissions: AWS only accepts "*" for them.
+        Action: ["ec2:DescribeNetworkInterfaces", "ec2:DescribeVolumes", "ec2:DescribeInstances"],
+        Resource: "*",
+      },
+      {
+        Sid: "AttachSlotIdentity",
+        Effect: "Allow",
+        Action: ["ec2:AttachNetworkInterface", "ec2:DetachNetworkInterface", "ec2:AttachVolume", "ec2:DetachVolume"],
+        Resource: [ec2Arn("network-interface"), ec2Arn("volume"), ec2Arn("instance")],
+        Condition: taggedForCluster,
+      },
+      {
+        Sid: "ReadStackParameters",
+        Effect: "Allow",
+        Action: ["ssm:GetParameter"],
+        Resource: pulumi.interpolate`arn:${partition}:ssm:${region}:${accountId}:parameter${ssmPrefix}/*`,
+      },
+      {
+        Sid: "UseStackKey",
+        Effect: "Allow",
+        Action: ["kms:Decrypt", "kms:DescribeKey"],
+        Resource: kmsKeyArn,
+        Condition: { StringEquals: { "kms:ViaService": [pulumi.interpolate`ssm.${region}.amazonaws.com`, pulumi.interpolate`ec2.${region}.amazonaws.com`] } },
+      },
+      {
+        // Attaching a volume encrypted with a customer key makes EC2 create a grant in the caller's name.
+        Sid: "GrantKeyToEbs",
+        Effect: "Allow",
+        Action: ["kms:CreateGrant"],
+        Resource: kmsKeyArn,
+        Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
+      },
+      ...(object ? [{ Sid: "FetchWeedBinary", Effect: "Allow", Action: ["s3:GetObject"], Resource: pulumi.interpolate`arn:${partition}:s3:::${object}` }] : []),
+    ];
+    new aws.iam.RolePolicy(
+      `${name}-boot`,
+      { role: this.role.id, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements }) },
+      { parent: this },
+    );
+    this.instanceProfile = new aws.iam.InstanceProfile(`${name}-profile`, { role: this.role, tags }, { parent: this });
+    this.registerOutputs({ roleArn: this.role.arn, instanceProfileArn: this.instanceProfile.arn });
+  }
+}

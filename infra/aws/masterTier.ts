@@ -1,0 +1,196 @@
+/**
+ * The whole AWS master tier of one stack: network, security groups, key material, instance role, one MasterSlot
+ * per planned slot, the internal load balancer and the private DNS names. Its public properties are what other
+ * components (monitoring, backups) build on.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { SeaweedConfig } from "../config";
+import { ClusterSettings, renderClusterMasters } from "../seaweed/cluster";
+import { HOST_PATHS } from "../seaweed/constants";
+import { renderBootScript } from "./bootScript";
+import { MasterInstanceRole } from "./iam";
+import { MasterLoadBalancer } from "./loadBalancer";
+import { MasterSlot } from "./masterSlot";
+import { identityTags, jwtParameterNameOf, loadBalancerDnsName, masterDnsName, privateZoneNameOf, ssmPrefixOf } from "./naming";
+import { MasterNetwork } from "./network";
+import { MasterSecrets } from "./secrets";
+import { MasterSecurityGroups } from "./securityGroups";
+
+export interface MasterTierArgs {
+  /**
+   * The validated stack config (see Pulumi.yaml for every key, its default and its documentation) with its
+   * placement: one MasterSlot is built per `config.topology.slots` entry.
+   */
+  config: SeaweedConfig;
+}
+
+/** One master as clients and operators see it. */
+export interface MasterEndpoint {
+  slot: number;
+  name: string;
+  az: string;
+  ip: string;
+  /** `ip:port`, the master's raft identity and the form `-master=` takes. */
+  address: string;
+  /** `master-<slot>.<zone>`. */
+  dnsName: string;
+}
+
+/** The SeaweedFS settings shared by every master, from the config. */
+export function clusterSettingsOf(config: SeaweedConfig): ClusterSettings {
+  return {
+    port: config.httpPort,
+    metricsPort: config.metricsPort,
+    raft: { heartbeatInterval: config.heartbeatInterval, electionTimeout: config.electionTimeout },
+    defaultReplication: config.defaultReplication,
+    volumeSizeLimitMB: config.volumeSizeLimitMB,
+  };
+}
+
+export class MasterTier extends pulumi.ComponentResource {
+  static readonly __pulumiType = "seaweed:aws:MasterTier";
+  /** Tags on every resource of the tier (the config's tags plus the cluster tag). */
+  readonly tags: Record<string, string>;
+  readonly network: MasterNetwork;
+  /** `masters` (on every master), `loadBalancer` (on the NLB), `clients` (attach to volume servers and filers). */
+  readonly securityGroups: MasterSecurityGroups;
+  /** Encrypts the data volumes and the SSM parameters. */
+  readonly kmsKey: aws.kms.Key;
+  /** The masters' role; attach further policies to it (monitoring agent, backup agent). */
+  readonly instanceRole: aws.iam.Role;
+  readonly instanceProfile: aws.iam.InstanceProfile;
+  /** The SSM path of this stack's parameters; the masters may read only below it. */
+  readonly ssmPrefix: string;
+  /** The SecureString holding the JWT signing key (its name is not secret, its value is). */
+  readonly jwtParameterName: pulumi.Output<string>;
+  /** In slot order. */
+  readonly slots: readonly MasterSlot[];
+  readonly loadBalancer: MasterLoadBalancer;
+  /** The private hosted zone. */
+  readonly zone: aws.route53.Zone;
+  readonly zoneName: string;
+  /** `masters.<zone>`: the load balancer's alias. */
+  readonly loadBalancerAlias: string;
+  readonly masters: readonly MasterEndpoint[];
+
+  constructor(name: string, args: MasterTierArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(MasterTier.__pulumiType, name, {}, opts);
+    const { config } = args;
+    const { clusterName, topology } = config;
+    this.tags = { ...config.tagMap, ...identityTags(clusterName) };
+    const tags = this.tags;
+    const child = { parent: this };
+
+    this.network = new MasterNetwork(`${name}-network`, { subnets: config.subnets, vpcId: config.vpcId, vpcCidr: config.vpcCidr, tags }, child);
+    this.securityGroups = new MasterSecurityGroups(
+      `${name}-sg`,
+      {
+        vpcId: this.network.vpcId,
+        httpPort: config.httpPort,
+        grpcPort: config.grpcPort,
+        metricsPort: config.metricsPort,
+        clientCidrs: config.clientCidrs,
+        clientSecurityGroupIds: config.clientSecurityGroupIds,
+        tags,
+      },
+      child,
+    );
+    this.ssmPrefix = ssmPrefixOf(clusterName);
+    const secrets = new MasterSecrets(`${name}-secrets`, { clusterName, jwtParameterName: jwtParameterNameOf(clusterName), protect: config.dataProtection, tags }, child);
+    this.kmsKey = secrets.kmsKey;
+    this.jwtParameterName = secrets.jwtParameter.name;
+    const role = new MasterInstanceRole(
+      `${name}-iam`,
+      { clusterName, ssmPrefix: this.ssmPrefix, kmsKeyArn: this.kmsKey.arn, binaryUrl: config.seaweedBinaryUrl, tags },
+      child,
+    );
+    this.instanceRole = role.role;
+    this.instanceProfile = role.instanceProfile;
+
+    const rendered = renderClusterMasters(topology.slots, clusterSettingsOf(config), () => HOST_PATHS.mdir);
+    this.slots = topology.slots.map((slot) => {
+      const userData = renderBootScript({
+        clusterName,
+        slot: { slot: slot.slot, az: slot.az, ip: slot.ip, subnetCidr: slot.subnet.cidr },
+        masterArgs: rendered.find((r) => r.slot === slot.slot)!.args,
+        weed: { url: config.seaweedBinaryUrl, sha256: config.seaweedBinarySha256, version: config.seaweedVersion },
+        jwtParameterName: jwtParameterNameOf(clusterName),
+        attachTimeoutSeconds: config.attachTimeoutSeconds,
+      });
+      return new MasterSlot(
+        slot.name,
+        {
+          clusterName,
+          slot,
+          subnetId: this.network.subnetIds[slot.az],
+          securityGroupIds: [this.securityGroups.masters.id],
+          kmsKeyArn: this.kmsKey.arn,
+          instanceProfileArn: this.instanceProfile.arn,
+          instanceType: config.instanceType,
+          ami: config.ami,
+          userData,
+          dataVolumeSizeGiB: config.dataVolumeSizeGiB,
+          dataVolumeType: config.dataVolumeType,
+          protect: config.dataProtection,
+          tags,
+        },
+        { parent: this, dependsOn: [role] },
+      );
+    });
+
+    const zonesWithMasters = [...new Set(topology.slots.map((s) => s.az))];
+    this.loadBalancer = new MasterLoadBalancer(
+      `${name}-lb`,
+      {
+        vpcId: this.network.vpcId,
+        subnetIds: zonesWithMasters.map((az) => this.network.subnetIds[az]),
+        securityGroupId: this.securityGroups.loadBalancer.id,
+        targets: topology.slots.map((s) => ({ slot: s.slot, ip: s.ip })),
+        httpPort: config.httpPort,
+        grpcPort: config.grpcPort,
+        healthCheck: {
+          intervalSeconds: config.lbHealthCheckIntervalSeconds,
+          timeoutSeconds: config.lbHealthCheckTimeoutSeconds,
+          healthyThreshold: config.lbHealthyThreshold,
+          unhealthyThreshold: config.lbUnhealthyThreshold,
+        },
+        deregistrationDelaySeconds: config.lbDeregistrationDelaySeconds,
+        preserveClientIp: config.lbPreserveClientIp,
+        deletionProtection: config.lbDeletionProtection,
+        tags,
+      },
+      child,
+    );
+
+    this.zoneName = privateZoneNameOf(clusterName, config.privateZoneName);
+    this.zone = new aws.route53.Zone(
+      `${name}-zone`,
+      { name: this.zoneName, comment: `SeaweedFS masters of ${clusterName}`, vpcs: [{ vpcId: this.network.vpcId }], tags },
+      child,
+    );
+    this.masters = topology.slots.map((s) => ({
+      slot: s.slot,
+      name: s.name,
+      az: s.az,
+      ip: s.ip,
+      address: rendered.find((r) => r.slot === s.slot)!.address,
+      dnsName: masterDnsName(s.slot, this.zoneName),
+    }));
+    for (const master of this.masters) {
+      new aws.route53.Record(`${name}-master-${master.slot}`, { zoneId: this.zone.zoneId, name: master.dnsName, type: "A", ttl: 60, records: [master.ip] }, child);
+    }
+    this.loadBalancerAlias = loadBalancerDnsName(this.zoneName);
+    new aws.route53.Record(
+      `${name}-lb-alias`,
+      {
+        zoneId: this.zone.zoneId,
+        name: this.loadBalancerAlias,
+        type: "A",
+        aliases: [{ name: this.loadBalancer.dnsName, zoneId: this.loadBalancer.zoneId, evaluateTargetHealth: true }],
+      },
+      child,
+    );
+    this.registerOutputs({ loadBalancerDnsName: this.loadBalancer.dnsName, clientSecurityGroupId: this.securityGroups.clients.id });
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Names and tags that several AWS pieces must agree on: the tags that mark a slot's interface and volume (the boot
+ * script finds them by these tags and IAM lets an instance attach only what carries them), the SSM path of the
+ * stack's secrets and the private DNS names of the masters.
+ */
+import { PROJECT } from "../config/spec";
+
+/** Tag keys on every resource of a master tier; IAM conditions and the boot script's lookups use them. */
+export const TAG_KEYS = {
+  cluster: "seaweedfs:cluster",
+  slot: "seaweedfs:slot",
+} as const;
+
+/** The tags that identify a cluster, or one slot of it. */
+export function identityTags(clusterName: string, slot?: number): Record<string, string> {
+  return slot === undefined ? { [TAG_KEYS.cluster]: clusterName } : { [TAG_KEYS.cluster]: clusterName, [TAG_KEYS.slot]: String(slot) };
+}
+
+/** The SSM path holding this stack's parameters; the instance role may read nothing else. */
+export function ssmPrefixOf(clusterName: string): string {
+  return `/${PROJECT}/${clusterName}`;
+}
+
+/** The SSM SecureString holding the JWT signing key. */
+export function jwtParameterNameOf(clusterName: string): string {
+  return `${ssmPrefixOf(clusterName)}/jwt-signing-key`;
+}
+
+/** The private hosted zone: the configured name, or `<clusterName>.internal`. */
+export function privateZoneNameOf(clusterName: string, configured: string): string {
+  return configured || `${clusterName}.internal`;
+}
+
+/** `master-<slot>.<zone>`: the DNS name of one master. */
+export function masterDnsName(slot: number, zoneName: string): string {
+  return `master-${slot}.${zoneName}`;
+}
+
+/** `masters.<zone>`: the alias of the load balancer. */
+export function loadBalancerDnsName(zoneName: string): string {
+  return `masters.${zoneName}`;
+}

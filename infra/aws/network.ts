@@ -1,0 +1,142 @@
+/**
+ * Where the masters live: an existing VPC whose subnets are looked up and checked against the planned slots before
+ * anything is created, or a new VPC with one private subnet per zone. A new VPC has no internet route at all; the
+ * instances reach S3 (the weed binary), EC2 (attaching their identity), SSM (the JWT key) and Auto Scaling through
+ * VPC endpoints.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, ConfigIssue } from "../config/spec";
+import type { SubnetPlan } from "../topology";
+
+/** The AWS view of an existing subnet, as `aws.ec2.getSubnet` answers it. */
+export interface DescribedSubnet {
+  id: string;
+  vpcId: string;
+  availabilityZone: string;
+  cidrBlock: string;
+}
+
+/**
+ * Compares the subnets the config names with what AWS says about them; each mismatch names the key to fix.
+ *
+ * @param plans the config's subnets in zone order (each with its id).
+ */
+export function subnetMismatches(vpcId: string, plans: readonly SubnetPlan[], described: readonly DescribedSubnet[]): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  plans.forEach((plan, i) => {
+    const actual = described.find((d) => d.id === plan.id);
+    if (!actual) return;
+    if (actual.vpcId !== vpcId) {
+      issues.push({ key: `subnetIds[${i}]`, value: plan.id, message: `belongs to ${actual.vpcId}, not to vpcId ${vpcId}`, fix: "list subnets of the VPC named by vpcId" });
+    }
+    if (actual.availabilityZone !== plan.az) {
+      issues.push({ key: `subnetIds[${i}]`, value: plan.id, message: `is in ${actual.availabilityZone}, but availabilityZones[${i}] is ${plan.az}`, fix: "list the subnets in the same order as availabilityZones" });
+    }
+    if (actual.cidrBlock !== plan.cidr) {
+      issues.push({ key: `subnetCidrs[${i}]`, value: plan.cidr, message: `differs from the real CIDR ${actual.cidrBlock} of ${plan.id}`, fix: `set subnetCidrs[${i}] to ${actual.cidrBlock} (and keep masterIps inside it)` });
+    }
+  });
+  return issues;
+}
+
+/**
+ * Looks up the existing subnets and throws a ConfigError when one is not where the config says. Called before any
+ * resource is registered, so a wrong subnet stops the update with nothing half-built.
+ */
+export async function verifyExistingSubnets(vpcId: string, plans: readonly SubnetPlan[], stack?: string): Promise<void> {
+  const described = await Promise.all(
+    plans.map(async (plan) => {
+      const s = await aws.ec2.getSubnet({ id: plan.id! });
+      return { id: plan.id!, vpcId: s.vpcId, availabilityZone: s.availabilityZone, cidrBlock: s.cidrBlock };
+    }),
+  );
+  const issues = subnetMismatches(vpcId, plans, described);
+  if (issues.length > 0) throw new ConfigError(issues, stack);
+}
+
+export interface MasterNetworkArgs {
+  /** The slots' subnets in zone order, from the topology plan. Existing subnets carry their id. */
+  subnets: readonly SubnetPlan[];
+  /** An existing VPC (`vpc-...`); its subnets must be given in `subnets`. Empty: a VPC is created. @default "" */
+  vpcId: string;
+  /** CIDR of the VPC to create; ignored with `vpcId`. @example "10.40.0.0/16" */
+  vpcCidr: string;
+  /** Tags on every resource created. */
+  tags: Record<string, string>;
+}
+
+/** Interface endpoints a master needs when its subnet has no internet route. */
+const INTERFACE_ENDPOINTS = ["ec2", "ssm", "autoscaling"] as const;
+
+/** The VPC and one subnet per zone, existing or created. */
+export class MasterNetwork extends pulumi.ComponentResource {
+  static readonly __pulumiType = "seaweed:aws:MasterNetwork";
+  readonly vpcId: pulumi.Output<string>;
+  /** Subnet ids by availability zone. */
+  readonly subnetIds: Record<string, pulumi.Output<string>>;
+  /** Whether this stack created the VPC (and so its endpoints). */
+  readonly created: boolean;
+
+  constructor(name: string, args: MasterNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(MasterNetwork.__pulumiType, name, {}, opts);
+    const { subnets, vpcId, vpcCidr, tags } = args;
+    this.created = !vpcId;
+    if (vpcId) {
+      const missing = subnets.filter((s) => !s.id);
+      if (missing.length > 0) throw new Error(`with an existing VPC every subnet needs an id (missing for ${missing.map((s) => s.az).join(", ")})`);
+      this.vpcId = pulumi.output(vpcId);
+      this.subnetIds = Object.fromEntries(subnets.map((s) => [s.az, pulumi.output(s.id!)]));
+    } else {
+      const vpc = new aws.ec2.Vpc(`${name}-vpc`, { cidrBlock: vpcCidr, enableDnsHostnames: true, enableDnsSupport: true, tags: { ...tags, Name: name } }, { parent: this });
+      const routeTable = new aws.ec2.RouteTable(`${name}-private`, { vpcId: vpc.id, tags: { ...tags, Name: `${name}-private` } }, { parent: this });
+      const created = subnets.map((s) => {
+        const subnet = new aws.ec2.Subnet(
+          `${name}-${s.az}`,
+          { vpcId: vpc.id, cidrBlock: s.cidr, availabilityZone: s.az, mapPublicIpOnLaunch: false, tags: { ...tags, Name: `${name}-${s.az}` } },
+          { parent: this },
+        );
+        new aws.ec2.RouteTableAssociation(`${name}-${s.az}`, { subnetId: subnet.id, routeTableId: routeTable.id }, { parent: this });
+        return [s.az, subnet.id] as const;
+      });
+      this.vpcId = vpc.id;
+      this.subnetIds = Object.fromEntries(created);
+      this.createEndpoints(name, vpc, routeTable, Object.values(this.subnetIds), vpcCidr, tags);
+    }
+    this.registerOutputs({ vpcId: this.vpcId, subnetIds: this.subnetIds });
+  }
+
+  private createEndpoints(name: string, vpc: aws.ec2.Vpc, routeTable: aws.ec2.RouteTable, subnetIds: pulumi.Output<string>[], vpcCidr: string, tags: Record<string, string>): void {
+    const region = aws.getRegionOutput({}, { parent: this }).region;
+    new aws.ec2.VpcEndpoint(
+      `${name}-s3`,
+      { vpcId: vpc.id, serviceName: pulumi.interpolate`com.amazonaws.${region}.s3`, vpcEndpointType: "Gateway", routeTableIds: [routeTable.id], tags },
+      { parent: this },
+    );
+    const endpointGroup = new aws.ec2.SecurityGroup(
+      `${name}-endpoints`,
+      {
+        vpcId: vpc.id,
+        description: "HTTPS from inside the VPC to the AWS API endpoints",
+        ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [vpcCidr], description: "AWS API calls from the VPC" }],
+        tags: { ...tags, Name: `${name}-endpoints` },
+      },
+      { parent: this },
+    );
+    for (const service of INTERFACE_ENDPOINTS) {
+      new aws.ec2.VpcEndpoint(
+        `${name}-${service}`,
+        {
+          vpcId: vpc.id,
+          serviceName: pulumi.interpolate`com.amazonaws.${region}.${service}`,
+          vpcEndpointType: "Interface",
+          privateDnsEnabled: true,
+          subnetIds,
+          securityGroupIds: [endpointGroup.id],
+          tags,
+        },
+        { parent: this },
+      );
+    }
+  }
+}
