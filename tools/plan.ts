@@ -1,16 +1,19 @@
 /**
- * `npm run plan -- --stack <name> [--json] [--previous <plan.json>]`
+ * `npm run plan -- --stack <name> [--json] [--previous <plan.json>] [--policy-config <file>] [--stacks-dir <dir>]`
  *
  * Runs the real Pulumi program under Pulumi's mocks with the stack's config (Pulumi.yaml defaults plus
  * stacks/Pulumi.<name>.yaml, as the engine would) and prints what it would deploy: the master slots, quorum, the
- * zone-loss table, every registered resource grouped by component, and the stack outputs. No cloud account, no
- * Pulumi CLI. Exit codes: 0 ok, 2 invalid config or usage.
+ * zone-loss table, every registered resource grouped by component, the stack outputs and the policy pack's verdicts
+ * (policies/config.<stack>.json, else the environment's file). No cloud account, no Pulumi CLI.
+ * Exit codes: 0 ok, 2 invalid config or usage, 3 a mandatory policy is violated.
  *
  * --previous takes the JSON of an earlier plan (or the stack's outputs) and refuses a change that moves a slot.
+ * --policy-config runs the pack with another config file; --stacks-dir reads Pulumi.<stack>.yaml from another directory.
  */
 import * as fs from "node:fs";
 import { ConfigError, PROJECT } from "../infra/config";
 import { buildPlan, Plan } from "./lib/plan";
+import { mandatoryViolations, PolicyConfigError, PolicyReport } from "./lib/policyRun";
 import { StackFileError } from "./lib/stackFiles";
 import { formatTable } from "./lib/table";
 
@@ -18,10 +21,12 @@ interface PlanArgs {
   stack: string;
   json: boolean;
   previous?: string;
+  policyConfig?: string;
+  stacksDir?: string;
 }
 
 function usage(message: string): never {
-  process.stderr.write(`${message}\nusage: npm run plan -- --stack <dev|staging|prod|...> [--json] [--previous <plan.json>]\n`);
+  process.stderr.write(`${message}\nusage: npm run plan -- --stack <dev|staging|prod|...> [--json] [--previous <plan.json>] [--policy-config <file>] [--stacks-dir <dir>]\n`);
   process.exit(2);
 }
 
@@ -32,6 +37,8 @@ function parseArgs(argv: string[]): PlanArgs {
     if (arg === "--json") args.json = true;
     else if (arg === "--stack") args.stack = argv[++i];
     else if (arg === "--previous") args.previous = argv[++i];
+    else if (arg === "--policy-config") args.policyConfig = argv[++i];
+    else if (arg === "--stacks-dir") args.stacksDir = argv[++i];
     else usage(`unknown argument: ${arg}`);
   }
   if (!args.stack) usage("--stack is required");
@@ -63,17 +70,34 @@ function printSummary(plan: Plan): void {
   for (const [name, value] of Object.entries(plan.outputs)) {
     out.push(`  ${name}: ${typeof value === "string" ? value : JSON.stringify(value)}`);
   }
+  out.push("", ...policySummary(plan.policy));
   console.log(out.join("\n"));
+}
+
+function policySummary(report: PolicyReport): string[] {
+  const out = [`Policies (pack ${report.pack}, config ${report.configFile ?? "none"}):`];
+  out.push(formatTable(["policy", "level", "verdict"], report.verdicts.map((v) => [v.policy, v.enforcementLevel, v.verdict === "fail" ? `FAIL (${v.violations})` : v.verdict])));
+  for (const v of report.violations) out.push(`  [${v.enforcementLevel}] ${v.policy}: ${v.message}${v.resource ? `\n      at ${v.resource}` : ""}`);
+  return out;
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   try {
-    const plan = await buildPlan(args.stack, args.previous ? previousSlotsFrom(args.previous) : undefined);
+    const plan = await buildPlan(args.stack, args.previous ? previousSlotsFrom(args.previous) : undefined, {
+      stacksDir: args.stacksDir,
+      policyConfigFile: args.policyConfig,
+    });
     if (args.json) console.log(JSON.stringify(plan, null, 2));
     else printSummary(plan);
+    const mandatory = mandatoryViolations(plan.policy);
+    if (mandatory.length > 0) {
+      const names = [...new Set(mandatory.map((v) => v.policy))];
+      process.stderr.write(`${mandatory.length} mandatory policy violation(s): ${names.join(", ")}\n`);
+      process.exitCode = 3;
+    }
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof StackFileError) {
+    if (error instanceof ConfigError || error instanceof StackFileError || error instanceof PolicyConfigError) {
       process.stderr.write(`${error.message}\n`);
       process.exit(2);
     }

@@ -1,11 +1,15 @@
 /**
  * The offline plan of a stack: its config validated, then the real program run under mocks, summarised in the
- * JSON contract of `npm run plan -- --json` (stack, quorum, masters, azLoss, resources, outputs).
+ * JSON contract of `npm run plan -- --json` (stack, quorum, masters, azLoss, resources, outputs, and the policy
+ * pack's verdicts in `policy`).
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { parseConfig, projectKeys, PROJECT } from "../../infra/config";
 import type { AzLoss } from "../../infra/topology";
 import { ProgramRun, RecordedResource, runUnderMocks } from "./mockGraph";
-import { readStackConfig } from "./stackFiles";
+import { checkGraph, defaultPackConfigFile, PolicyReport } from "./policyRun";
+import { readStackConfig, StackConfig, stackConfigFromYaml, StackFileError } from "./stackFiles";
 import program = require("../../infra/index");
 
 export interface PlannedMaster {
@@ -25,11 +29,32 @@ export interface Plan {
   azLoss: AzLoss[];
   resources: { type: string; name: string; parent?: string }[];
   outputs: Record<string, unknown>;
+  /** The policy pack run on the recorded graph: verdict per policy and every violation. */
+  policy: PolicyReport;
+}
+
+/** Where a plan reads its stack and policy config from. */
+export interface PlanOptions {
+  /** A directory of `Pulumi.<stack>.yaml` files to use instead of the repository's stacks/. */
+  stacksDir?: string;
+  /** The policy pack config; default policies/config.<stack>.json, else the environment's file. */
+  policyConfigFile?: string;
+}
+
+function readStack(stack: string, stacksDir?: string): StackConfig {
+  if (!stacksDir) return readStackConfig(stack);
+  const file = path.join(stacksDir, `Pulumi.${stack}.yaml`);
+  if (!fs.existsSync(file)) throw new StackFileError(`no stack file ${file}`);
+  return stackConfigFromYaml(stack, fs.readFileSync(file, "utf8"));
 }
 
 /** The stack's program under mocks; `previousSlots` stands in for the outputs of its last deployment. */
-export async function runStack(stack: string, previousSlots?: unknown[]): Promise<ProgramRun & { config: ReturnType<typeof parseConfig> }> {
-  const stackConfig = readStackConfig(stack);
+export async function runStack(
+  stack: string,
+  previousSlots?: unknown[],
+  stacksDir?: string,
+): Promise<ProgramRun & { config: ReturnType<typeof parseConfig> }> {
+  const stackConfig = readStack(stack, stacksDir);
   const config = parseConfig(projectKeys(stackConfig.config), { stack });
   const run = await runUnderMocks(program, {
     project: PROJECT,
@@ -46,8 +71,8 @@ function parentName(resources: readonly RecordedResource[], r: RecordedResource)
   return parent && parent.type !== "pulumi:pulumi:Stack" ? `${parent.type}::${parent.name}` : undefined;
 }
 
-export async function buildPlan(stack: string, previousSlots?: unknown[]): Promise<Plan> {
-  const run = await runStack(stack, previousSlots);
+export async function buildPlan(stack: string, previousSlots?: unknown[], options: PlanOptions = {}): Promise<Plan> {
+  const run = await runStack(stack, previousSlots, options.stacksDir);
   const { topology } = run.config;
   const outputs = Object.fromEntries(
     Object.entries(run.outputs).map(([k, v]) => [k, run.secretOutputs.includes(k) ? "[secret]" : v]),
@@ -63,5 +88,6 @@ export async function buildPlan(stack: string, previousSlots?: unknown[]): Promi
       .filter((r) => r.type !== "pulumi:pulumi:Stack")
       .map((r) => ({ type: r.type, name: r.name, ...(parentName(run.resources, r) ? { parent: parentName(run.resources, r) } : {}) })),
     outputs,
+    policy: await checkGraph(run.resources, options.policyConfigFile ?? defaultPackConfigFile(stack, run.config.environment)),
   };
 }

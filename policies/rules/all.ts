@@ -1,0 +1,36 @@
+/** Every policy of the pack, in the order reports list them. */
+import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { masterCount, masterNoRaftBootstrap, masterPeers, masterZoneFailure } from "./masters";
+import { lbCrossZone, lbDeletionProtection, lbHealthCheck, lbInternal, lbListeners } from "./loadBalancer";
+import { attachActionsScoped, encryptedVolumes, imdsV2Required, noPublicIp, noSecretsInUserData, noWorldIngress } from "./security";
+import { alarmActions, requiredAlarms } from "./monitoring";
+import { bucketEncryption, bucketLifecycle, bucketPublicAccessBlock, bucketTlsOnly, bucketVersioning, volumeSnapshots } from "./backups";
+
+/** The pack's name as `pulumi preview --policy-pack` reports it. */
+export const PACK_NAME = "seaweedfs-ha";
+
+export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
+  masterCount,
+  masterZoneFailure,
+  masterPeers,
+  masterNoRaftBootstrap,
+  lbInternal,
+  lbCrossZone,
+  lbDeletionProtection,
+  lbListeners,
+  lbHealthCheck,
+  encryptedVolumes,
+  imdsV2Required,
+  noPublicIp,
+  noWorldIngress,
+  attachActionsScoped,
+  noSecretsInUserData,
+  requiredAlarms,
+  alarmActions,
+  bucketVersioning,
+  bucketEncryption,
+  bucketPublicAccessBlock,
+  bucketTlsOnly,
+  bucketLifecycle,
+  volumeSnapshots,
+];

@@ -1,0 +1,148 @@
+/**
+ * Backups, when the stack has any: the backup bucket is versioned, KMS-encrypted, closed to the public, TLS-only and
+ * keeps objects at least minRetentionDays; a DLM policy snapshots the master data volumes. S3 settings are separate
+ * resources in @pulumi/aws 7, joined to their bucket through the `bucket` property (its dependency, or its value).
+ */
+import type { PolicyResource, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import { actionMatches, asArray, asRecord, describe, flag, numberOf, ofType, policyDocument, referenced, S3_TYPES, tagsOf, TAGS, TYPES } from "./graph";
+
+/** Component type of the backups (shared contract). */
+export const BACKUPS_COMPONENT = "seaweed:aws:Backups";
+
+function within(r: PolicyResource, componentType: string): boolean {
+  for (let p = r.parent; p; p = p.parent) if (p.type === componentType) return true;
+  return false;
+}
+
+/** The buckets the backup rules apply to: those of the Backups component, or every bucket when there is none. */
+export function backupBuckets(resources: readonly PolicyResource[]): PolicyResource[] {
+  const buckets = ofType(resources, ...S3_TYPES.bucket);
+  const hasComponent = resources.some((r) => r.type === BACKUPS_COMPONENT);
+  return hasComponent ? buckets.filter((b) => within(b, BACKUPS_COMPONENT)) : buckets;
+}
+
+/** Runs `check` on each backup bucket with its companion resources of `types`; not applicable without buckets. */
+function eachBucket(
+  args: StackValidationArgs,
+  types: readonly string[],
+  check: (bucket: PolicyResource, companions: PolicyResource[]) => string | undefined,
+  report: (message: string, urn?: string) => void,
+): void {
+  const buckets = backupBuckets(args.resources);
+  if (buckets.length === 0) args.notApplicable("no backup bucket in this stack");
+  const candidates = ofType(args.resources, ...types);
+  for (const bucket of buckets) {
+    const companions = candidates.filter((c) => referenced(c, "bucket", [bucket]).length > 0);
+    const problem = check(bucket, companions);
+    if (problem) report(`${describe(bucket)}: ${problem}`, bucket.urn);
+  }
+}
+
+export const bucketVersioning: StackValidationPolicy = {
+  name: "seaweedfs-backup-bucket-versioning",
+  description: "The backup bucket has versioning enabled, so an overwritten or deleted backup can be recovered.",
+  severity: "high",
+  validateStack: (args, report) =>
+    eachBucket(args, S3_TYPES.versioning, (_, found) =>
+      found.some((v) => asRecord(v.props.versioningConfiguration).status === "Enabled") ? undefined : "versioning is not enabled",
+    report),
+};
+
+export const bucketEncryption: StackValidationPolicy = {
+  name: "seaweedfs-backup-bucket-encryption",
+  description: "The backup bucket encrypts by default with KMS (aws:kms or aws:kms:dsse), optionally with a customer key.",
+  severity: "high",
+  configSchema: { properties: { requireCustomerKey: { type: "boolean", default: false } } },
+  validateStack: (args, report) => {
+    const { requireCustomerKey } = args.getConfig<{ requireCustomerKey: boolean }>();
+    eachBucket(args, S3_TYPES.encryption, (_, found) => {
+      const defaults = found.flatMap((e) => asArray(e.props.rules)).map((r) => asRecord(asRecord(r).applyServerSideEncryptionByDefault));
+      const kms = defaults.filter((d) => String(d.sseAlgorithm ?? "").startsWith("aws:kms"));
+      if (kms.length === 0) return `no KMS default encryption (found ${defaults.map((d) => String(d.sseAlgorithm)).join(", ") || "none"})`;
+      if (requireCustomerKey && !kms.some((d) => d.kmsMasterKeyId)) return "KMS encryption uses the AWS managed key, not a customer key";
+      return undefined;
+    }, report);
+  },
+};
+
+const BLOCK_SETTINGS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"];
+
+export const bucketPublicAccessBlock: StackValidationPolicy = {
+  name: "seaweedfs-backup-bucket-public-access-block",
+  description: "The backup bucket has a public access block with all four settings on.",
+  severity: "critical",
+  validateStack: (args, report) =>
+    eachBucket(args, S3_TYPES.publicAccessBlock, (_, found) => {
+      if (found.length === 0) return "no public access block";
+      const off = BLOCK_SETTINGS.filter((s) => !found.some((b) => flag(b.props[s]) === true));
+      return off.length > 0 ? `public access block leaves ${off.join(", ")} off` : undefined;
+    }, report),
+};
+
+/** Whether a bucket policy statement denies every S3 request made without TLS. */
+function deniesInsecureTransport(statement: Record<string, unknown>): boolean {
+  const secure = asRecord(asRecord(statement.Condition).Bool)["aws:SecureTransport"];
+  const actions = asArray(statement.Action).map(String);
+  return statement.Effect === "Deny" && flag(secure) === false && actions.some((a) => actionMatches(a, "s3:GetObject") && actionMatches(a, "s3:PutObject"));
+}
+
+export const bucketTlsOnly: StackValidationPolicy = {
+  name: "seaweedfs-backup-bucket-tls-only",
+  description: "The backup bucket policy denies every request without TLS (aws:SecureTransport false).",
+  severity: "high",
+  validateStack: (args, report) =>
+    eachBucket(args, S3_TYPES.policy, (_, found) => {
+      const statements = found.flatMap((p) => asArray(policyDocument(p.props.policy)?.Statement)).map(asRecord);
+      return statements.some(deniesInsecureTransport) ? undefined : "no bucket policy statement denies requests without TLS";
+    }, report),
+};
+
+export const bucketLifecycle: StackValidationPolicy = {
+  name: "seaweedfs-backup-bucket-lifecycle",
+  description: "The backup bucket has an enabled lifecycle, and no rule expires current or noncurrent backups before minRetentionDays.",
+  severity: "medium",
+  configSchema: { properties: { minRetentionDays: { type: "integer", minimum: 1, default: 7 } } },
+  validateStack: (args, report) => {
+    const { minRetentionDays } = args.getConfig<{ minRetentionDays: number }>();
+    eachBucket(args, S3_TYPES.lifecycle, (_, found) => {
+      const rules = found.flatMap((l) => asArray(l.props.rules)).map(asRecord).filter((r) => r.status === "Enabled");
+      if (rules.length === 0) return "no enabled lifecycle rule";
+      const short = rules.flatMap((r) => {
+        const days = numberOf(asRecord(r.expiration).days);
+        const noncurrent = numberOf(asRecord(r.noncurrentVersionExpiration).noncurrentDays);
+        return [
+          ...(days !== undefined && days < minRetentionDays ? [`rule ${String(r.id)} expires objects after ${days} days`] : []),
+          ...(noncurrent !== undefined && noncurrent < minRetentionDays ? [`rule ${String(r.id)} expires noncurrent versions after ${noncurrent} days`] : []),
+        ];
+      });
+      return short.length > 0 ? `${short.join("; ")}: fewer than minRetentionDays ${minRetentionDays}` : undefined;
+    }, report);
+  },
+};
+
+export const volumeSnapshots: StackValidationPolicy = {
+  name: "seaweedfs-backup-volume-snapshots",
+  description: `When the stack has backups, an enabled DLM policy snapshots the EBS volumes tagged ${TAGS.role}=${TAGS.dataVolumeRole}.`,
+  severity: "high",
+  configSchema: {
+    properties: { targetTags: { type: "object", additionalProperties: { type: "string" }, default: { [TAGS.role]: TAGS.dataVolumeRole } } },
+  },
+  validateStack: (args, report) => {
+    const policies = ofType(args.resources, TYPES.dlmPolicy);
+    const hasBackups = args.resources.some((r) => r.type === BACKUPS_COMPONENT);
+    if (policies.length === 0 && !hasBackups) args.notApplicable("no backups in this stack");
+    const { targetTags } = args.getConfig<{ targetTags: Record<string, string> }>();
+    const wanted = Object.entries(targetTags);
+    const targets = policies.filter((p) => {
+      const details = asRecord(p.props.policyDetails);
+      const tags = asRecord(details.targetTags);
+      const volumes = asArray(details.resourceTypes).length === 0 || asArray(details.resourceTypes).includes("VOLUME");
+      return p.props.state !== "DISABLED" && volumes && wanted.every(([k, v]) => tags[k] === v);
+    });
+    if (targets.length === 0) {
+      report(`no enabled DLM policy snapshots volumes tagged ${wanted.map(([k, v]) => `${k}=${v}`).join(", ")}${policies.length ? ` (DLM policies: ${policies.map((p) => p.name).join(", ")})` : ""}`);
+    }
+    const volumes = ofType(args.resources, TYPES.volume).filter((v) => wanted.every(([k, val]) => tagsOf(v.props)[k] === val));
+    if (targets.length > 0 && volumes.length === 0) report(`the DLM policy targets ${wanted.map(([k, v]) => `${k}=${v}`).join(", ")}, but no volume carries that tag`);
+  },
+};

@@ -1,0 +1,90 @@
+/**
+ * Backup policies apply only when the stack has backups: the bucket is versioned, KMS-encrypted, closed to the
+ * public, TLS-only and retains objects long enough; a DLM policy snapshots the master data volumes.
+ */
+import { describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import { bucketEncryption, bucketLifecycle, bucketPublicAccessBlock, bucketTlsOnly, bucketVersioning, volumeSnapshots } from "../../policies/rules/backups";
+import { healthyStack, messages, runOne } from "./fixtures";
+
+const S3 = "aws:s3/";
+const ALL = [bucketVersioning, bucketEncryption, bucketPublicAccessBlock, bucketTlsOnly, bucketLifecycle, volumeSnapshots];
+
+describe("backup policies on the compliant tier", () => {
+  for (const policy of ALL) {
+    it(`${policy.name} passes with backups and is not applicable without`, async () => {
+      assert.equal((await runOne(policy, healthyStack())).verdict, "pass");
+      assert.equal((await runOne(policy, healthyStack({ backups: false }))).verdict, "not applicable");
+    });
+  }
+});
+
+function only(type: string) {
+  const g = healthyStack();
+  return { g, r: g.one(`${S3}${type}`) };
+}
+
+describe("backup bucket policies", () => {
+  it("refuses suspended versioning, naming the bucket", async () => {
+    const { g, r } = only("bucketVersioning:BucketVersioning");
+    r.props.versioningConfiguration = { status: "Suspended" };
+    const result = await runOne(bucketVersioning, g);
+    assert.equal(result.violations[0].resource, g.one(`${S3}bucket:Bucket`).urn);
+    assert.match(messages(result), /seaweedfs-test-backups \(aws:s3\/bucket:Bucket\): versioning is not enabled/);
+  });
+
+  it("refuses SSE-S3 (AES256) and asks for a customer key when configured", async () => {
+    const { g, r } = only("bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration");
+    assert.deepEqual((await runOne(bucketEncryption, g, { requireCustomerKey: true })).violations, []);
+    r.props.rules = [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }];
+    assert.match(messages(await runOne(bucketEncryption, g)), /no KMS default encryption \(found AES256\)/);
+    r.props.rules = [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" } }];
+    assert.match(messages(await runOne(bucketEncryption, g, { requireCustomerKey: true })), /AWS managed key/);
+  });
+
+  it("refuses a missing or partial public access block", async () => {
+    const { g, r } = only("bucketPublicAccessBlock:BucketPublicAccessBlock");
+    r.props.restrictPublicBuckets = false;
+    assert.match(messages(await runOne(bucketPublicAccessBlock, g)), /leaves restrictPublicBuckets off/);
+    g.remove(r);
+    assert.match(messages(await runOne(bucketPublicAccessBlock, g)), /no public access block/);
+  });
+
+  it("refuses a bucket policy without the TLS-only deny", async () => {
+    const { g, r } = only("bucketPolicy:BucketPolicy");
+    r.props.policy = JSON.stringify({ Statement: [{ Effect: "Deny", Principal: "*", Action: "s3:DeleteBucket", Condition: { Bool: { "aws:SecureTransport": "false" } } }] });
+    assert.match(messages(await runOne(bucketTlsOnly, g)), /no bucket policy statement denies requests without TLS/);
+  });
+
+  it("refuses retention below minRetentionDays, for current and noncurrent versions", async () => {
+    const { g } = only("bucketLifecycleConfiguration:BucketLifecycleConfiguration");
+    const result = await runOne(bucketLifecycle, g, { minRetentionDays: 60 });
+    assert.match(messages(result), /rule retain expires noncurrent versions after 30 days: fewer than minRetentionDays 60/);
+    assert.doesNotMatch(messages(result), /expires objects/);
+    assert.match(messages(await runOne(bucketLifecycle, g, { minRetentionDays: 120 })), /rule retain expires objects after 90 days; rule retain expires noncurrent/);
+  });
+
+  it("joins settings to their bucket through the bucket dependency, not the bucket name", async () => {
+    const g = healthyStack();
+    const other = g.add("aws:s3/bucket:Bucket", "other", { bucket: "other" }, { parent: g.one("seaweed:aws:Backups") });
+    const result = await runOne(bucketVersioning, g);
+    assert.deepEqual(result.violations.map((v) => v.resource), [other.urn]);
+  });
+});
+
+describe("policy seaweedfs-backup-volume-snapshots", () => {
+  it("refuses a DLM policy that targets other volumes, or none at all", async () => {
+    const g = healthyStack();
+    const dlm = g.one("aws:dlm/lifecyclePolicy:LifecyclePolicy");
+    (dlm.props.policyDetails as { targetTags: Record<string, string> }).targetTags = { "seaweedfs:role": "volume-server" };
+    assert.match(messages(await runOne(volumeSnapshots, g)), /no enabled DLM policy snapshots volumes tagged seaweedfs:role=master-data \(DLM policies: seaweedfs-test-snapshots\)/);
+    g.remove(dlm);
+    assert.match(messages(await runOne(volumeSnapshots, g)), /no enabled DLM policy snapshots volumes tagged seaweedfs:role=master-data$/);
+  });
+
+  it("refuses a disabled DLM policy", async () => {
+    const g = healthyStack();
+    g.one("aws:dlm/lifecyclePolicy:LifecyclePolicy").props.state = "DISABLED";
+    assert.equal((await runOne(volumeSnapshots, g)).violations.length, 1);
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * Security policies: unencrypted disks, IMDSv1, public IPs, world-open master ports, unscoped attach rights and
+ * plaintext secrets in user data are each refused; the compliant tier passes all of them.
+ */
+import { describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import { JWT_SIGNING_KEY_ENV } from "../../infra/seaweed/constants";
+import { attachActionsScoped, encryptedVolumes, imdsV2Required, noPublicIp, noSecretsInUserData, noWorldIngress } from "../../policies/rules/security";
+import { base64, bootScript, healthyStack, messages, runOne } from "./fixtures";
+
+const LT = "aws:ec2/launchTemplate:LaunchTemplate";
+
+describe("security policies on the compliant tier", () => {
+  for (const policy of [encryptedVolumes, imdsV2Required, noPublicIp, noWorldIngress, attachActionsScoped, noSecretsInUserData]) {
+    it(`${policy.name} passes`, async () => {
+      const result = await runOne(policy, healthyStack());
+      assert.deepEqual(result.violations, []);
+      assert.equal(result.verdict, "pass");
+    });
+  }
+});
+
+describe("policy seaweedfs-encrypted-volumes", () => {
+  it("refuses an unencrypted data volume and an unencrypted launch-template disk", async () => {
+    const g = healthyStack();
+    g.one("aws:ebs/volume:Volume", "seaweedfs-test-master-0-data").props.encrypted = false;
+    (g.one(LT, "seaweedfs-test-master-2-lt").props.blockDeviceMappings as { ebs: Record<string, unknown> }[])[0].ebs.encrypted = "false";
+    const result = await runOne(encryptedVolumes, g);
+    assert.deepEqual(result.violations.map((v) => v.message).sort(), ["block device /dev/xvda is not encrypted; set encrypted: true", "the volume is not encrypted; set encrypted: true"]);
+  });
+
+  it("asks for a customer KMS key when configured", async () => {
+    assert.match(messages(await runOne(encryptedVolumes, healthyStack(), { requireKmsKey: true })), /without a customer KMS key/);
+  });
+});
+
+describe("policy seaweedfs-imdsv2-required", () => {
+  it("refuses optional tokens and a hop limit above 1", async () => {
+    const g = healthyStack();
+    g.one(LT, "seaweedfs-test-master-0-lt").props.metadataOptions = { httpTokens: "optional", httpPutResponseHopLimit: 2 };
+    const result = await runOne(imdsV2Required, g);
+    assert.match(messages(result), /httpTokens is optional; set it to "required"/);
+    assert.match(messages(result), /httpPutResponseHopLimit is 2, more than 1/);
+  });
+});
+
+describe("policy seaweedfs-no-public-ip", () => {
+  it("refuses a public address on a launch template and a public subnet", async () => {
+    const g = healthyStack();
+    g.one(LT, "seaweedfs-test-master-0-lt").props.networkInterfaces = [{ associatePublicIpAddress: "true" }];
+    g.one("aws:ec2/subnet:Subnet", "seaweedfs-test-us-east-1a").props.mapPublicIpOnLaunch = true;
+    const result = await runOne(noPublicIp, g);
+    assert.equal(result.violations.length, 2);
+    assert.match(messages(result), /network interface 0 associates a public IP address/);
+    assert.match(messages(result), /the subnet maps public IPs on launch/);
+  });
+});
+
+describe("policy seaweedfs-no-world-ingress", () => {
+  it("refuses 0.0.0.0/0 on a range covering 9333 and ::/0 on all protocols; allows world egress", async () => {
+    const g = healthyStack();
+    g.one("aws:ec2/securityGroup:SecurityGroup").props.ingress = [{ protocol: "tcp", fromPort: 9000, toPort: 9999, cidrBlocks: ["0.0.0.0/0"] }];
+    g.one("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").props = { ipProtocol: "-1", cidrIpv6: "::/0" };
+    const result = await runOne(noWorldIngress, g);
+    assert.match(messages(result), /ingress from 0\.0\.0\.0\/0 reaches master port\(s\) 9333, 9327/);
+    assert.match(messages(result), /ingress from ::\/0 reaches master port\(s\) 9333, 19333, 9327/);
+  });
+
+  it("allows world ingress to a port no master listens on", async () => {
+    const g = healthyStack();
+    g.add("aws:ec2/securityGroupRule:SecurityGroupRule", "ssh-bastion", { type: "ingress", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] });
+    assert.deepEqual((await runOne(noWorldIngress, g)).violations, []);
+  });
+});
+
+describe("policy seaweedfs-iam-attach-scoped", () => {
+  const policyWith = (statement: Record<string, unknown>) => JSON.stringify({ Version: "2012-10-17", Statement: [statement] });
+
+  it("refuses ec2:Attach* on Resource *", async () => {
+    const g = healthyStack();
+    g.one("aws:iam/rolePolicy:RolePolicy").props.policy = policyWith({ Effect: "Allow", Action: "ec2:Attach*", Resource: "*" });
+    assert.match(messages(await runOne(attachActionsScoped, g)), /ec2:AttachVolume, ec2:AttachNetworkInterface allowed on Resource "\*"/);
+  });
+
+  it("refuses wildcard ARNs without a tag condition, in a managed policy too", async () => {
+    const g = healthyStack();
+    g.add("aws:iam/policy:Policy", "loose", { policy: policyWith({ Effect: "Allow", Action: ["ec2:AttachVolume"], Resource: "arn:aws:ec2:*:*:volume/*" }) });
+    assert.match(messages(await runOne(attachActionsScoped, g)), /ec2:AttachVolume allowed on wildcard ARNs \(arn:aws:ec2:\*:\*:volume\/\*\) without a tag condition/);
+  });
+});
+
+describe("policy seaweedfs-no-secrets-in-user-data", () => {
+  const withScript = (extra: string) => {
+    const g = healthyStack();
+    const lt = g.one(LT, "seaweedfs-test-master-0-lt");
+    lt.props.userData = base64(`${bootScript("")}\n${extra}\n`);
+    return g;
+  };
+
+  it("allows the key read from SSM at boot (the compliant script writes it from a variable)", async () => {
+    assert.deepEqual((await runOne(noSecretsInUserData, withScript(`echo "${JWT_SIGNING_KEY_ENV}=$(cat /run/key)" > /x`))).violations, []);
+  });
+
+  it("refuses a literal signing key, a JWT and AWS keys", async () => {
+    const cases: [string, RegExp][] = [
+      [`${JWT_SIGNING_KEY_ENV}=mock-jwt-signing-key-7f3c9a1e5b2d4c6f8a0e`, /a literal WEED_JWT_SIGNING_KEY/],
+      [`TOKEN=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJlc2lnbmF0dXJl`, /a JWT/],
+      ["export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE", /an AWS access key id/],
+      ["aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", /an AWS secret access key/],
+    ];
+    for (const [line, expected] of cases) {
+      const result = await runOne(noSecretsInUserData, withScript(line));
+      assert.equal(result.violations.length, 1, line);
+      assert.match(messages(result), expected);
+    }
+  });
+
+  it("applies extra patterns from the config", async () => {
+    assert.match(messages(await runOne(noSecretsInUserData, withScript("PASSWORD=hunter2"), { extraPatterns: ["PASSWORD=\\S+"] })), /a match of PASSWORD/);
+  });
+});
