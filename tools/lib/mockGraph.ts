@@ -53,7 +53,15 @@ interface RegisterRequest {
   getIgnorechangesList(): string[];
   getDeletebeforereplace(): boolean;
   getDependenciesList(): string[];
-  getPropertydependenciesMap(): { toObject(): [string, { urnsList: string[] }][] };
+  getPropertydependenciesMap(): { entries(): { next(): { done: boolean; value?: [string, { getUrnsList(): string[] }] } } };
+}
+
+/** The request's property -> dependency URNs map (a jspb map of messages, whose `toObject()` asserts). */
+function propertyDependenciesOf(req: RegisterRequest): Record<string, string[]> {
+  const result: Record<string, string[]> = {};
+  const entries = req.getPropertydependenciesMap().entries();
+  for (let entry = entries.next(); !entry.done && entry.value; entry = entries.next()) result[entry.value[0]] = entry.value[1].getUrnsList();
+  return result;
 }
 
 /**
@@ -106,7 +114,7 @@ export async function runUnderMocks(program: () => Promise<Record<string, unknow
           ignoreChanges: req.getIgnorechangesList(),
           deleteBeforeReplace: req.getDeletebeforereplace(),
           dependencies: req.getDependenciesList(),
-          propertyDependencies: Object.fromEntries(req.getPropertydependenciesMap().toObject().map(([k, v]) => [k, v.urnsList])),
+          propertyDependencies: propertyDependenciesOf(req),
         });
       }
       callback(err, resp);

@@ -1,0 +1,56 @@
+/**
+ * The boot-script fragment that installs and starts the CloudWatch agent on a master from its SSM parameters, and
+ * copies the master's journal into a file the agent ships (the agent reads files, not journald). It is a bash
+ * fragment for a script running as root under `set -euo pipefail` on Amazon Linux 2023 with the AWS CLI.
+ */
+import { HOST_PATHS } from "../../seaweed/constants";
+import { AGENT_PATHS, AgentParameterNames } from "./agentConfig";
+
+const JOURNAL_EXPORT_UNIT = "seaweedfs-journal-export.service";
+
+/** Single-quotes a value for bash. */
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The fragment. Include it in a slot's boot script after the master unit is installed; it needs
+ * `ssm:GetParameter` on both parameters (granted by the Monitoring component's role policy).
+ */
+export function renderAgentSetup(parameters: AgentParameterNames): string {
+  const dir = (path: string) => path.slice(0, path.lastIndexOf("/"));
+  return `# --- CloudWatch agent: SeaweedFS /metrics, data-volume and memory use, weed journal ---
+dnf install -y amazon-cloudwatch-agent
+install -d -m 0750 ${dir(AGENT_PATHS.journalFile)} ${dir(AGENT_PATHS.journalCursor)}
+cat > /etc/systemd/system/${JOURNAL_EXPORT_UNIT} <<'UNIT'
+[Unit]
+Description=Copy the SeaweedFS master journal to ${AGENT_PATHS.journalFile} for the CloudWatch agent
+After=${HOST_PATHS.unitName}
+
+[Service]
+ExecStart=/usr/bin/journalctl --unit=${HOST_PATHS.unitName} --follow --output=short-iso --cursor-file=${AGENT_PATHS.journalCursor}
+StandardOutput=append:${AGENT_PATHS.journalFile}
+Restart=always
+RestartSec=5
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+cat > /etc/logrotate.d/seaweedfs-master-journal <<'ROTATE'
+${AGENT_PATHS.journalFile} {
+  daily
+  rotate 3
+  maxsize 100M
+  missingok
+  notifempty
+  copytruncate
+}
+ROTATE
+systemctl daemon-reload
+systemctl enable --now ${JOURNAL_EXPORT_UNIT}
+cw_imds_token=$(curl -sSf -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' http://169.254.169.254/latest/api/token)
+cw_region=$(curl -sSf -H "X-aws-ec2-metadata-token: $cw_imds_token" http://169.254.169.254/latest/meta-data/placement/region)
+aws ssm get-parameter --region "$cw_region" --name ${shellQuote(parameters.scrapeConfig)} --query Parameter.Value --output text > ${AGENT_PATHS.scrapeConfig}
+${AGENT_PATHS.ctl} -a fetch-config -m ec2 -s -c ${shellQuote(`ssm:${parameters.agentConfig}`)}
+`;
+}

@@ -1,0 +1,96 @@
+/**
+ * The master tier's CloudWatch dashboard body: leaders, elections, load-balancer health per target group, heartbeats,
+ * writable volumes, disk and memory per slot, and the alarm states. Widgets sit on a fixed 3-column grid in a fixed
+ * order, so the body only changes when the tier does.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { METRICS } from "../../seaweed/constants";
+import { AWS_METRICS, HOST_METRICS, METRIC_NAMESPACE, METRICS_INTERVAL_SECONDS, MonitoredSlot, MonitoredTargetGroup, statisticOf } from "./metrics";
+import { DIMENSION_LABELS } from "../../seaweed/cloudwatch";
+
+const WIDTH = 8;
+const HEIGHT = 6;
+const COLUMNS = 3;
+
+/** What the dashboard shows. */
+export interface DashboardInput {
+  clusterName: string;
+  region: pulumi.Input<string>;
+  slots: readonly MonitoredSlot[];
+  loadBalancerArnSuffix: pulumi.Input<string>;
+  targetGroups: readonly MonitoredTargetGroup[];
+  /** ARNs of the alarms in the alarm-status widget. */
+  alarmArns: pulumi.Input<string>[];
+}
+
+type MetricRow = pulumi.Input<string | Record<string, unknown>>[];
+
+interface Widget {
+  type: "metric" | "alarm";
+  properties: Record<string, unknown>;
+}
+
+function slotRow(clusterName: string, metricName: string, slot: number, options: Record<string, unknown>): MetricRow {
+  return [METRIC_NAMESPACE, metricName, DIMENSION_LABELS.cluster, clusterName, DIMENSION_LABELS.slot, String(slot), options];
+}
+
+function metricWidget(title: string, region: pulumi.Input<string>, metrics: MetricRow[], extra: Record<string, unknown> = {}): Widget {
+  return { type: "metric", properties: { title, region, view: "timeSeries", stacked: false, period: METRICS_INTERVAL_SECONDS, metrics, ...extra } };
+}
+
+/** One series per slot of a metric in the master namespace. */
+function perSlot(input: DashboardInput, title: string, metricName: string, extra: Record<string, unknown> = {}): Widget {
+  const rows = input.slots.map((s) => slotRow(input.clusterName, metricName, s.slot, { stat: statisticOf(metricName), label: `slot ${s.slot}` }));
+  return metricWidget(title, input.region, rows, extra);
+}
+
+/** A per-slot metric summed into one line (the per-slot series are hidden inputs of the expression). */
+function summed(input: DashboardInput, title: string, metricName: string, label: string, period: number, extra: Record<string, unknown> = {}): Widget {
+  const ids = input.slots.map((s) => `s${s.slot}`);
+  const rows: MetricRow[] = input.slots.map((s, i) =>
+    slotRow(input.clusterName, metricName, s.slot, { stat: statisticOf(metricName), id: ids[i], visible: false, period }),
+  );
+  rows.push([{ expression: `SUM([${ids.join(", ")}])`, label, id: "total" }]);
+  return metricWidget(title, input.region, rows, { period, ...extra });
+}
+
+function perTargetGroup(input: DashboardInput, title: string, metric: { namespace: string; name: string }, stat: string): Widget {
+  const rows = input.targetGroups.map((g): MetricRow => [
+    metric.namespace,
+    metric.name,
+    "LoadBalancer",
+    input.loadBalancerArnSuffix,
+    "TargetGroup",
+    g.arnSuffix,
+    { stat, label: g.name },
+  ]);
+  return metricWidget(title, input.region, rows);
+}
+
+/** The dashboard's widgets, in display order. */
+export function dashboardWidgets(input: DashboardInput): Widget[] {
+  const percent = { yAxis: { left: { min: 0, max: 100 } } };
+  return [
+    summed(input, "Leaders (must be 1)", METRICS.isLeader, "masters that are leader", METRICS_INTERVAL_SECONDS, { yAxis: { left: { min: 0 } } }),
+    summed(input, "Leader elections (per 15 min)", METRICS.leaderChanges, "elections", 900),
+    { type: "alarm", properties: { title: "Alarms", alarms: input.alarmArns, sortBy: "stateUpdatedTimestamp" } },
+    perTargetGroup(input, "Healthy masters per target group", AWS_METRICS.healthyHosts, "Minimum"),
+    perTargetGroup(input, "Unhealthy masters per target group", AWS_METRICS.unhealthyHosts, "Maximum"),
+    perSlot(input, "Volume-server heartbeats received", METRICS.receivedHeartbeats),
+    perSlot(input, "Writable volumes (leader's layouts)", METRICS.volumeLayoutWritable),
+    perSlot(input, "Data volume used %", HOST_METRICS.dataDiskUsedPercent, percent),
+    perSlot(input, "Memory used %", HOST_METRICS.memoryUsedPercent, percent),
+  ];
+}
+
+/** The dashboard body (JSON), widgets placed row by row on the grid. */
+export function dashboardBody(input: DashboardInput): pulumi.Output<string> {
+  const widgets = dashboardWidgets(input).map((w, i) => ({
+    ...w,
+    x: (i % COLUMNS) * WIDTH,
+    y: Math.floor(i / COLUMNS) * HEIGHT,
+    width: WIDTH,
+    height: HEIGHT,
+  }));
+  return pulumi.jsonStringify({ start: "-PT6H", periodOverride: "inherit", widgets });
+}

@@ -1,0 +1,62 @@
+/**
+ * The CloudWatch side of the metrics: the one namespace the masters publish into, its dimensions, the host metrics
+ * the agent adds, and the AWS-published metrics the alarms read. Alarms, dashboard and tests take names from here.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { DIMENSION_LABELS, SCRAPED_METRICS } from "../../seaweed/cloudwatch";
+
+/** The namespace of every metric the masters' CloudWatch agent publishes (SeaweedFS series and host metrics). */
+export const METRIC_NAMESPACE = "SeaweedFS/Master";
+
+/** Seconds between two scrapes or host samples; every alarm period is a multiple of it. */
+export const METRICS_INTERVAL_SECONDS = 60;
+
+/** Host metrics the agent collects, named as CloudWatch receives them (plugin + measurement). */
+export const HOST_METRICS = {
+  /** Used percent of the data volume (mounted at HOST_PATHS.dataRoot). */
+  dataDiskUsedPercent: "disk_used_percent",
+  memoryUsedPercent: "mem_used_percent",
+} as const;
+
+/** Metrics AWS publishes by itself, which the alarms and dashboard read. */
+export const AWS_METRICS = {
+  healthyHosts: { namespace: "AWS/NetworkELB", name: "HealthyHostCount" },
+  unhealthyHosts: { namespace: "AWS/NetworkELB", name: "UnHealthyHostCount" },
+  statusCheckFailed: { namespace: "AWS/EC2", name: "StatusCheckFailed" },
+  inServiceInstances: { namespace: "AWS/AutoScaling", name: "GroupInServiceInstances" },
+} as const;
+
+/** Every `namespace/metric` pair an alarm or the dashboard may reference: what the pipeline and AWS publish. */
+export const PUBLISHED_METRICS: ReadonlySet<string> = new Set([
+  ...SCRAPED_METRICS.map((m) => `${METRIC_NAMESPACE}/${m.name}`),
+  ...Object.values(HOST_METRICS).map((name) => `${METRIC_NAMESPACE}/${name}`),
+  ...Object.values(AWS_METRICS).map((m) => `${m.namespace}/${m.name}`),
+]);
+
+/** The dimensions of one slot's series in {@link METRIC_NAMESPACE}. */
+export function slotDimensions(clusterName: string, slot: number): Record<string, string> {
+  return { [DIMENSION_LABELS.cluster]: clusterName, [DIMENSION_LABELS.slot]: String(slot) };
+}
+
+/** How a series is reduced over a period: gauges by their worst value, counters (per-scrape deltas) by their sum. */
+export function statisticOf(metricName: string): "Maximum" | "Sum" {
+  const scraped = SCRAPED_METRICS.find((m) => m.name === metricName);
+  return scraped?.kind === "counter" ? "Sum" : "Maximum";
+}
+
+/** One slot as monitoring sees it. */
+export interface MonitoredSlot {
+  slot: number;
+  /** The master's fixed private IP (its `-ip`), where `/metrics` listens. */
+  ip: string;
+  /** The slot's Auto Scaling group (size 1). */
+  autoScalingGroupName: pulumi.Input<string>;
+}
+
+/** A target group of the masters' load balancer. */
+export interface MonitoredTargetGroup {
+  /** Short name used in alarm and widget names, e.g. `http` or `grpc`. */
+  name: string;
+  /** The target group's `arnSuffix` (the CloudWatch `TargetGroup` dimension). */
+  arnSuffix: pulumi.Input<string>;
+}

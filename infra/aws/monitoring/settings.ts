@@ -1,0 +1,37 @@
+/**
+ * The Monitoring component's settings from a validated stack config (keys in infra/config/keys-monitoring.ts).
+ */
+import type { SeaweedConfig } from "../../config";
+import { healthyHostsThreshold } from "../../config/keys-monitoring";
+import type { AlarmSettings } from "./alarms";
+import type { MonitoringArgs } from "./monitoring";
+
+/** Alarm thresholds and windows, with `quorum` resolved. */
+export function alarmSettingsOf(config: SeaweedConfig): AlarmSettings {
+  return {
+    leaderCountMinutes: config.alarmLeaderCountMinutes,
+    leaderChangesMax: config.alarmLeaderChangesMax,
+    leaderChangesWindowMinutes: config.alarmLeaderChangesWindowMinutes,
+    healthyHostsBelow: healthyHostsThreshold(config.alarmHealthyHostsBelow, config.topology.quorum),
+    unhealthyHostsAbove: config.alarmUnhealthyHostsAbove,
+    instanceMissingMinutes: config.alarmInstanceMissingMinutes,
+    diskUsedPercent: config.alarmDiskUsedPercent,
+    memoryUsedPercent: config.alarmMemoryUsedPercent,
+  };
+}
+
+/** The config-derived part of {@link MonitoringArgs}; the caller adds the tier's resources (slots' groups, LB, role). */
+export function monitoringSettingsOf(
+  config: SeaweedConfig,
+): Pick<MonitoringArgs, "clusterName" | "toleratedFailures" | "metricsPort" | "alarms" | "alarmEmails" | "alarmHttpsEndpoints" | "logRetentionDays" | "metricsLogRetentionDays"> {
+  return {
+    clusterName: config.clusterName,
+    toleratedFailures: config.topology.toleratedFailures,
+    metricsPort: config.metricsPort,
+    alarms: alarmSettingsOf(config),
+    alarmEmails: config.alarmEmails,
+    alarmHttpsEndpoints: config.alarmHttpsEndpoints,
+    logRetentionDays: config.logRetentionDays,
+    metricsLogRetentionDays: config.metricsLogRetentionDays,
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * The metrics pipeline on a master: each slot's agent config and Prometheus scrape config in SSM, the agent's
+ * least-privilege policy, and the boot-script fragment that installs the agent (checked by shellcheck).
+ */
+import { before, describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { AGENT_PATHS, agentParameterNames } from "../../infra/aws/monitoring/agentConfig";
+import { renderAgentSetup } from "../../infra/aws/monitoring/agentSetup";
+import { METRIC_NAMESPACE } from "../../infra/aws/monitoring/metrics";
+import { SCRAPED_METRICS } from "../../infra/seaweed/cloudwatch";
+import { HOST_PATHS } from "../../infra/seaweed/constants";
+import { REPO_ROOT } from "../../tools/lib/stackFiles";
+import { monitoringGraph, MonitoringRun, plain, STAND_IN } from "../support/monitoringGraph";
+
+interface AgentConfig {
+  agent: { metrics_collection_interval: number };
+  metrics: { namespace: string; metrics_collected: { disk: { resources: string[]; append_dimensions: Record<string, string> }; mem: { append_dimensions: Record<string, string> } }; aggregation_dimensions: string[][] };
+  logs: {
+    logs_collected: { files: { collect_list: { file_path: string; log_group_name: string }[] } };
+    metrics_collected: { prometheus: { log_group_name: string; prometheus_config_path: string; emf_processor: { metric_namespace: string; metric_declaration: { source_labels: string[]; label_matcher: string; dimensions: string[][]; metric_selectors: string[] }[] } } };
+  };
+}
+
+interface Statement {
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: Record<string, Record<string, string>>;
+}
+
+describe("the CloudWatch agent of each prod slot", () => {
+  let run: MonitoringRun;
+  const parameter = (name: string) => {
+    const found = run.of("aws:ssm/parameter:Parameter").find((p) => p.inputs.name === name);
+    assert.ok(found, `no SSM parameter ${name}`);
+    return String(plain(found.inputs.insecureValue));
+  };
+  before(async () => {
+    run = await monitoringGraph("prod");
+  });
+
+  it("publishes SeaweedFS and host metrics into one namespace with the slot's ClusterName and Slot", () => {
+    const { clusterName, topology } = run.config;
+    for (const slot of topology.slots) {
+      const names = agentParameterNames(STAND_IN.ssmPrefix(clusterName), slot.slot);
+      const text = parameter(names.agentConfig);
+      assert.ok(text.length < 4096, "fits a standard SSM parameter");
+      const config = JSON.parse(text) as AgentConfig;
+      const dims = { ClusterName: clusterName, Slot: String(slot.slot) };
+      assert.equal(config.metrics.namespace, METRIC_NAMESPACE);
+      assert.deepEqual(config.metrics.metrics_collected.disk.resources, [HOST_PATHS.dataRoot]);
+      assert.deepEqual(config.metrics.metrics_collected.disk.append_dimensions, dims);
+      assert.deepEqual(config.metrics.metrics_collected.mem.append_dimensions, dims);
+      assert.deepEqual(config.metrics.aggregation_dimensions, [["ClusterName", "Slot"]]);
+      const emf = config.logs.metrics_collected.prometheus.emf_processor;
+      assert.equal(emf.metric_namespace, METRIC_NAMESPACE);
+      assert.ok(emf.metric_declaration.every((d) => JSON.stringify(d.dimensions) === JSON.stringify([["ClusterName", "Slot"]])));
+      for (const metric of SCRAPED_METRICS) {
+        const selecting = emf.metric_declaration.filter((d) => d.metric_selectors.some((s) => new RegExp(s).test(metric.name)));
+        assert.equal(selecting.length, 1, `${metric.name} is declared exactly once`);
+        if (metric.only) assert.equal(selecting[0].label_matcher, `^seaweedfs-master;${metric.only.value}$`);
+      }
+      assert.equal(config.logs.metrics_collected.prometheus.prometheus_config_path, AGENT_PATHS.scrapeConfig);
+      assert.equal(config.logs.logs_collected.files.collect_list[0].file_path, AGENT_PATHS.journalFile);
+    }
+  });
+
+  it("scrapes each master's own /metrics listener (its -ip and metricsPort) and keeps only the published series", () => {
+    const { clusterName, topology, metricsPort } = run.config;
+    for (const slot of topology.slots) {
+      const scrape = parse(parameter(agentParameterNames(STAND_IN.ssmPrefix(clusterName), slot.slot).scrapeConfig)) as {
+        scrape_configs: { job_name: string; metrics_path: string; static_configs: { targets: string[]; labels: Record<string, string> }[]; metric_relabel_configs: { regex: string; action: string }[] }[];
+      };
+      const [job] = scrape.scrape_configs;
+      assert.equal(job.metrics_path, "/metrics");
+      assert.deepEqual(job.static_configs[0].targets, [`${slot.ip}:${metricsPort}`]);
+      assert.deepEqual(job.static_configs[0].labels, { ClusterName: clusterName, Slot: String(slot.slot) });
+      const keep = new RegExp(job.metric_relabel_configs[0].regex);
+      assert.ok(SCRAPED_METRICS.every((m) => keep.test(m.name)));
+      assert.ok(!keep.test("SeaweedFS_master_start_time_seconds") && !keep.test("go_goroutines"));
+    }
+  });
+
+  it("grants the agent only PutMetricData into its namespace, its two log groups and its own parameters", () => {
+    const [policy] = run.of("aws:iam/rolePolicy:RolePolicy");
+    assert.equal(policy.inputs.role, STAND_IN.instanceRoleName);
+    const statements = (JSON.parse(String(policy.inputs.policy)) as { Statement: Statement[] }).Statement;
+    const byAction = (action: string) => statements.filter((s) => [s.Action].flat().includes(action));
+    const [metrics] = byAction("cloudwatch:PutMetricData");
+    assert.deepEqual(metrics.Condition, { StringEquals: { "cloudwatch:namespace": METRIC_NAMESPACE } });
+    const groups = run.of("aws:cloudwatch/logGroup:LogGroup").map((g) => String(g.state.arn));
+    assert.equal(groups.length, 2);
+    assert.deepEqual([byAction("logs:PutLogEvents")[0].Resource].flat().sort(), groups.flatMap((g) => [g, `${g}:log-stream:*`]).sort());
+    const params = run.of("aws:ssm/parameter:Parameter").map((p) => String(p.state.arn));
+    assert.deepEqual([byAction("ssm:GetParameter")[0].Resource].flat().sort(), params.sort());
+    assert.ok(statements.every((s) => [s.Action].flat().every((a) => !a.includes("*"))), "no wildcard actions");
+  });
+});
+
+describe("the boot-script fragment", () => {
+  const names = agentParameterNames("/seaweed-infra/seaweedfs-prod", 3);
+  const fragment = renderAgentSetup(names);
+
+  it("fetches the slot's scrape config and starts the agent from its SSM config", () => {
+    assert.ok(fragment.includes(`--name '${names.scrapeConfig}'`));
+    assert.ok(fragment.includes(`> ${AGENT_PATHS.scrapeConfig}`));
+    assert.ok(fragment.includes(`-a fetch-config -m ec2 -s -c 'ssm:${names.agentConfig}'`));
+    assert.ok(fragment.includes(`--unit=${HOST_PATHS.unitName}`));
+  });
+
+  it("passes shellcheck inside a strict-mode script", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "agent-setup-"));
+    try {
+      const file = path.join(dir, "boot.sh");
+      fs.writeFileSync(file, `#!/usr/bin/env bash\nset -euo pipefail\n${fragment}`);
+      execFileSync(path.join(REPO_ROOT, ".venv/bin/shellcheck"), ["--severity=style", file], { encoding: "utf8" });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,148 @@
+/**
+ * Every stack's monitoring, run under mocks: the alarm set, its actions and thresholds (from config), the composite
+ * "master tier at risk", the encrypted alarm topic and its subscriptions, and a dashboard that only charts metrics
+ * the pipeline or AWS publishes.
+ */
+import { before, describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import { PUBLISHED_METRICS } from "../../infra/aws/monitoring/metrics";
+import { METRICS } from "../../infra/seaweed/constants";
+import { alarmMetrics, dashboardMetrics, dashboardOf, monitoringGraph, MonitoringRun, RecordedQuery, STAND_IN } from "../support/monitoringGraph";
+
+const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
+const COMPOSITE = "aws:cloudwatch/compositeAlarm:CompositeAlarm";
+
+function alarmNamed(run: MonitoringRun, name: string) {
+  const alarm = run.of(ALARM).find((a) => a.inputs.name === name);
+  assert.ok(alarm, `no alarm named ${name}; alarms: ${run.of(ALARM).map((a) => a.inputs.name).join(", ")}`);
+  return alarm;
+}
+
+for (const stack of ["dev", "staging", "prod"]) {
+  describe(`${stack} monitoring`, () => {
+    let run: MonitoringRun;
+    before(async () => {
+      run = await monitoringGraph(stack);
+    });
+
+    it("has the cluster alarms, two per target group and four per slot", () => {
+      const { clusterName, topology } = run.config;
+      const expected = [
+        "leader-count",
+        "leader-flapping",
+        ...STAND_IN.targetGroups.flatMap((g) => [`${g.name}-unhealthy-hosts`, `${g.name}-healthy-hosts-low`]),
+        ...topology.slots.flatMap((s) => [`slot-${s.slot}-status-check`, `slot-${s.slot}-no-instance`, `slot-${s.slot}-data-disk`, `slot-${s.slot}-memory`]),
+      ].map((id) => `${clusterName}-${id}`);
+      assert.deepEqual(run.of(ALARM).map((a) => a.inputs.name).sort(), expected.sort());
+    });
+
+    it("notifies the encrypted alarm topic on ALARM and OK for every alarm and for 'master tier at risk'", () => {
+      const [topic] = run.of("aws:sns/topic:Topic");
+      const topicArn = topic.state.arn;
+      assert.ok(topic.inputs.kmsMasterKeyId, "the topic is KMS-encrypted");
+      const notifying = [...run.of(ALARM), ...run.of(COMPOSITE).filter((c) => c.inputs.actionsEnabled !== false)];
+      assert.ok(notifying.some((c) => String(c.inputs.alarmName).endsWith("master-tier-at-risk")));
+      for (const alarm of notifying) {
+        const name = alarm.inputs.name ?? alarm.inputs.alarmName;
+        assert.deepEqual(alarm.inputs.alarmActions, [topicArn], `${name} alarm actions`);
+        assert.deepEqual(alarm.inputs.okActions, [topicArn], `${name} OK actions`);
+        assert.match(String(alarm.inputs.alarmDescription), /Runbook: docs\/runbooks\/(lost-quorum|replace-master)\.md/, `${name} links its runbook`);
+      }
+    });
+
+    it("chooses missing-data handling and periods deliberately on every alarm", () => {
+      for (const alarm of run.of(ALARM)) {
+        assert.ok(["breaching", "notBreaching", "missing"].includes(String(alarm.inputs.treatMissingData)), `${alarm.inputs.name}`);
+        const periods = alarm.inputs.metricQueries ? (alarm.inputs.metricQueries as RecordedQuery[]).flatMap((q) => (q.metric ? [q.metric.period] : [])) : [alarm.inputs.period as number];
+        for (const period of periods) assert.equal(period % 60, 0, `${alarm.inputs.name} period ${period}`);
+        assert.ok(Number(alarm.inputs.datapointsToAlarm) <= Number(alarm.inputs.evaluationPeriods), `${alarm.inputs.name}`);
+      }
+      assert.equal(alarmNamed(run, `${run.config.clusterName}-leader-count`).inputs.treatMissingData, "breaching", "no is_leader from anyone counts as no leader");
+    });
+
+    it("counts leaders as the SUM of every slot's is_leader and alarms when it is not exactly 1", () => {
+      const alarm = alarmNamed(run, `${run.config.clusterName}-leader-count`);
+      const queries = alarm.inputs.metricQueries as RecordedQuery[];
+      const perSlot = queries.filter((q) => q.metric);
+      assert.deepEqual(perSlot.map((q) => q.metric!.dimensions!.Slot), run.config.topology.slots.map((s) => String(s.slot)));
+      assert.ok(perSlot.every((q) => q.metric!.metricName === METRICS.isLeader && q.metric!.stat === "Maximum" && q.returnData === false));
+      assert.equal(queries.find((q) => q.id === "leaders")?.expression, `SUM([${perSlot.map((q) => q.id).join(", ")}])`);
+      assert.deepEqual(queries.filter((q) => q.returnData).map((q) => q.expression), ["ABS(leaders - 1)"]);
+      assert.equal(alarm.inputs.comparisonOperator, "GreaterThanThreshold");
+      assert.equal(alarm.inputs.threshold, 0);
+    });
+
+    it("fires 'master tier at risk' when one more failure would lose quorum", () => {
+      const { clusterName, topology } = run.config;
+      const atRisk = run.of(COMPOSITE).find((c) => c.inputs.alarmName === `${clusterName}-master-tier-at-risk`);
+      const rule = String(atRisk?.inputs.alarmRule);
+      assert.match(rule, new RegExp(`ALARM\\("${clusterName}-leader-count"\\)`));
+      for (const g of STAND_IN.targetGroups) assert.ok(rule.includes(`ALARM("${clusterName}-${g.name}-healthy-hosts-low")`));
+      const slotTerms = rule.split(" OR ").filter((t) => t.includes("-down"));
+      const down = Math.max(1, topology.toleratedFailures);
+      assert.ok(slotTerms.every((t) => (t.match(/-down"\)/g) ?? []).length === down), `each term needs ${down} slot(s) down: ${rule}`);
+      const n = topology.slots.length;
+      const choose = (k: number): number => (k === 0 ? 1 : (choose(k - 1) * (n - k + 1)) / k);
+      assert.equal(slotTerms.length, choose(down));
+      assert.ok(rule.length <= 10240, "within CloudWatch's rule length");
+      const slotDown = run.of(COMPOSITE).filter((c) => String(c.inputs.alarmName).endsWith("-down"));
+      assert.equal(slotDown.length, n);
+      for (const c of slotDown) assert.match(String(c.inputs.alarmRule), /^ALARM\("[^"]+-status-check"\) OR ALARM\("[^"]+-no-instance"\)$/);
+    });
+
+    it("charts only metrics the pipeline or AWS publishes, on a grid without overlaps", () => {
+      const charted = dashboardMetrics(run);
+      for (const name of [...charted, ...alarmMetrics(run)]) assert.ok(PUBLISHED_METRICS.has(name), `${name} is not published`);
+      for (const name of [METRICS.isLeader, METRICS.leaderChanges, METRICS.receivedHeartbeats, METRICS.volumeLayoutWritable]) {
+        assert.ok(charted.has(`SeaweedFS/Master/${name}`), name);
+      }
+      const { widgets } = dashboardOf(run);
+      const cells = new Set<string>();
+      for (const w of widgets) {
+        for (let x = w.x; x < w.x + w.width; x++) for (let y = w.y; y < w.y + w.height; y++) {
+          assert.ok(!cells.has(`${x},${y}`), `widgets overlap at ${x},${y}`);
+          cells.add(`${x},${y}`);
+        }
+        assert.ok(w.x + w.width <= 24);
+      }
+      const alarmWidget = widgets.find((w) => w.type === "alarm");
+      assert.equal((alarmWidget?.properties.alarms as string[]).length, run.of(ALARM).length + 1);
+    });
+  });
+}
+
+describe("monitoring thresholds and subscriptions come from the stack config", () => {
+  it("uses the configured thresholds, windows and endpoints", async () => {
+    const run = await monitoringGraph("staging", {
+      alarmDiskUsedPercent: "70",
+      alarmMemoryUsedPercent: "85",
+      alarmLeaderCountMinutes: "5",
+      alarmLeaderChangesMax: "4",
+      alarmLeaderChangesWindowMinutes: "30",
+      alarmHealthyHostsBelow: "3",
+      alarmUnhealthyHostsAbove: "1",
+      alarmInstanceMissingMinutes: "7",
+      alarmEmails: JSON.stringify(["storage-oncall@example.com"]),
+      alarmHttpsEndpoints: JSON.stringify(["https://events.example.com/hook"]),
+      logRetentionDays: "90",
+    });
+    const name = (id: string) => alarmNamed(run, `${run.config.clusterName}-${id}`).inputs;
+    assert.equal(name("slot-0-data-disk").threshold, 70);
+    assert.equal(name("slot-2-memory").threshold, 85);
+    assert.equal(name("leader-count").evaluationPeriods, 5);
+    assert.equal(name("leader-flapping").threshold, 4);
+    assert.ok((name("leader-flapping").metricQueries as RecordedQuery[]).every((q) => !q.metric || q.metric.period === 1800));
+    assert.equal(name("http-healthy-hosts-low").threshold, 3);
+    assert.equal(name("grpc-unhealthy-hosts").threshold, 1);
+    assert.equal(name("slot-1-no-instance").evaluationPeriods, 7);
+    const subscriptions = run.of("aws:sns/topicSubscription:TopicSubscription").map((s) => `${s.inputs.protocol}:${s.inputs.endpoint}`);
+    assert.deepEqual(subscriptions.sort(), ["email:storage-oncall@example.com", "https:https://events.example.com/hook"]);
+    const journal = run.of("aws:cloudwatch/logGroup:LogGroup").find((g) => String(g.inputs.name).endsWith("master-journal"));
+    assert.equal(journal?.inputs.retentionInDays, 90);
+  });
+
+  it("alarms below the quorum by default", async () => {
+    const run = await monitoringGraph("prod");
+    assert.equal(alarmNamed(run, "seaweedfs-prod-http-healthy-hosts-low").inputs.threshold, run.config.topology.quorum);
+  });
+});
