@@ -69,7 +69,7 @@ async function observe(fleet: Pick<MasterFleet, "slots" | "url">): Promise<Obser
  */
 export async function verifyRestored(fleet: Pick<MasterFleet, "slots" | "url">, manifest: BackupManifest, timeoutMs = 60_000): Promise<Required<Observed>> {
   const deadline = Date.now() + timeoutMs;
-  let last: Observed = {};
+  let last: Observed;
   for (;;) {
     last = await observe(fleet);
     if (last.topologyId && last.topologyId !== manifest.topologyId) {
