@@ -83,7 +83,7 @@ describe("backups of the prod stack", () => {
     assert.deepEqual(policy.policyDetails.resourceTypes, ["VOLUME"]);
     const [schedule] = policy.policyDetails.schedules;
     assert.deepEqual([schedule.createRule.interval, schedule.createRule.intervalUnit, schedule.retainRule.count], [12, "HOURS", 14]);
-    const role = resources.find((r) => r.type === "aws:iam/role:Role" && JSON.parse(r.inputs.assumeRolePolicy).Statement[0].Principal.Service === "dlm.amazonaws.com");
+    const role = resources.find((r) => r.type === "aws:iam/role:Role" && JSON.parse(String(r.inputs.assumeRolePolicy)).Statement[0].Principal.Service === "dlm.amazonaws.com");
     assert.ok(role, "a role trusted by dlm.amazonaws.com");
     const managed = resources.find((r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment");
     assert.match(String(managed?.inputs.policyArn), /service-role\/AWSDataLifecycleManagerServiceRole$/);
@@ -92,7 +92,7 @@ describe("backups of the prod stack", () => {
   it("let the agent write only its cluster's prefix and publish only its own metric namespace", () => {
     const agent = resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.inputs.role === "masters-role");
     assert.ok(agent);
-    const statements = JSON.parse(agent.inputs.policy).Statement as Inputs[];
+    const statements = JSON.parse(String(agent.inputs.policy)).Statement as Inputs[];
     const writes = statements.filter((s) => [s.Action].flat().includes("s3:PutObject"));
     assert.deepEqual(writes.map((s) => s.Resource), [`${only(resources, "aws:s3/bucket:Bucket").state.arn}/seaweedfs-prod/*`]);
     const metric = statements.find((s) => s.Action === "cloudwatch:PutMetricData");
@@ -124,11 +124,11 @@ describe("backups with Object Lock and a DR region", () => {
     assert.equal(buckets.length, 2);
     assert.ok(buckets.every((b) => b.protect && b.inputs.objectLockEnabled === true));
     const locks = resources.filter((r) => r.type === "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration");
-    assert.ok(locks.every((l) => l.inputs.rule.defaultRetention.mode === "COMPLIANCE" && l.inputs.rule.defaultRetention.days === 30));
+    assert.ok(locks.every((l) => (l.inputs as Inputs).rule.defaultRetention.mode === "COMPLIANCE" && (l.inputs as Inputs).rule.defaultRetention.days === 30));
     const provider = only(resources, "pulumi:providers:aws");
     assert.equal(provider.inputs.region, "us-west-2");
     const replication = only(resources, "aws:s3/bucketReplicationConfig:BucketReplicationConfig");
-    const [rule] = replication.inputs.rules;
+    const [rule] = (replication.inputs as Inputs).rules;
     assert.equal(rule.sourceSelectionCriteria.sseKmsEncryptedObjects.status, "Enabled");
     assert.match(rule.destination.encryptionConfiguration.replicaKmsKeyId, /^arn:aws:kms:/);
     const dlm = inputs(resources, "aws:dlm/lifecyclePolicy:LifecyclePolicy");
