@@ -13,7 +13,7 @@
 import * as fs from "node:fs";
 import { ConfigError, PROJECT } from "../infra/config";
 import { buildPlan, Plan } from "./lib/plan";
-import { mandatoryViolations, PolicyConfigError, PolicyReport } from "./lib/policyRun";
+import { mandatoryViolations, PolicyConfigError, PolicyReport, readPackConfig, validatePackConfig } from "./lib/policyRun";
 import { StackFileError } from "./lib/stackFiles";
 import { formatTable } from "./lib/table";
 
@@ -84,6 +84,7 @@ function policySummary(report: PolicyReport): string[] {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   try {
+    if (args.policyConfig) validatePackConfig(readPackConfig(args.policyConfig));
     const plan = await buildPlan(args.stack, args.previous ? previousSlotsFrom(args.previous) : undefined, {
       stacksDir: args.stacksDir,
       policyConfigFile: args.policyConfig,

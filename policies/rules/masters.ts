@@ -21,12 +21,21 @@ function slotOrder(a: SlotFacts, b: SlotFacts): number {
   return Number(a.slot) - Number(b.slot) || a.slot.localeCompare(b.slot);
 }
 
-/** The master slots: one per network interface tagged `master-eni`, with the zone of its data volume or subnet. */
+/** Tagged with `role`, or (a resource that predates role tags) with a slot number and no role at all. */
+function hasRole(r: PolicyResource, role: string): boolean {
+  const tags = tagsOf(r.props);
+  return tags[TAGS.role] === role || (tags[TAGS.role] === undefined && tags[TAGS.slot] !== undefined);
+}
+
+/**
+ * The master slots: one per network interface tagged `master-eni` (or carrying a slot tag and no role), with the
+ * zone of the slot's data volume or of the interface's subnet.
+ */
 export function masterSlots(resources: readonly PolicyResource[]): SlotFacts[] {
-  const volumes = ofType(resources, TYPES.volume).filter((v) => tagsOf(v.props)[TAGS.role] === TAGS.dataVolumeRole);
+  const volumes = ofType(resources, TYPES.volume).filter((v) => hasRole(v, TAGS.dataVolumeRole));
   const subnets = ofType(resources, TYPES.subnet);
   return ofType(resources, TYPES.networkInterface)
-    .filter((eni) => tagsOf(eni.props)[TAGS.role] === TAGS.eniRole)
+    .filter((eni) => hasRole(eni, TAGS.eniRole))
     .map((eni) => {
       const tags = tagsOf(eni.props);
       const slot = tags[TAGS.slot] ?? eni.name;
@@ -57,7 +66,7 @@ export const masterCount: StackValidationPolicy = {
   configSchema: { properties: { minMasters: { type: "integer", minimum: 1, default: 3 } } },
   validateStack: (args, report) => {
     const slots = masterSlots(args.resources);
-    if (slots.length === 0) args.notApplicable("no SeaweedFS master slots (network interfaces tagged seaweedfs:role=master-eni)");
+    if (slots.length === 0) args.notApplicable(`no SeaweedFS master slots (network interfaces tagged ${TAGS.role}=${TAGS.eniRole})`);
     const { minMasters } = args.getConfig<{ minMasters: number }>();
     if (slots.length % 2 === 0) report(`${slots.length} masters: SeaweedFS only runs an odd number of masters; use 3 or 5`);
     if (slots.length < minMasters) report(`${slots.length} master(s), fewer than the required ${minMasters}`);

@@ -104,6 +104,12 @@ function checkPolicyNames(policies: readonly Policy[], packConfig: PackConfig): 
   }
 }
 
+/** Checks a pack config the way the engine does before any resource is analysed: known policies, valid settings. */
+export function validatePackConfig(packConfig: PackConfig, policies: readonly Policy[] = packPolicies): void {
+  checkPolicyNames(policies, packConfig);
+  for (const policy of policies) policySettings(policy, packConfig);
+}
+
 /** Runs every policy over the graph and collects verdicts and violations. */
 export async function runPolicies(
   resources: readonly PolicyResource[],
