@@ -1,0 +1,105 @@
+/**
+ * Against a local moto S3: the backup bucket's lifecycle, encryption, public access block, ownership and policy, as
+ * the program registers them for prod, are accepted; the restore lists backups in time order, picks the latest, and
+ * refuses a backup whose file does not match its manifest's checksum.
+ */
+import { after, before, describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { parseConfig, projectKeys, PROJECT } from "../../infra/config";
+import { Backups } from "../../infra/aws/backup";
+import { backupPrefix } from "../../infra/seaweed/backup";
+import { runUnderMocks, RecordedResource } from "../../tools/lib/mockGraph";
+import { readStackConfig } from "../../tools/lib/stackFiles";
+import { createBucketWithSettings, readBucketSettings, RenderedBucketSettings } from "../../tools/lib/restore/bucketApi";
+import { chooseBackup, downloadBackup, listBackups, s3Client } from "../../tools/lib/restore/backups";
+import { Moto, MOTO_CREDENTIALS, startMoto } from "../../tools/lib/restore/moto";
+
+type Inputs = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** The prod bucket's settings exactly as the Backups component registers them. */
+async function renderedSettings(bucketName: string): Promise<RenderedBucketSettings> {
+  const stack = readStackConfig("prod");
+  const config = parseConfig(projectKeys(stack.config), { stack: "prod" });
+  const { resources } = await runUnderMocks(
+    async () => {
+      new Backups("backups", { settings: config, ssmPrefix: "/seaweed-infra/x", tags: config.tagMap });
+      return {};
+    },
+    { project: PROJECT, stack: "prod", config: stack.config },
+  );
+  const one = (type: string): Inputs => resources.find((r: RecordedResource) => r.type === type)!.inputs as Inputs;
+  const bucket = resources.find((r) => r.type === "aws:s3/bucket:Bucket")!;
+  const [sse] = one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").rules;
+  const block = one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock");
+  return {
+    lifecycleRules: one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").rules,
+    encryption: { ...sse.applyServerSideEncryptionByDefault, bucketKeyEnabled: sse.bucketKeyEnabled },
+    publicAccessBlock: block as RenderedBucketSettings["publicAccessBlock"],
+    objectOwnership: one("aws:s3/bucketOwnershipControls:BucketOwnershipControls").rule.objectOwnership,
+    // The mocked ARN of the bucket becomes the moto bucket's.
+    policy: String(one("aws:s3/bucketPolicy:BucketPolicy").policy).split(String(bucket.state.arn)).join(`arn:aws:s3:::${bucketName}`),
+  };
+}
+
+let moto: Moto;
+let s3: S3Client;
+before(async () => {
+  moto = await startMoto();
+  s3 = s3Client({ endpoint: moto.endpoint, region: "us-east-1", credentials: MOTO_CREDENTIALS });
+});
+after(async () => {
+  await moto?.stop();
+});
+
+describe("the backup bucket on S3 (moto)", () => {
+  it("accepts the lifecycle, encryption, public access block, ownership and policy the program renders", async () => {
+    const settings = await renderedSettings("prod-backups");
+    await createBucketWithSettings(s3, "prod-backups", settings);
+    const stored = await readBucketSettings(s3, "prod-backups");
+    assert.deepEqual(stored.lifecycleRuleIds, ["age-backups", "abort-incomplete-multipart-uploads"]);
+    assert.deepEqual(stored.transitions, ["STANDARD_IA@30", "GLACIER_IR@90"]);
+    assert.equal(stored.sseAlgorithm, "aws:kms");
+    assert.equal(stored.bucketKey, true);
+    assert.deepEqual(JSON.parse(stored.policy!), JSON.parse(settings.policy));
+  });
+});
+
+describe("choosing and downloading a backup", () => {
+  const cluster = "drill";
+  const bucket = "restore-choice";
+  const put = (key: string, body: string | Buffer) => s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  const sha = (b: string) => createHash("sha256").update(b).digest("hex");
+  async function backup(stamp: string, content: string, manifestSha = sha(content)): Promise<string> {
+    const prefix = backupPrefix(cluster, stamp);
+    await put(`${prefix}/raft/logs.dat`, content);
+    const manifest = { format: 1, cluster, slot: 0, topologyId: "t-1", maxVolumeId: 4, port: 9333, createdAt: stamp, files: [{ path: "logs.dat", sha256: manifestSha, bytes: content.length }] };
+    await put(`${prefix}/manifest.json`, JSON.stringify(manifest));
+    return prefix;
+  }
+
+  it("lists complete backups oldest first, picks the latest or a named one, and refuses a tampered file", async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const older = await backup("20261124T235959Z", "old log");
+    const tampered = await backup("20261125T000500Z", "new log", sha("what the agent hashed"));
+    await put(`${backupPrefix(cluster, "20261125T001000Z")}/raft/logs.dat`, "upload cut short: no manifest");
+    const store = { client: s3, bucket, cluster };
+    const listed = await listBackups(store);
+    assert.deepEqual(listed, [older, tampered]);
+    assert.equal(chooseBackup(listed, "latest"), tampered);
+    assert.equal(chooseBackup(listed, "20261124T235959Z"), older);
+    assert.throws(() => chooseBackup(listed, "20200101T000000Z"), /not found/);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "restore-choice-"));
+    try {
+      await assert.rejects(downloadBackup(store, tampered, dir), /logs\.dat has sha256 .* refusing to restore it/);
+      const good = await downloadBackup(store, older, dir);
+      assert.equal(fs.readFileSync(path.join(good.raftDir, "logs.dat"), "utf8"), "old log");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,69 @@
+/**
+ * The backup agent as rendered for the prod stack's masters: a shellcheck-clean script that asks its own master,
+ * copies the raft directory under -mdir, uploads with SSE-KMS and publishes the backup metric; a timer with the
+ * configured interval. No secret reaches it: the bucket and key come from SSM at run time.
+ */
+import { describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { parseConfig, projectKeys } from "../../infra/config";
+import { BACKUP_METRIC, backupPrefix, parseManifest, raftDirectory } from "../../infra/seaweed/backup";
+import { renderBackupAgentScript, renderBackupService, renderBackupTimer } from "../../infra/seaweed/backupAgent";
+import { HOST_PATHS } from "../../infra/seaweed/constants";
+import { readStackConfig, REPO_ROOT } from "../../tools/lib/stackFiles";
+
+const run = promisify(execFile);
+const config = parseConfig(projectKeys(readStackConfig("prod").config), { stack: "prod" });
+
+describe("the backup agent of the prod masters", () => {
+  const scripts = config.topology.slots.map((s) =>
+    renderBackupAgentScript({ clusterName: config.clusterName, slot: s.slot, ip: s.ip, port: config.httpPort, ssmPrefix: `/seaweed-infra/${config.clusterName}`, region: "us-east-1" }),
+  );
+
+  it("passes shellcheck", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "backup-agent-"));
+    try {
+      const files = scripts.map((text, i) => {
+        const file = path.join(dir, `agent-${i}.sh`);
+        fs.writeFileSync(file, text);
+        return file;
+      });
+      await run(path.join(REPO_ROOT, ".venv", "bin", "shellcheck"), files);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("asks its own master and copies that master's raft directory", () => {
+    config.topology.slots.forEach((s, i) => {
+      assert.match(scripts[i], new RegExp(`MASTER_URL='http://${s.ip.replace(/\./g, "\\.")}:${config.httpPort}'`));
+      assert.ok(scripts[i].includes(`RAFT_DIR='${raftDirectory(HOST_PATHS.mdir, config.httpPort)}'`));
+    });
+    assert.equal(raftDirectory("/data/", 9333), "/data/m9333");
+  });
+
+  it("uploads only with SSE-KMS, and publishes the metric the alarm watches", () => {
+    assert.match(scripts[0], /s3 cp --only-show-errors --sse aws:kms --sse-kms-key-id "\$kms_key"/);
+    assert.ok(scripts[0].includes(`METRIC_NAMESPACE='${BACKUP_METRIC.namespace}'`));
+    assert.ok(scripts[0].includes(`METRIC_NAME='${BACKUP_METRIC.name}'`));
+  });
+
+  it("runs from a timer with the configured interval, as the master's user, read-only on the data volume", () => {
+    assert.match(renderBackupTimer(config.backupIntervalMinutes), /^OnUnitActiveSec=60min$/m);
+    const service = renderBackupService();
+    assert.match(service, new RegExp(`^User=${HOST_PATHS.user}$`, "m"));
+    assert.match(service, new RegExp(`^ReadOnlyPaths=${HOST_PATHS.dataRoot}$`, "m"));
+  });
+
+  it("lays backups out as <cluster>/<date>/<stamp> and refuses a manifest with a path outside the raft directory", () => {
+    assert.equal(backupPrefix("seaweedfs-prod", "20261125T201500Z"), "seaweedfs-prod/2026-11-25/20261125T201500Z");
+    const manifest = { format: 1, cluster: "c", slot: 0, topologyId: "t", maxVolumeId: 3, port: 9333, createdAt: "x", files: [{ path: "../etc/passwd", sha256: "a".repeat(64), bytes: 1 }] };
+    assert.throws(() => parseManifest(JSON.stringify(manifest)), /bad file path/);
+    manifest.files[0].path = "logs.dat";
+    assert.equal(parseManifest(JSON.stringify(manifest)).maxVolumeId, 3);
+  });
+});
