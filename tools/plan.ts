@@ -77,6 +77,7 @@ function printSummary(plan: Plan): void {
 function policySummary(report: PolicyReport): string[] {
   const out = [`Policies (pack ${report.pack}, config ${report.configFile ?? "none"}):`];
   out.push(formatTable(["policy", "level", "verdict"], report.verdicts.map((v) => [v.policy, v.enforcementLevel, v.verdict === "fail" ? `FAIL (${v.violations})` : v.verdict])));
+  if (report.violations.length > 0) out.push("", `Policy violations (${report.violations.length}):`);
   for (const v of report.violations) out.push(`  [${v.enforcementLevel}] ${v.policy}: ${v.message}${v.resource ? `\n      at ${v.resource}` : ""}`);
   return out;
 }

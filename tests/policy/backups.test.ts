@@ -82,6 +82,12 @@ describe("policy seaweedfs-backup-volume-snapshots", () => {
     assert.match(messages(await runOne(volumeSnapshots, g)), /no enabled DLM policy snapshots volumes tagged seaweedfs:role=master-data$/);
   });
 
+  it("refuses a DLM policy whose target tag no master volume carries (snapshots of nothing)", async () => {
+    const g = healthyStack();
+    for (const v of g.all("aws:ebs/volume:Volume")) delete (v.props.tags as Record<string, string>)["seaweedfs:role"];
+    assert.match(messages(await runOne(volumeSnapshots, g)), /targets seaweedfs:role=master-data, but no volume carries that tag/);
+  });
+
   it("refuses a disabled DLM policy", async () => {
     const g = healthyStack();
     g.one("aws:dlm/lifecyclePolicy:LifecyclePolicy").props.state = "DISABLED";

@@ -34,6 +34,12 @@ describe("policy seaweedfs-master-count", () => {
     assert.match(messages(tooFew), /3 master\(s\), fewer than the required 5/);
   });
 
+  it("still counts slots whose interfaces carry a slot tag but no role tag", async () => {
+    const g = withSlots([{ ip: "10.40.0.11", zone: ZONES[0] }]);
+    for (const r of g.resources) delete (r.props.tags as Record<string, string> | undefined)?.["seaweedfs:role"];
+    assert.match(messages(await runOne(masterCount, g)), /^4 masters/);
+  });
+
   it("is not applicable to a stack without master slots", async () => {
     assert.equal((await runOne(masterCount, new Graph())).verdict, "not applicable");
   });

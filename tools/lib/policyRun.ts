@@ -178,5 +178,7 @@ export function defaultPackConfigFile(stack: string, environment: string, root =
 
 /** Runs the pack on a recorded graph with a config file (or the stack's default one). */
 export async function checkGraph(recorded: readonly RecordedResource[], configFile: string): Promise<PolicyReport> {
-  return runPolicies(toPolicyResources(recorded), readPackConfig(configFile), { configFile: path.relative(REPO_ROOT, path.resolve(configFile)) });
+  const relative = path.relative(REPO_ROOT, path.resolve(configFile));
+  const shown = relative.startsWith("..") ? path.resolve(configFile) : relative;
+  return runPolicies(toPolicyResources(recorded), readPackConfig(configFile), { configFile: shown });
 }
