@@ -230,6 +230,8 @@ main() {
   [ "$instance_az" = "$SLOT_AZ" ] || fail "this instance runs in $instance_az but slot $SLOT lives in $SLOT_AZ"
   AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-$(imds placement/region)}"
   export AWS_DEFAULT_REGION
+  # A bad artifact fails here, before the slot's interface and volume are taken from anyone.
+  install_weed
   attach_interface
   configure_routing
   attach_volume
@@ -240,7 +242,6 @@ main() {
   ensure_service_user
   install -d -m 0700 "$ROOT$MDIR"
   chown "$SERVICE_USER:$SERVICE_USER" "$ROOT$MDIR"
-  install_weed
   write_jwt_key
   write_security_toml
   write_master_unit

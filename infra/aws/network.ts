@@ -1,8 +1,7 @@
 /**
  * Where the masters live: an existing VPC whose subnets are looked up and checked against the planned slots before
  * anything is created, or a new VPC with one private subnet per zone. A new VPC has no internet route at all; the
- * instances reach S3 (the weed binary), EC2 (attaching their identity), SSM (the JWT key) and Auto Scaling through
- * VPC endpoints.
+ * instances reach S3 (the weed binary), EC2 (attaching their identity) and SSM (the JWT key) through VPC endpoints.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -67,7 +66,7 @@ export interface MasterNetworkArgs {
 }
 
 /** Interface endpoints a master needs when its subnet has no internet route. */
-const INTERFACE_ENDPOINTS = ["ec2", "ssm", "autoscaling"] as const;
+const INTERFACE_ENDPOINTS = ["ec2", "ssm"] as const;
 
 /** The VPC and one subnet per zone, existing or created. */
 export class MasterNetwork extends pulumi.ComponentResource {
@@ -115,12 +114,12 @@ export class MasterNetwork extends pulumi.ComponentResource {
     );
     const endpointGroup = new aws.ec2.SecurityGroup(
       `${name}-endpoints`,
-      {
-        vpcId: vpc.id,
-        description: "HTTPS from inside the VPC to the AWS API endpoints",
-        ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [vpcCidr], description: "AWS API calls from the VPC" }],
-        tags: { ...tags, Name: `${name}-endpoints` },
-      },
+      { vpcId: vpc.id, description: "HTTPS from inside the VPC to the AWS API endpoints", tags: { ...tags, Name: `${name}-endpoints` } },
+      { parent: this },
+    );
+    new aws.vpc.SecurityGroupIngressRule(
+      `${name}-endpoints-https`,
+      { securityGroupId: endpointGroup.id, ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: vpcCidr, description: "AWS API calls from the VPC", tags },
       { parent: this },
     );
     for (const service of INTERFACE_ENDPOINTS) {

@@ -22,9 +22,9 @@ async function main() {
         if (args.type === "pulumi:pulumi:StackReference") return { id: args.name, state: { outputs: {} } };
         return { id: `${args.name}-id`, state: args.inputs };
       },
-      call: (args) => {
-        throw new Error(`Mock not implemented: ${args.token}`);
-      },
+      // The project's mocked cloud answers invokes (and throws on unknown ones). Required lazily: by the time the
+      // program invokes anything, the host has registered ts-node, so the TypeScript module loads.
+      call: (args) => require("../../tools/lib/mockCloud").mockCall(args.token, args.inputs),
     },
     project,
     stack,

@@ -1,0 +1,240 @@
+/**
+ * The AWS master tier of every stack, as the engine would see it (the real program under mocks, from the stack
+ * files): each slot's interface, volume, launch template and Auto Scaling group where the plan put the slot; the
+ * user data carrying exactly the argv of infra/seaweed and no secret; an internal NLB checking /cluster/healthz;
+ * nothing open to the world; IAM scoped by tag and path; prod state protected.
+ */
+import { before, describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import { HEALTH_CHECK, HOST_PATHS } from "../../infra/seaweed/constants";
+import { renderClusterMasters } from "../../infra/seaweed/cluster";
+import { execStart } from "../../infra/seaweed/systemd";
+import { clusterSettingsOf } from "../../infra/aws/masterTier";
+import { TAG_KEYS } from "../../infra/aws/naming";
+import type { SeaweedConfig } from "../../infra/config";
+import { MOCK_SECRET_VALUE } from "../../tools/lib/mockCloud";
+import type { RecordedResource } from "../../tools/lib/mockGraph";
+import { runStack } from "../../tools/lib/plan";
+
+type Inputs = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+interface StackRun {
+  resources: RecordedResource[];
+  outputs: Record<string, unknown>;
+  secretOutputs: string[];
+  config: SeaweedConfig;
+}
+
+const STACKS = ["dev", "staging", "prod"] as const;
+const runs: Record<string, StackRun> = {};
+// Pulumi's mocks are process-global: record the stacks one after the other, up front.
+before(async () => {
+  for (const stack of STACKS) runs[stack] = await runStack(stack);
+});
+
+const ofType = (run: StackRun, type: string) => run.resources.filter((r) => r.type === type);
+const idOf = (r: RecordedResource) => `${r.name}-id`;
+const childrenOf = (run: StackRun, parent: RecordedResource) => run.resources.filter((r) => r.parentUrn === parent.urn);
+const userDataOf = (lt: RecordedResource) => Buffer.from(String(lt.inputs.userData), "base64").toString("utf8");
+
+/** The children of the stack's one component of a type (other components, e.g. monitoring, have keys and policies too). */
+function childrenOfComponent(run: StackRun, componentType: string): RecordedResource[] {
+  return childrenOf(run, only(run.resources, componentType));
+}
+
+function only(resources: RecordedResource[], type: string): RecordedResource {
+  const found = resources.filter((r) => r.type === type);
+  assert.equal(found.length, 1, `expected one ${type}, found ${found.length}`);
+  return found[0];
+}
+
+/** The subnet id the program must use for a zone: the config's existing subnet or the subnet it created there. */
+function subnetIdFor(run: StackRun, az: string): string {
+  const existing = run.config.subnets.find((s) => s.az === az)?.id;
+  if (existing) return existing;
+  return idOf(ofType(run, "aws:ec2/subnet:Subnet").find((s) => s.inputs.availabilityZone === az)!);
+}
+
+for (const stack of STACKS) {
+  describe(`the ${stack} master tier`, () => {
+    const run = () => runs[stack];
+    const slotComponents = () => ofType(run(), "seaweed:aws:MasterSlot");
+
+    it("gives every planned slot its interface with the fixed IP, its volume, template and group, in the slot's subnet and zone", () => {
+      const { config } = run();
+      assert.equal(slotComponents().length, config.masterCount);
+      assert.equal(ofType(run(), "aws:autoscaling/group:Group").length, config.masterCount);
+      for (const slot of config.topology.slots) {
+        const component = slotComponents().find((c) => c.name === slot.name);
+        assert.ok(component, `a MasterSlot for ${slot.name}`);
+        const children = childrenOf(run(), component);
+        const subnetId = subnetIdFor(run(), slot.az);
+        const eni = only(children, "aws:ec2/networkInterface:NetworkInterface");
+        assert.deepEqual(eni.inputs.privateIps, [slot.ip]);
+        assert.equal(eni.inputs.subnetId, subnetId);
+        const volume = only(children, "aws:ebs/volume:Volume");
+        assert.equal(volume.inputs.availabilityZone, slot.az);
+        const lt = only(children, "aws:ec2/launchTemplate:LaunchTemplate");
+        const asg = only(children, "aws:autoscaling/group:Group");
+        assert.deepEqual(asg.inputs.vpcZoneIdentifiers, [subnetId]);
+        assert.deepEqual([asg.inputs.minSize, asg.inputs.maxSize, asg.inputs.desiredCapacity], [1, 1, 1]);
+        assert.equal(asg.inputs.launchTemplate.id, idOf(lt));
+        assert.equal(asg.inputs.instanceRefresh, undefined, "no automatic refresh that could replace every master at once");
+        assert.match(userDataOf(lt), new RegExp(`SLOT_AZ='${slot.az}'[\\s\\S]*SLOT_IP='${slot.ip.replace(/\./g, "\\.")}'`));
+      }
+      const ips = config.topology.slots.map((s) => s.ip);
+      assert.equal(new Set(ips).size, ips.length, "distinct IPs");
+    });
+
+    it("encrypts every data volume with the stack's KMS key and tags it with its cluster and slot", () => {
+      const { config } = run();
+      const key = only(childrenOfComponent(run(), "seaweed:aws:MasterSecrets"), "aws:kms/key:Key");
+      assert.equal(key.inputs.enableKeyRotation, true);
+      const volumes = ofType(run(), "aws:ebs/volume:Volume");
+      assert.equal(volumes.length, config.masterCount);
+      for (const volume of volumes) {
+        assert.equal(volume.inputs.encrypted, true);
+        assert.equal(volume.inputs.kmsKeyId, key.state.arn);
+        assert.equal(volume.inputs.type, config.dataVolumeType);
+        assert.equal(volume.inputs.tags[TAG_KEYS.cluster], config.clusterName);
+        const slot = config.topology.slots.find((s) => volume.name === `${s.name}-data`)!;
+        assert.equal(volume.inputs.tags[TAG_KEYS.slot], String(slot.slot));
+      }
+    });
+
+    it("launches instances with IMDSv2 only (hop limit 1), an encrypted root volume, the instance profile and no public IP", () => {
+      const profile = only(childrenOfComponent(run(), "seaweed:aws:MasterInstanceRole"), "aws:iam/instanceProfile:InstanceProfile");
+      for (const lt of ofType(run(), "aws:ec2/launchTemplate:LaunchTemplate")) {
+        const inputs: Inputs = lt.inputs;
+        assert.deepEqual(inputs.metadataOptions, { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" });
+        assert.equal(inputs.blockDeviceMappings[0].ebs.encrypted, "true");
+        assert.equal(inputs.iamInstanceProfile.arn, profile.state.arn);
+        assert.equal(inputs.networkInterfaces[0].associatePublicIpAddress, "false");
+        const ami = run().config.ami;
+        assert.equal(inputs.imageId, "id" in ami ? ami.id : `resolve:ssm:${ami.ssmParameter}`);
+      }
+    });
+
+    it("renders into each slot's user data exactly the argv of infra/seaweed, and stays under the 16 KiB user-data limit", () => {
+      const { config } = run();
+      const rendered = renderClusterMasters(config.topology.slots, clusterSettingsOf(config), () => HOST_PATHS.mdir);
+      for (const master of rendered) {
+        const slot = config.topology.slots.find((s) => s.slot === master.slot)!;
+        const lt = ofType(run(), "aws:ec2/launchTemplate:LaunchTemplate").find((r) => r.name === `${slot.name}-lt`)!;
+        const script = userDataOf(lt);
+        const execLines = script.split("\n").filter((l) => l.startsWith("ExecStart="));
+        assert.deepEqual(execLines, [`ExecStart=${execStart(master.args)}`]);
+        assert.ok(Buffer.byteLength(script) < 16384, `user data of ${slot.name} is ${Buffer.byteLength(script)} bytes`);
+      }
+    });
+
+    it("keeps the JWT signing key out of every resource input but its SSM SecureString, and out of the outputs", () => {
+      const holders = run().resources.filter((r) => JSON.stringify(r.inputs).includes(MOCK_SECRET_VALUE));
+      assert.deepEqual(holders.map((r) => r.type), ["aws:ssm/parameter:Parameter"]);
+      assert.equal(holders[0].inputs.type, "SecureString");
+      assert.equal(holders[0].inputs.name, `/seaweed-infra/${run().config.clusterName}/jwt-signing-key`);
+      assert.ok(!JSON.stringify(run().outputs).includes(MOCK_SECRET_VALUE));
+      assert.equal(run().outputs.jwtSigningKeyParameterName, holders[0].inputs.name);
+    });
+
+    it("puts an internal, cross-zone NLB with TCP listeners on 9333 and 19333 in front of the slots' IPs, checking /cluster/healthz", () => {
+      const { config } = run();
+      const lb = only(run().resources, "aws:lb/loadBalancer:LoadBalancer");
+      assert.equal(lb.inputs.loadBalancerType, "network");
+      assert.equal(lb.inputs.internal, true);
+      assert.equal(lb.inputs.enableCrossZoneLoadBalancing, true);
+      assert.equal(lb.inputs.enableDeletionProtection, stack === "prod");
+      const zones = [...new Set(config.topology.slots.map((s) => s.az))];
+      assert.deepEqual([...lb.inputs.subnets].sort(), zones.map((az) => subnetIdFor(run(), az)).sort());
+      const listeners = ofType(run(), "aws:lb/listener:Listener");
+      assert.deepEqual(listeners.map((l) => [l.inputs.port, l.inputs.protocol]).sort(), [[19333, "TCP"], [9333, "TCP"]]);
+      const slotIps = config.topology.slots.map((s) => s.ip).sort();
+      for (const listener of listeners) {
+        const group = ofType(run(), "aws:lb/targetGroup:TargetGroup").find((g) => g.state.arn === listener.inputs.defaultActions[0].targetGroupArn)!;
+        assert.equal(group.inputs.targetType, "ip");
+        assert.equal(group.inputs.port, listener.inputs.port);
+        const hc: Inputs = group.inputs.healthCheck;
+        assert.deepEqual([hc.protocol, hc.port, hc.path, hc.matcher], ["HTTP", "9333", HEALTH_CHECK.path, "200"]);
+        assert.ok(hc.interval * hc.unhealthyThreshold + hc.timeout <= 15, "a dead master is out within about 15 s");
+        assert.ok(group.inputs.deregistrationDelay <= 10);
+        const targets = ofType(run(), "aws:lb/targetGroupAttachment:TargetGroupAttachment").filter((a) => a.inputs.targetGroupArn === group.state.arn);
+        assert.deepEqual(targets.map((t) => t.inputs.targetId).sort(), slotIps);
+      }
+      const alias = ofType(run(), "aws:route53/record:Record").find((r) => r.inputs.aliases);
+      assert.equal(alias?.inputs.aliases[0].name, lb.state.dnsName);
+      assert.equal(run().outputs.loadBalancerDnsName, lb.state.dnsName);
+    });
+
+    it("opens no master port to the world and the metrics port only inside the tier", () => {
+      const { config } = run();
+      const groups = ofType(run(), "aws:ec2/securityGroup:SecurityGroup");
+      for (const g of groups) assert.equal(g.inputs.ingress, undefined, `${g.name} has no inline ingress`);
+      const ingress = ofType(run(), "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+      assert.ok(ingress.length > 0);
+      for (const rule of ingress) {
+        assert.ok(!["0.0.0.0/0"].includes(rule.inputs.cidrIpv4) && rule.inputs.cidrIpv6 === undefined, `${rule.name} is open to the world`);
+        const endpointRule = rule.inputs.fromPort === 443 && rule.inputs.cidrIpv4 === config.vpcCidr && !config.vpcId;
+        if (rule.inputs.cidrIpv4) assert.ok(config.clientCidrs.includes(rule.inputs.cidrIpv4) || endpointRule, `${rule.name}: ${rule.inputs.cidrIpv4} is not a configured client CIDR`);
+      }
+      const masters = groups.find((g) => g.name.endsWith("-masters"))!;
+      const metrics = ingress.filter((r) => r.inputs.fromPort <= config.metricsPort && r.inputs.toPort >= config.metricsPort);
+      assert.deepEqual(metrics.map((r) => [r.inputs.securityGroupId, r.inputs.referencedSecurityGroupId]), [[idOf(masters), idOf(masters)]]);
+      const clients = groups.find((g) => g.name.endsWith("-clients"))!;
+      assert.equal(run().outputs.clientSecurityGroupId, idOf(clients));
+      for (const port of [config.httpPort, config.grpcPort]) {
+        const toMasters = ingress.filter((r) => r.inputs.securityGroupId === idOf(masters) && r.inputs.fromPort === port);
+        assert.ok(toMasters.some((r) => r.inputs.referencedSecurityGroupId === idOf(clients)), `clients reach the masters on ${port}`);
+      }
+    });
+
+    it("lets instances attach only interfaces and volumes tagged for this cluster, read only this stack's SSM path, use only this key", () => {
+      const { config } = run();
+      const policy = JSON.parse(only(childrenOfComponent(run(), "seaweed:aws:MasterInstanceRole"), "aws:iam/rolePolicy:RolePolicy").inputs.policy) as { Statement: Inputs[] };
+      const key = only(childrenOfComponent(run(), "seaweed:aws:MasterSecrets"), "aws:kms/key:Key");
+      const actionsOf = (statement: Inputs): string[] => [statement.Action].flat();
+      for (const wanted of ["ec2:AttachNetworkInterface", "ec2:AttachVolume", "ssm:GetParameter", "kms:Decrypt"]) {
+        assert.ok(policy.Statement.some((st) => actionsOf(st).includes(wanted)), `the role may ${wanted}`);
+      }
+      for (const statement of policy.Statement) {
+        const actions = actionsOf(statement);
+        if (actions.some((a) => /^ec2:(Attach|Detach)/.test(a))) {
+          assert.ok([statement.Resource].flat().every((r: string) => r !== "*"), "attach actions name resource types");
+          assert.deepEqual(statement.Condition, { StringEquals: { [`aws:ResourceTag/${TAG_KEYS.cluster}`]: config.clusterName } });
+        }
+        if (actions.some((a) => a.startsWith("ssm:"))) assert.match(statement.Resource, new RegExp(`:parameter/seaweed-infra/${config.clusterName}/\\*$`));
+        if (actions.some((a) => a.startsWith("kms:"))) assert.equal(statement.Resource, key.state.arn);
+        if (statement.Resource === "*") assert.ok(actions.every((a) => a.startsWith("ec2:Describe")), `only describe calls on "*": ${actions}`);
+      }
+    });
+
+    it(`${stack === "prod" ? "protects and retains" : "does not protect"} the data volumes, interfaces and KMS key`, () => {
+      const kept = [...ofType(run(), "aws:ebs/volume:Volume"), ...ofType(run(), "aws:ec2/networkInterface:NetworkInterface"), only(childrenOfComponent(run(), "seaweed:aws:MasterSecrets"), "aws:kms/key:Key")];
+      for (const r of kept) assert.deepEqual([r.name, r.protect, r.retainOnDelete], [r.name, stack === "prod", stack === "prod"]);
+    });
+
+    it("publishes master-<slot> records in a private zone and every master in the outputs", () => {
+      const { config } = run();
+      const zone = only(run().resources, "aws:route53/zone:Zone");
+      assert.equal(zone.inputs.vpcs.length, 1);
+      const records = ofType(run(), "aws:route53/record:Record").filter((r) => r.inputs.type === "A" && r.inputs.records);
+      const masters = run().outputs.masters as { slot: number; az: string; ip: string; dnsName: string; address: string }[];
+      assert.deepEqual(
+        records.map((r) => [r.inputs.name, r.inputs.records[0]]).sort(),
+        config.topology.slots.map((s) => [`master-${s.slot}.${zone.inputs.name}`, s.ip]).sort(),
+      );
+      assert.deepEqual(masters.map((m) => [m.slot, m.az, m.ip, m.dnsName, m.address]), config.topology.slots.map((s) => [s.slot, s.az, s.ip, `master-${s.slot}.${zone.inputs.name}`, `${s.ip}:${config.httpPort}`]));
+      for (const name of ["slots", "masterAddresses", "quorum", "toleratedFailures", "azLoss", "loadBalancerAlias", "clientSecurityGroupId"]) assert.ok(name in run().outputs, name);
+      assert.deepEqual(run().secretOutputs, []);
+    });
+  });
+}
+
+describe("a stack that creates its VPC (dev)", () => {
+  it("creates one private subnet per zone and reaches S3, EC2 and SSM through endpoints, without internet routes", () => {
+    const run = runs.dev;
+    const subnets = ofType(run, "aws:ec2/subnet:Subnet");
+    assert.deepEqual(subnets.map((s) => [s.inputs.availabilityZone, s.inputs.cidrBlock, s.inputs.mapPublicIpOnLaunch]), run.config.subnets.map((s) => [s.az, s.cidr, false]));
+    for (const type of ["aws:ec2/internetGateway:InternetGateway", "aws:ec2/natGateway:NatGateway", "aws:ec2/route:Route"]) assert.equal(ofType(run, type).length, 0, type);
+    const endpoints = ofType(run, "aws:ec2/vpcEndpoint:VpcEndpoint").map((e) => [String(e.inputs.serviceName).split(".").pop(), e.inputs.vpcEndpointType]);
+    assert.deepEqual(endpoints.sort(), [["ec2", "Interface"], ["s3", "Gateway"], ["ssm", "Interface"]]);
+  });
+});
