@@ -1,51 +1,26 @@
 /**
- * The Monitoring component of a stack, run under Pulumi's mocks with the stack's real config and stand-in master-tier
- * inputs (Auto Scaling group names, load balancer and target group ARN suffixes, instance role), so its alarms,
- * dashboard, agent config and policies can be asserted without the rest of the tier.
+ * A stack's program run under Pulumi's mocks (config overrides allowed), with helpers to read the Monitoring
+ * component's alarms, dashboard, agent config and policies from the recorded graph.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { parseConfig, projectKeys, PROJECT, SeaweedConfig } from "../../infra/config";
-import { Monitoring } from "../../infra/aws/monitoring/monitoring";
-import { monitoringSettingsOf } from "../../infra/aws/monitoring/settings";
 import { ProgramRun, RecordedResource, runUnderMocks } from "../../tools/lib/mockGraph";
 import { readStackConfig } from "../../tools/lib/stackFiles";
+import program = require("../../infra/index");
 
-export const STAND_IN = {
-  asgName: (slot: number) => `asg-slot-${slot}`,
-  loadBalancerArnSuffix: "net/masters/0123456789abcdef",
-  targetGroups: [
-    { name: "http", arnSuffix: "targetgroup/masters-http/0123456789abcdef" },
-    { name: "grpc", arnSuffix: "targetgroup/masters-grpc/0123456789abcdef" },
-  ],
-  instanceRoleName: "masters-role",
-  ssmPrefix: (clusterName: string) => `/${PROJECT}/${clusterName}`,
-};
+/** The load balancer's target groups as the monitoring names them. */
+export const TARGET_GROUPS = ["http", "grpc"];
 
 export interface MonitoringRun extends ProgramRun {
   config: SeaweedConfig;
   of(type: string): RecordedResource[];
 }
 
-/** Runs the stack's Monitoring under mocks; `overrides` replace config keys (without namespace). */
+/** Runs the stack's program under mocks; `overrides` replace config keys (without namespace). */
 export async function monitoringGraph(stack: string, overrides: Record<string, string> = {}): Promise<MonitoringRun> {
   const stackConfig = readStackConfig(stack);
   const engineConfig = { ...stackConfig.config, ...Object.fromEntries(Object.entries(overrides).map(([k, v]) => [`${PROJECT}:${k}`, v])) };
   const config = parseConfig(projectKeys(engineConfig), { stack });
-  const run = await runUnderMocks(
-    async () => {
-      const monitoring = new Monitoring(`${config.clusterName}-monitoring`, {
-        ...monitoringSettingsOf(config),
-        slots: config.topology.slots.map((s) => ({ slot: s.slot, ip: s.ip, autoScalingGroupName: pulumi.output(STAND_IN.asgName(s.slot)) })),
-        loadBalancerArnSuffix: pulumi.output(STAND_IN.loadBalancerArnSuffix),
-        targetGroups: STAND_IN.targetGroups.map((g) => ({ name: g.name, arnSuffix: pulumi.output(g.arnSuffix) })),
-        ssmPrefix: STAND_IN.ssmPrefix(config.clusterName),
-        instanceRoleName: pulumi.output(STAND_IN.instanceRoleName),
-        tags: config.tagMap,
-      });
-      return { alarmTopicArn: monitoring.alarmTopic.arn };
-    },
-    { project: PROJECT, stack, config: engineConfig, secretKeys: stackConfig.secretKeys },
-  );
+  const run = await runUnderMocks(program, { project: PROJECT, stack, config: engineConfig, secretKeys: stackConfig.secretKeys });
   return { ...run, config, of: (type) => run.resources.filter((r) => r.type === type) };
 }
 

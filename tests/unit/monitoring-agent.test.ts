@@ -15,7 +15,8 @@ import { METRIC_NAMESPACE } from "../../infra/aws/monitoring/metrics";
 import { SCRAPED_METRICS } from "../../infra/seaweed/cloudwatch";
 import { HOST_PATHS } from "../../infra/seaweed/constants";
 import { REPO_ROOT } from "../../tools/lib/stackFiles";
-import { monitoringGraph, MonitoringRun, plain, STAND_IN } from "../support/monitoringGraph";
+import { ssmPrefixOf } from "../../infra/aws/naming";
+import { monitoringGraph, MonitoringRun, plain } from "../support/monitoringGraph";
 
 interface AgentConfig {
   agent: { metrics_collection_interval: number };
@@ -46,7 +47,7 @@ describe("the CloudWatch agent of each prod slot", () => {
   it("publishes SeaweedFS and host metrics into one namespace with the slot's ClusterName and Slot", () => {
     const { clusterName, topology } = run.config;
     for (const slot of topology.slots) {
-      const names = agentParameterNames(STAND_IN.ssmPrefix(clusterName), slot.slot);
+      const names = agentParameterNames(ssmPrefixOf(clusterName), slot.slot);
       const text = parameter(names.agentConfig);
       assert.ok(text.length < 4096, "fits a standard SSM parameter");
       const config = JSON.parse(text) as AgentConfig;
@@ -72,7 +73,7 @@ describe("the CloudWatch agent of each prod slot", () => {
   it("scrapes each master's own /metrics listener (its -ip and metricsPort) and keeps only the published series", () => {
     const { clusterName, topology, metricsPort } = run.config;
     for (const slot of topology.slots) {
-      const scrape = parse(parameter(agentParameterNames(STAND_IN.ssmPrefix(clusterName), slot.slot).scrapeConfig)) as {
+      const scrape = parse(parameter(agentParameterNames(ssmPrefixOf(clusterName), slot.slot).scrapeConfig)) as {
         scrape_configs: { job_name: string; metrics_path: string; static_configs: { targets: string[]; labels: Record<string, string> }[]; metric_relabel_configs: { regex: string; action: string }[] }[];
       };
       const [job] = scrape.scrape_configs;
@@ -86,16 +87,21 @@ describe("the CloudWatch agent of each prod slot", () => {
   });
 
   it("grants the agent only PutMetricData into its namespace, its two log groups and its own parameters", () => {
-    const [policy] = run.of("aws:iam/rolePolicy:RolePolicy");
-    assert.equal(policy.inputs.role, STAND_IN.instanceRoleName);
+    const policy = run.of("aws:iam/rolePolicy:RolePolicy").find((p) => p.name.endsWith("-monitoring-agent"));
+    assert.ok(policy, "the agent's role policy");
+    const roles = run.of("aws:iam/role:Role").filter((r) => policy.propertyDependencies.role?.includes(r.urn));
+    assert.equal(roles.length, 1, "attached to one role");
+    assert.match(String(roles[0].inputs.assumeRolePolicy), /ec2\.amazonaws\.com/, "the masters' instance role");
     const statements = (JSON.parse(String(policy.inputs.policy)) as { Statement: Statement[] }).Statement;
     const byAction = (action: string) => statements.filter((s) => [s.Action].flat().includes(action));
     const [metrics] = byAction("cloudwatch:PutMetricData");
     assert.deepEqual(metrics.Condition, { StringEquals: { "cloudwatch:namespace": METRIC_NAMESPACE } });
-    const groups = run.of("aws:cloudwatch/logGroup:LogGroup").map((g) => String(g.state.arn));
+    const mine = (r: { name: string }) => r.name.startsWith(`${run.config.clusterName}-monitoring-`);
+    const groups = run.of("aws:cloudwatch/logGroup:LogGroup").filter(mine).map((g) => String(g.state.arn));
     assert.equal(groups.length, 2);
     assert.deepEqual([byAction("logs:PutLogEvents")[0].Resource].flat().sort(), groups.flatMap((g) => [g, `${g}:log-stream:*`]).sort());
-    const params = run.of("aws:ssm/parameter:Parameter").map((p) => String(p.state.arn));
+    const params = run.of("aws:ssm/parameter:Parameter").filter(mine).map((p) => String(p.state.arn));
+    assert.equal(params.length, 2 * run.config.topology.slots.length);
     assert.deepEqual([byAction("ssm:GetParameter")[0].Resource].flat().sort(), params.sort());
     assert.ok(statements.every((s) => [s.Action].flat().every((a) => !a.includes("*"))), "no wildcard actions");
   });

@@ -7,7 +7,7 @@ import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { PUBLISHED_METRICS } from "../../infra/aws/monitoring/metrics";
 import { METRICS } from "../../infra/seaweed/constants";
-import { alarmMetrics, dashboardMetrics, dashboardOf, monitoringGraph, MonitoringRun, RecordedQuery, STAND_IN } from "../support/monitoringGraph";
+import { alarmMetrics, dashboardMetrics, dashboardOf, monitoringGraph, MonitoringRun, RecordedQuery, TARGET_GROUPS } from "../support/monitoringGraph";
 
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const COMPOSITE = "aws:cloudwatch/compositeAlarm:CompositeAlarm";
@@ -30,7 +30,7 @@ for (const stack of ["dev", "staging", "prod"]) {
       const expected = [
         "leader-count",
         "leader-flapping",
-        ...STAND_IN.targetGroups.flatMap((g) => [`${g.name}-unhealthy-hosts`, `${g.name}-healthy-hosts-low`]),
+        ...TARGET_GROUPS.flatMap((g) => [`${g}-unhealthy-hosts`, `${g}-healthy-hosts-low`]),
         ...topology.slots.flatMap((s) => [`slot-${s.slot}-status-check`, `slot-${s.slot}-no-instance`, `slot-${s.slot}-data-disk`, `slot-${s.slot}-memory`]),
       ].map((id) => `${clusterName}-${id}`);
       assert.deepEqual(run.of(ALARM).map((a) => a.inputs.name).sort(), expected.sort());
@@ -40,13 +40,32 @@ for (const stack of ["dev", "staging", "prod"]) {
       const [topic] = run.of("aws:sns/topic:Topic");
       const topicArn = topic.state.arn;
       assert.ok(topic.inputs.kmsMasterKeyId, "the topic is KMS-encrypted");
-      const notifying = [...run.of(ALARM), ...run.of(COMPOSITE).filter((c) => c.inputs.actionsEnabled !== false)];
+      const notifying = [...run.of(ALARM), ...run.of(COMPOSITE)];
       assert.ok(notifying.some((c) => String(c.inputs.alarmName).endsWith("master-tier-at-risk")));
       for (const alarm of notifying) {
         const name = alarm.inputs.name ?? alarm.inputs.alarmName;
         assert.deepEqual(alarm.inputs.alarmActions, [topicArn], `${name} alarm actions`);
         assert.deepEqual(alarm.inputs.okActions, [topicArn], `${name} OK actions`);
         assert.match(String(alarm.inputs.alarmDescription), /Runbook: docs\/runbooks\/(lost-quorum|replace-master)\.md/, `${name} links its runbook`);
+      }
+    });
+
+    it("watches the tier's own Auto Scaling groups, load balancer and target groups", () => {
+      const { clusterName, topology, httpPort } = run.config;
+      const groups = run.of("aws:autoscaling/group:Group");
+      for (const slot of topology.slots) {
+        const group = groups.find((g) => g.inputs.vpcZoneIdentifiers && g.name === `${slot.name}-asg`);
+        assert.ok(group, `slot ${slot.slot}'s group`);
+        for (const id of ["status-check", "no-instance"]) {
+          assert.deepEqual(alarmNamed(run, `${clusterName}-slot-${slot.slot}-${id}`).inputs.dimensions, { AutoScalingGroupName: group.inputs.name });
+        }
+      }
+      const [lb] = run.of("aws:lb/loadBalancer:LoadBalancer");
+      for (const tg of run.of("aws:lb/targetGroup:TargetGroup")) {
+        const name = tg.inputs.port === httpPort ? "http" : "grpc";
+        const dims = { LoadBalancer: lb.state.arnSuffix, TargetGroup: tg.state.arnSuffix };
+        assert.deepEqual(alarmNamed(run, `${clusterName}-${name}-healthy-hosts-low`).inputs.dimensions, dims);
+        assert.deepEqual(alarmNamed(run, `${clusterName}-${name}-unhealthy-hosts`).inputs.dimensions, dims);
       }
     });
 
@@ -77,7 +96,7 @@ for (const stack of ["dev", "staging", "prod"]) {
       const atRisk = run.of(COMPOSITE).find((c) => c.inputs.alarmName === `${clusterName}-master-tier-at-risk`);
       const rule = String(atRisk?.inputs.alarmRule);
       assert.match(rule, new RegExp(`ALARM\\("${clusterName}-leader-count"\\)`));
-      for (const g of STAND_IN.targetGroups) assert.ok(rule.includes(`ALARM("${clusterName}-${g.name}-healthy-hosts-low")`));
+      for (const g of TARGET_GROUPS) assert.ok(rule.includes(`ALARM("${clusterName}-${g}-healthy-hosts-low")`));
       const slotTerms = rule.split(" OR ").filter((t) => t.includes("-down"));
       const down = Math.max(1, topology.toleratedFailures);
       assert.ok(slotTerms.every((t) => (t.match(/-down"\)/g) ?? []).length === down), `each term needs ${down} slot(s) down: ${rule}`);

@@ -123,7 +123,7 @@ export class Monitoring extends pulumi.ComponentResource {
     );
     const alarmNamed = (id: string) => this.alarms[definitions.findIndex((d) => d.id === id)];
 
-    // "Slot down" has no actions of its own: its two children notify; it exists so the at-risk rule can count slots.
+    // "Slot down" exists so the at-risk rule can count failed slots (and stay short enough for 7 masters).
     const slotDown = [...slots]
       .sort((a, b) => a.slot - b.slot)
       .map((slot) => {
@@ -134,7 +134,7 @@ export class Monitoring extends pulumi.ComponentResource {
             alarmName: `${clusterName}-slot-${slot.slot}-down`,
             alarmDescription: `Slot ${slot.slot} has no healthy instance (status check failed, or none in service). Runbook: docs/runbooks/replace-master.md`,
             alarmRule: pulumi.all(children.map((c) => c.name)).apply((names) => names.map((n) => `ALARM("${n}")`).join(" OR ")),
-            actionsEnabled: false,
+            ...actions,
             tags,
           },
           parent,

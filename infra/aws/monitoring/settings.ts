@@ -2,6 +2,7 @@
  * The Monitoring component's settings from a validated stack config (keys in infra/config/keys-monitoring.ts).
  */
 import type { SeaweedConfig } from "../../config";
+import type { MasterTier } from "../masterTier";
 import { healthyHostsThreshold } from "../../config/keys-monitoring";
 import type { AlarmSettings } from "./alarms";
 import type { MonitoringArgs } from "./monitoring";
@@ -33,5 +34,19 @@ export function monitoringSettingsOf(
     alarmHttpsEndpoints: config.alarmHttpsEndpoints,
     logRetentionDays: config.logRetentionDays,
     metricsLogRetentionDays: config.metricsLogRetentionDays,
+  };
+}
+
+/** Everything {@link MonitoringArgs} needs, from the config and the master tier it watches. */
+export function monitoringArgsOf(config: SeaweedConfig, tier: MasterTier): MonitoringArgs {
+  return {
+    ...monitoringSettingsOf(config),
+    slots: tier.slots.map((s) => ({ slot: s.plan.slot, ip: s.plan.ip, autoScalingGroupName: s.asgName })),
+    loadBalancerArnSuffix: tier.loadBalancer.arnSuffix,
+    targetGroups: tier.loadBalancer.targetGroups.map((g) => ({ name: g.port === config.httpPort ? "http" : "grpc", arnSuffix: g.arnSuffix })),
+    ssmPrefix: tier.ssmPrefix,
+    // An IAM role's id is its name (and, unlike `name`, known to previews of a role with a generated name).
+    instanceRoleName: tier.instanceRole.id,
+    tags: tier.tags,
   };
 }
