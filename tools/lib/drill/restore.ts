@@ -12,36 +12,27 @@ import { promisify } from "node:util";
 import { CloudWatchClient, ListMetricsCommand } from "@aws-sdk/client-cloudwatch";
 import type { SeaweedConfig } from "../../../infra/config";
 import { ssmPrefixOf } from "../../../infra/aws/naming";
-import { bucketPolicyDocument, lifecycleRules } from "../../../infra/aws/backup/rules";
 import { regionOfZones } from "../../../infra/config/keys-backup";
-import { BACKUP_METRIC, BACKUP_PARAMETERS } from "../../../infra/seaweed/backup";
+import { BACKUP_METRIC } from "../../../infra/seaweed/backup";
 import { renderBackupAgentScript } from "../../../infra/seaweed/backupAgent";
 import { LocalCluster } from "../localCluster";
 import { request } from "../cluster/http";
 import { chooseBackup, downloadBackup, listBackups, s3Client } from "../restore/backups";
-import { createBucketWithSettings, dropPolicyForMoto, readBucketSettings } from "../restore/bucketApi";
+import { prepareBackupBucket } from "../restore/drillBucket";
 import { localFleet } from "../restore/localFleet";
 import { MOTO_CREDENTIALS, startMoto, VENV_BIN, type Moto } from "../restore/moto";
 import { restoreCluster } from "../restore/restoreCluster";
+import { expect, Scenario } from "./types";
 
 const run = promisify(execFile);
 
-export interface RestoreDrillOptions {
-  stack: string;
-  config?: SeaweedConfig;
-  /** File ids assigned and written before the backup, and again after the restore. @default 20 */
-  files?: number;
-  log?: (line: string) => void;
-}
-
-export interface RestoreDrillResult {
-  scenario: "restore";
-  passed: boolean;
-  failures: string[];
+export interface RestoreFigures {
   /** Recovery point objective: the backup interval (a restore loses at most the raft changes since the last backup). */
   rpoSeconds: number;
   /** Measured recovery time: from the wipe of every -mdir to the first successful write after the restore. */
   rtoMs: number;
+  /** From the wipe to a verified leader with the backup's TopologyId. */
+  leaderMs: number;
   phases: { downloadMs: number; swapMs: number; verifyMs: number; writableMs: number };
   backup: { prefix: string; files: number; bytes: number; uploadedBy: number; skippedBy: number[]; agentMs: number; metricPublished: boolean };
   topologyId: { before: string; after: string };
@@ -50,12 +41,7 @@ export interface RestoreDrillResult {
   bucketSettingsAccepted: boolean;
 }
 
-async function aws(moto: Moto, args: string[]): Promise<string> {
-  const { stdout } = await run(path.join(VENV_BIN, "aws"), args, { env: { ...process.env, ...moto.env }, timeout: 60_000 });
-  return stdout.trim();
-}
-
-/** Runs the rendered agent of every master; returns who uploaded (exactly one is expected) and the leader's run time. */
+/** Runs the rendered agent of every master; returns who uploaded (exactly one is expected) and how long it took. */
 async function runAgents(cluster: LocalCluster, moto: Moto, region: string): Promise<{ uploads: { slot: number; prefix: string; ms: number }[]; skipped: number[] }> {
   const uploads: { slot: number; prefix: string; ms: number }[] = [];
   const skipped: number[] = [];
@@ -71,7 +57,7 @@ async function runAgents(cluster: LocalCluster, moto: Moto, region: string): Pro
   return { uploads, skipped };
 }
 
-/** Grows one more volume through the leader and returns the new volume ids it reports. */
+/** Grows one more volume through the leader; returns the MaxVolumeId it then reports (empty if the grow failed). */
 async function growVolume(cluster: LocalCluster): Promise<number[]> {
   const leader = await cluster.waitForLeader({ timeoutMs: 30_000 });
   if (leader === undefined) return [];
@@ -80,106 +66,121 @@ async function growVolume(cluster: LocalCluster): Promise<number[]> {
   return answer.status === 200 && status.maxVolumeId !== undefined ? [status.maxVolumeId] : [];
 }
 
-export async function runRestoreDrill(options: RestoreDrillOptions): Promise<RestoreDrillResult> {
-  const log = options.log ?? (() => {});
-  const files = options.files ?? 20;
-  const failures: string[] = [];
-  let moto: Moto | undefined;
-  let cluster: LocalCluster | undefined;
+/**
+ * Backup, wipe and restore on a running cluster, against a moto this function starts and stops. Every broken
+ * promise throws a DrillFailure (via `expect`).
+ */
+export async function backupWipeRestore(cluster: LocalCluster, options: { files: number; step: (line: string) => void }): Promise<RestoreFigures> {
+  const { step } = options;
+  const config = cluster.config;
+  const region = regionOfZones(config.availabilityZones) ?? "us-east-1";
+  step("starting moto (S3, SSM, CloudWatch) on 127.0.0.1");
+  const moto = await startMoto(region);
   try {
-    moto = await startMoto();
-    cluster = await LocalCluster.start({ stack: options.stack, config: options.config, log });
-    const config = cluster.config;
-    const region = regionOfZones(config.availabilityZones) ?? "us-east-1";
-    const bucket = `${config.clusterName}-backups-drill`;
     const s3 = s3Client({ endpoint: moto.endpoint, region, credentials: MOTO_CREDENTIALS });
+    const { bucket, settingsAccepted, readBack } = await prepareBackupBucket(moto, s3, config);
+    expect(settingsAccepted, `moto did not keep the bucket settings the program renders: ${JSON.stringify(readBack)}`);
 
-    const kmsKeyArn = await aws(moto, ["kms", "create-key", "--description", "drill backups", "--query", "KeyMetadata.Arn", "--output", "text"]);
-    const policy = JSON.stringify(bucketPolicyDocument(`arn:aws:s3:::${bucket}`));
-    const rules = lifecycleRules(config);
-    await createBucketWithSettings(s3, bucket, {
-      lifecycleRules: rules,
-      encryption: { sseAlgorithm: "aws:kms", kmsMasterKeyId: kmsKeyArn, bucketKeyEnabled: true },
-      publicAccessBlock: { blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
-      objectOwnership: "BucketOwnerEnforced",
-      policy,
-    });
-    const readBack = await readBucketSettings(s3, bucket);
-    const bucketSettingsAccepted =
-      readBack.lifecycleRuleIds.length === rules.length && readBack.sseAlgorithm === "aws:kms" && readBack.bucketKey === true && JSON.stringify(JSON.parse(readBack.policy ?? "{}")) === policy;
-    if (!bucketSettingsAccepted) failures.push(`moto did not keep the bucket settings: ${JSON.stringify(readBack)}`);
-    await dropPolicyForMoto(s3, bucket);
-    const prefix = ssmPrefixOf(config.clusterName);
-    await aws(moto, ["ssm", "put-parameter", "--name", `${prefix}/${BACKUP_PARAMETERS.bucket}`, "--type", "String", "--value", bucket]);
-    await aws(moto, ["ssm", "put-parameter", "--name", `${prefix}/${BACKUP_PARAMETERS.kmsKeyArn}`, "--type", "String", "--value", kmsKeyArn]);
-
-    for (let i = 0; i < files; i++) {
+    for (let i = 0; i < options.files; i++) {
       const answer = await cluster.assign();
-      if (!answer.ok || !answer.written) failures.push(`write ${i} before the backup failed: ${answer.status} ${answer.body}`);
+      expect(answer.ok && answer.written, `write ${i} before the backup failed: ${answer.status} ${answer.body}`);
     }
     const before = await cluster.dirStatus();
     const fileIdsBefore = cluster.fileIds.count;
-    log(`before: TopologyId ${before.topologyId}, MaxVolumeId ${before.maxVolumeId}, ${fileIdsBefore} file ids written`);
-
+    step(`running the backup agent on every master (TopologyId ${before.topologyId}, MaxVolumeId ${before.maxVolumeId})`);
     const agents = await runAgents(cluster, moto, region);
-    if (agents.uploads.length !== 1) failures.push(`expected exactly one master (the leader) to upload, ${agents.uploads.length} did`);
+    expect(agents.uploads.length === 1 && agents.uploads[0].slot === before.leader, `expected only the leader (master-${before.leader}) to upload; uploads: ${JSON.stringify(agents.uploads)}`);
     const metrics = await new CloudWatchClient({ endpoint: moto.endpoint, region, credentials: MOTO_CREDENTIALS }).send(
       new ListMetricsCommand({ Namespace: BACKUP_METRIC.namespace, MetricName: BACKUP_METRIC.name, Dimensions: [{ Name: BACKUP_METRIC.dimension, Value: config.clusterName }] }),
     );
     const metricPublished = (metrics.Metrics ?? []).length > 0;
-    if (!metricPublished) failures.push("the agent published no last-successful-backup metric");
+    expect(metricPublished, "the agent published no last-successful-backup metric");
 
-    // The disaster: every master stops and loses its -mdir; the volume servers keep running.
-    await Promise.all(cluster.masters.map((m) => cluster!.kill(m.slot, "SIGKILL")));
+    step("the disaster: every master killed and its -mdir wiped (volume servers keep running)");
+    await Promise.all(cluster.masters.map((m) => cluster.kill(m.slot, "SIGKILL")));
     for (const m of cluster.masters) fs.rmSync(m.mdir, { recursive: true, force: true });
     const wiped = Date.now();
-    log("every master stopped and its -mdir wiped");
 
     const store = { client: s3, bucket, cluster: config.clusterName };
     const chosen = chooseBackup(await listBackups(store), "latest");
     const backup = await downloadBackup(store, chosen, path.join(cluster.runDir, "restore"));
     const downloaded = Date.now();
-    const restored = await restoreCluster(localFleet(cluster), backup, { log });
+    step(`restoring ${chosen} into every master`);
+    const restored = await restoreCluster(localFleet(cluster), backup, { log: step });
+    const leaderMs = Date.now() - wiped;
     const writableMs = await cluster.waitWritable(60_000);
     const rtoMs = Date.now() - wiped;
-    log(`restored from ${chosen}: RTO ${rtoMs} ms`);
+    step(`leader after ${leaderMs} ms, writes back after ${rtoMs} ms (RTO)`);
 
-    for (let i = 0; i < files; i++) {
+    for (let i = 0; i < options.files; i++) {
       const answer = await cluster.assign();
-      if (!answer.ok || !answer.written) failures.push(`write ${i} after the restore failed: ${answer.status} ${answer.body}`);
+      expect(answer.ok && answer.written, `write ${i} after the restore failed: ${answer.status} ${answer.body}`);
     }
     const grown = await growVolume(cluster);
     const after = await cluster.dirStatus();
-    if (after.topologyId !== before.topologyId) failures.push(`TopologyId changed: ${before.topologyId} -> ${after.topologyId}`);
-    if (after.maxVolumeId < backup.manifest.maxVolumeId) failures.push(`MaxVolumeId ${after.maxVolumeId} is lower than the backup's ${backup.manifest.maxVolumeId}`);
-    if (grown.length === 0) failures.push("could not grow a volume after the restore");
-    if (grown.some((id) => id <= before.maxVolumeId)) failures.push(`a volume id was re-issued after the restore: ${grown.join(",")} <= ${before.maxVolumeId}`);
+    expect(after.topologyId === before.topologyId, `TopologyId changed: ${before.topologyId} -> ${after.topologyId}`);
+    expect(after.maxVolumeId >= backup.manifest.maxVolumeId, `MaxVolumeId ${after.maxVolumeId} is lower than the backup's ${backup.manifest.maxVolumeId}`);
+    expect(grown.length > 0, "could not grow a volume after the restore");
+    expect(grown.every((id) => id > before.maxVolumeId), `a volume id was re-issued after the restore: ${grown.join(",")} <= ${before.maxVolumeId}`);
     const duplicates = cluster.fileIds.duplicates;
-    if (duplicates.length > 0) failures.push(`file ids handed out twice: ${duplicates.map((d) => `${d.fid} (earlier ${d.earlier})`).join(", ")}`);
+    expect(duplicates.length === 0, `file ids handed out twice: ${duplicates.map((d) => `${d.fid} (earlier ${d.earlier})`).join(", ")}`);
 
     return {
-      scenario: "restore",
-      passed: failures.length === 0,
-      failures,
       rpoSeconds: config.backupIntervalMinutes * 60,
       rtoMs,
+      leaderMs,
       phases: { downloadMs: downloaded - wiped, swapMs: restored.swapMs, verifyMs: restored.verifyMs, writableMs },
       backup: {
         prefix: chosen,
         files: backup.manifest.files.length,
         bytes: backup.manifest.files.reduce((sum, f) => sum + f.bytes, 0),
-        uploadedBy: agents.uploads[0]?.slot ?? -1,
+        uploadedBy: agents.uploads[0].slot,
         skippedBy: agents.skipped,
-        agentMs: agents.uploads[0]?.ms ?? 0,
+        agentMs: agents.uploads[0].ms,
         metricPublished,
       },
       topologyId: { before: before.topologyId, after: after.topologyId },
       maxVolumeId: { manifest: backup.manifest.maxVolumeId, before: before.maxVolumeId, after: after.maxVolumeId, grownAfterRestore: grown },
       fileIds: { before: fileIdsBefore, after: cluster.fileIds.count - fileIdsBefore, duplicates: duplicates.length },
-      bucketSettingsAccepted,
+      bucketSettingsAccepted: settingsAccepted,
     };
   } finally {
-    await cluster?.stop();
-    await moto?.stop();
+    await moto.stop();
+  }
+}
+
+/** The `restore` scenario of `npm run drill`: RTO and RPO appear in its `extra` figures. */
+export const restore: Scenario = {
+  id: "restore",
+  title: "backup by the real agent to S3 (moto), wipe every -mdir, restore: same TopologyId, MaxVolumeId not lower, no id reused",
+  async run({ cluster, step }) {
+    await cluster.waitForQuorum();
+    const figures = await backupWipeRestore(cluster, { files: 10, step });
+    return {
+      newLeaderMs: figures.leaderMs,
+      writesBackMs: figures.rtoMs,
+      extra: {
+        rtoMs: figures.rtoMs,
+        rpoSeconds: figures.rpoSeconds,
+        backupAgentMs: figures.backup.agentMs,
+        downloadMs: figures.phases.downloadMs,
+        swapMs: figures.phases.swapMs,
+        verifyMs: figures.phases.verifyMs,
+      },
+      notes: [
+        `RPO ${figures.rpoSeconds} s (backupIntervalMinutes); backup ${figures.backup.files} files, ${figures.backup.bytes} bytes, uploaded by the leader only`,
+        `TopologyId kept; MaxVolumeId backup ${figures.maxVolumeId.manifest}, after restore ${figures.maxVolumeId.after}`,
+      ],
+    };
+  },
+};
+
+/** The drill on its own, on a fresh cluster of `stack` (used by tests/drills/restore.test.ts). */
+export async function runRestoreDrill(options: { stack: string; config?: SeaweedConfig; files?: number; log?: (line: string) => void }): Promise<RestoreFigures> {
+  const cluster = await LocalCluster.start({ stack: options.stack, config: options.config, log: options.log });
+  try {
+    return await backupWipeRestore(cluster, { files: options.files ?? 20, step: options.log ?? (() => {}) });
+  } finally {
+    await cluster.stop();
   }
 }

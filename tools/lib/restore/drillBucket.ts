@@ -1,0 +1,45 @@
+/**
+ * The drill's stand-in for the Backups component on a local moto: a KMS key, the bucket with the settings the
+ * program renders (read back to prove S3 accepted them), and the SSM parameters the backup agent reads.
+ */
+import { execFile } from "node:child_process";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { SeaweedConfig } from "../../../infra/config";
+import { ssmPrefixOf } from "../../../infra/aws/naming";
+import { bucketPolicyDocument, lifecycleRules } from "../../../infra/aws/backup/rules";
+import { BACKUP_PARAMETERS } from "../../../infra/seaweed/backup";
+import { createBucketWithSettings, dropPolicyForMoto, readBucketSettings } from "./bucketApi";
+import { type Moto, VENV_BIN } from "./moto";
+
+const run = promisify(execFile);
+
+/** Runs the AWS CLI against moto. */
+export async function awsCli(moto: Moto, args: string[]): Promise<string> {
+  const { stdout } = await run(path.join(VENV_BIN, "aws"), args, { env: { ...process.env, ...moto.env }, timeout: 60_000 });
+  return stdout.trim();
+}
+
+/** Creates the backup bucket and the agent's parameters; returns the bucket name and whether S3 kept every setting. */
+export async function prepareBackupBucket(moto: Moto, s3: S3Client, config: SeaweedConfig): Promise<{ bucket: string; settingsAccepted: boolean; readBack: unknown }> {
+  const bucket = `${config.clusterName}-backups-drill`;
+  const kmsKeyArn = await awsCli(moto, ["kms", "create-key", "--description", "drill backups", "--query", "KeyMetadata.Arn", "--output", "text"]);
+  const policy = JSON.stringify(bucketPolicyDocument(`arn:aws:s3:::${bucket}`));
+  const rules = lifecycleRules(config);
+  await createBucketWithSettings(s3, bucket, {
+    lifecycleRules: rules,
+    encryption: { sseAlgorithm: "aws:kms", kmsMasterKeyId: kmsKeyArn, bucketKeyEnabled: true },
+    publicAccessBlock: { blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+    objectOwnership: "BucketOwnerEnforced",
+    policy,
+  });
+  const readBack = await readBucketSettings(s3, bucket);
+  const settingsAccepted =
+    readBack.lifecycleRuleIds.length === rules.length && readBack.sseAlgorithm === "aws:kms" && readBack.bucketKey === true && JSON.stringify(JSON.parse(readBack.policy ?? "{}")) === policy;
+  await dropPolicyForMoto(s3, bucket);
+  const prefix = ssmPrefixOf(config.clusterName);
+  await awsCli(moto, ["ssm", "put-parameter", "--name", `${prefix}/${BACKUP_PARAMETERS.bucket}`, "--type", "String", "--value", bucket]);
+  await awsCli(moto, ["ssm", "put-parameter", "--name", `${prefix}/${BACKUP_PARAMETERS.kmsKeyArn}`, "--type", "String", "--value", kmsKeyArn]);
+  return { bucket, settingsAccepted, readBack };
+}
