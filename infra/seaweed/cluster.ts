@@ -2,7 +2,7 @@
  * Renders the command line of every master of a cluster from its slots, so that all masters carry the same
  * `-peers` list, in slot order. The EC2 user data, the drills and the policy pack all call this.
  */
-import { masterAddress, MasterOptions, RaftTiming, renderMasterArgs } from "./master";
+import { masterAddress, MasterOptions, RaftImplementation, RaftTiming, renderMasterArgs } from "./master";
 
 /** The address part of a master slot: its number and fixed IP. */
 export interface SlotAddress {
@@ -16,8 +16,31 @@ export interface ClusterSettings {
   port: number;
   metricsPort: number;
   raft: RaftTiming;
+  /** @default "hashicorp" (the drills' SeaweedFS-defaults baseline uses "goraft") */
+  raftImplementation?: RaftImplementation;
   defaultReplication: string;
   volumeSizeLimitMB: number;
+}
+
+/** The stack config keys that decide the masters' command lines. */
+export interface MasterConfigKeys {
+  httpPort: number;
+  metricsPort: number;
+  heartbeatInterval: string;
+  electionTimeout: string;
+  defaultReplication: string;
+  volumeSizeLimitMB: number;
+}
+
+/** The cluster settings a validated stack config asks for (what the EC2 user data and the drills render). */
+export function clusterSettingsOf(config: MasterConfigKeys): ClusterSettings {
+  return {
+    port: config.httpPort,
+    metricsPort: config.metricsPort,
+    raft: { heartbeatInterval: config.heartbeatInterval, electionTimeout: config.electionTimeout },
+    defaultReplication: config.defaultReplication,
+    volumeSizeLimitMB: config.volumeSizeLimitMB,
+  };
 }
 
 /** One master's rendered command line. */

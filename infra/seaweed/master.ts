@@ -13,6 +13,12 @@ export interface RaftTiming {
   electionTimeout: string;
 }
 
+/**
+ * Which raft library a master runs. `hashicorp` (`-raftHashicorp`) is what the project deploys; `goraft` is
+ * SeaweedFS's built-in default, rendered only for the drills' "SeaweedFS defaults" baseline.
+ */
+export type RaftImplementation = "hashicorp" | "goraft";
+
 /** Everything that decides one master's command line. */
 export interface MasterOptions {
   /** `-ip`: the master's raft identity; must appear verbatim (as `ip:port`) in `peers`. */
@@ -24,6 +30,8 @@ export interface MasterOptions {
   /** `-peers`: every master's `ip:port`, in slot order, identical on every master. */
   peers: string[];
   raft: RaftTiming;
+  /** @default "hashicorp" */
+  raftImplementation?: RaftImplementation;
   /** `-metricsPort`: Prometheus `/metrics` listener. */
   metricsPort: number;
   /** `-defaultReplication`, e.g. `000` or `010`. */
@@ -86,7 +94,8 @@ export function validatePeers(self: string, peers: readonly string[]): void {
 }
 
 /**
- * The `weed` argv (without the binary) for one master. Always hashicorp raft (sub-second failure detection), never
+ * The `weed` argv (without the binary) for one master. Hashicorp raft (sub-second failure detection) unless the
+ * drills' baseline asks for goraft, never
  * `-raftBootstrap` (in 4.44 it wipes raft state on every start, issue #10880), telemetry off.
  *
  * @throws MasterConfigError when the peers or timings would make SeaweedFS exit or lose quorum.
@@ -113,7 +122,7 @@ export function renderMasterArgs(options: MasterOptions): string[] {
     `-port=${options.port}`,
     `-mdir=${options.mdir}`,
     `-peers=${options.peers.join(",")}`,
-    "-raftHashicorp",
+    ...(options.raftImplementation === "goraft" ? [] : ["-raftHashicorp"]),
     `-electionTimeout=${options.raft.electionTimeout}`,
     `-heartbeatInterval=${options.raft.heartbeatInterval}`,
     `-metricsPort=${options.metricsPort}`,

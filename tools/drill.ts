@@ -1,0 +1,121 @@
+/**
+ * `npm run drill -- --stack <name> [--scenario <id|letter>]... [--runs K] [--json] [--no-baseline] [--keep]`
+ *
+ * Runs the stack's rendered SeaweedFS master configuration as a real local cluster (loopback only) through the
+ * failure scenarios of tools/lib/drill, K times each, then the timed ones on SeaweedFS defaults (default raft,
+ * 10 s election timeout) for comparison. Prints a progress line per step (stderr with --json) and a table per
+ * scenario; --json prints one object (see DrillReport). Exit codes: 0 all passed, 1 a scenario or invariant
+ * failed, 2 bad usage or config.
+ */
+import { ConfigError } from "../infra/config";
+import { findScenario, SCENARIOS } from "./lib/drill/registry";
+import { DrillReport, runDrill, ScenarioReport, SEAWEEDFS_DEFAULTS, SeriesReport } from "./lib/drill/runner";
+import { Spread } from "./lib/drill/stats";
+import { Scenario } from "./lib/drill/types";
+import { StackFileError } from "./lib/stackFiles";
+import { formatTable } from "./lib/table";
+
+interface DrillArgs {
+  stack: string;
+  scenarios: Scenario[];
+  runs: number;
+  json: boolean;
+  baseline: boolean;
+  keep: boolean;
+}
+
+function usage(message: string): never {
+  process.stderr.write(
+    `${message}\nusage: npm run drill -- --stack <dev|staging|prod|...> [--scenario <id|letter>]... [--runs K] [--json] [--no-baseline] [--keep]\n` +
+      `scenarios: ${SCENARIOS.map((s) => `${s.letter ?? "-"} ${s.id}`).join(", ")}\n`,
+  );
+  process.exit(2);
+}
+
+function parseArgs(argv: string[]): DrillArgs {
+  const args: DrillArgs = { stack: "", scenarios: [], runs: 1, json: false, baseline: true, keep: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--stack") args.stack = argv[++i] ?? usage("--stack needs a value");
+    else if (arg === "--scenario") {
+      for (const id of (argv[++i] ?? usage("--scenario needs a value")).split(",")) {
+        args.scenarios.push(findScenario(id) ?? usage(`unknown scenario: ${id}`));
+      }
+    } else if (arg === "--runs") {
+      args.runs = Number(argv[++i]);
+      if (!Number.isInteger(args.runs) || args.runs < 1) usage("--runs must be a whole number >= 1");
+    } else if (arg === "--json") args.json = true;
+    else if (arg === "--no-baseline") args.baseline = false;
+    else if (arg === "--keep") args.keep = true;
+    else usage(`unknown argument: ${arg}`);
+  }
+  if (!args.stack) usage("--stack is required");
+  if (args.scenarios.length === 0) args.scenarios = [...SCENARIOS];
+  else args.scenarios = SCENARIOS.filter((s) => args.scenarios.includes(s));
+  return args;
+}
+
+function seconds(value: Spread | null): string {
+  if (!value) return "-";
+  const s = (ms: number) => (ms / 1000).toFixed(2);
+  return `${s(value.min)} / ${s(value.median)} / ${s(value.max)}`;
+}
+
+function scenarioTable(reports: ScenarioReport[]): string {
+  return formatTable(
+    ["", "scenario", "passed", "new leader s (min/med/max)", "writes back s (min/med/max)", "other (median)"],
+    reports.map((r) => [
+      r.letter ?? "-",
+      r.id,
+      r.passed ? "yes" : "NO",
+      seconds(r.newLeaderMs),
+      seconds(r.writesBackMs),
+      Object.entries(r.extra).map(([k, v]) => `${k} ${v ? (v.median / 1000).toFixed(2) : "-"}s`).join(", "),
+    ]),
+  );
+}
+
+function describe(series: SeriesReport): string {
+  const c = series.configuration;
+  return `${c.masters} masters, ${c.raftImplementation} raft, heartbeatInterval ${c.heartbeatInterval}, electionTimeout ${c.electionTimeout}`;
+}
+
+function printReport(report: DrillReport): void {
+  const out: string[] = [];
+  out.push("", `Drill of stack ${report.stack} (SeaweedFS ${report.seaweedfsVersion}, ${report.runs} run(s)): ${describe(report)}`);
+  out.push(scenarioTable(report.scenarios));
+  for (const r of report.scenarios.filter((s) => !s.passed)) out.push(`  ${r.id} failures:`, ...r.failures.map((f) => `    - ${f}`));
+  out.push(`  file ids assigned: ${report.fileIdsAssigned}, duplicates: ${report.duplicateFileIds}; MaxVolumeId regressions: ${report.maxVolumeIdRegressions}`);
+  if (report.baseline) {
+    out.push("", `SeaweedFS defaults (${describe(report.baseline)}):`);
+    out.push(scenarioTable(report.baseline.scenarios));
+    for (const r of report.baseline.scenarios.filter((s) => !s.passed)) out.push(`  ${r.id} failures:`, ...r.failures.map((f) => `    - ${f}`));
+    out.push("", "Defaults vs this stack (median, how many times slower the defaults are):");
+    for (const c of report.comparison) out.push(`  ${c.id}: new leader x${c.newLeaderRatio ?? "-"}, writes back x${c.writesBackRatio ?? "-"}`);
+  }
+  out.push("", report.passed ? "PASSED" : "FAILED");
+  console.log(out.join("\n"));
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const progress = (line: string) => (args.json ? process.stderr : process.stdout).write(`${line}\n`);
+  progress(`drill ${args.stack}: ${args.scenarios.map((s) => s.id).join(", ")}; ${args.runs} run(s)` + (args.baseline ? `; baseline ${JSON.stringify(SEAWEEDFS_DEFAULTS)}` : ""));
+  try {
+    const report = await runDrill({ stack: args.stack, scenarios: args.scenarios, runs: args.runs, baseline: args.baseline, keep: args.keep, progress });
+    if (args.json) console.log(JSON.stringify(report, null, 2));
+    else printReport(report);
+    process.exitCode = report.passed ? 0 : 1;
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof StackFileError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+void main().catch((error: unknown) => {
+  process.stderr.write(`drill failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,160 @@
+/**
+ * Child processes that can never outlive the drill: each runs in its own process group (spawned detached) so a
+ * signal reaches it and anything it forks, every wait is bounded, and an exit/SIGINT/SIGTERM handler SIGKILLs
+ * every group still alive when the Node process ends — even when a test fails or the run is interrupted.
+ */
+import { ChildProcess, spawn } from "node:child_process";
+import * as fs from "node:fs";
+
+/** How a process ended: its exit code, or the signal that killed it. */
+export interface ProcessExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** Process groups of this Node process that are still alive (pgid = the leader's pid, since spawned detached). */
+const liveGroups = new Set<number>();
+let handlersInstalled = false;
+
+function killGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // ESRCH: the group is already gone.
+  }
+}
+
+/** SIGKILLs every group still alive; synchronous, so it is safe inside an `exit` handler. */
+export function killAllGroups(): void {
+  for (const pgid of liveGroups) killGroup(pgid, "SIGKILL");
+  liveGroups.clear();
+}
+
+function installExitHandlers(): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  process.on("exit", killAllGroups);
+  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const) {
+    process.once(signal, () => {
+      killAllGroups();
+      process.exit(code);
+    });
+  }
+}
+
+/** Whether any process of the group still exists (zombies excluded once Node has reaped the leader). */
+export function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface ManagedProcessOptions {
+  /** Label in progress lines and errors. */
+  name: string;
+  binary: string;
+  args: readonly string[];
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  /** stdout and stderr are appended here, across restarts. */
+  logFile: string;
+}
+
+/** One external process in its own process group. `start()` may be called again after it has exited. */
+export class ManagedProcess {
+  private child?: ChildProcess;
+  private exitPromise?: Promise<ProcessExit>;
+  private exitInfo?: ProcessExit;
+  /** Every exit seen, in order (for diagnostics). */
+  readonly exits: ProcessExit[] = [];
+
+  constructor(readonly options: ManagedProcessOptions) {}
+
+  get name(): string {
+    return this.options.name;
+  }
+
+  /** The process group id while running, else undefined. */
+  get pgid(): number | undefined {
+    return this.running ? this.child?.pid : undefined;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.exitInfo === undefined;
+  }
+
+  start(): void {
+    if (this.running) throw new Error(`${this.name} is already running (pid ${this.child!.pid})`);
+    installExitHandlers();
+    const log = fs.openSync(this.options.logFile, "a");
+    fs.writeSync(log, `\n=== ${new Date().toISOString()} start: ${this.options.binary} ${this.options.args.join(" ")}\n`);
+    const child = spawn(this.options.binary, [...this.options.args], {
+      cwd: this.options.cwd,
+      env: this.options.env ?? process.env,
+      detached: true,
+      stdio: ["ignore", log, log],
+    });
+    fs.closeSync(log);
+    this.child = child;
+    this.exitInfo = undefined;
+    if (child.pid === undefined) throw new Error(`${this.name}: could not start ${this.options.binary}`);
+    const pgid = child.pid;
+    liveGroups.add(pgid);
+    this.exitPromise = new Promise<ProcessExit>((resolve) => {
+      child.once("exit", (code, signal) => {
+        const exit = { code, signal };
+        if (this.child === child) this.exitInfo = exit;
+        this.exits.push(exit);
+        // The leader is gone; make sure nothing it forked lingers in its group.
+        killGroup(pgid, "SIGKILL");
+        liveGroups.delete(pgid);
+        resolve(exit);
+      });
+    });
+  }
+
+  /** Sends a signal to the whole group (SIGSTOP and SIGCONT included). */
+  signal(signal: NodeJS.Signals): void {
+    const pgid = this.pgid;
+    if (pgid === undefined) throw new Error(`${this.name} is not running`);
+    killGroup(pgid, signal);
+  }
+
+  /** Waits for the current run to end; undefined if it is still running after `timeoutMs`. */
+  async waitExit(timeoutMs: number): Promise<ProcessExit | undefined> {
+    if (!this.exitPromise) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.exitPromise, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Stops the group: SIGTERM (plus SIGCONT, so a frozen process can act on it), then SIGKILL after `graceMs`.
+   * @throws if the process survives SIGKILL for 10 s.
+   */
+  async stop(graceMs = 3000): Promise<ProcessExit | undefined> {
+    if (!this.running) return this.exitInfo;
+    this.signal("SIGTERM");
+    this.signal("SIGCONT");
+    const graceful = await this.waitExit(graceMs);
+    if (graceful) return graceful;
+    return this.kill();
+  }
+
+  /** SIGKILL and wait (bounded) for the exit. */
+  async kill(): Promise<ProcessExit> {
+    if (this.running) this.signal("SIGKILL");
+    const exit = (await this.waitExit(10_000)) ?? this.exitInfo;
+    if (!exit) throw new Error(`${this.name} (pid ${this.child?.pid}) survived SIGKILL for 10 s`);
+    return exit;
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * The drill's scenarios, in the order they run. Another module adds one by importing this array and pushing
+ * onto it (e.g. `SCENARIOS.push(restore)` in a module that `tools/drill.ts` imports); ids must be unique.
+ */
+import { azLoss } from "./azLoss";
+import { followerKill } from "./followerKill";
+import { formation } from "./formation";
+import { frozenLeader } from "./frozenLeader";
+import { fullRestart } from "./fullRestart";
+import { leaderKill } from "./leaderKill";
+import { majorityLoss } from "./majorityLoss";
+import { misconfiguration } from "./misconfiguration";
+import { restore } from "./restore";
+import type { Scenario } from "./types";
+
+export const SCENARIOS: Scenario[] = [formation, leaderKill, followerKill, majorityLoss, azLoss, frozenLeader, fullRestart, misconfiguration, restore];
+
+/** Adds a scenario (refusing a duplicate id); it runs after the ones already registered. */
+export function registerScenario(scenario: Scenario): void {
+  if (SCENARIOS.some((s) => s.id === scenario.id)) throw new Error(`a drill scenario "${scenario.id}" is already registered`);
+  SCENARIOS.push(scenario);
+}
+
+/** The scenario with this id or letter. */
+export function findScenario(idOrLetter: string): Scenario | undefined {
+  return SCENARIOS.find((s) => s.id === idOrLetter || s.letter === idOrLetter);
+}
