@@ -170,3 +170,22 @@ RandomizedDelaySec=30s
 WantedBy=timers.target
 `;
 }
+
+/**
+ * The boot-script fragment that installs the agent, its units and the host restore script on a master and starts
+ * the timer. The master tier's boot script appends it after the master unit is installed.
+ */
+export function renderBackupInstall(agentScript: string, restoreScript: string, intervalMinutes: number): string {
+  const file = (target: string, mode: string, text: string) => {
+    const marker = "SEAWEEDFS_BACKUP_EOF";
+    if (text.includes(marker)) throw new Error(`${target} must not contain ${marker}`);
+    return `install -m ${mode} /dev/null ${target}\ncat > ${target} <<'${marker}'\n${text}${marker}\n`;
+  };
+  return [
+    file(BACKUP_UNITS.script, "0755", agentScript),
+    file(BACKUP_UNITS.restoreScript, "0700", restoreScript),
+    file(`/etc/systemd/system/${BACKUP_UNITS.service}`, "0644", renderBackupService()),
+    file(`/etc/systemd/system/${BACKUP_UNITS.timer}`, "0644", renderBackupTimer(intervalMinutes)),
+    `systemctl daemon-reload\nsystemctl enable --now ${BACKUP_UNITS.timer}\n`,
+  ].join("");
+}

@@ -13,11 +13,15 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client
 import { parseConfig, projectKeys, PROJECT } from "../../infra/config";
 import { Backups } from "../../infra/aws/backup";
 import { backupPrefix } from "../../infra/seaweed/backup";
+import { renderHostRestoreScript } from "../../infra/seaweed/backupRestore";
 import { runUnderMocks, RecordedResource } from "../../tools/lib/mockGraph";
 import { readStackConfig } from "../../tools/lib/stackFiles";
 import { createBucketWithSettings, readBucketSettings, RenderedBucketSettings } from "../../tools/lib/restore/bucketApi";
 import { chooseBackup, downloadBackup, listBackups, s3Client } from "../../tools/lib/restore/backups";
-import { Moto, MOTO_CREDENTIALS, startMoto } from "../../tools/lib/restore/moto";
+import { Moto, MOTO_CREDENTIALS, startMoto, VENV_BIN } from "../../tools/lib/restore/moto";
+import { awsCli } from "../../tools/lib/restore/drillBucket";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 
 type Inputs = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -98,6 +102,36 @@ describe("choosing and downloading a backup", () => {
       await assert.rejects(downloadBackup(store, tampered, dir), /logs\.dat has sha256 .* refusing to restore it/);
       const good = await downloadBackup(store, older, dir);
       assert.equal(fs.readFileSync(path.join(good.raftDir, "logs.dat"), "utf8"), "old log");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the host restore script (seaweedfs-restore) against moto", () => {
+  it("fetches and verifies a backup, refuses a tampered one, and installs into a stopped master's -mdir keeping the old state", async () => {
+    const run = promisify(execFile);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "host-restore-"));
+    try {
+      await awsCli(moto, ["ssm", "put-parameter", "--name", "/seaweed-infra/drill/backup/bucket", "--type", "String", "--value", "restore-choice"]);
+      const script = path.join(dir, "seaweedfs-restore");
+      const mdir = path.join(dir, "mdir");
+      fs.writeFileSync(script, renderHostRestoreScript({ clusterName: "drill", port: 9333, mdir, ssmPrefix: "/seaweed-infra/drill", region: "us-east-1", stagingDir: path.join(dir, "staging") }));
+      // `false` as systemctl: is-active says "not running", so install proceeds; the files belong to the test's user.
+      const env = { ...process.env, ...moto.env, PATH: `${VENV_BIN}:${process.env.PATH}`, SEAWEEDFS_RESTORE_SYSTEMCTL: "false", SEAWEEDFS_RESTORE_OWNER: String(os.userInfo().username) };
+      const restore = (...args: string[]) => run("bash", [script, ...args], { env, timeout: 60_000 });
+      const listed = (await restore("list")).stdout.trim().split("\n");
+      assert.deepEqual(listed, ["drill/2026-11-24/20261124T235959Z", "drill/2026-11-25/20261125T000500Z"]);
+      await assert.rejects(restore("fetch", "latest"), /logs\.dat has sha256 .* refusing it/);
+      await assert.rejects(restore("install"), /nothing fetched/);
+      fs.mkdirSync(path.join(mdir, "m9333"), { recursive: true });
+      fs.writeFileSync(path.join(mdir, "m9333", "logs.dat"), "state before the restore");
+      assert.match((await restore("fetch", "20261124T235959Z")).stdout, /verified 1 files; TopologyId t-1, MaxVolumeId 4/);
+      assert.match((await restore("install")).stdout, /installed drill\/2026-11-24\/20261124T235959Z/);
+      assert.equal(fs.readFileSync(path.join(mdir, "m9333", "logs.dat"), "utf8"), "old log");
+      const kept = fs.readdirSync(mdir).find((d) => d.startsWith("m9333.before-restore-"));
+      assert.ok(kept, "the previous raft directory is kept aside");
+      assert.equal(fs.readFileSync(path.join(mdir, kept, "logs.dat"), "utf8"), "state before the restore");
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

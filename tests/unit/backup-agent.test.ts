@@ -12,7 +12,8 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { parseConfig, projectKeys } from "../../infra/config";
 import { BACKUP_METRIC, backupPrefix, parseManifest, raftDirectory } from "../../infra/seaweed/backup";
-import { renderBackupAgentScript, renderBackupService, renderBackupTimer } from "../../infra/seaweed/backupAgent";
+import { renderBackupAgentScript, renderBackupInstall, renderBackupService, renderBackupTimer } from "../../infra/seaweed/backupAgent";
+import { renderHostRestoreScript } from "../../infra/seaweed/backupRestore";
 import { HOST_PATHS } from "../../infra/seaweed/constants";
 import { readStackConfig, REPO_ROOT } from "../../tools/lib/stackFiles";
 
@@ -24,10 +25,13 @@ describe("the backup agent of the prod masters", () => {
     renderBackupAgentScript({ clusterName: config.clusterName, slot: s.slot, ip: s.ip, port: config.httpPort, ssmPrefix: `/seaweed-infra/${config.clusterName}`, region: "us-east-1" }),
   );
 
-  it("passes shellcheck", async () => {
+  const restoreScript = renderHostRestoreScript({ clusterName: config.clusterName, port: config.httpPort, ssmPrefix: `/seaweed-infra/${config.clusterName}`, region: "us-east-1" });
+  const install = `#!/usr/bin/env bash\nset -euo pipefail\n${renderBackupInstall(scripts[0], restoreScript, config.backupIntervalMinutes)}`;
+
+  it("passes shellcheck, with the host restore script and the boot fragment that installs both", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "backup-agent-"));
     try {
-      const files = scripts.map((text, i) => {
+      const files = [...scripts, restoreScript, install].map((text, i) => {
         const file = path.join(dir, `agent-${i}.sh`);
         fs.writeFileSync(file, text);
         return file;
