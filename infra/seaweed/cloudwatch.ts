@@ -18,21 +18,24 @@ export interface ScrapedMetric {
   only?: { label: string; value: string };
   /** What it tells an operator. */
   meaning: string;
-  /** Exposed from the start by every master; otherwise only once the leader has seen volume servers or volumes. */
-  alwaysExposed: boolean;
+  /**
+   * When a master first exposes the series: at start (every master), on winning an election, once volume servers
+   * heartbeat to the leader, or on the leader's volume-grow pass, which runs 5 to 5.5 minutes after it took over.
+   */
+  appears: "start" | "election" | "heartbeats" | "growPass";
 }
 
 /**
- * The series the alarms and the dashboard read. Labelled series (`leader_changes`, `received_heartbeats`,
- * `volume_layout_writable`) only appear once something sets them: a leader election, a volume-server heartbeat,
- * a volume. Followers keep `is_leader` at 0; the leader sets it to 1 every 5 s while a client is connected.
+ * The series the alarms and the dashboard read. Labelled series only appear once something sets them (see
+ * `appears`). Followers keep `is_leader` at 0; the leader sets it to 1 on a 5 s tick while a client is connected,
+ * so a new leader reports 1 about 6 s after a failover.
  */
 export const SCRAPED_METRICS: readonly ScrapedMetric[] = [
-  { name: METRICS.isLeader, kind: "gauge", alwaysExposed: true, meaning: "1 on the raft leader, 0 on followers: summed over every master it must be exactly 1" },
-  { name: METRICS.leaderChanges, kind: "counter", alwaysExposed: false, meaning: "leader elections won by this master (hashicorp raft: only the winner counts); label type = new leader address" },
-  { name: METRICS.receivedHeartbeats, kind: "counter", only: { label: "type", value: "total" }, alwaysExposed: false, meaning: "volume-server heartbeats received by the leader; zero on a leader means volume servers cannot reach it" },
-  { name: METRICS.volumeLayoutWritable, kind: "gauge", alwaysExposed: false, meaning: "writable volumes per collection/replication layout, as the leader sees them; zero means writes will fail" },
-  { name: METRICS.pickForWriteError, kind: "counter", alwaysExposed: true, meaning: "assignments the leader could not place on a writable volume" },
+  { name: METRICS.isLeader, kind: "gauge", appears: "start", meaning: "1 on the raft leader, 0 on followers: summed over every master it must be exactly 1" },
+  { name: METRICS.leaderChanges, kind: "counter", appears: "election", meaning: "leader elections won by this master (hashicorp raft: only the winner counts); label type = new leader address" },
+  { name: METRICS.receivedHeartbeats, kind: "counter", only: { label: "type", value: "total" }, appears: "heartbeats", meaning: "volume-server heartbeats received by the leader; zero on a leader means volume servers cannot reach it" },
+  { name: METRICS.volumeLayoutWritable, kind: "gauge", appears: "growPass", meaning: "writable volumes per collection/replication layout, as the leader sees them; zero means writes will fail" },
+  { name: METRICS.pickForWriteError, kind: "counter", appears: "start", meaning: "assignments the leader could not place on a writable volume" },
 ];
 
 /** The Prometheus job name every scrape target carries; EMF declarations select on it. */
