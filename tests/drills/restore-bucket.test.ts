@@ -137,3 +137,25 @@ describe("the host restore script (seaweedfs-restore) against moto", () => {
     }
   });
 });
+
+describe("npm run restore (operator's machine) against moto", () => {
+  it("lists the stack's backups, verifies one, and prints the restore steps with --dry-run without touching a master", async () => {
+    const run = promisify(execFile);
+    const bucket = "dev-backups";
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const prefix = backupPrefix("seaweedfs-dev", "20261125T101500Z");
+    const content = "raft log";
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}/raft/logs.dat`, Body: content }));
+    const manifest = { format: 1, cluster: "seaweedfs-dev", slot: 1, topologyId: "topo-dev", maxVolumeId: 9, port: 9333, createdAt: "2026-11-25T10:15:00Z", seaweedfsVersion: "4.44", files: [{ path: "logs.dat", sha256: createHash("sha256").update(content).digest("hex"), bytes: content.length }] };
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}/manifest.json`, Body: JSON.stringify(manifest) }));
+    const cli = (...args: string[]) => run(process.execPath, ["--import", "tsx", "tools/restore.ts", ...args, "--stack", "dev", "--bucket", bucket, "--endpoint", moto.endpoint, "--json"], { env: { ...process.env, ...moto.env }, timeout: 120_000 });
+    assert.deepEqual(JSON.parse((await cli("list")).stdout), [prefix]);
+    const verified = JSON.parse((await cli("verify", "--backup", "20261125T101500Z")).stdout);
+    assert.equal(verified.manifest.topologyId, "topo-dev");
+    const plan = JSON.parse((await cli("run", "--dry-run")).stdout);
+    assert.equal(plan.backup, prefix);
+    assert.equal(plan.steps.filter((s: string) => s.startsWith("stop master")).length, 3);
+    assert.match(plan.steps.at(-1), /TopologyId topo-dev, MaxVolumeId >= 9/);
+    await assert.rejects(cli("run", "--backup", "20200101T000000Z", "--dry-run"), /not found/);
+  });
+});

@@ -10,6 +10,8 @@ import { ENDPOINTS } from "../../../infra/seaweed/constants";
 /** The masters to restore, however they run (local processes in the drill, systemd units via SSM on EC2). */
 export interface MasterFleet {
   slots: readonly number[];
+  /** Optional work before any master stops (e.g. each host downloading and verifying the backup). */
+  prepare?(slot: number): Promise<void>;
   /** `http://ip:port` of a slot's master. */
   url(slot: number): string;
   stop(slot: number): Promise<void>;
@@ -93,6 +95,12 @@ export async function restoreCluster(
 ): Promise<RestoreResult> {
   const log = options.log ?? (() => {});
   const slots = [...fleet.slots].sort((a, b) => a - b);
+  if (fleet.prepare) {
+    for (const s of slots) {
+      await fleet.prepare(s);
+      log(`prepared master ${s}`);
+    }
+  }
   const started = Date.now();
   // All stop before any starts: a master left running would keep its own (newer or divergent) log and could win.
   await Promise.all(slots.map(async (s) => { await fleet.stop(s); log(`stopped master ${s}`); }));
