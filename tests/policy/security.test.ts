@@ -5,6 +5,7 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { JWT_SIGNING_KEY_ENV } from "../../infra/seaweed/constants";
+import { MOCK_SECRET_VALUE } from "../../tools/lib/mockCloud";
 import { attachActionsScoped, encryptedVolumes, imdsV2Required, noPublicIp, noSecretsInUserData, noWorldIngress } from "../../policies/rules/security";
 import { base64, bootScript, healthyStack, messages, runOne } from "./fixtures";
 
@@ -103,7 +104,8 @@ describe("policy seaweedfs-no-secrets-in-user-data", () => {
 
   it("refuses a literal signing key, a JWT and AWS keys", async () => {
     const cases: [string, RegExp][] = [
-      [`${JWT_SIGNING_KEY_ENV}=mock-jwt-signing-key-7f3c9a1e5b2d4c6f8a0e`, /a literal WEED_JWT_SIGNING_KEY/],
+      [`${JWT_SIGNING_KEY_ENV}=${MOCK_SECRET_VALUE}`, /a literal WEED_JWT_SIGNING_KEY/],
+      [`echo '${JWT_SIGNING_KEY_ENV}="${MOCK_SECRET_VALUE}"' > /etc/seaweedfs/master-secrets.env`, /a literal WEED_JWT_SIGNING_KEY/],
       [`TOKEN=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJlc2lnbmF0dXJl`, /a JWT/],
       ["export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE", /an AWS access key id/],
       ["aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", /an AWS secret access key/],

@@ -2,12 +2,15 @@
  * The whole pack against what the program really registers: each committed stack runs under mocks, its recorded
  * graph goes through every resource and stack policy with the stack's pack config (schema defaults merged in), and
  * no stack violates anything. A deliberately broken prod graph (a slot lost so 4 masters sit in 2 zones, a public
- * NLB, IMDSv1, a slow health check, the backup bucket's encryption removed) yields exactly the expected violations,
+ * NLB, IMDSv1, the JWT key pasted into a boot script, a slow health check, the backup bucket's encryption removed)
+ * yields exactly the expected violations,
  * mandatory under the prod config and advisory under the dev one.
  */
 import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
+import { JWT_SIGNING_KEY_ENV } from "../../infra/seaweed/constants";
+import { MOCK_SECRET_VALUE } from "../../tools/lib/mockCloud";
 import { runStack } from "../../tools/lib/plan";
 import type { RecordedResource } from "../../tools/lib/mockGraph";
 import { mandatoryViolations, PolicyReport, readPackConfig, runPolicies, toPolicyResources } from "../../tools/lib/policyRun";
@@ -70,6 +73,9 @@ function brokenProd(): { graph: RecordedResource[]; expected: string[] } {
   graph = graph.filter((r) => !lostSlot.includes(r));
   named("aws:lb/loadBalancer:LoadBalancer", "seaweedfs-prod-lb-nlb").state.internal = false;
   named("aws:ec2/launchTemplate:LaunchTemplate", "seaweedfs-prod-master-0-lt").state.metadataOptions = { httpTokens: "optional", httpPutResponseHopLimit: 1 };
+  const leaky = named("aws:ec2/launchTemplate:LaunchTemplate", "seaweedfs-prod-master-1-lt").state;
+  const script = `${Buffer.from(String(leaky.userData), "base64").toString("utf8")}\n${JWT_SIGNING_KEY_ENV}=${MOCK_SECRET_VALUE}\n`;
+  leaky.userData = Buffer.from(script, "utf8").toString("base64");
   const healthCheck = named("aws:lb/targetGroup:TargetGroup", "seaweedfs-prod-lb-9333").state.healthCheck as Record<string, unknown>;
   healthCheck.interval = 30;
   const expected = [
@@ -81,6 +87,7 @@ function brokenProd(): { graph: RecordedResource[]; expected: string[] } {
     "seaweedfs-lb-internal @ seaweedfs-prod-lb-nlb",
     "seaweedfs-lb-health-check @ seaweedfs-prod-lb-9333",
     "seaweedfs-imdsv2-required @ seaweedfs-prod-master-0-lt",
+    "seaweedfs-no-secrets-in-user-data @ seaweedfs-prod-master-1-lt",
   ];
   const encryption = graph.filter((r) => r.type === "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration");
   for (const sse of encryption) {
