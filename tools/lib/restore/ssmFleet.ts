@@ -46,12 +46,10 @@ export function ssmFleet(options: SsmFleetOptions): MasterFleet {
     const instance = await instanceOf(slot);
     const command = `${BACKUP_UNITS.restoreScript} ${phase}`;
     const id = await aws(["ssm", "send-command", "--document-name", "AWS-RunShellScript", "--instance-ids", instance, "--parameters", JSON.stringify({ commands: [command] }), "--query", "Command.CommandId", "--output", "text"]);
-    try {
-      await aws(["ssm", "wait", "command-executed", "--command-id", id, "--instance-id", instance]);
-    } finally {
-      const output = await aws(["ssm", "get-command-invocation", "--command-id", id, "--instance-id", instance, "--query", "[Status,StandardOutputContent,StandardErrorContent]", "--output", "text"]);
-      if (!output.startsWith("Success")) throw new Error(`slot ${slot} (${instance}): '${command}' did not succeed: ${output}`);
-    }
+    // `wait` fails on a failed command too; the invocation's status and output say why.
+    await aws(["ssm", "wait", "command-executed", "--command-id", id, "--instance-id", instance]).catch(() => undefined);
+    const output = await aws(["ssm", "get-command-invocation", "--command-id", id, "--instance-id", instance, "--query", "[Status,StandardOutputContent,StandardErrorContent]", "--output", "text"]);
+    if (!output.startsWith("Success")) throw new Error(`slot ${slot} (${instance}): '${command}' did not succeed: ${output}`);
   };
   const ipOf = (slot: number) => options.slots.find((s) => s.slot === slot)!.ip;
   return {
