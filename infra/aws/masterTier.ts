@@ -48,6 +48,22 @@ export function clusterSettingsOf(config: SeaweedConfig): ClusterSettings {
   };
 }
 
+/** The boot script (user data) of one slot: its argv from infra/seaweed plus the AWS wiring. */
+export function slotBootScript(config: SeaweedConfig, slotNumber: number): string {
+  const { clusterName, topology } = config;
+  const slot = topology.slots.find((s) => s.slot === slotNumber);
+  if (!slot) throw new Error(`no slot ${slotNumber} in the topology of ${clusterName}`);
+  const master = renderClusterMasters(topology.slots, clusterSettingsOf(config), () => HOST_PATHS.mdir).find((r) => r.slot === slotNumber)!;
+  return renderBootScript({
+    clusterName,
+    slot: { slot: slot.slot, az: slot.az, ip: slot.ip, subnetCidr: slot.subnet.cidr },
+    masterArgs: master.args,
+    weed: { url: config.seaweedBinaryUrl, sha256: config.seaweedBinarySha256, version: config.seaweedVersion },
+    jwtParameterName: jwtParameterNameOf(clusterName),
+    attachTimeoutSeconds: config.attachTimeoutSeconds,
+  });
+}
+
 export class MasterTier extends pulumi.ComponentResource {
   static readonly __pulumiType = "seaweed:aws:MasterTier";
   /** Tags on every resource of the tier (the config's tags plus the cluster tag). */
@@ -110,14 +126,7 @@ export class MasterTier extends pulumi.ComponentResource {
 
     const rendered = renderClusterMasters(topology.slots, clusterSettingsOf(config), () => HOST_PATHS.mdir);
     this.slots = topology.slots.map((slot) => {
-      const userData = renderBootScript({
-        clusterName,
-        slot: { slot: slot.slot, az: slot.az, ip: slot.ip, subnetCidr: slot.subnet.cidr },
-        masterArgs: rendered.find((r) => r.slot === slot.slot)!.args,
-        weed: { url: config.seaweedBinaryUrl, sha256: config.seaweedBinarySha256, version: config.seaweedVersion },
-        jwtParameterName: jwtParameterNameOf(clusterName),
-        attachTimeoutSeconds: config.attachTimeoutSeconds,
-      });
+      const userData = slotBootScript(config, slot.slot);
       return new MasterSlot(
         slot.name,
         {

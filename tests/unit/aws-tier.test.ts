@@ -17,8 +17,10 @@ import type { RecordedResource } from "../../tools/lib/mockGraph";
 import { runStack } from "../../tools/lib/plan";
 
 type Inputs = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** A recorded resource whose inputs and state the assertions may index freely. */
+type Res = RecordedResource & { inputs: Inputs; state: Inputs };
 interface StackRun {
-  resources: RecordedResource[];
+  resources: Res[];
   outputs: Record<string, unknown>;
   secretOutputs: string[];
   config: SeaweedConfig;
@@ -28,20 +30,20 @@ const STACKS = ["dev", "staging", "prod"] as const;
 const runs: Record<string, StackRun> = {};
 // Pulumi's mocks are process-global: record the stacks one after the other, up front.
 before(async () => {
-  for (const stack of STACKS) runs[stack] = await runStack(stack);
+  for (const stack of STACKS) runs[stack] = (await runStack(stack)) as StackRun;
 });
 
 const ofType = (run: StackRun, type: string) => run.resources.filter((r) => r.type === type);
-const idOf = (r: RecordedResource) => `${r.name}-id`;
-const childrenOf = (run: StackRun, parent: RecordedResource) => run.resources.filter((r) => r.parentUrn === parent.urn);
-const userDataOf = (lt: RecordedResource) => Buffer.from(String(lt.inputs.userData), "base64").toString("utf8");
+const idOf = (r: Res) => `${r.name}-id`;
+const childrenOf = (run: StackRun, parent: Res) => run.resources.filter((r) => r.parentUrn === parent.urn);
+const userDataOf = (lt: Res) => Buffer.from(String(lt.inputs.userData), "base64").toString("utf8");
 
 /** The children of the stack's one component of a type (other components, e.g. monitoring, have keys and policies too). */
-function childrenOfComponent(run: StackRun, componentType: string): RecordedResource[] {
+function childrenOfComponent(run: StackRun, componentType: string): Res[] {
   return childrenOf(run, only(run.resources, componentType));
 }
 
-function only(resources: RecordedResource[], type: string): RecordedResource {
+function only(resources: Res[], type: string): Res {
   const found = resources.filter((r) => r.type === type);
   assert.equal(found.length, 1, `expected one ${type}, found ${found.length}`);
   return found[0];

@@ -1,0 +1,319 @@
+/**
+ * A stand-in EC2 host for running the master boot script for real: a local moto server answers the AWS CLI, and
+ * recorded stubs replace the commands that would touch the machine (IMDS via curl, blkid, mkfs.xfs, mount,
+ * mountpoint, ip, systemctl, getent, useradd, chown). Stubs log every call and keep their state in files: per host
+ * (mounts, addresses, rules, users) and per volume (its filesystem), so a volume keeps its filesystem when it moves
+ * to another host. Everything runs on 127.0.0.1 and every process started here is stopped by its process group.
+ */
+import { ChildProcess, spawn, spawnSync } from "node:child_process";
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as path from "node:path";
+import * as readline from "node:readline";
+import { REPO_ROOT } from "../../tools/lib/stackFiles";
+
+const VENV_BIN = path.join(REPO_ROOT, ".venv", "bin");
+
+export interface MotoServer {
+  /** Environment that points the AWS CLI at the server. */
+  env: Record<string, string>;
+  /**
+   * One boto3 call against the server, e.g. `call("ec2", "create_vpc", { CidrBlock: "10.0.0.0/16" })`. The test's
+   * own calls go through one long-lived Python process: starting the CLI per call costs a second or more.
+   */
+  call(service: string, operation: string, args?: Record<string, unknown>): Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  stop(): Promise<void>;
+}
+
+/** Reads `[service, operation, args]` JSON lines and answers each with one JSON line. */
+const BOTO_SERVER = String.raw`
+import boto3, json, os, sys
+clients = {}
+for line in sys.stdin:
+    service, operation, args = json.loads(line)
+    try:
+        client = clients.setdefault(service, boto3.client(service, endpoint_url=os.environ["AWS_ENDPOINT_URL"]))
+        result = {"ok": getattr(client, operation)(**args)}
+    except Exception as error:
+        result = {"error": f"{type(error).__name__}: {error}"}
+    print(json.dumps(result, default=str), flush=True)
+`;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function stopGroup(child: ChildProcess, graceMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || !child.pid) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }, graceMs);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    try {
+      process.kill(-child.pid!, "SIGTERM");
+    } catch {
+      clearTimeout(timer);
+      resolve();
+    }
+  });
+}
+
+/** Starts `moto_server` on a free loopback port and waits (bounded) until it answers. */
+export async function startMoto(): Promise<MotoServer> {
+  for (const tool of ["moto_server", "aws", "shellcheck"]) {
+    if (!fs.existsSync(path.join(VENV_BIN, tool))) throw new Error(`.venv/bin/${tool} is missing: run \`bash tools/setup.sh\``);
+  }
+  const port = await freePort();
+  const child = spawn(path.join(VENV_BIN, "moto_server"), ["-H", "127.0.0.1", "-p", String(port)], { detached: true, stdio: "ignore" });
+  const kill = () => child.pid && child.exitCode === null && process.kill(-child.pid, "SIGKILL");
+  process.once("exit", kill);
+  const endpoint = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${endpoint}/moto-api/`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline || child.exitCode !== null) {
+      await stopGroup(child);
+      throw new Error(`moto_server did not answer on ${endpoint}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const env = {
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_ACCESS_KEY_ID: "testing",
+    AWS_SECRET_ACCESS_KEY: "testing",
+    AWS_DEFAULT_REGION: "us-east-1",
+    AWS_EC2_METADATA_DISABLED: "true",
+  };
+  const boto = spawn(path.join(VENV_BIN, "python"), ["-u", "-c", BOTO_SERVER], { detached: true, stdio: ["pipe", "pipe", "inherit"], env: { ...process.env, ...env } });
+  const answers = readline.createInterface({ input: boto.stdout! })[Symbol.asyncIterator]();
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    env,
+    call: (service, operation, args = {}) => {
+      const next = queue.then(async () => {
+        boto.stdin!.write(`${JSON.stringify([service, operation, args])}\n`);
+        const { value, done } = await answers.next();
+        if (done) throw new Error("the boto3 helper exited");
+        const answer = JSON.parse(value) as { ok?: unknown; error?: string };
+        if (answer.error) throw new Error(`${service}.${operation}: ${answer.error}`);
+        return answer.ok;
+      });
+      queue = next.catch(() => undefined);
+      return next;
+    },
+    stop: async () => {
+      boto.stdin!.end();
+      await stopGroup(boto);
+      await stopGroup(child);
+      process.removeListener("exit", kill);
+    },
+  };
+}
+
+const STUBS: Record<string, string> = {
+  aws: 'exec "$REAL_AWS" "$@"',
+  curl: `url="\${*: -1}"
+case "$url" in
+  */latest/api/token) echo stub-imds-token ;;
+  */meta-data/instance-id) echo "$FAKE_INSTANCE_ID" ;;
+  */meta-data/placement/availability-zone) echo "$FAKE_AZ" ;;
+  */meta-data/placement/region) echo us-east-1 ;;
+  https://*)
+    out=""
+    while [ $# -gt 0 ]; do [ "$1" = -o ] && out=$2; shift; done
+    [ -f "$FAKE_DOWNLOADS/\${url##*/}" ] || exit 22
+    cp "$FAKE_DOWNLOADS/\${url##*/}" "$out" ;;
+  *) exit 22 ;;
+esac`,
+  blkid: `dev="\${*: -1}"
+state="$STUB_VOLUMES/$(basename "$(readlink -f "$dev")").fs"
+[ -f "$state" ] || exit 2
+case "$1" in -p) echo "$dev: TYPE=\\"xfs\\"" ;; *) cat "$state" ;; esac`,
+  "mkfs.xfs": `dev="\${*: -1}"
+image=$(readlink -f "$dev")
+state="$STUB_VOLUMES/$(basename "$image").fs"
+if [ -f "$state" ]; then echo "mkfs.xfs: $dev contains a filesystem (use -f to force)" >&2; exit 1; fi
+printf 'XFSB' | dd of="$image" conv=notrunc status=none
+cat /proc/sys/kernel/random/uuid > "$state"`,
+  mount: 'touch "$STUB_STATE/mounted$(printf %s "${*: -1}" | tr / _)"',
+  mountpoint: '[ -f "$STUB_STATE/mounted$(printf %s "${*: -1}" | tr / _)" ]',
+  ip: `case "$*" in
+  "-4 addr show dev "*) cat "$STUB_STATE/addresses" 2>/dev/null || true ;;
+  "addr add "*) echo "    inet $3 scope global $5" >> "$STUB_STATE/addresses" ;;
+  "rule show") cat "$STUB_STATE/rules" 2>/dev/null || true ;;
+  "rule add "*) printf '%s:\\tfrom %s lookup %s\\n' "$8" "$4" "$6" >> "$STUB_STATE/rules" ;;
+esac`,
+  getent: '[ -f "$STUB_STATE/user-$2" ]',
+  useradd: 'touch "$STUB_STATE/user-${*: -1}"',
+  systemctl: "true",
+  chown: "true",
+};
+
+/** Writes the recording stubs: each logs `name args...` to $STUB_LOG, then plays its part. */
+export function writeStubs(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  for (const [name, body] of Object.entries(STUBS)) {
+    fs.writeFileSync(path.join(dir, name), `#!/bin/bash\necho "${name} $*" >> "$STUB_LOG"\n${body}\n`, { mode: 0o755 });
+  }
+}
+
+export interface BootRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** The stubbed commands this run called, one `name args...` line each. */
+  calls: string[];
+}
+
+export interface BootHostOptions {
+  dir: string;
+  stubs: string;
+  /** Shared by all hosts: volume images and their filesystem state. */
+  volumes: string;
+  moto: MotoServer;
+  instanceId: string;
+  az: string;
+  /** The MAC of the slot's network interface, shown by the kernel once it is attached. */
+  slotMac: string;
+  volumeId: string;
+}
+
+export class BootHost {
+  readonly instanceId: string;
+  private readonly root: string;
+  private readonly state: string;
+  private readonly log: string;
+  private liveStderr = "";
+
+  constructor(private readonly options: BootHostOptions) {
+    this.instanceId = options.instanceId;
+    this.root = path.join(options.dir, "root");
+    this.state = path.join(options.dir, "state");
+    this.log = path.join(options.dir, "calls.log");
+    for (const [name, mac] of [["ens5", "02:00:00:00:00:05"], ["ens6", options.slotMac]]) {
+      fs.mkdirSync(path.join(this.root, "sys/class/net", name), { recursive: true });
+      fs.writeFileSync(path.join(this.root, "sys/class/net", name, "address"), `${mac}\n`);
+    }
+    const byId = path.join(this.root, "dev/disk/by-id");
+    fs.mkdirSync(byId, { recursive: true });
+    fs.symlinkSync(path.join(options.volumes, `${options.volumeId}.img`), path.join(byId, `nvme-Amazon_Elastic_Block_Store_${options.volumeId.replace(/-/g, "")}`));
+    fs.mkdirSync(path.join(this.root, "etc"), { recursive: true });
+    fs.writeFileSync(path.join(this.root, "etc/fstab"), "LABEL=/ / xfs defaults,noatime 1 1\n");
+    fs.mkdirSync(this.state, { recursive: true });
+    fs.mkdirSync(path.join(options.dir, "downloads"), { recursive: true });
+    fs.writeFileSync(this.log, "");
+  }
+
+  /** Runs the script as this host's cloud-init would (bounded: the whole process group is killed after 120 s). */
+  boot(script: string): Promise<BootRun> {
+    const file = path.join(this.options.dir, "user-data.sh");
+    fs.writeFileSync(file, script, { mode: 0o700 });
+    const logStart = fs.statSync(this.log).size;
+    this.liveStderr = "";
+    const child = spawn("bash", [file], {
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: {
+        PATH: `${this.options.stubs}:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin`,
+        HOME: this.options.dir,
+        SEAWEED_BOOT_ROOT: this.root,
+        STUB_LOG: this.log,
+        STUB_STATE: this.state,
+        STUB_VOLUMES: this.options.volumes,
+        FAKE_INSTANCE_ID: this.instanceId,
+        FAKE_AZ: this.options.az,
+        FAKE_DOWNLOADS: path.join(this.options.dir, "downloads"),
+        REAL_AWS: path.join(VENV_BIN, "aws"),
+        ...this.options.moto.env,
+      },
+    });
+    let stdout = "";
+    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (this.liveStderr += d.toString()));
+    const timer = setTimeout(() => void stopGroup(child, 1000), 120_000);
+    return new Promise((resolve) => {
+      child.once("close", (code) => {
+        clearTimeout(timer);
+        const calls = fs.readFileSync(this.log, "utf8").slice(logStart).split("\n").filter(Boolean);
+        resolve({ code: code ?? -1, stdout, stderr: this.liveStderr, calls });
+      });
+    });
+  }
+
+  /** Waits (bounded) until the running script has logged a line matching `pattern`. */
+  async waitForLog(pattern: RegExp, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!pattern.test(this.liveStderr)) {
+      if (Date.now() > deadline) throw new Error(`the boot script never logged ${pattern}; it said:\n${this.liveStderr}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Makes an https URL downloadable by the curl stub. */
+  offerDownload(url: string, content: string): void {
+    fs.writeFileSync(path.join(this.options.dir, "downloads", url.slice(url.lastIndexOf("/") + 1)), content);
+  }
+
+  /** Plays a volume blkid no longer recognises (its content stays). */
+  forgetFilesystems(): void {
+    for (const f of fs.readdirSync(this.options.volumes)) if (f.endsWith(".fs")) fs.rmSync(path.join(this.options.volumes, f));
+  }
+
+  read(hostPath: string): string {
+    return fs.readFileSync(path.join(this.root, hostPath), "utf8");
+  }
+
+  mode(hostPath: string): number {
+    return fs.statSync(path.join(this.root, hostPath)).mode & 0o777;
+  }
+
+  exists(hostPath: string): boolean {
+    return fs.existsSync(path.join(this.root, hostPath));
+  }
+
+  /** Every file and directory under the host's root with its mode and content hash. */
+  snapshot(): Record<string, string> {
+    const result: Record<string, string> = {};
+    const walk = (dir: string) => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const full = path.join(dir, entry.name);
+        const stat = fs.lstatSync(full);
+        const key = path.relative(this.root, full);
+        if (entry.isDirectory()) {
+          result[key] = `dir ${(stat.mode & 0o7777).toString(8)}`;
+          walk(full);
+        } else {
+          const content = entry.isSymbolicLink() ? fs.readlinkSync(full) : fs.readFileSync(full);
+          result[key] = `${(stat.mode & 0o7777).toString(8)} ${crypto.createHash("sha256").update(content).digest("hex")}`;
+        }
+      }
+    };
+    walk(this.root);
+    return result;
+  }
+
+  static shellcheck(file: string): { status: number; output: string } {
+    const result = spawnSync(path.join(VENV_BIN, "shellcheck"), ["-s", "bash", file], { encoding: "utf8", timeout: 60_000 });
+    return { status: result.status ?? -1, output: `${result.stdout}${result.stderr}` };
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * The master boot script, run for real: its AWS calls go through the real AWS CLI to a local moto server, and the
+ * host commands (IMDS via curl, blkid, mkfs.xfs, mount, ip, systemctl, ...) are recorded stubs on PATH that keep
+ * their state in files. Every file the script writes lands under a scratch root. Proven here: a first boot takes the
+ * slot over, a re-run changes nothing, a replacement waits (bounded) for its predecessor and keeps the data, a
+ * stopped holder is detached, a volume with content is never formatted, a sha256 mismatch starts nothing.
+ */
+import { after, before, describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { renderBootScript, BootScriptArgs, PER_BOOT_SCRIPT } from "../../infra/aws/bootScript";
+import { TAG_KEYS } from "../../infra/aws/naming";
+import { renderClusterMasters } from "../../infra/seaweed/cluster";
+import { HOST_PATHS } from "../../infra/seaweed/constants";
+import { execStart, renderSecurityToml } from "../../infra/seaweed/systemd";
+import { BootHost, MotoServer, startMoto, writeStubs } from "../support/bootHost";
+
+const CLUSTER = "seaweedfs-boot";
+const SLOT = { slot: 0, az: "us-east-1a", ip: "10.20.0.10", subnetCidr: "10.20.0.0/20" };
+const SECRET = "jwtKeyFromSsm0123456789abcdefABCDEF";
+const FAKE_WEED = "#!/bin/sh\necho 'version 8000GB 4.44 fake linux amd64'\n";
+const SHA = crypto.createHash("sha256").update(FAKE_WEED).digest("hex");
+const masterArgs = renderClusterMasters(
+  [SLOT, { slot: 1, ip: "10.20.16.10" }, { slot: 2, ip: "10.20.32.10" }],
+  { port: 9333, metricsPort: 9327, raft: { heartbeatInterval: "300ms", electionTimeout: "2s" }, defaultReplication: "000", volumeSizeLimitMB: 1000 },
+  () => HOST_PATHS.mdir,
+)[0].args;
+
+function script(overrides: Partial<BootScriptArgs> = {}): string {
+  return renderBootScript({
+    clusterName: CLUSTER,
+    slot: SLOT,
+    masterArgs,
+    weed: { url: "s3://artifacts/seaweedfs/4.44/weed-linux-amd64", sha256: SHA, version: "4.44" },
+    jwtParameterName: `/seaweed-infra/${CLUSTER}/jwt-signing-key`,
+    attachTimeoutSeconds: 60,
+    pollSeconds: 0.5,
+    ...overrides,
+  });
+}
+
+let moto: MotoServer;
+let work: string;
+let eni: string;
+let volume: string;
+let subnet: string;
+let ami: string;
+const hosts: Record<string, BootHost> = {};
+
+before(async () => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), "boot-script-"));
+  writeStubs(path.join(work, "stubs"));
+  moto = await startMoto();
+  const ec2 = (operation: string, args: Record<string, unknown>) => moto.call("ec2", operation, args);
+  const tags = [{ Key: TAG_KEYS.cluster, Value: CLUSTER }, { Key: TAG_KEYS.slot, Value: "0" }];
+  const vpc = (await ec2("create_vpc", { CidrBlock: "10.20.0.0/16" })).Vpc.VpcId;
+  subnet = (await ec2("create_subnet", { VpcId: vpc, CidrBlock: SLOT.subnetCidr, AvailabilityZone: SLOT.az })).Subnet.SubnetId;
+  eni = (await ec2("create_network_interface", { SubnetId: subnet, PrivateIpAddress: SLOT.ip })).NetworkInterface.NetworkInterfaceId;
+  volume = (await ec2("create_volume", { AvailabilityZone: SLOT.az, Size: 10, VolumeType: "gp3", Encrypted: true })).VolumeId;
+  await ec2("create_tags", { Resources: [eni, volume], Tags: tags });
+  await moto.call("ssm", "put_parameter", { Name: `/seaweed-infra/${CLUSTER}/jwt-signing-key`, Type: "SecureString", Value: SECRET });
+  await moto.call("s3", "create_bucket", { Bucket: "artifacts" });
+  await moto.call("s3", "put_object", { Bucket: "artifacts", Key: "seaweedfs/4.44/weed-linux-amd64", Body: FAKE_WEED });
+  ami = (await ec2("describe_images", {})).Images[0].ImageId;
+  // The volume's content, shared by every instance it is attached to: 1 MiB of zeros, as a new EBS volume reads.
+  fs.mkdirSync(path.join(work, "volumes"));
+  fs.writeFileSync(path.join(work, "volumes", `${volume}.img`), Buffer.alloc(1 << 20));
+});
+
+after(async () => {
+  await moto?.stop();
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+});
+
+/** A new instance in the slot's subnet, with its own root, kernel view (MACs, devices) and stub state. */
+async function launch(name: string): Promise<BootHost> {
+  const instanceId = (await moto.call("ec2", "run_instances", { ImageId: ami, MinCount: 1, MaxCount: 1, SubnetId: subnet })).Instances[0].InstanceId;
+  const mac = (await moto.call("ec2", "describe_network_interfaces", { NetworkInterfaceIds: [eni] })).NetworkInterfaces[0].MacAddress;
+  hosts[name] = new BootHost({ dir: path.join(work, name), stubs: path.join(work, "stubs"), volumes: path.join(work, "volumes"), moto, instanceId, az: SLOT.az, slotMac: mac, volumeId: volume });
+  return hosts[name];
+}
+
+/** Which instance holds the slot's interface (and at which device index) and its volume, as EC2 says. */
+async function holders(): Promise<{ eni?: string; eniIndex?: number; volume?: string }> {
+  const { Attachment } = (await moto.call("ec2", "describe_network_interfaces", { NetworkInterfaceIds: [eni] })).NetworkInterfaces[0];
+  const [volumeAttachment] = (await moto.call("ec2", "describe_volumes", { VolumeIds: [volume] })).Volumes[0].Attachments;
+  return { eni: Attachment?.InstanceId, eniIndex: Attachment?.DeviceIndex, volume: volumeAttachment?.InstanceId };
+}
+
+describe("the master boot script", () => {
+  it("passes shellcheck", () => {
+    const file = path.join(work, "rendered.sh");
+    fs.writeFileSync(file, script());
+    const result = BootHost.shellcheck(file);
+    assert.equal(result.status, 0, result.output);
+  });
+
+  it("takes the slot over on first boot: attaches interface and volume, formats the blank volume once, installs and starts the master", async () => {
+    const a = await launch("a");
+    const run = await a.boot(script());
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(await holders(), { eni: a.instanceId, eniIndex: 1, volume: a.instanceId });
+    assert.equal(run.calls.filter((c) => c.startsWith("mkfs.xfs ")).length, 1);
+    assert.equal(run.calls.filter((c) => c.startsWith("mount ")).length, 1);
+    assert.ok(run.calls.includes(`ip rule add from ${SLOT.ip} lookup 1001 priority 1001`), run.calls.join("\n"));
+    assert.ok(run.calls.includes(`ip addr add ${SLOT.ip}/20 dev ens6`));
+    assert.ok(run.calls.includes("systemctl restart seaweedfs-master.service"));
+    assert.equal(a.read(HOST_PATHS.binary), FAKE_WEED);
+    assert.equal(a.read(HOST_PATHS.secretEnvFile), `WEED_JWT_SIGNING_KEY=${SECRET}\n`);
+    assert.equal(a.mode(HOST_PATHS.secretEnvFile), 0o600);
+    assert.equal(a.read(HOST_PATHS.securityToml), renderSecurityToml());
+    const unit = a.read(`/etc/systemd/system/${HOST_PATHS.unitName}`).split("\n");
+    assert.deepEqual(unit.filter((l) => l.startsWith("ExecStart=")), [`ExecStart=${execStart(masterArgs)}`]);
+    assert.match(a.read("/etc/fstab"), new RegExp(`^LABEL=/ / xfs defaults,noatime 1 1\\nUUID=[0-9a-f-]{36} ${HOST_PATHS.dataRoot} xfs defaults,noatime,nofail 0 2\\n$`));
+    assert.equal(a.read(PER_BOOT_SCRIPT), script());
+    for (const text of [run.stdout, run.stderr, ...run.calls]) assert.ok(!text.includes(SECRET), "the JWT key leaks into logs or argv");
+  });
+
+  it("changes nothing when run again (a reboot or a re-run)", async () => {
+    const a = hosts.a;
+    const before = a.snapshot();
+    const run = await a.boot(script());
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(a.snapshot(), before);
+    const actions = run.calls.filter((c) => /^(aws ec2 (attach|detach)|aws s3 cp|mkfs|mount |useradd|ip (addr|rule) add|systemctl (restart|enable|daemon-reload))/.test(c));
+    assert.deepEqual(actions, []);
+    assert.ok(run.calls.includes("systemctl start seaweedfs-master.service"));
+    assert.deepEqual(await holders(), { eni: a.instanceId, eniIndex: 1, volume: a.instanceId });
+  });
+
+  it("makes a replacement wait while its predecessor runs, takes the slot back once the dead predecessor is stopped, and keeps the data", async () => {
+    const b = await launch("b");
+    const boot = b.boot(script());
+    await b.waitForLog(/waiting for it to be released/, 60_000);
+    assert.equal((await holders()).eni, hosts.a.instanceId, "nothing is taken from a running instance");
+    // The predecessor is dead but only stopped: it would hold the interface and volume forever.
+    await moto.call("ec2", "stop_instances", { InstanceIds: [hosts.a.instanceId] });
+    const run = await boot;
+    assert.equal(run.code, 0, run.stderr);
+    assert.ok(run.calls.some((c) => c.startsWith("aws ec2 detach-network-interface")), run.calls.join("\n"));
+    assert.ok(run.calls.some((c) => c.startsWith(`aws ec2 detach-volume --volume-id ${volume} --instance-id ${hosts.a.instanceId}`)));
+    assert.deepEqual(await holders(), { eni: b.instanceId, eniIndex: 1, volume: b.instanceId });
+    assert.deepEqual(run.calls.filter((c) => c.startsWith("mkfs")), []);
+    assert.match(run.stderr, /already has a filesystem: keeping it/);
+    assert.equal(run.calls.filter((c) => c.startsWith("mount ")).length, 1);
+  });
+
+  it("gives up after the attach timeout while a running instance keeps the slot, touching nothing", async () => {
+    const c = await launch("c");
+    const started = Date.now();
+    const run = await c.boot(script({ attachTimeoutSeconds: 2 }));
+    assert.notEqual(run.code, 0);
+    assert.ok(Date.now() - started < 30_000, `gave up after ${Date.now() - started} ms`);
+    assert.match(run.stderr, /still not attached to .* after 2 s/);
+    assert.deepEqual(run.calls.filter((c) => /^(aws ec2 (attach|detach)|mkfs|mount |systemctl)/.test(c)), []);
+    assert.equal((await holders()).eni, hosts.b.instanceId);
+  });
+
+  it("refuses to format a volume blkid cannot identify when it is not blank", async () => {
+    const b = hosts.b;
+    b.forgetFilesystems();
+    const run = await b.boot(script());
+    assert.notEqual(run.code, 0);
+    assert.match(run.stderr, /not blank: refusing to format it/);
+    assert.deepEqual(run.calls.filter((c) => c.startsWith("mkfs")), []);
+  });
+
+  it("refuses a weed artifact whose sha256 differs, before taking the slot or starting anything", async () => {
+    const d = await launch("d");
+    const url = "https://releases.example/seaweedfs/4.44/weed-linux-amd64";
+    d.offerDownload(url, FAKE_WEED + "# tampered\n");
+    const run = await d.boot(script({ weed: { url, sha256: SHA, version: "4.44" } }));
+    assert.notEqual(run.code, 0);
+    assert.match(run.stderr, new RegExp(`expected ${SHA}: refusing to install or start it`));
+    assert.ok(run.calls.some((c) => c.startsWith("curl ") && c.endsWith(url)));
+    assert.equal(d.exists(HOST_PATHS.binary), false);
+    assert.equal(d.exists(HOST_PATHS.secretEnvFile), false);
+    assert.deepEqual(run.calls.filter((c) => /^(aws ec2 (attach|detach)|systemctl)/.test(c)), []);
+  });
+});
