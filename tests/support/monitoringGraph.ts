@@ -12,16 +12,28 @@ export const TARGET_GROUPS = ["http", "grpc"];
 
 export interface MonitoringRun extends ProgramRun {
   config: SeaweedConfig;
+  /** Every resource of a type in the stack. */
   of(type: string): RecordedResource[];
+  /** The resources of a type that the Monitoring component registered. */
+  mine(type: string): RecordedResource[];
 }
 
-/** Runs the stack's program under mocks; `overrides` replace config keys (without namespace). */
-export async function monitoringGraph(stack: string, overrides: Record<string, string> = {}): Promise<MonitoringRun> {
+const runs = new Map<string, Promise<MonitoringRun>>();
+
+/** Runs the stack's program under mocks (once per stack and overrides); `overrides` replace config keys (without namespace). */
+export function monitoringGraph(stack: string, overrides: Record<string, string> = {}): Promise<MonitoringRun> {
+  const key = JSON.stringify([stack, overrides]);
+  if (!runs.has(key)) runs.set(key, runGraph(stack, overrides));
+  return runs.get(key)!;
+}
+
+async function runGraph(stack: string, overrides: Record<string, string>): Promise<MonitoringRun> {
   const stackConfig = readStackConfig(stack);
   const engineConfig = { ...stackConfig.config, ...Object.fromEntries(Object.entries(overrides).map(([k, v]) => [`${PROJECT}:${k}`, v])) };
   const config = parseConfig(projectKeys(engineConfig), { stack });
   const run = await runUnderMocks(program, { project: PROJECT, stack, config: engineConfig, secretKeys: stackConfig.secretKeys });
-  return { ...run, config, of: (type) => run.resources.filter((r) => r.type === type) };
+  const of = (type: string) => run.resources.filter((r) => r.type === type);
+  return { ...run, config, of, mine: (type) => of(type).filter((r) => r.parentUrn?.includes("seaweed:aws:Monitoring::")) };
 }
 
 /** An input as recorded, with Pulumi's secret wrapper (if any) removed. */
@@ -40,7 +52,7 @@ interface RecordedQuery {
 /** `namespace/metric` of every metric an alarm of the run reads (plain or through metric math). */
 export function alarmMetrics(run: MonitoringRun): Set<string> {
   const names = new Set<string>();
-  for (const alarm of run.of("aws:cloudwatch/metricAlarm:MetricAlarm")) {
+  for (const alarm of run.mine("aws:cloudwatch/metricAlarm:MetricAlarm")) {
     if (alarm.inputs.metricName) names.add(`${alarm.inputs.namespace}/${alarm.inputs.metricName}`);
     for (const q of (alarm.inputs.metricQueries ?? []) as RecordedQuery[]) if (q.metric) names.add(`${q.metric.namespace}/${q.metric.metricName}`);
   }
@@ -49,7 +61,7 @@ export function alarmMetrics(run: MonitoringRun): Set<string> {
 
 /** The dashboard body of the run, parsed. */
 export function dashboardOf(run: MonitoringRun): { widgets: { type: string; x: number; y: number; width: number; height: number; properties: Record<string, unknown> }[] } {
-  const [dashboard] = run.of("aws:cloudwatch/dashboard:Dashboard");
+  const [dashboard] = run.mine("aws:cloudwatch/dashboard:Dashboard");
   return JSON.parse(String(dashboard.inputs.dashboardBody));
 }
 

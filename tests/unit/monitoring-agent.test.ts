@@ -36,7 +36,7 @@ interface Statement {
 describe("the CloudWatch agent of each prod slot", () => {
   let run: MonitoringRun;
   const parameter = (name: string) => {
-    const found = run.of("aws:ssm/parameter:Parameter").find((p) => p.inputs.name === name);
+    const found = run.mine("aws:ssm/parameter:Parameter").find((p) => p.inputs.name === name);
     assert.ok(found, `no SSM parameter ${name}`);
     return String(plain(found.inputs.insecureValue));
   };
@@ -87,7 +87,7 @@ describe("the CloudWatch agent of each prod slot", () => {
   });
 
   it("grants the agent only PutMetricData into its namespace, its two log groups and its own parameters", () => {
-    const policy = run.of("aws:iam/rolePolicy:RolePolicy").find((p) => p.name.endsWith("-monitoring-agent"));
+    const [policy] = run.mine("aws:iam/rolePolicy:RolePolicy");
     assert.ok(policy, "the agent's role policy");
     const roles = run.of("aws:iam/role:Role").filter((r) => policy.propertyDependencies.role?.includes(r.urn));
     assert.equal(roles.length, 1, "attached to one role");
@@ -96,11 +96,10 @@ describe("the CloudWatch agent of each prod slot", () => {
     const byAction = (action: string) => statements.filter((s) => [s.Action].flat().includes(action));
     const [metrics] = byAction("cloudwatch:PutMetricData");
     assert.deepEqual(metrics.Condition, { StringEquals: { "cloudwatch:namespace": METRIC_NAMESPACE } });
-    const mine = (r: { name: string }) => r.name.startsWith(`${run.config.clusterName}-monitoring-`);
-    const groups = run.of("aws:cloudwatch/logGroup:LogGroup").filter(mine).map((g) => String(g.state.arn));
+    const groups = run.mine("aws:cloudwatch/logGroup:LogGroup").map((g) => String(g.state.arn));
     assert.equal(groups.length, 2);
     assert.deepEqual([byAction("logs:PutLogEvents")[0].Resource].flat().sort(), groups.flatMap((g) => [g, `${g}:log-stream:*`]).sort());
-    const params = run.of("aws:ssm/parameter:Parameter").filter(mine).map((p) => String(p.state.arn));
+    const params = run.mine("aws:ssm/parameter:Parameter").map((p) => String(p.state.arn));
     assert.equal(params.length, 2 * run.config.topology.slots.length);
     assert.deepEqual([byAction("ssm:GetParameter")[0].Resource].flat().sort(), params.sort());
     assert.ok(statements.every((s) => [s.Action].flat().every((a) => !a.includes("*"))), "no wildcard actions");

@@ -13,8 +13,8 @@ const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const COMPOSITE = "aws:cloudwatch/compositeAlarm:CompositeAlarm";
 
 function alarmNamed(run: MonitoringRun, name: string) {
-  const alarm = run.of(ALARM).find((a) => a.inputs.name === name);
-  assert.ok(alarm, `no alarm named ${name}; alarms: ${run.of(ALARM).map((a) => a.inputs.name).join(", ")}`);
+  const alarm = run.mine(ALARM).find((a) => a.inputs.name === name);
+  assert.ok(alarm, `no alarm named ${name}; alarms: ${run.mine(ALARM).map((a) => a.inputs.name).join(", ")}`);
   return alarm;
 }
 
@@ -33,14 +33,14 @@ for (const stack of ["dev", "staging", "prod"]) {
         ...TARGET_GROUPS.flatMap((g) => [`${g}-unhealthy-hosts`, `${g}-healthy-hosts-low`]),
         ...topology.slots.flatMap((s) => [`slot-${s.slot}-status-check`, `slot-${s.slot}-no-instance`, `slot-${s.slot}-data-disk`, `slot-${s.slot}-memory`]),
       ].map((id) => `${clusterName}-${id}`);
-      assert.deepEqual(run.of(ALARM).map((a) => a.inputs.name).sort(), expected.sort());
+      assert.deepEqual(run.mine(ALARM).map((a) => a.inputs.name).sort(), expected.sort());
     });
 
     it("notifies the encrypted alarm topic on ALARM and OK for every alarm and for 'master tier at risk'", () => {
-      const [topic] = run.of("aws:sns/topic:Topic");
+      const [topic] = run.mine("aws:sns/topic:Topic");
       const topicArn = topic.state.arn;
       assert.ok(topic.inputs.kmsMasterKeyId, "the topic is KMS-encrypted");
-      const notifying = [...run.of(ALARM), ...run.of(COMPOSITE)];
+      const notifying = [...run.mine(ALARM), ...run.mine(COMPOSITE)];
       assert.ok(notifying.some((c) => String(c.inputs.alarmName).endsWith("master-tier-at-risk")));
       for (const alarm of notifying) {
         const name = alarm.inputs.name ?? alarm.inputs.alarmName;
@@ -70,7 +70,7 @@ for (const stack of ["dev", "staging", "prod"]) {
     });
 
     it("chooses missing-data handling and periods deliberately on every alarm", () => {
-      for (const alarm of run.of(ALARM)) {
+      for (const alarm of run.mine(ALARM)) {
         assert.ok(["breaching", "notBreaching", "missing"].includes(String(alarm.inputs.treatMissingData)), `${alarm.inputs.name}`);
         const periods = alarm.inputs.metricQueries ? (alarm.inputs.metricQueries as RecordedQuery[]).flatMap((q) => (q.metric ? [q.metric.period] : [])) : [alarm.inputs.period as number];
         for (const period of periods) assert.equal(period % 60, 0, `${alarm.inputs.name} period ${period}`);
@@ -93,7 +93,7 @@ for (const stack of ["dev", "staging", "prod"]) {
 
     it("fires 'master tier at risk' when one more failure would lose quorum", () => {
       const { clusterName, topology } = run.config;
-      const atRisk = run.of(COMPOSITE).find((c) => c.inputs.alarmName === `${clusterName}-master-tier-at-risk`);
+      const atRisk = run.mine(COMPOSITE).find((c) => c.inputs.alarmName === `${clusterName}-master-tier-at-risk`);
       const rule = String(atRisk?.inputs.alarmRule);
       assert.match(rule, new RegExp(`ALARM\\("${clusterName}-leader-count"\\)`));
       for (const g of TARGET_GROUPS) assert.ok(rule.includes(`ALARM("${clusterName}-${g}-healthy-hosts-low")`));
@@ -104,7 +104,7 @@ for (const stack of ["dev", "staging", "prod"]) {
       const choose = (k: number): number => (k === 0 ? 1 : (choose(k - 1) * (n - k + 1)) / k);
       assert.equal(slotTerms.length, choose(down));
       assert.ok(rule.length <= 10240, "within CloudWatch's rule length");
-      const slotDown = run.of(COMPOSITE).filter((c) => String(c.inputs.alarmName).endsWith("-down"));
+      const slotDown = run.mine(COMPOSITE).filter((c) => String(c.inputs.alarmName).endsWith("-down"));
       assert.equal(slotDown.length, n);
       for (const c of slotDown) assert.match(String(c.inputs.alarmRule), /^ALARM\("[^"]+-status-check"\) OR ALARM\("[^"]+-no-instance"\)$/);
     });
@@ -125,7 +125,7 @@ for (const stack of ["dev", "staging", "prod"]) {
         assert.ok(w.x + w.width <= 24);
       }
       const alarmWidget = widgets.find((w) => w.type === "alarm");
-      assert.equal((alarmWidget?.properties.alarms as string[]).length, run.of(ALARM).length + 1);
+      assert.equal((alarmWidget?.properties.alarms as string[]).length, run.mine(ALARM).length + 1);
     });
   });
 }
@@ -154,9 +154,9 @@ describe("monitoring thresholds and subscriptions come from the stack config", (
     assert.equal(name("http-healthy-hosts-low").threshold, 3);
     assert.equal(name("grpc-unhealthy-hosts").threshold, 1);
     assert.equal(name("slot-1-no-instance").evaluationPeriods, 7);
-    const subscriptions = run.of("aws:sns/topicSubscription:TopicSubscription").map((s) => `${s.inputs.protocol}:${s.inputs.endpoint}`);
+    const subscriptions = run.mine("aws:sns/topicSubscription:TopicSubscription").map((s) => `${s.inputs.protocol}:${s.inputs.endpoint}`);
     assert.deepEqual(subscriptions.sort(), ["email:storage-oncall@example.com", "https:https://events.example.com/hook"]);
-    const journal = run.of("aws:cloudwatch/logGroup:LogGroup").find((g) => String(g.inputs.name).endsWith("master-journal"));
+    const journal = run.mine("aws:cloudwatch/logGroup:LogGroup").find((g) => String(g.inputs.name).endsWith("master-journal"));
     assert.equal(journal?.inputs.retentionInDays, 90);
   });
 

@@ -132,7 +132,7 @@ describe("prod alarms and dashboard against the CloudWatch API (moto)", () => {
   });
 
   it("accepts every metric alarm (PutMetricAlarm) and reads it back", async () => {
-    const alarms = run.of("aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => putMetricAlarm(a.inputs));
+    const alarms = run.mine("aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => putMetricAlarm(a.inputs));
     for (const alarm of alarms) await client.send(new PutMetricAlarmCommand(alarm));
     const stored: MetricAlarm[] = [];
     for (let i = 0; i < alarms.length; i += 100) {
@@ -154,7 +154,7 @@ describe("prod alarms and dashboard against the CloudWatch API (moto)", () => {
   });
 
   it("accepts the dashboard (PutDashboard) and reads back the same body", async () => {
-    const [dashboard] = run.of("aws:cloudwatch/dashboard:Dashboard");
+    const [dashboard] = run.mine("aws:cloudwatch/dashboard:Dashboard");
     const name = String(dashboard.inputs.dashboardName);
     const put = await client.send(new PutDashboardCommand({ DashboardName: name, DashboardBody: String(dashboard.inputs.dashboardBody) }));
     assert.deepEqual(put.DashboardValidationMessages ?? [], []);
@@ -163,8 +163,8 @@ describe("prod alarms and dashboard against the CloudWatch API (moto)", () => {
   });
 
   it("sends the composite alarms (PutCompositeAlarm); their rules parse and name only alarms of the stack", async () => {
-    const known = new Set([...run.of("aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => String(a.inputs.name))]);
-    const composites = run.of("aws:cloudwatch/compositeAlarm:CompositeAlarm");
+    const known = new Set([...run.mine("aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => String(a.inputs.name))]);
+    const composites = run.mine("aws:cloudwatch/compositeAlarm:CompositeAlarm");
     for (const c of composites) known.add(String(c.inputs.alarmName));
     for (const c of composites) {
       for (const name of parseAlarmRule(String(c.inputs.alarmRule))) assert.ok(known.has(name), `${c.inputs.alarmName} names unknown alarm ${name}`);
