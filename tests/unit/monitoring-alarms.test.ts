@@ -151,6 +151,8 @@ describe("monitoring thresholds and subscriptions come from the stack config", (
     assert.equal(name("leader-count").evaluationPeriods, 5);
     assert.equal(name("leader-flapping").threshold, 4);
     assert.ok((name("leader-flapping").metricQueries as RecordedQuery[]).every((q) => !q.metric || q.metric.period === 1800));
+    const elections = dashboardOf(run).widgets.find((w) => String(w.properties.title).startsWith("Leader elections"));
+    assert.equal(elections?.properties.period, 1800, "the dashboard charts elections over the alarm's window");
     assert.equal(name("http-healthy-hosts-low").threshold, 3);
     assert.equal(name("grpc-unhealthy-hosts").threshold, 1);
     assert.equal(name("slot-1-no-instance").evaluationPeriods, 7);

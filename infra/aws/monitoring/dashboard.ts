@@ -21,6 +21,8 @@ export interface DashboardInput {
   targetGroups: readonly MonitoredTargetGroup[];
   /** ARNs of the alarms in the alarm-status widget. */
   alarmArns: pulumi.Input<string>[];
+  /** The leader-flapping alarm's window: leader elections are charted per window. */
+  electionsWindowMinutes: number;
 }
 
 type MetricRow = pulumi.Input<string | Record<string, unknown>>[];
@@ -72,7 +74,7 @@ export function dashboardWidgets(input: DashboardInput): Widget[] {
   const percent = { yAxis: { left: { min: 0, max: 100 } } };
   return [
     summed(input, "Leaders (must be 1)", METRICS.isLeader, "masters that are leader", METRICS_INTERVAL_SECONDS, { yAxis: { left: { min: 0 } } }),
-    summed(input, "Leader elections (per 15 min)", METRICS.leaderChanges, "elections", 900),
+    summed(input, `Leader elections (per ${input.electionsWindowMinutes} min)`, METRICS.leaderChanges, "elections", input.electionsWindowMinutes * 60),
     { type: "alarm", properties: { title: "Alarms", alarms: input.alarmArns, sortBy: "stateUpdatedTimestamp" } },
     perTargetGroup(input, "Healthy masters per target group", AWS_METRICS.healthyHosts, "Minimum"),
     perTargetGroup(input, "Unhealthy masters per target group", AWS_METRICS.unhealthyHosts, "Maximum"),

@@ -166,6 +166,7 @@ export class Monitoring extends pulumi.ComponentResource {
           loadBalancerArnSuffix: args.loadBalancerArnSuffix,
           targetGroups: args.targetGroups,
           alarmArns: [this.atRisk.arn, ...this.alarms.map((a) => a.arn)],
+          electionsWindowMinutes: args.alarms.leaderChangesWindowMinutes,
         }),
       },
       parent,
