@@ -6,6 +6,8 @@
  */
 import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { HEALTH_CHECK, HOST_PATHS } from "../../infra/seaweed/constants";
 import { renderClusterMasters } from "../../infra/seaweed/cluster";
 import { execStart } from "../../infra/seaweed/systemd";
@@ -14,7 +16,9 @@ import { TAG_KEYS } from "../../infra/aws/naming";
 import type { SeaweedConfig } from "../../infra/config";
 import { MOCK_SECRET_VALUE } from "../../tools/lib/mockCloud";
 import type { RecordedResource } from "../../tools/lib/mockGraph";
+import type { Plan } from "../../tools/lib/plan";
 import { runStack } from "../../tools/lib/plan";
+import { REPO_ROOT } from "../../tools/lib/stackFiles";
 
 type Inputs = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 /** A recorded resource whose inputs and state the assertions may index freely. */
@@ -238,5 +242,30 @@ describe("a stack that creates its VPC (dev)", () => {
     for (const type of ["aws:ec2/internetGateway:InternetGateway", "aws:ec2/natGateway:NatGateway", "aws:ec2/route:Route"]) assert.equal(ofType(run, type).length, 0, type);
     const endpoints = ofType(run, "aws:ec2/vpcEndpoint:VpcEndpoint").map((e) => [String(e.inputs.serviceName).split(".").pop(), e.inputs.vpcEndpointType]);
     assert.deepEqual(endpoints.sort(), [["ec2", "Interface"], ["s3", "Gateway"], ["ssm", "Interface"]]);
+  });
+});
+
+describe("npm run plan -- --stack prod --json", () => {
+  it("lists 5 groups, 5 interfaces with 5 distinct IPs over 3 zones, 5 encrypted volumes and an internal NLB checking /cluster/healthz", async () => {
+    // Exit 3 means a policy verdict failed (another area's concern); the plan JSON is printed either way.
+    const stdout = await promisify(execFile)("npx", ["tsx", "tools/plan.ts", "--stack", "prod", "--json"], { cwd: REPO_ROOT, timeout: 180_000, maxBuffer: 64 << 20 })
+      .then((r) => r.stdout)
+      .catch((error: { code?: number; stdout?: string }) => (error.code === 3 && error.stdout ? error.stdout : Promise.reject(error)));
+    const { awsTier } = JSON.parse(stdout) as Plan;
+    assert.equal(awsTier.autoScalingGroups.length, 5);
+    assert.ok(awsTier.autoScalingGroups.every((g) => g.minSize === 1 && g.maxSize === 1 && g.subnets.length === 1));
+    assert.equal(awsTier.networkInterfaces.length, 5);
+    assert.equal(new Set(awsTier.networkInterfaces.flatMap((n) => n.ips)).size, 5);
+    assert.equal(new Set(awsTier.networkInterfaces.map((n) => n.az)).size, 3);
+    assert.equal(awsTier.dataVolumes.filter((v) => v.encrypted && v.protect).length, 5);
+    const [lb] = awsTier.loadBalancers;
+    assert.equal(awsTier.loadBalancers.length, 1);
+    assert.deepEqual([lb.type, lb.internal, lb.crossZone, lb.deletionProtection], ["network", true, true, true]);
+    assert.deepEqual(lb.listeners.map((l) => l.port).sort(), [19333, 9333]);
+    const ips = awsTier.networkInterfaces.flatMap((n) => n.ips).sort();
+    for (const group of awsTier.targetGroups) {
+      assert.equal(group.healthCheck.path, HEALTH_CHECK.path);
+      assert.deepEqual([...group.targets].sort(), ips);
+    }
   });
 });

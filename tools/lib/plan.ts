@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseConfig, projectKeys, PROJECT } from "../../infra/config";
 import type { AzLoss } from "../../infra/topology";
+import { AwsTierSummary, summarizeAwsTier } from "./awsTierSummary";
 import { ProgramRun, RecordedResource, runUnderMocks } from "./mockGraph";
 import { checkGraph, defaultPackConfigFile, PolicyReport } from "./policyRun";
 import { readStackConfig, StackConfig, stackConfigFromYaml, StackFileError } from "./stackFiles";
@@ -28,6 +29,8 @@ export interface Plan {
   masters: PlannedMaster[];
   azLoss: AzLoss[];
   resources: { type: string; name: string; parent?: string }[];
+  /** The master tier's key facts: groups, interfaces and IPs, encrypted volumes, load balancer and health checks. */
+  awsTier: AwsTierSummary;
   outputs: Record<string, unknown>;
   /** The policy pack run on the recorded graph: verdict per policy and every violation. */
   policy: PolicyReport;
@@ -87,6 +90,7 @@ export async function buildPlan(stack: string, previousSlots?: unknown[], option
     resources: run.resources
       .filter((r) => r.type !== "pulumi:pulumi:Stack")
       .map((r) => ({ type: r.type, name: r.name, ...(parentName(run.resources, r) ? { parent: parentName(run.resources, r) } : {}) })),
+    awsTier: summarizeAwsTier(run.resources, (slot) => topology.slots.find((s) => s.slot === slot)?.az),
     outputs,
     policy: await checkGraph(run.resources, options.policyConfigFile ?? defaultPackConfigFile(stack, run.config.environment)),
   };
