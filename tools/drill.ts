@@ -61,6 +61,12 @@ function seconds(value: Spread | null): string {
   return `${s(value.min)} / ${s(value.median)} / ${s(value.max)}`;
 }
 
+/** A median of an `extra` figure: `...Ms` keys in seconds, others as they are. */
+function extraValue(key: string, value: Spread | null): string {
+  if (!value) return "-";
+  return key.endsWith("Ms") ? `${(value.median / 1000).toFixed(2)}s` : String(value.median);
+}
+
 function scenarioTable(reports: ScenarioReport[]): string {
   return formatTable(
     ["", "scenario", "passed", "new leader s (min/med/max)", "writes back s (min/med/max)", "other (median)"],
@@ -70,7 +76,7 @@ function scenarioTable(reports: ScenarioReport[]): string {
       r.passed ? "yes" : "NO",
       seconds(r.newLeaderMs),
       seconds(r.writesBackMs),
-      Object.entries(r.extra).map(([k, v]) => `${k} ${v ? (v.median / 1000).toFixed(2) : "-"}s`).join(", "),
+      Object.entries(r.extra).map(([k, v]) => `${k} ${extraValue(k, v)}`).join(", "),
     ]),
   );
 }
@@ -85,6 +91,7 @@ function printReport(report: DrillReport): void {
   out.push("", `Drill of stack ${report.stack} (SeaweedFS ${report.seaweedfsVersion}, ${report.runs} run(s)): ${describe(report)}`);
   out.push(scenarioTable(report.scenarios));
   for (const r of report.scenarios.filter((s) => !s.passed)) out.push(`  ${r.id} failures:`, ...r.failures.map((f) => `    - ${f}`));
+  for (const r of report.scenarios.filter((s) => s.notes.length > 0)) out.push(`  ${r.id}: ${r.notes.join("; ")}`);
   out.push(`  file ids assigned: ${report.fileIdsAssigned}, duplicates: ${report.duplicateFileIds}; MaxVolumeId regressions: ${report.maxVolumeIdRegressions}`);
   if (report.baseline) {
     out.push("", `SeaweedFS defaults (${describe(report.baseline)}):`);
