@@ -7,6 +7,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { BACKUP_METRIC, BACKUP_PARAMETERS } from "../../seaweed/backup";
 import { ConfigError } from "../../config/spec";
+import type { SeaweedConfig } from "../../config";
+import type { MasterTier } from "../masterTier";
 import { secureBucket } from "./bucket";
 import { replicateBucket } from "./replication";
 import { agentPolicyDocument, LifecycleSettings } from "./rules";
@@ -162,4 +164,17 @@ export function checkRegions(s: Pick<BackupSettings, "backupReplicationRegion" |
     .filter((k) => s[k] === region)
     .map((k) => ({ key: k, value: s[k], message: `is the stack's own aws:region (${region}); a copy there does not survive a regional outage`, fix: "choose another region, e.g. us-west-2, or leave it empty" }));
   if (issues.length > 0) throw new ConfigError(issues);
+}
+
+/** The Backups of a stack: its config, the master tier's role, key and SSM prefix, the monitoring alarm topic. */
+export function backupsArgsOf(config: SeaweedConfig, tier: MasterTier, alarmTopicArn: pulumi.Input<string> | undefined, region: string | undefined): BackupsArgs {
+  return {
+    settings: config,
+    ssmPrefix: tier.ssmPrefix,
+    instanceRoleName: tier.instanceRole.name,
+    volumeKmsKeyArn: tier.kmsKey.arn,
+    alarmTopicArn,
+    region,
+    tags: tier.tags,
+  };
 }
