@@ -11,8 +11,15 @@ import { renderMasterUnit, renderSecurityToml } from "../seaweed/systemd";
 import { addressAt, parseCidr } from "../net";
 import { TAG_KEYS } from "./naming";
 
-/** The script's functions and `main` (infra/aws/bootScript.sh); they read the settings rendered above them. */
-const BOOT_FUNCTIONS = fs.readFileSync(path.join(__dirname, "bootScript.sh"), "utf8");
+/**
+ * The script's functions and `main` (infra/aws/bootScript.sh); they read the settings rendered above them. Comment
+ * and blank lines are dropped (the library has no heredocs): user data is capped at 16 KiB.
+ */
+const BOOT_FUNCTIONS = fs
+  .readFileSync(path.join(__dirname, "bootScript.sh"), "utf8")
+  .split("\n")
+  .filter((line) => line.trim() !== "" && !/^\s*#/.test(line))
+  .join("\n");
 
 /** Device name the data volume is attached as (Nitro instances show it as an NVMe device with the volume id). */
 export const DATA_VOLUME_DEVICE = "/dev/sdf";
@@ -37,6 +44,12 @@ export interface BootScriptArgs {
   attachTimeoutSeconds: number;
   /** Seconds between two looks at a held interface or volume. @default 5 */
   pollSeconds?: number;
+  /**
+   * Bash fragments run after the master has started, in order (e.g. the monitoring agent's setup). Each runs as
+   * root under `set -euo pipefail`, must be idempotent (the script runs on every boot) and must hold no secret.
+   * @default []
+   */
+  extraSteps?: readonly string[];
 }
 
 /** Single-quotes a value for bash. */
@@ -107,6 +120,7 @@ export function renderBootScript(args: BootScriptArgs): string {
     "}",
     BOOT_FUNCTIONS.trimEnd(),
     'main "$@"',
+    ...(args.extraSteps ?? []).map((step) => step.trimEnd()),
     "",
   ].join("\n");
 }

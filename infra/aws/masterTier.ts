@@ -6,6 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { SeaweedConfig } from "../config";
+import type { MasterSlot as SlotPlan } from "../topology";
 import { ClusterSettings, renderClusterMasters } from "../seaweed/cluster";
 import { HOST_PATHS } from "../seaweed/constants";
 import { renderBootScript } from "./bootScript";
@@ -23,6 +24,13 @@ export interface MasterTierArgs {
    * placement: one MasterSlot is built per `config.topology.slots` entry.
    */
   config: SeaweedConfig;
+  /**
+   * Extra boot-script steps of a slot, run after its master has started (e.g. the monitoring agent's setup from
+   * `renderAgentSetup`). Each is a bash fragment: idempotent, no secret, root under `set -euo pipefail`. The
+   * whole user data must stay under 16 KiB (a test checks every stack).
+   * @default no extra steps
+   */
+  bootSteps?: (slot: SlotPlan) => string[];
 }
 
 /** One master as clients and operators see it. */
@@ -48,8 +56,8 @@ export function clusterSettingsOf(config: SeaweedConfig): ClusterSettings {
   };
 }
 
-/** The boot script (user data) of one slot: its argv from infra/seaweed plus the AWS wiring. */
-export function slotBootScript(config: SeaweedConfig, slotNumber: number): string {
+/** The boot script (user data) of one slot: its argv from infra/seaweed plus the AWS wiring, then `extraSteps`. */
+export function slotBootScript(config: SeaweedConfig, slotNumber: number, extraSteps: readonly string[] = []): string {
   const { clusterName, topology } = config;
   const slot = topology.slots.find((s) => s.slot === slotNumber);
   if (!slot) throw new Error(`no slot ${slotNumber} in the topology of ${clusterName}`);
@@ -61,6 +69,7 @@ export function slotBootScript(config: SeaweedConfig, slotNumber: number): strin
     weed: { url: config.seaweedBinaryUrl, sha256: config.seaweedBinarySha256, version: config.seaweedVersion },
     jwtParameterName: jwtParameterNameOf(clusterName),
     attachTimeoutSeconds: config.attachTimeoutSeconds,
+    extraSteps,
   });
 }
 
@@ -92,7 +101,7 @@ export class MasterTier extends pulumi.ComponentResource {
 
   constructor(name: string, args: MasterTierArgs, opts?: pulumi.ComponentResourceOptions) {
     super(MasterTier.__pulumiType, name, {}, opts);
-    const { config } = args;
+    const { config, bootSteps } = args;
     const { clusterName, topology } = config;
     this.tags = { ...config.tagMap, ...identityTags(clusterName) };
     const tags = this.tags;
@@ -126,7 +135,7 @@ export class MasterTier extends pulumi.ComponentResource {
 
     const rendered = renderClusterMasters(topology.slots, clusterSettingsOf(config), () => HOST_PATHS.mdir);
     this.slots = topology.slots.map((slot) => {
-      const userData = slotBootScript(config, slot.slot);
+      const userData = slotBootScript(config, slot.slot, bootSteps?.(slot) ?? []);
       return new MasterSlot(
         slot.name,
         {

@@ -131,6 +131,13 @@ describe("the master boot script", () => {
     assert.deepEqual(await holders(), { eni: a.instanceId, eniIndex: 1, volume: a.instanceId });
   });
 
+  it("runs extra steps (e.g. the monitoring agent's setup) only after the master has started", async () => {
+    const run = await hosts.a.boot(script({ extraSteps: ["systemctl is-active seaweedfs-master.service"] }));
+    assert.equal(run.code, 0, run.stderr);
+    const systemctl = run.calls.filter((c) => c.startsWith("systemctl "));
+    assert.deepEqual(systemctl.slice(-2), ["systemctl restart seaweedfs-master.service", "systemctl is-active seaweedfs-master.service"]);
+  });
+
   it("makes a replacement wait while its predecessor runs, takes the slot back once the dead predecessor is stopped, and keeps the data", async () => {
     const b = await launch("b");
     const boot = b.boot(script());
