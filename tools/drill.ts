@@ -8,6 +8,7 @@
  * failed, 2 bad usage or config.
  */
 import { ConfigError } from "../infra/config";
+import { stackConfig } from "./lib/cluster/plan";
 import { findScenario, SCENARIOS } from "./lib/drill/registry";
 import { DrillReport, runDrill, ScenarioReport, SEAWEEDFS_DEFAULTS, SeriesReport } from "./lib/drill/runner";
 import { Spread } from "./lib/drill/stats";
@@ -107,8 +108,9 @@ function printReport(report: DrillReport): void {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const progress = (line: string) => (args.json ? process.stderr : process.stdout).write(`${line}\n`);
-  progress(`drill ${args.stack}: ${args.scenarios.map((s) => s.id).join(", ")}; ${args.runs} run(s)` + (args.baseline ? `; baseline ${JSON.stringify(SEAWEEDFS_DEFAULTS)}` : ""));
   try {
+    stackConfig(args.stack);
+    progress(`drill ${args.stack}: ${args.scenarios.map((s) => s.id).join(", ")}; ${args.runs} run(s)` + (args.baseline ? `; baseline ${JSON.stringify(SEAWEEDFS_DEFAULTS)}` : ""));
     const report = await runDrill({ stack: args.stack, scenarios: args.scenarios, runs: args.runs, baseline: args.baseline, keep: args.keep, progress });
     if (args.json) console.log(JSON.stringify(report, null, 2));
     else printReport(report);

@@ -1,0 +1,50 @@
+/**
+ * `npm run drill -- --json` is a contract: one JSON object on stdout (progress on stderr) with the stack, every
+ * scenario's verdict and timings, the duplicate-file-id count and the baseline; bad usage exits 2.
+ */
+import { describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { REPO_ROOT } from "../../tools/lib/stackFiles";
+
+const run = promisify(execFile);
+const DRILL = [path.join(REPO_ROOT, "node_modules", ".bin", "tsx"), path.join(REPO_ROOT, "tools", "drill.ts")] as const;
+
+async function drill(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(DRILL[0], [DRILL[1], ...args], { cwd: REPO_ROOT, timeout: 120_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe("npm run drill", { timeout: 150_000 }, () => {
+  it("prints one JSON object with the contract fields", async () => {
+    const { code, stdout, stderr } = await drill(["--stack", "dev", "--scenario", "h", "--no-baseline", "--json"]);
+    assert.equal(code, 0, stderr);
+    const report = JSON.parse(stdout) as Record<string, unknown> & { scenarios: Record<string, unknown>[] };
+    assert.equal(report.stack, "dev");
+    assert.equal(report.duplicateFileIds, 0);
+    assert.equal(report.baseline, null);
+    assert.deepEqual(report.scenarios.map((s) => [s.id, s.passed]), [["misconfiguration", true]]);
+    assert.ok("newLeaderMs" in report.scenarios[0] && "writesBackMs" in report.scenarios[0]);
+    assert.match(stderr, /h\. misconfiguration: passed/);
+  });
+
+  it("refuses an unknown scenario with exit code 2 and the list of scenarios", async () => {
+    const { code, stderr } = await drill(["--stack", "dev", "--scenario", "nope"]);
+    assert.equal(code, 2);
+    assert.match(stderr, /unknown scenario: nope/);
+    assert.match(stderr, /b leader-kill/);
+  });
+
+  it("refuses an unknown stack with exit code 2", async () => {
+    const { code, stderr } = await drill(["--stack", "nope", "--scenario", "a"]);
+    assert.equal(code, 2);
+    assert.match(stderr, /no stack file/);
+  });
+});

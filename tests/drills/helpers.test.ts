@@ -1,0 +1,78 @@
+/**
+ * The pure pieces of the drill harness: loopback placement, status parsing as SeaweedFS 4.44 answers, file-id
+ * duplicate detection, volume-server placement for a replication setting, timing summaries, and the baseline's
+ * raft switch in the one master renderer.
+ */
+import { describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import { slotLoopbackIp } from "../../tools/lib/cluster/loopback";
+import { parseClusterStatus } from "../../tools/lib/cluster/status";
+import { FileIdLedger, MaxVolumeIdWatch, needleOf } from "../../tools/lib/cluster/invariants";
+import { planCluster, stackConfig } from "../../tools/lib/cluster/plan";
+import { volumePlacements } from "../../infra/seaweed/volumeServer";
+import { medianRatio, spread } from "../../tools/lib/drill/stats";
+
+describe("drill harness helpers", () => {
+  it("gives every prod slot its own loopback address that names its zone", () => {
+    const config = stackConfig("prod");
+    const plan = planCluster(config, { network: 77, runDir: "/tmp/x", volumeServers: 2 });
+    assert.deepEqual(plan.masters.map((m) => m.ip), ["127.77.1.10", "127.77.2.11", "127.77.3.12", "127.77.1.13", "127.77.2.14"]);
+    assert.deepEqual(plan.masters.map((m) => m.deployedIp), config.topology.slots.map((s) => s.ip));
+    for (const m of plan.masters) {
+      assert.ok(m.args.includes(`-ip=${m.ip}`) && m.args.includes(`-mdir=${m.mdir}`) && m.args.includes("-raftHashicorp"));
+      assert.ok(m.args.includes(`-peers=${plan.masters.map((x) => x.address).join(",")}`));
+    }
+    assert.throws(() => slotLoopbackIp(77, 0, 300));
+  });
+
+  it("renders the SeaweedFS-defaults baseline without -raftHashicorp and with its election timeout", () => {
+    const plan = planCluster(stackConfig("dev"), { network: 77, runDir: "/tmp/x", volumeServers: 2, raft: { implementation: "goraft", electionTimeout: "10s" } });
+    for (const m of plan.masters) {
+      assert.ok(!m.args.includes("-raftHashicorp"));
+      assert.ok(m.args.includes("-electionTimeout=10s"));
+      assert.ok(!m.args.some((a) => a.startsWith("-raftBootstrap")));
+    }
+  });
+
+  it("reads /cluster/status as 4.44 answers it (gRPC suffix on Leader, IsLeader and MaxVolumeId omitted)", () => {
+    const answer = (body: string) => ({ status: 200, body, headers: new Headers() });
+    const slotOf = (a: string) => (a === "127.1.1.10:9333" ? 0 : undefined);
+    const follower = parseClusterStatus(1, answer('{"Leader":"127.1.1.10:9333.19333","Peers":["127.1.1.10:9333"]}'), slotOf);
+    assert.deepEqual(follower, { slot: 1, reachable: true, isLeader: false, leader: "127.1.1.10:9333", leaderSlot: 0, peers: ["127.1.1.10:9333"], maxVolumeId: undefined });
+    assert.equal(parseClusterStatus(0, answer('{"IsLeader":true,"Leader":"127.1.1.10:9333","MaxVolumeId":7}'), slotOf).maxVolumeId, 7);
+    assert.equal(parseClusterStatus(2, { status: -1, body: "", headers: new Headers() }, slotOf).reachable, false);
+  });
+
+  it("counts a needle handed out twice as a duplicate, whatever its cookie", () => {
+    assert.deepEqual(needleOf("6,013eea05f3"), { volumeId: 6, key: "1" });
+    const ledger = new FileIdLedger();
+    for (const fid of ["6,013eea05f3", "6,0212345678", "7,013eea05f3"]) ledger.record(fid);
+    assert.equal(ledger.duplicates.length, 0);
+    ledger.record("6,01aaaaaaaa");
+    assert.deepEqual(ledger.duplicates, [{ fid: "6,01aaaaaaaa", earlier: "6,013eea05f3" }]);
+    assert.throws(() => needleOf("not-a-fid"));
+  });
+
+  it("flags a leader's MaxVolumeId below one seen before", () => {
+    const watch = new MaxVolumeIdWatch();
+    watch.observe(5, "a");
+    watch.observe(7, "b");
+    watch.observe(6, "c");
+    assert.deepEqual(watch.regressions, [{ seen: 6, highest: 7, source: "c" }]);
+  });
+
+  it("places two volume servers so the stacks' replication settings can grow volumes", () => {
+    assert.deepEqual(volumePlacements("000", 2), [{ dataCenter: "dc1", rack: "rack1" }, { dataCenter: "dc1", rack: "rack1" }]);
+    assert.deepEqual(volumePlacements("010", 2), [{ dataCenter: "dc1", rack: "rack1" }, { dataCenter: "dc1", rack: "rack2" }]);
+    assert.deepEqual(volumePlacements("100", 2), [{ dataCenter: "dc1", rack: "rack1" }, { dataCenter: "dc2", rack: "rack1" }]);
+    assert.throws(() => volumePlacements("011", 2), /needs 3 volume servers/);
+  });
+
+  it("summarizes runs as min/median/max and compares medians", () => {
+    assert.deepEqual(spread([900, 500, 700]), { min: 500, median: 700, max: 900 });
+    assert.deepEqual(spread([1, 3]), { min: 1, median: 2, max: 3 });
+    assert.equal(spread([]), null);
+    assert.equal(medianRatio(spread([12_000]), spread([800])), 15);
+    assert.equal(medianRatio(null, spread([800])), null);
+  });
+});
