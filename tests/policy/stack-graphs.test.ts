@@ -2,8 +2,8 @@
  * The whole pack against what the program really registers: each committed stack runs under mocks, its recorded
  * graph goes through every resource and stack policy with the stack's pack config (schema defaults merged in), and
  * no stack violates anything. A deliberately broken prod graph (a slot lost so 4 masters sit in 2 zones, a public
- * NLB, IMDSv1, the JWT key pasted into a boot script, a slow health check, the backup bucket's encryption removed)
- * yields exactly the expected violations,
+ * NLB, IMDSv1, the JWT key pasted into a boot script, a slow health check, an alarm without actions, the backup
+ * bucket's encryption removed) yields exactly the expected violations,
  * mandatory under the prod config and advisory under the dev one.
  */
 import { before, describe, it } from "node:test";
@@ -89,6 +89,11 @@ function brokenProd(): { graph: RecordedResource[]; expected: string[] } {
     "seaweedfs-imdsv2-required @ seaweedfs-prod-master-0-lt",
     "seaweedfs-no-secrets-in-user-data @ seaweedfs-prod-master-1-lt",
   ];
+  const alarm = graph.find((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm");
+  if (alarm) {
+    alarm.state.alarmActions = [];
+    expected.push(`seaweedfs-alarm-actions @ ${alarm.name}`);
+  }
   const encryption = graph.filter((r) => r.type === "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration");
   for (const sse of encryption) {
     const bucket = graph.find((b) => b.urn === sse.propertyDependencies.bucket?.[0]);
