@@ -40,11 +40,17 @@ export const BACKUP_METRIC = {
 export const BACKUP_PARAMETERS = {
   bucket: "backup/bucket",
   kmsKeyArn: "backup/kms-key-arn",
+  /** The rendered agent script; the launcher on each master runs its current version. */
+  agentScript: "backup/agent-script",
+  /** The rendered host restore script, run the same way. */
+  restoreScript: "backup/restore-script",
 } as const;
 
 /** systemd names of the agent on a master host. */
 export const BACKUP_UNITS = {
   script: "/usr/local/sbin/seaweedfs-backup",
+  /** The slot's identity for the agent (written at boot, loaded by the service). */
+  envFile: "/etc/seaweedfs/backup.env",
   restoreScript: "/usr/local/sbin/seaweedfs-restore",
   service: "seaweedfs-backup.service",
   timer: "seaweedfs-backup.timer",

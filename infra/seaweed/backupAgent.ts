@@ -11,13 +11,10 @@
 import { ENDPOINTS, HOST_PATHS } from "./constants";
 import { BACKUP_LAYOUT, BACKUP_METRIC, BACKUP_PARAMETERS, BACKUP_UNITS, raftDirectory, shellQuote } from "./backup";
 
-/** What one master's agent needs to know. */
+/** What the agent of a cluster needs to know (the same script runs on every master; see {@link renderBackupEnv}). */
 export interface BackupAgentOptions {
   clusterName: string;
-  slot: number;
-  /** The master's own `-ip`; the agent asks this master whether it is the leader. */
-  ip: string;
-  /** The master's HTTP port. */
+  /** The masters' HTTP port. */
   port: number;
   /** The master's `-mdir`. @default HOST_PATHS.mdir */
   mdir?: string;
@@ -39,10 +36,11 @@ set -euo pipefail
 umask 077
 
 readonly CLUSTER=${shellQuote(options.clusterName)}
-readonly SLOT=${shellQuote(options.slot)}
 readonly PORT=${shellQuote(options.port)}
-readonly MASTER_URL=${shellQuote(`http://${options.ip}:${options.port}`)}
-readonly RAFT_DIR=${shellQuote(raftDir)}
+# This master's own address and slot, from ${BACKUP_UNITS.envFile} (written at boot).
+readonly SLOT="\${SEAWEEDFS_SLOT:?SEAWEEDFS_SLOT is not set}"
+readonly MASTER_URL="\${SEAWEEDFS_MASTER_URL:?SEAWEEDFS_MASTER_URL is not set}"
+readonly RAFT_DIR="\${SEAWEEDFS_RAFT_DIR:-${raftDir}}"
 readonly SSM_PREFIX=${shellQuote(options.ssmPrefix)}
 readonly METRIC_NAMESPACE=${shellQuote(BACKUP_METRIC.namespace)}
 readonly METRIC_NAME=${shellQuote(BACKUP_METRIC.name)}
@@ -140,6 +138,7 @@ Requisite=${HOST_PATHS.unitName}
 Type=oneshot
 User=${HOST_PATHS.user}
 Group=${HOST_PATHS.user}
+EnvironmentFile=${BACKUP_UNITS.envFile}
 ExecStart=${BACKUP_UNITS.script}
 TimeoutStartSec=300
 NoNewPrivileges=yes
@@ -171,21 +170,48 @@ WantedBy=timers.target
 `;
 }
 
+/** This master's identity for the agent: the environment file the service loads. */
+export function renderBackupEnv(slot: number, ip: string, port: number): string {
+  return `SEAWEEDFS_SLOT=${slot}\nSEAWEEDFS_MASTER_URL=http://${ip}:${port}\n`;
+}
+
 /**
- * The boot-script fragment that installs the agent, its units and the host restore script on a master and starts
- * the timer. The master tier's boot script appends it after the master unit is installed.
+ * A launcher that runs the current version of a script kept in an SSM parameter (the cluster's agent and restore
+ * scripts live there, written by the Backups component, so user data stays small and updates need no new instance).
  */
-export function renderBackupInstall(agentScript: string, restoreScript: string, intervalMinutes: number): string {
-  const file = (target: string, mode: string, text: string) => {
-    const marker = "SEAWEEDFS_BACKUP_EOF";
-    if (text.includes(marker)) throw new Error(`${target} must not contain ${marker}`);
-    return `install -m ${mode} /dev/null ${target}\ncat > ${target} <<'${marker}'\n${text}${marker}\n`;
-  };
+export function renderLauncher(parameterName: string, name: string, region: string): string {
+  return `#!/usr/bin/env bash
+set -euo pipefail
+export AWS_DEFAULT_REGION="\${AWS_DEFAULT_REGION:-${region}}"
+script=$("\${SEAWEEDFS_BACKUP_AWS:-aws}" ssm get-parameter --name ${shellQuote(parameterName)} --query Parameter.Value --output text)
+exec bash -c "$script" ${shellQuote(name)} "$@"
+`;
+}
+
+/** What a slot's boot step needs. */
+export interface BackupBootOptions {
+  slot: number;
+  ip: string;
+  port: number;
+  ssmPrefix: string;
+  region: string;
+  intervalMinutes: number;
+}
+
+/**
+ * The boot-script fragment of one slot (root, `set -euo pipefail`, idempotent): the agent's environment file, the
+ * two launchers, the service and the timer, then the timer started. About 2 KB of user data.
+ */
+export function renderBackupBootStep(o: BackupBootOptions): string {
+  const marker = "SEAWEEDFS_BACKUP_EOF";
+  const file = (target: string, mode: string, text: string) => `install -m ${mode} /dev/null ${target}\ncat > ${target} <<'${marker}'\n${text}${marker}\n`;
   return [
-    file(BACKUP_UNITS.script, "0755", agentScript),
-    file(BACKUP_UNITS.restoreScript, "0700", restoreScript),
+    "# --- SeaweedFS metadata backup agent (leader only) and restore script ---\n",
+    file(BACKUP_UNITS.envFile, "0644", renderBackupEnv(o.slot, o.ip, o.port)),
+    file(BACKUP_UNITS.script, "0755", renderLauncher(`${o.ssmPrefix}/${BACKUP_PARAMETERS.agentScript}`, "seaweedfs-backup", o.region)),
+    file(BACKUP_UNITS.restoreScript, "0700", renderLauncher(`${o.ssmPrefix}/${BACKUP_PARAMETERS.restoreScript}`, "seaweedfs-restore", o.region)),
     file(`/etc/systemd/system/${BACKUP_UNITS.service}`, "0644", renderBackupService()),
-    file(`/etc/systemd/system/${BACKUP_UNITS.timer}`, "0644", renderBackupTimer(intervalMinutes)),
+    file(`/etc/systemd/system/${BACKUP_UNITS.timer}`, "0644", renderBackupTimer(o.intervalMinutes)),
     `systemctl daemon-reload\nsystemctl enable --now ${BACKUP_UNITS.timer}\n`,
   ].join("");
 }

@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { parseConfig, projectKeys } from "../../infra/config";
 import { BACKUP_METRIC, backupPrefix, parseManifest, raftDirectory } from "../../infra/seaweed/backup";
-import { renderBackupAgentScript, renderBackupInstall, renderBackupService, renderBackupTimer } from "../../infra/seaweed/backupAgent";
+import { renderBackupAgentScript, renderBackupBootStep, renderBackupService, renderBackupTimer } from "../../infra/seaweed/backupAgent";
 import { renderHostRestoreScript } from "../../infra/seaweed/backupRestore";
 import { HOST_PATHS } from "../../infra/seaweed/constants";
 import { readStackConfig, REPO_ROOT } from "../../tools/lib/stackFiles";
@@ -21,17 +21,19 @@ const run = promisify(execFile);
 const config = parseConfig(projectKeys(readStackConfig("prod").config), { stack: "prod" });
 
 describe("the backup agent of the prod masters", () => {
-  const scripts = config.topology.slots.map((s) =>
-    renderBackupAgentScript({ clusterName: config.clusterName, slot: s.slot, ip: s.ip, port: config.httpPort, ssmPrefix: `/seaweed-infra/${config.clusterName}`, region: "us-east-1" }),
+  const ssmPrefix = `/seaweed-infra/${config.clusterName}`;
+  const agent = renderBackupAgentScript({ clusterName: config.clusterName, port: config.httpPort, ssmPrefix, region: "us-east-1" });
+  const bootSteps = config.topology.slots.map((s) =>
+    renderBackupBootStep({ slot: s.slot, ip: s.ip, port: config.httpPort, ssmPrefix, region: "us-east-1", intervalMinutes: config.backupIntervalMinutes }),
   );
 
-  const restoreScript = renderHostRestoreScript({ clusterName: config.clusterName, port: config.httpPort, ssmPrefix: `/seaweed-infra/${config.clusterName}`, region: "us-east-1" });
-  const install = `#!/usr/bin/env bash\nset -euo pipefail\n${renderBackupInstall(scripts[0], restoreScript, config.backupIntervalMinutes)}`;
+  const restoreScript = renderHostRestoreScript({ clusterName: config.clusterName, port: config.httpPort, ssmPrefix, region: "us-east-1" });
+  const boot = bootSteps.map((step) => `#!/usr/bin/env bash\nset -euo pipefail\n${step}`);
 
-  it("passes shellcheck, with the host restore script and the boot fragment that installs both", async () => {
+  it("passes shellcheck, with the host restore script and every slot's boot step", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "backup-agent-"));
     try {
-      const files = [...scripts, restoreScript, install].map((text, i) => {
+      const files = [agent, restoreScript, ...boot].map((text, i) => {
         const file = path.join(dir, `agent-${i}.sh`);
         fs.writeFileSync(file, text);
         return file;
@@ -42,18 +44,26 @@ describe("the backup agent of the prod masters", () => {
     }
   });
 
-  it("asks its own master and copies that master's raft directory", () => {
+  it("asks its own master (from the slot's boot step) and copies the raft directory under -mdir", () => {
     config.topology.slots.forEach((s, i) => {
-      assert.match(scripts[i], new RegExp(`MASTER_URL='http://${s.ip.replace(/\./g, "\\.")}:${config.httpPort}'`));
-      assert.ok(scripts[i].includes(`RAFT_DIR='${raftDirectory(HOST_PATHS.mdir, config.httpPort)}'`));
+      assert.ok(bootSteps[i].includes(`SEAWEEDFS_MASTER_URL=http://${s.ip}:${config.httpPort}\n`));
+      assert.ok(bootSteps[i].includes(`SEAWEEDFS_SLOT=${s.slot}\n`));
     });
+    assert.ok(agent.includes(`RAFT_DIR="\${SEAWEEDFS_RAFT_DIR:-${raftDirectory(HOST_PATHS.mdir, config.httpPort)}}"`));
     assert.equal(raftDirectory("/data/", 9333), "/data/m9333");
   });
 
+  it("keeps each slot's user data small: the scripts come from SSM through launchers", () => {
+    for (const step of bootSteps) assert.ok(step.length < 2500, `boot step of ${step.length} bytes`);
+    assert.ok(bootSteps[0].includes(`--name '${ssmPrefix}/backup/agent-script'`));
+    assert.ok(bootSteps[0].includes(`--name '${ssmPrefix}/backup/restore-script'`));
+    assert.ok(agent.length > 4096 && agent.length <= 8192, "an Advanced-tier SSM parameter holds it");
+  });
+
   it("uploads only with SSE-KMS, and publishes the metric the alarm watches", () => {
-    assert.match(scripts[0], /s3 cp --only-show-errors --sse aws:kms --sse-kms-key-id "\$kms_key"/);
-    assert.ok(scripts[0].includes(`METRIC_NAMESPACE='${BACKUP_METRIC.namespace}'`));
-    assert.ok(scripts[0].includes(`METRIC_NAME='${BACKUP_METRIC.name}'`));
+    assert.match(agent, /s3 cp --only-show-errors --sse aws:kms --sse-kms-key-id "\$kms_key"/);
+    assert.ok(agent.includes(`METRIC_NAMESPACE='${BACKUP_METRIC.namespace}'`));
+    assert.ok(agent.includes(`METRIC_NAME='${BACKUP_METRIC.name}'`));
   });
 
   it("runs from a timer with the configured interval, as the master's user, read-only on the data volume", () => {

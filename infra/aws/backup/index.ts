@@ -6,6 +6,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { BACKUP_METRIC, BACKUP_PARAMETERS } from "../../seaweed/backup";
+import { renderBackupAgentScript } from "../../seaweed/backupAgent";
+import { renderHostRestoreScript } from "../../seaweed/backupRestore";
+import { regionOfZones } from "../../config/keys-backup";
 import { ConfigError } from "../../config/spec";
 import type { SeaweedConfig } from "../../config";
 import type { MasterTier } from "../masterTier";
@@ -18,6 +21,9 @@ import { snapshotPolicy } from "./snapshots";
 export interface BackupSettings extends LifecycleSettings {
   environment: "dev" | "staging" | "prod";
   clusterName: string;
+  availabilityZones: string[];
+  /** The masters' HTTP port (the agent asks its own master; the raft directory is `m<port>`). */
+  httpPort: number;
   backupIntervalMinutes: number;
   backupObjectLockMode: "" | "GOVERNANCE" | "COMPLIANCE";
   backupObjectLockDays: number;
@@ -121,9 +127,17 @@ export class Backups extends pulumi.ComponentResource {
       { name: `${args.ssmPrefix}/${BACKUP_PARAMETERS.kmsKeyArn}`, type: "String", value: this.kmsKey.arn, description: "The backup agent's SSE-KMS key", tags },
       { parent: this },
     );
+    // The scripts live in SSM (Advanced tier: they exceed 4 KB) so each master's user data carries only a launcher.
+    const scriptOptions = { clusterName: s.clusterName, port: s.httpPort, ssmPrefix: args.ssmPrefix, region: args.region ?? regionOfZones(s.availabilityZones) ?? "us-east-1" };
+    const scripts = [
+      { id: "agent-script", name: BACKUP_PARAMETERS.agentScript, value: renderBackupAgentScript(scriptOptions), description: "The backup agent the masters' timer runs" },
+      { id: "restore-script", name: BACKUP_PARAMETERS.restoreScript, value: renderHostRestoreScript(scriptOptions), description: "The host restore script (docs/runbooks/restore.md)" },
+    ].map(
+      (p) => new aws.ssm.Parameter(`${name}-${p.id}`, { name: `${args.ssmPrefix}/${p.name}`, type: "String", tier: "Advanced", value: p.value, description: p.description, tags }, { parent: this }),
+    );
     this.agentPolicy = pulumi
-      .all([this.bucket.arn, this.kmsKey.arn, bucketParameter.arn, keyParameter.arn])
-      .apply(([bucketArn, kmsKeyArn, a, b]) => JSON.stringify(agentPolicyDocument({ bucketArn, kmsKeyArn, clusterName: s.clusterName, parameterArns: [a, b] })));
+      .all([this.bucket.arn, this.kmsKey.arn, ...[bucketParameter, keyParameter, ...scripts].map((p) => p.arn)])
+      .apply(([bucketArn, kmsKeyArn, ...parameterArns]) => JSON.stringify(agentPolicyDocument({ bucketArn, kmsKeyArn, clusterName: s.clusterName, parameterArns })));
     if (args.instanceRoleName) {
       new aws.iam.RolePolicy(`${name}-agent`, { role: args.instanceRoleName, policy: this.agentPolicy }, { parent: this });
     }

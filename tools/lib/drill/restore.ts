@@ -13,8 +13,8 @@ import { CloudWatchClient, ListMetricsCommand } from "@aws-sdk/client-cloudwatch
 import type { SeaweedConfig } from "../../../infra/config";
 import { ssmPrefixOf } from "../../../infra/aws/naming";
 import { regionOfZones } from "../../../infra/config/keys-backup";
-import { BACKUP_METRIC } from "../../../infra/seaweed/backup";
-import { renderBackupAgentScript } from "../../../infra/seaweed/backupAgent";
+import { BACKUP_METRIC, BACKUP_PARAMETERS, raftDirectory } from "../../../infra/seaweed/backup";
+import { renderBackupEnv, renderLauncher } from "../../../infra/seaweed/backupAgent";
 import { LocalCluster } from "../localCluster";
 import { request } from "../cluster/http";
 import { chooseBackup, downloadBackup, listBackups, s3Client } from "../restore/backups";
@@ -41,16 +41,21 @@ export interface RestoreFigures {
   bucketSettingsAccepted: boolean;
 }
 
-/** Runs the rendered agent of every master; returns who uploaded (exactly one is expected) and how long it took. */
+/**
+ * Runs the agent on every master the way systemd does on EC2: the slot's launcher fetches the agent script from SSM
+ * (moto) and runs it with the slot's environment file. Returns who uploaded (only the leader should) and how long it took.
+ */
 async function runAgents(cluster: LocalCluster, moto: Moto, region: string): Promise<{ uploads: { slot: number; prefix: string; ms: number }[]; skipped: number[] }> {
   const uploads: { slot: number; prefix: string; ms: number }[] = [];
   const skipped: number[] = [];
+  const port = cluster.plan.settings.port;
+  const launcher = path.join(cluster.runDir, "seaweedfs-backup");
+  fs.writeFileSync(launcher, renderLauncher(`${ssmPrefixOf(cluster.config.clusterName)}/${BACKUP_PARAMETERS.agentScript}`, "seaweedfs-backup", region), { mode: 0o700 });
   for (const m of cluster.masters) {
-    const script = path.join(cluster.runDir, `seaweedfs-backup-${m.slot}.sh`);
-    const options = { clusterName: cluster.config.clusterName, slot: m.slot, ip: m.ip, port: cluster.plan.settings.port, mdir: m.mdir, ssmPrefix: ssmPrefixOf(cluster.config.clusterName), region };
-    fs.writeFileSync(script, renderBackupAgentScript(options), { mode: 0o700 });
+    const slotEnv = Object.fromEntries(renderBackupEnv(m.slot, m.ip, port).trim().split("\n").map((line) => line.split("=", 2)));
+    const env = { ...process.env, ...moto.env, ...slotEnv, SEAWEEDFS_RAFT_DIR: raftDirectory(m.mdir, port), PATH: `${VENV_BIN}:${process.env.PATH}`, TMPDIR: cluster.runDir };
     const started = Date.now();
-    const { stdout } = await run("bash", [script], { env: { ...process.env, ...moto.env, PATH: `${VENV_BIN}:${process.env.PATH}`, TMPDIR: cluster.runDir }, timeout: 120_000 });
+    const { stdout } = await run("bash", [launcher], { env, timeout: 120_000 });
     if (stdout.trim()) uploads.push({ slot: m.slot, prefix: stdout.trim(), ms: Date.now() - started });
     else skipped.push(m.slot);
   }

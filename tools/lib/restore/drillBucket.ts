@@ -10,6 +10,8 @@ import type { SeaweedConfig } from "../../../infra/config";
 import { ssmPrefixOf } from "../../../infra/aws/naming";
 import { bucketPolicyDocument, lifecycleRules } from "../../../infra/aws/backup/rules";
 import { BACKUP_PARAMETERS } from "../../../infra/seaweed/backup";
+import { renderBackupAgentScript } from "../../../infra/seaweed/backupAgent";
+import { regionOfZones } from "../../../infra/config/keys-backup";
 import { createBucketWithSettings, dropPolicyForMoto, readBucketSettings } from "./bucketApi";
 import { type Moto, VENV_BIN } from "./moto";
 
@@ -21,7 +23,7 @@ export async function awsCli(moto: Moto, args: string[]): Promise<string> {
   return stdout.trim();
 }
 
-/** Creates the backup bucket and the agent's parameters; returns the bucket name and whether S3 kept every setting. */
+/** Creates the backup bucket and the agent's parameters (including the agent script itself, as the component does); returns the bucket name and whether S3 kept every setting. */
 export async function prepareBackupBucket(moto: Moto, s3: S3Client, config: SeaweedConfig): Promise<{ bucket: string; settingsAccepted: boolean; readBack: unknown }> {
   const bucket = `${config.clusterName}-backups-drill`;
   const kmsKeyArn = await awsCli(moto, ["kms", "create-key", "--description", "drill backups", "--query", "KeyMetadata.Arn", "--output", "text"]);
@@ -41,5 +43,7 @@ export async function prepareBackupBucket(moto: Moto, s3: S3Client, config: Seaw
   const prefix = ssmPrefixOf(config.clusterName);
   await awsCli(moto, ["ssm", "put-parameter", "--name", `${prefix}/${BACKUP_PARAMETERS.bucket}`, "--type", "String", "--value", bucket]);
   await awsCli(moto, ["ssm", "put-parameter", "--name", `${prefix}/${BACKUP_PARAMETERS.kmsKeyArn}`, "--type", "String", "--value", kmsKeyArn]);
+  const agent = renderBackupAgentScript({ clusterName: config.clusterName, port: config.httpPort, ssmPrefix: prefix, region: regionOfZones(config.availabilityZones) ?? "us-east-1" });
+  await awsCli(moto, ["ssm", "put-parameter", "--name", `${prefix}/${BACKUP_PARAMETERS.agentScript}`, "--type", "String", "--tier", "Advanced", "--value", agent]);
   return { bucket, settingsAccepted, readBack };
 }
