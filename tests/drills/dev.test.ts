@@ -9,6 +9,7 @@ import { LocalCluster } from "../../tools/lib/localCluster";
 import { groupAlive } from "../../tools/lib/cluster/processes";
 import { verifyFileIdToken } from "../../tools/lib/cluster/jwt";
 import { renderSecurityToml } from "../../infra/seaweed/systemd";
+import { METRICS } from "../../infra/seaweed/constants";
 import { formation } from "../../tools/lib/drill/formation";
 import { leaderKill } from "../../tools/lib/drill/leaderKill";
 import { followerKill } from "../../tools/lib/drill/followerKill";
@@ -37,7 +38,9 @@ describe("dev masters as a real local SeaweedFS cluster", { timeout: 300_000 }, 
 
   it("forms one agreed leader, healthy everywhere, with every master as a member (a)", async () => {
     await drill(formation);
-    assert.equal((await cluster.leaders()).length, 1);
+    const leaders = await cluster.leaders();
+    assert.equal(leaders.length, 1);
+    assert.match(await cluster.metrics(leaders[0]), new RegExp(`^${METRICS.isLeader} `, "m"), "the leader serves /metrics on -metricsPort");
   });
 
   it("signs assignments with the key from WEED_JWT_SIGNING_KEY, as the systemd unit provides it", async () => {

@@ -13,15 +13,17 @@ const FIXTURE = path.join(__dirname, "fixtures", "orphanParent.ts");
 
 /** Runs the fixture in `mode`; returns the process group it started and how the fixture ended. */
 async function runParent(mode: string): Promise<{ pgid: number; code: number | null }> {
-  const child = spawn(process.execPath, ["--import", "tsx", FIXTURE, mode], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--import", "tsx", FIXTURE, mode], { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
+  let errors = "";
+  child.stderr.on("data", (chunk: Buffer) => (errors += chunk.toString()));
   child.stdout.on("data", (chunk: Buffer) => {
     output += chunk.toString();
     if (mode === "sigterm" && /pgid=\d+/.test(output)) child.kill("SIGTERM");
   });
   const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
   const pgid = Number(/pgid=(\d+)/.exec(output)?.[1]);
-  assert.ok(pgid > 0, `fixture printed no pgid: ${output}`);
+  assert.ok(pgid > 0, `fixture printed no pgid: ${output}\n${errors}`);
   return { pgid, code };
 }
 
