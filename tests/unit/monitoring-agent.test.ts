@@ -110,11 +110,42 @@ describe("the boot-script fragment", () => {
   const names = agentParameterNames("/seaweed-infra/seaweedfs-prod", 3);
   const fragment = renderAgentSetup(names);
 
-  it("fetches the slot's scrape config and starts the agent from its SSM config", () => {
-    assert.ok(fragment.includes(`--name '${names.scrapeConfig}'`));
-    assert.ok(fragment.includes(`> ${AGENT_PATHS.scrapeConfig}`));
-    assert.ok(fragment.includes(`-a fetch-config -m ec2 -s -c 'ssm:${names.agentConfig}'`));
-    assert.ok(fragment.includes(`--unit=${HOST_PATHS.unitName}`));
+  /** Runs the fragment under strict mode with stubbed dnf, systemctl, curl, aws and agent-ctl; returns their calls. */
+  function runFragment(root: string): string[] {
+    const bin = path.join(root, "stub-bin");
+    fs.mkdirSync(bin);
+    const stub = (file: string, body: string) => {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, `#!/usr/bin/env bash\necho "$(basename "$0") $*" >> "$ROOT/calls.log"\n${body}\n`, { mode: 0o755 });
+    };
+    for (const command of ["dnf", "systemctl"]) stub(path.join(bin, command), "");
+    stub(path.join(bin, "curl"), 'case "$*" in *api/token*) echo imds-token ;; *placement/region*) echo eu-west-3 ;; *) exit 22 ;; esac');
+    stub(path.join(bin, "aws"), "echo 'scrape_configs: [from-ssm]'");
+    stub(path.join(root, AGENT_PATHS.ctl), "");
+    execFileSync("bash", ["-c", `set -euo pipefail\n${fragment}`], { env: { ROOT: root, PATH: `${bin}:/usr/bin:/bin` }, encoding: "utf8" });
+    return fs.readFileSync(path.join(root, "calls.log"), "utf8").trim().split("\n");
+  }
+
+  it("installs the agent, exports the journal, fetches the slot's scrape config and starts the agent from SSM", () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "agent-setup-"));
+    try {
+      const calls = runFragment(root);
+      assert.deepEqual(calls.filter((c) => !c.startsWith("curl")), [
+        "dnf install -y amazon-cloudwatch-agent",
+        "systemctl daemon-reload",
+        "systemctl enable --now seaweedfs-journal-export.service",
+        `aws ssm get-parameter --region eu-west-3 --name ${names.scrapeConfig} --query Parameter.Value --output text`,
+        `amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c ssm:${names.agentConfig}`,
+      ]);
+      assert.ok(calls.some((c) => c.startsWith("curl") && c.includes("X-aws-ec2-metadata-token: imds-token")), "IMDSv2 token used");
+      assert.equal(fs.readFileSync(path.join(root, AGENT_PATHS.scrapeConfig), "utf8"), "scrape_configs: [from-ssm]\n");
+      const unit = fs.readFileSync(path.join(root, "etc/systemd/system/seaweedfs-journal-export.service"), "utf8");
+      assert.match(unit, new RegExp(`^ExecStart=/usr/bin/journalctl --unit=${HOST_PATHS.unitName} --follow .*--cursor-file=${AGENT_PATHS.journalCursor}$`, "m"));
+      assert.match(unit, new RegExp(`^StandardOutput=append:${AGENT_PATHS.journalFile}$`, "m"));
+      assert.match(fs.readFileSync(path.join(root, "etc/logrotate.d/seaweedfs-master-journal"), "utf8"), /copytruncate/);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it("passes shellcheck inside a strict-mode script", () => {

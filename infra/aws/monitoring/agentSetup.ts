@@ -1,7 +1,8 @@
 /**
  * The boot-script fragment that installs and starts the CloudWatch agent on a master from its SSM parameters, and
  * copies the master's journal into a file the agent ships (the agent reads files, not journald). It is a bash
- * fragment for a script running as root under `set -euo pipefail` on Amazon Linux 2023 with the AWS CLI.
+ * fragment for a script running as root under `set -euo pipefail` on Amazon Linux 2023 with the AWS CLI. Every
+ * path it writes is taken under `$ROOT` (empty on an instance, a scratch directory in tests), as in the boot script.
  */
 import { HOST_PATHS } from "../../seaweed/constants";
 import { AGENT_PATHS, AgentParameterNames } from "./agentConfig";
@@ -13,16 +14,25 @@ function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
+/** A host path under `$ROOT`, quoted for bash. */
+function rooted(path: string): string {
+  return `"\${ROOT:-}"${shellQuote(path)}`;
+}
+
+function dirOf(path: string): string {
+  return path.slice(0, path.lastIndexOf("/"));
+}
+
 /**
  * The fragment. Include it in a slot's boot script after the master unit is installed; it needs
  * `ssm:GetParameter` on both parameters (granted by the Monitoring component's role policy).
  */
 export function renderAgentSetup(parameters: AgentParameterNames): string {
-  const dir = (path: string) => path.slice(0, path.lastIndexOf("/"));
   return `# --- CloudWatch agent: SeaweedFS /metrics, data-volume and memory use, weed journal ---
 dnf install -y amazon-cloudwatch-agent
-install -d -m 0750 ${dir(AGENT_PATHS.journalFile)} ${dir(AGENT_PATHS.journalCursor)}
-cat > /etc/systemd/system/${JOURNAL_EXPORT_UNIT} <<'UNIT'
+install -d -m 0750 ${rooted(dirOf(AGENT_PATHS.journalFile))} ${rooted(dirOf(AGENT_PATHS.journalCursor))}
+install -d -m 0755 ${rooted("/etc/systemd/system")} ${rooted("/etc/logrotate.d")} ${rooted(dirOf(AGENT_PATHS.scrapeConfig))}
+cat > ${rooted(`/etc/systemd/system/${JOURNAL_EXPORT_UNIT}`)} <<'UNIT'
 [Unit]
 Description=Copy the SeaweedFS master journal to ${AGENT_PATHS.journalFile} for the CloudWatch agent
 After=${HOST_PATHS.unitName}
@@ -36,7 +46,7 @@ RestartSec=5
 [Install]
 WantedBy=multi-user.target
 UNIT
-cat > /etc/logrotate.d/seaweedfs-master-journal <<'ROTATE'
+cat > ${rooted("/etc/logrotate.d/seaweedfs-master-journal")} <<'ROTATE'
 ${AGENT_PATHS.journalFile} {
   daily
   rotate 3
@@ -50,7 +60,7 @@ systemctl daemon-reload
 systemctl enable --now ${JOURNAL_EXPORT_UNIT}
 cw_imds_token=$(curl -sSf -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' http://169.254.169.254/latest/api/token)
 cw_region=$(curl -sSf -H "X-aws-ec2-metadata-token: $cw_imds_token" http://169.254.169.254/latest/meta-data/placement/region)
-aws ssm get-parameter --region "$cw_region" --name ${shellQuote(parameters.scrapeConfig)} --query Parameter.Value --output text > ${AGENT_PATHS.scrapeConfig}
-${AGENT_PATHS.ctl} -a fetch-config -m ec2 -s -c ${shellQuote(`ssm:${parameters.agentConfig}`)}
+aws ssm get-parameter --region "$cw_region" --name ${shellQuote(parameters.scrapeConfig)} --query Parameter.Value --output text > ${rooted(AGENT_PATHS.scrapeConfig)}
+${rooted(AGENT_PATHS.ctl)} -a fetch-config -m ec2 -s -c ${shellQuote(`ssm:${parameters.agentConfig}`)}
 `;
 }
