@@ -11,6 +11,10 @@ import { FileIdLedger, MaxVolumeIdWatch, needleOf } from "../../tools/lib/cluste
 import { planCluster, stackConfig } from "../../tools/lib/cluster/plan";
 import { volumePlacements } from "../../infra/seaweed/volumeServer";
 import { medianRatio, spread } from "../../tools/lib/drill/stats";
+import { slotBootScript } from "../../infra/aws/masterTier";
+import { parseMasterCommands } from "../../infra/seaweed/commandLine";
+import { execStart } from "../../infra/seaweed/systemd";
+import { HOST_PATHS } from "../../infra/seaweed/constants";
 
 describe("drill harness helpers", () => {
   it("gives every prod slot its own loopback address that names its zone", () => {
@@ -24,6 +28,20 @@ describe("drill harness helpers", () => {
     }
     assert.throws(() => slotLoopbackIp(77, 0, 300));
   });
+
+  for (const stack of ["dev", "staging", "prod"]) {
+    it(`runs the ${stack} masters with the very argv of their EC2 user data, only addresses and -mdir moved`, () => {
+      const config = stackConfig(stack);
+      const plan = planCluster(config, { network: 77, runDir: "/tmp/x", volumeServers: 2 });
+      for (const m of plan.masters) {
+        const deployed = m.args.map((arg) =>
+          plan.masters.reduce((a, other) => a.split(other.ip + ":").join(other.deployedIp + ":").replace(`=${other.ip}`, `=${other.deployedIp}`), arg).replace(m.mdir, HOST_PATHS.mdir),
+        );
+        const [command] = parseMasterCommands(slotBootScript(config, m.slot));
+        assert.equal(command.line, `ExecStart=${execStart(deployed)}`);
+      }
+    });
+  }
 
   it("renders the SeaweedFS-defaults baseline without -raftHashicorp and with its election timeout", () => {
     const plan = planCluster(stackConfig("dev"), { network: 77, runDir: "/tmp/x", volumeServers: 2, raft: { implementation: "goraft", electionTimeout: "10s" } });
