@@ -15,7 +15,7 @@ import { jsonOf, poll, request, sleep } from "./cluster/http";
 import { FileIdLedger, MaxVolumeIdWatch } from "./cluster/invariants";
 import { bearerToken } from "./cluster/jwt";
 import { pickLoopbackNetwork } from "./cluster/loopback";
-import { ManagedProcess } from "./cluster/processes";
+import { ManagedProcess, onExitCleanup } from "./cluster/processes";
 import { clusterAddresses, ClusterPlan, PlannedMaster, planCluster, RaftOverride, stackConfig } from "./cluster/plan";
 import { MasterStatus, parseClusterStatus } from "./cluster/status";
 import { weedBinary } from "./cluster/weed";
@@ -70,6 +70,7 @@ export class LocalCluster {
   private readonly frozen = new Set<number>();
   private readonly extras: ManagedProcess[] = [];
   private readonly env: NodeJS.ProcessEnv;
+  private readonly cancelExitCleanup: () => void;
 
   private constructor(
     readonly plan: ClusterPlan,
@@ -81,6 +82,9 @@ export class LocalCluster {
     const binary = weedBinary();
     this.env = { ...process.env, [JWT_SIGNING_KEY_ENV]: jwtSigningKey };
     fs.mkdirSync(path.join(runDir, "logs"), { recursive: true });
+    this.cancelExitCleanup = onExitCleanup(() => {
+      if (!options.keep) fs.rmSync(runDir, { recursive: true, force: true });
+    });
     const securityToml = renderSecurityToml();
     const managed = (name: string, dir: string, args: string[]) => {
       fs.mkdirSync(dir, { recursive: true });
@@ -297,6 +301,7 @@ export class LocalCluster {
       ...this.extras.map((p) => p.stop(1000)),
     ]);
     await sleep(50);
+    this.cancelExitCleanup();
     if (this.options.keep) this.log(`run directory kept: ${this.runDir}`);
     else fs.rmSync(this.runDir, { recursive: true, force: true });
   }

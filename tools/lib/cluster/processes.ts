@@ -24,10 +24,28 @@ function killGroup(pgid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** SIGKILLs every group still alive; synchronous, so it is safe inside an `exit` handler. */
+/** Synchronous clean-ups (e.g. removing a run directory) to run after the groups are killed at exit. */
+const exitCleanups = new Set<() => void>();
+
+/** Runs `cleanup` when the Node process ends without having called the returned `cancel`. */
+export function onExitCleanup(cleanup: () => void): () => void {
+  installExitHandlers();
+  exitCleanups.add(cleanup);
+  return () => exitCleanups.delete(cleanup);
+}
+
+/** SIGKILLs every group still alive, then runs the exit clean-ups; synchronous, so safe inside an `exit` handler. */
 export function killAllGroups(): void {
   for (const pgid of liveGroups) killGroup(pgid, "SIGKILL");
   liveGroups.clear();
+  for (const cleanup of exitCleanups) {
+    try {
+      cleanup();
+    } catch {
+      // Best effort: the process is ending anyway.
+    }
+  }
+  exitCleanups.clear();
 }
 
 function installExitHandlers(): void {
