@@ -86,6 +86,20 @@ describe("the CloudWatch agent of each prod slot", () => {
     }
   });
 
+  it("is installed by each slot's boot script, after the master starts, from that slot's parameters", () => {
+    const { clusterName, topology } = run.config;
+    const templates = run.of("aws:ec2/launchTemplate:LaunchTemplate");
+    for (const slot of topology.slots) {
+      const template = templates.find((t) => t.name.startsWith(`${slot.name}-`));
+      assert.ok(template, `slot ${slot.slot}'s launch template`);
+      const userData = Buffer.from(String(template.inputs.userData), "base64").toString("utf8");
+      const step = renderAgentSetup(agentParameterNames(ssmPrefixOf(clusterName), slot.slot));
+      assert.ok(userData.includes(step.trimEnd()), `slot ${slot.slot}'s user data carries its agent step`);
+      assert.ok(userData.indexOf('main "$@"') < userData.indexOf(step.trimEnd()), "after the master has started");
+      assert.ok(Buffer.byteLength(userData) < 16 * 1024, `user data of slot ${slot.slot} is ${Buffer.byteLength(userData)} bytes`);
+    }
+  });
+
   it("grants the agent only PutMetricData into its namespace, its two log groups and its own parameters", () => {
     const [policy] = run.mine("aws:iam/rolePolicy:RolePolicy");
     assert.ok(policy, "the agent's role policy");
@@ -119,10 +133,9 @@ describe("the boot-script fragment", () => {
       fs.writeFileSync(file, `#!/usr/bin/env bash\necho "$(basename "$0") $*" >> "$ROOT/calls.log"\n${body}\n`, { mode: 0o755 });
     };
     for (const command of ["dnf", "systemctl"]) stub(path.join(bin, command), "");
-    stub(path.join(bin, "curl"), 'case "$*" in *api/token*) echo imds-token ;; *placement/region*) echo eu-west-3 ;; *) exit 22 ;; esac');
-    stub(path.join(bin, "aws"), "echo 'scrape_configs: [from-ssm]'");
+    stub(path.join(bin, "aws"), `[ "$AWS_DEFAULT_REGION" = eu-west-3 ] || exit 3\necho 'scrape_configs: [from-ssm]'`);
     stub(path.join(root, AGENT_PATHS.ctl), "");
-    execFileSync("bash", ["-c", `set -euo pipefail\n${fragment}`], { env: { ROOT: root, PATH: `${bin}:/usr/bin:/bin` }, encoding: "utf8" });
+    execFileSync("bash", ["-c", `set -euo pipefail\n${fragment}`], { env: { ROOT: root, PATH: `${bin}:/usr/bin:/bin`, AWS_DEFAULT_REGION: "eu-west-3" }, encoding: "utf8" });
     return fs.readFileSync(path.join(root, "calls.log"), "utf8").trim().split("\n");
   }
 
@@ -130,19 +143,27 @@ describe("the boot-script fragment", () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "agent-setup-"));
     try {
       const calls = runFragment(root);
-      assert.deepEqual(calls.filter((c) => !c.startsWith("curl")), [
+      assert.deepEqual(calls, [
         "dnf install -y amazon-cloudwatch-agent",
         "systemctl daemon-reload",
         "systemctl enable --now seaweedfs-journal-export.service",
-        `aws ssm get-parameter --region eu-west-3 --name ${names.scrapeConfig} --query Parameter.Value --output text`,
+        `aws ssm get-parameter --name ${names.scrapeConfig} --query Parameter.Value --output text`,
         `amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c ssm:${names.agentConfig}`,
       ]);
-      assert.ok(calls.some((c) => c.startsWith("curl") && c.includes("X-aws-ec2-metadata-token: imds-token")), "IMDSv2 token used");
       assert.equal(fs.readFileSync(path.join(root, AGENT_PATHS.scrapeConfig), "utf8"), "scrape_configs: [from-ssm]\n");
       const unit = fs.readFileSync(path.join(root, "etc/systemd/system/seaweedfs-journal-export.service"), "utf8");
       assert.match(unit, new RegExp(`^ExecStart=/usr/bin/journalctl --unit=${HOST_PATHS.unitName} --follow .*--cursor-file=${AGENT_PATHS.journalCursor}$`, "m"));
       assert.match(unit, new RegExp(`^StandardOutput=append:${AGENT_PATHS.journalFile}$`, "m"));
       assert.match(fs.readFileSync(path.join(root, "etc/logrotate.d/seaweedfs-master-journal"), "utf8"), /copytruncate/);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses to run without the region the boot script exports", () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "agent-setup-"));
+    try {
+      assert.throws(() => execFileSync("bash", ["-c", `set -euo pipefail\n${fragment}`], { env: { ROOT: root, PATH: "/usr/bin:/bin" }, stdio: "pipe" }), /AWS_DEFAULT_REGION/);
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }

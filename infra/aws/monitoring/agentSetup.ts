@@ -1,8 +1,9 @@
 /**
  * The boot-script fragment that installs and starts the CloudWatch agent on a master from its SSM parameters, and
  * copies the master's journal into a file the agent ships (the agent reads files, not journald). It is a bash
- * fragment for a script running as root under `set -euo pipefail` on Amazon Linux 2023 with the AWS CLI. Every
- * path it writes is taken under `$ROOT` (empty on an instance, a scratch directory in tests), as in the boot script.
+ * fragment for a script running as root under `set -euo pipefail` on Amazon Linux 2023 with the AWS CLI and
+ * `AWS_DEFAULT_REGION` exported (the boot script does both). Every path it writes is taken under `$ROOT` (empty on an
+ * instance, a scratch directory in tests), as in the boot script. Kept terse: user data is limited to 16 KiB.
  */
 import { HOST_PATHS } from "../../seaweed/constants";
 import { AGENT_PATHS, AgentParameterNames } from "./agentConfig";
@@ -28,39 +29,34 @@ function dirOf(path: string): string {
  * `ssm:GetParameter` on both parameters (granted by the Monitoring component's role policy).
  */
 export function renderAgentSetup(parameters: AgentParameterNames): string {
-  return `# --- CloudWatch agent: SeaweedFS /metrics, data-volume and memory use, weed journal ---
+  return `# CloudWatch agent: SeaweedFS /metrics, disk and memory use, weed journal
+: "\${AWS_DEFAULT_REGION:?}"
 dnf install -y amazon-cloudwatch-agent
 install -d -m 0750 ${rooted(dirOf(AGENT_PATHS.journalFile))} ${rooted(dirOf(AGENT_PATHS.journalCursor))}
 install -d -m 0755 ${rooted("/etc/systemd/system")} ${rooted("/etc/logrotate.d")} ${rooted(dirOf(AGENT_PATHS.scrapeConfig))}
 cat > ${rooted(`/etc/systemd/system/${JOURNAL_EXPORT_UNIT}`)} <<'UNIT'
 [Unit]
-Description=Copy the SeaweedFS master journal to ${AGENT_PATHS.journalFile} for the CloudWatch agent
 After=${HOST_PATHS.unitName}
-
 [Service]
 ExecStart=/usr/bin/journalctl --unit=${HOST_PATHS.unitName} --follow --output=short-iso --cursor-file=${AGENT_PATHS.journalCursor}
 StandardOutput=append:${AGENT_PATHS.journalFile}
 Restart=always
 RestartSec=5
-
 [Install]
 WantedBy=multi-user.target
 UNIT
 cat > ${rooted("/etc/logrotate.d/seaweedfs-master-journal")} <<'ROTATE'
 ${AGENT_PATHS.journalFile} {
-  daily
-  rotate 3
-  maxsize 100M
-  missingok
-  notifempty
-  copytruncate
+daily
+rotate 3
+maxsize 100M
+missingok
+copytruncate
 }
 ROTATE
 systemctl daemon-reload
 systemctl enable --now ${JOURNAL_EXPORT_UNIT}
-cw_imds_token=$(curl -sSf -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' http://169.254.169.254/latest/api/token)
-cw_region=$(curl -sSf -H "X-aws-ec2-metadata-token: $cw_imds_token" http://169.254.169.254/latest/meta-data/placement/region)
-aws ssm get-parameter --region "$cw_region" --name ${shellQuote(parameters.scrapeConfig)} --query Parameter.Value --output text > ${rooted(AGENT_PATHS.scrapeConfig)}
+aws ssm get-parameter --name ${shellQuote(parameters.scrapeConfig)} --query Parameter.Value --output text > ${rooted(AGENT_PATHS.scrapeConfig)}
 ${rooted(AGENT_PATHS.ctl)} -a fetch-config -m ec2 -s -c ${shellQuote(`ssm:${parameters.agentConfig}`)}
 `;
 }

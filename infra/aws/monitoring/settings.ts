@@ -2,7 +2,11 @@
  * The Monitoring component's settings from a validated stack config (keys in infra/config/keys-monitoring.ts).
  */
 import type { SeaweedConfig } from "../../config";
+import type { MasterSlot as SlotPlan } from "../../topology";
 import type { MasterTier } from "../masterTier";
+import { ssmPrefixOf } from "../naming";
+import { agentParameterNames } from "./agentConfig";
+import { renderAgentSetup } from "./agentSetup";
 import { healthyHostsThreshold } from "../../config/keys-monitoring";
 import type { AlarmSettings } from "./alarms";
 import type { MonitoringArgs } from "./monitoring";
@@ -49,4 +53,9 @@ export function monitoringArgsOf(config: SeaweedConfig, tier: MasterTier): Monit
     instanceRoleName: tier.instanceRole.id,
     tags: tier.tags,
   };
+}
+
+/** The boot-script step that installs and starts a slot's CloudWatch agent (MasterTier `bootSteps`). */
+export function monitoringBootStep(config: SeaweedConfig, slot: Pick<SlotPlan, "slot">): string {
+  return renderAgentSetup(agentParameterNames(ssmPrefixOf(config.clusterName), slot.slot));
 }
