@@ -8,13 +8,13 @@ import type { SeaweedConfig } from "./config";
 import { MasterTier } from "./aws/masterTier";
 import { verifyExistingSubnets } from "./aws/network";
 import { Monitoring } from "./aws/monitoring/monitoring";
-import { monitoringArgsOf } from "./aws/monitoring/settings";
+import { monitoringArgsOf, monitoringBootStep } from "./aws/monitoring/settings";
 
 /** Builds every resource of the stack and returns its outputs. */
 export async function seaweedPlatform(config: SeaweedConfig): Promise<Record<string, unknown>> {
   const { topology } = config;
   if (config.vpcId) await verifyExistingSubnets(config.vpcId, config.subnets, pulumi.getStack());
-  const tier = new MasterTier(config.clusterName, { config });
+  const tier = new MasterTier(config.clusterName, { config, bootSteps: (slot) => [monitoringBootStep(config, slot)] });
   const monitoring = new Monitoring(`${config.clusterName}-monitoring`, monitoringArgsOf(config, tier));
   return {
     slots: topology.slots.map((s) => ({ slot: s.slot, name: s.name, az: s.az, ip: s.ip, subnetCidr: s.subnet.cidr })),
