@@ -31,7 +31,7 @@ install_file() {
 single() {
   local count
   count=$(grep -c . <<<"$2" || true)
-  [ "$count" = 1 ] || fail "expected exactly one $1 tagged $TAG_CLUSTER=$CLUSTER $TAG_SLOT=$SLOT, found $count"
+  [ "$count" = 1 ] || fail "expected exactly one $1 of cluster $CLUSTER slot $SLOT (tags $TAG_CLUSTER, $TAG_SLOT, $TAG_ROLE), found $count"
   printf '%s\n' "$2"
 }
 
@@ -45,69 +45,48 @@ instance_state() {
   aws ec2 describe-instances --instance-ids "$1" --query 'Reservations[0].Instances[0].State.Name' --output text 2>/dev/null || echo gone
 }
 
-# A stopped instance never releases what it holds: take the slot's interface or volume back from it. A running
-# holder is never touched (it may be a live master); the deadline bounds the wait for it to go away.
-release_if_stopped() {
-  local kind=$1 id=$2 holder=$3 attachment=$4
-  [ "$(instance_state "$holder")" = stopped ] || return 0
-  log "$kind $id is held by stopped instance $holder: detaching it"
-  if [ "$kind" = volume ]; then
-    aws ec2 detach-volume --volume-id "$id" --instance-id "$holder" >/dev/null || true
+# The slot's interface or volume as one line: id, state, holder, attachment state, zone, attachment id, MAC.
+describe_slot() {
+  local filters=("Name=tag:$TAG_CLUSTER,Values=$CLUSTER" "Name=tag:$TAG_SLOT,Values=$SLOT")
+  if [ "$1" = interface ]; then
+    aws ec2 describe-network-interfaces --filters "${filters[@]}" "Name=tag:$TAG_ROLE,Values=$ENI_ROLE" --output text \
+      --query 'NetworkInterfaces[].[NetworkInterfaceId,Status,Attachment.InstanceId,Attachment.Status,AvailabilityZone,Attachment.AttachmentId,MacAddress]'
   else
-    aws ec2 detach-network-interface --attachment-id "$attachment" >/dev/null || true
+    aws ec2 describe-volumes --filters "${filters[@]}" "Name=tag:$TAG_ROLE,Values=$VOLUME_ROLE" --output text \
+      --query 'Volumes[].[VolumeId,State,Attachments[0].InstanceId,Attachments[0].State,AvailabilityZone]'
   fi
 }
 
-attach_interface() {
-  local line id status holder attachment az mac
+# Attaches the slot's interface or volume to this instance, waiting while another instance holds it. A running
+# holder is never touched (it may be a live master); a stopped one never releases anything, so it is detached.
+attach_slot() {
+  local kind=$1 line id state holder attached az attachment mac
   DEADLINE=$((SECONDS + ATTACH_TIMEOUT_SECONDS))
   while :; do
-    line=$(single "network interface" "$(aws ec2 describe-network-interfaces \
-      --filters "Name=tag:$TAG_CLUSTER,Values=$CLUSTER" "Name=tag:$TAG_SLOT,Values=$SLOT" \
-      --query 'NetworkInterfaces[].[NetworkInterfaceId,Status,Attachment.InstanceId,Attachment.AttachmentId,AvailabilityZone,MacAddress]' \
-      --output text)")
-    read -r id status holder attachment az mac <<<"$line"
-    [ "$az" = "$SLOT_AZ" ] || fail "network interface $id is in $az, not in the slot's zone $SLOT_AZ"
-    if [ "$holder" = "$INSTANCE_ID" ] && [ "$status" = in-use ]; then
-      ENI_MAC=$mac
-      log "network interface $id ($SLOT_IP) is attached"
+    line=$(single "$kind" "$(describe_slot "$kind")")
+    read -r id state holder attached az attachment mac <<<"$line"
+    [ "$az" = "$SLOT_AZ" ] || fail "$kind $id is in $az, not in $SLOT_AZ"
+    if [ "$holder" = "$INSTANCE_ID" ] && [ "$attached" = attached ]; then
+      if [ "$kind" = interface ]; then ENI_MAC=$mac; else VOLUME_ID=$id; fi
+      log "$kind $id is attached"
       return
     fi
-    case "$status/$holder" in
-      available/*)
-        aws ec2 attach-network-interface --network-interface-id "$id" --instance-id "$INSTANCE_ID" \
-          --device-index "$INTERFACE_INDEX" >/dev/null && continue
-        log "attaching network interface $id failed; retrying" ;;
-      */"$INSTANCE_ID") ;;
-      *) release_if_stopped "network interface" "$id" "$holder" "$attachment" ;;
-    esac
-    wait_or_give_up "network interface $id ($status, held by $holder)"
-  done
-}
-
-attach_volume() {
-  local line id state holder attach_state az
-  DEADLINE=$((SECONDS + ATTACH_TIMEOUT_SECONDS))
-  while :; do
-    line=$(single "data volume" "$(aws ec2 describe-volumes \
-      --filters "Name=tag:$TAG_CLUSTER,Values=$CLUSTER" "Name=tag:$TAG_SLOT,Values=$SLOT" \
-      --query 'Volumes[].[VolumeId,State,Attachments[0].InstanceId,Attachments[0].State,AvailabilityZone]' \
-      --output text)")
-    read -r id state holder attach_state az <<<"$line"
-    [ "$az" = "$SLOT_AZ" ] || fail "data volume $id is in $az, not in the slot's zone $SLOT_AZ"
-    if [ "$holder" = "$INSTANCE_ID" ] && [ "$attach_state" = attached ]; then
-      VOLUME_ID=$id
-      log "data volume $id is attached"
-      return
-    fi
-    case "$state/$holder" in
-      available/*)
+    if [ "$state" = available ]; then
+      if [ "$kind" = interface ]; then
+        aws ec2 attach-network-interface --network-interface-id "$id" --instance-id "$INSTANCE_ID" --device-index "$INTERFACE_INDEX" >/dev/null && continue
+      else
         aws ec2 attach-volume --volume-id "$id" --instance-id "$INSTANCE_ID" --device "$VOLUME_DEVICE" >/dev/null && continue
-        log "attaching data volume $id failed; retrying" ;;
-      */"$INSTANCE_ID") ;;
-      *) release_if_stopped volume "$id" "$holder" "" ;;
-    esac
-    wait_or_give_up "data volume $id ($state, held by $holder)"
+      fi
+      log "attaching $kind $id failed"
+    elif [ "$holder" != "$INSTANCE_ID" ] && [ "$(instance_state "$holder")" = stopped ]; then
+      log "$kind $id is held by stopped instance $holder: detaching it"
+      if [ "$kind" = interface ]; then
+        aws ec2 detach-network-interface --attachment-id "$attachment"
+      else
+        aws ec2 detach-volume --volume-id "$id" --instance-id "$holder"
+      fi >/dev/null || true
+    fi
+    wait_or_give_up "$kind $id ($state, held by $holder)"
   done
 }
 
@@ -232,9 +211,9 @@ main() {
   export AWS_DEFAULT_REGION
   # A bad artifact fails here, before the slot's interface and volume are taken from anyone.
   install_weed
-  attach_interface
+  attach_slot interface
   configure_routing
-  attach_volume
+  attach_slot volume
   local device
   device=$(volume_device)
   ensure_filesystem "$device"

@@ -9,16 +9,18 @@ import * as path from "node:path";
 import { HOST_PATHS, JWT_SIGNING_KEY_ENV } from "../seaweed/constants";
 import { renderMasterUnit, renderSecurityToml } from "../seaweed/systemd";
 import { addressAt, parseCidr } from "../net";
-import { TAG_KEYS } from "./naming";
+import { ROLES, TAG_KEYS } from "./naming";
 
 /**
- * The script's functions and `main` (infra/aws/bootScript.sh); they read the settings rendered above them. Comment
- * and blank lines are dropped (the library has no heredocs): user data is capped at 16 KiB.
+ * The script's functions and `main` (infra/aws/bootScript.sh); they read the settings rendered above them.
+ * Indentation, comment and blank lines are dropped (the library has no heredocs): user data is capped at 16 KiB,
+ * and the monitoring and backup steps share it.
  */
 const BOOT_FUNCTIONS = fs
   .readFileSync(path.join(__dirname, "bootScript.sh"), "utf8")
   .split("\n")
-  .filter((line) => line.trim() !== "" && !/^\s*#/.test(line))
+  .map((line) => line.trim())
+  .filter((line) => line !== "" && !line.startsWith("#"))
   .join("\n");
 
 /** Device name the data volume is attached as (Nitro instances show it as an NVMe device with the volume id). */
@@ -79,6 +81,9 @@ export function renderBootScript(args: BootScriptArgs): string {
     ["SUBNET_GATEWAY", addressAt(subnet, 1)],
     ["TAG_CLUSTER", TAG_KEYS.cluster],
     ["TAG_SLOT", TAG_KEYS.slot],
+    ["TAG_ROLE", TAG_KEYS.role],
+    ["ENI_ROLE", ROLES.networkInterface],
+    ["VOLUME_ROLE", ROLES.dataVolume],
     ["ATTACH_TIMEOUT_SECONDS", attachTimeoutSeconds],
     ["POLL_SECONDS", args.pollSeconds ?? 5],
     ["VOLUME_DEVICE", DATA_VOLUME_DEVICE],
@@ -111,7 +116,7 @@ export function renderBootScript(args: BootScriptArgs): string {
     "umask 022",
     "# Every file path is taken under $ROOT: empty on an instance, a scratch directory in tests.",
     'ROOT="${SEAWEED_BOOT_ROOT:-}"',
-    `readonly ${settings.map(([name, value]) => `${name}=${q(value)}`).join(" \\\n  ")}`,
+    `readonly ${settings.map(([name, value]) => `${name}=${q(value)}`).join(" \\\n")}`,
     "write_security_toml() {",
     `  install_file "$SECURITY_TOML" 0644 ${heredoc("SEAWEEDFS_SECURITY_TOML", renderSecurityToml())}`,
     "}",

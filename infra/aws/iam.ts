@@ -1,11 +1,11 @@
 /**
- * The masters' instance role, with least privilege: attach (and, for a stopped predecessor, detach) only network
- * interfaces and volumes tagged for this cluster, to instances tagged for this cluster; read only this stack's SSM
+ * The masters' instance role, with least privilege: attach (and, for a stopped predecessor, detach) only the
+ * network interfaces and data volumes tagged as this cluster's slots, to instances tagged for this cluster; read only this stack's SSM
  * path; use only this stack's KMS key; fetch only the pinned weed object when it lives in S3.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { TAG_KEYS } from "./naming";
+import { ROLES, TAG_KEYS } from "./naming";
 
 export interface MasterInstanceRoleArgs {
   clusterName: string;
@@ -37,7 +37,8 @@ export class MasterInstanceRole extends pulumi.ComponentResource {
     const { region } = aws.getRegionOutput({}, { parent: this });
     const { accountId } = aws.getCallerIdentityOutput({}, { parent: this });
     const ec2Arn = (resource: string) => pulumi.interpolate`arn:${partition}:ec2:${region}:${accountId}:${resource}/*`;
-    const taggedForCluster = { StringEquals: { [`aws:ResourceTag/${TAG_KEYS.cluster}`]: clusterName } };
+    // A slot's interface or volume: this cluster's, with its role (an instance's root volume carries the cluster tag too).
+    const taggedAs = (role: string) => ({ StringEquals: { [`aws:ResourceTag/${TAG_KEYS.cluster}`]: clusterName, [`aws:ResourceTag/${TAG_KEYS.role}`]: role } });
 
     this.role = new aws.iam.Role(
       `${name}-role`,
@@ -61,11 +62,25 @@ export class MasterInstanceRole extends pulumi.ComponentResource {
         Resource: "*",
       },
       {
-        Sid: "AttachSlotIdentity",
+        Sid: "AttachSlotInterfaces",
+        Effect: "Allow",
+        Action: ["ec2:AttachNetworkInterface", "ec2:DetachNetworkInterface"],
+        Resource: ec2Arn("network-interface"),
+        Condition: taggedAs(ROLES.networkInterface),
+      },
+      {
+        Sid: "AttachSlotVolumes",
+        Effect: "Allow",
+        Action: ["ec2:AttachVolume", "ec2:DetachVolume"],
+        Resource: ec2Arn("volume"),
+        Condition: taggedAs(ROLES.dataVolume),
+      },
+      {
+        Sid: "ToClusterInstances",
         Effect: "Allow",
         Action: ["ec2:AttachNetworkInterface", "ec2:DetachNetworkInterface", "ec2:AttachVolume", "ec2:DetachVolume"],
-        Resource: [ec2Arn("network-interface"), ec2Arn("volume"), ec2Arn("instance")],
-        Condition: taggedForCluster,
+        Resource: ec2Arn("instance"),
+        Condition: { StringEquals: { [`aws:ResourceTag/${TAG_KEYS.cluster}`]: clusterName } },
       },
       {
         Sid: "ReadStackParameters",

@@ -7,7 +7,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AmiSource } from "../config";
 import type { MasterSlot as SlotPlan } from "../topology";
-import { identityTags } from "./naming";
+import { identityTags, ROLES, TAG_KEYS } from "./naming";
 
 /** The root device name of Amazon Linux 2023 AMIs. */
 const ROOT_DEVICE = "/dev/xvda";
@@ -57,7 +57,7 @@ export class MasterSlot extends pulumi.ComponentResource {
 
     const networkInterface = new aws.ec2.NetworkInterface(
       `${name}-eni`,
-      { subnetId, privateIps: [slot.ip], securityGroups: securityGroupIds, sourceDestCheck: true, description: `SeaweedFS master ${slot.name}: ${slot.ip} is its raft identity`, tags },
+      { subnetId, privateIps: [slot.ip], securityGroups: securityGroupIds, sourceDestCheck: true, description: `SeaweedFS master ${slot.name}: ${slot.ip} is its raft identity`, tags: { ...tags, [TAG_KEYS.role]: ROLES.networkInterface } },
       kept,
     );
     const volume = new aws.ebs.Volume(
@@ -69,7 +69,7 @@ export class MasterSlot extends pulumi.ComponentResource {
         encrypted: true,
         kmsKeyId: kmsKeyArn,
         finalSnapshot: protect,
-        tags,
+        tags: { ...tags, [TAG_KEYS.role]: ROLES.dataVolume },
       },
       kept,
     );

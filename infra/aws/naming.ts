@@ -9,6 +9,14 @@ import { PROJECT } from "../config/spec";
 export const TAG_KEYS = {
   cluster: "seaweedfs:cluster",
   slot: "seaweedfs:slot",
+  /** What a resource is to the slot; snapshots (DLM) and the policy pack select by it. */
+  role: "seaweedfs:role",
+} as const;
+
+/** Values of the role tag. Only the data volumes are `master-data`: DLM snapshots exactly those. */
+export const ROLES = {
+  networkInterface: "master-eni",
+  dataVolume: "master-data",
 } as const;
 
 /** The tags that identify a cluster, or one slot of it. */

@@ -12,7 +12,7 @@ import { HEALTH_CHECK, HOST_PATHS } from "../../infra/seaweed/constants";
 import { renderClusterMasters } from "../../infra/seaweed/cluster";
 import { execStart } from "../../infra/seaweed/systemd";
 import { clusterSettingsOf } from "../../infra/aws/masterTier";
-import { TAG_KEYS } from "../../infra/aws/naming";
+import { ROLES, TAG_KEYS } from "../../infra/aws/naming";
 import type { SeaweedConfig } from "../../infra/config";
 import { MOCK_SECRET_VALUE } from "../../tools/lib/mockCloud";
 import type { RecordedResource } from "../../tools/lib/mockGraph";
@@ -104,7 +104,10 @@ for (const stack of STACKS) {
         assert.equal(volume.inputs.tags[TAG_KEYS.cluster], config.clusterName);
         const slot = config.topology.slots.find((s) => volume.name === `${s.name}-data`)!;
         assert.equal(volume.inputs.tags[TAG_KEYS.slot], String(slot.slot));
+        assert.equal(volume.inputs.tags[TAG_KEYS.role], ROLES.dataVolume, "DLM snapshots the volumes by this tag");
       }
+      const rootVolumeTags = ofType(run(), "aws:ec2/launchTemplate:LaunchTemplate").map((lt) => lt.inputs.tagSpecifications.find((t: Inputs) => t.resourceType === "volume").tags);
+      assert.ok(rootVolumeTags.every((t) => t[TAG_KEYS.role] === undefined), "root volumes are not snapshotted as master data");
     });
 
     it("launches instances with IMDSv2 only (hop limit 1), an encrypted root volume, the instance profile and no public IP", () => {
@@ -127,8 +130,10 @@ for (const stack of STACKS) {
         const slot = config.topology.slots.find((s) => s.slot === master.slot)!;
         const lt = ofType(run(), "aws:ec2/launchTemplate:LaunchTemplate").find((r) => r.name === `${slot.name}-lt`)!;
         const script = userDataOf(lt);
-        const execLines = script.split("\n").filter((l) => l.startsWith("ExecStart="));
-        assert.deepEqual(execLines, [`ExecStart=${execStart(master.args)}`]);
+        const unit = script.slice(script.indexOf("<<'SEAWEEDFS_MASTER_UNIT'\n"), script.lastIndexOf("\nSEAWEEDFS_MASTER_UNIT\n"));
+        assert.deepEqual(unit.split("\n").filter((l) => l.startsWith("ExecStart=")), [`ExecStart=${execStart(master.args)}`]);
+        const masterCommands = script.split("\n").filter((l) => l.includes(`${HOST_PATHS.binary} master `));
+        assert.deepEqual(masterCommands, [`ExecStart=${execStart(master.args)}`], "the master is started with that argv and no other");
         assert.ok(Buffer.byteLength(script) < 16384, `user data of ${slot.name} is ${Buffer.byteLength(script)} bytes`);
       }
     });
@@ -204,7 +209,10 @@ for (const stack of STACKS) {
         const actions = actionsOf(statement);
         if (actions.some((a) => /^ec2:(Attach|Detach)/.test(a))) {
           assert.ok([statement.Resource].flat().every((r: string) => r !== "*"), "attach actions name resource types");
-          assert.deepEqual(statement.Condition, { StringEquals: { [`aws:ResourceTag/${TAG_KEYS.cluster}`]: config.clusterName } });
+          assert.equal(statement.Condition?.StringEquals?.[`aws:ResourceTag/${TAG_KEYS.cluster}`], config.clusterName, `${statement.Sid} is scoped to the cluster's tag`);
+          const resources: string[] = [statement.Resource].flat();
+          if (resources.some((r) => r.includes(":volume/"))) assert.equal(statement.Condition.StringEquals[`aws:ResourceTag/${TAG_KEYS.role}`], ROLES.dataVolume);
+          if (resources.some((r) => r.includes(":network-interface/"))) assert.equal(statement.Condition.StringEquals[`aws:ResourceTag/${TAG_KEYS.role}`], ROLES.networkInterface);
         }
         if (actions.some((a) => a.startsWith("ssm:"))) assert.match(statement.Resource, new RegExp(`:parameter/seaweed-infra/${config.clusterName}/\\*$`));
         if (actions.some((a) => a.startsWith("kms:"))) assert.equal(statement.Resource, key.state.arn);

@@ -12,7 +12,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { renderBootScript, BootScriptArgs, PER_BOOT_SCRIPT } from "../../infra/aws/bootScript";
-import { TAG_KEYS } from "../../infra/aws/naming";
+import { ROLES, TAG_KEYS } from "../../infra/aws/naming";
 import { renderClusterMasters } from "../../infra/seaweed/cluster";
 import { HOST_PATHS } from "../../infra/seaweed/constants";
 import { execStart, renderSecurityToml } from "../../infra/seaweed/systemd";
@@ -48,6 +48,8 @@ let eni: string;
 let volume: string;
 let subnet: string;
 let ami: string;
+/** The slot's identity tags, which the launch template also puts on each instance and its root volume. */
+let tags: { Key: string; Value: string }[];
 const hosts: Record<string, BootHost> = {};
 
 before(async () => {
@@ -55,12 +57,13 @@ before(async () => {
   writeStubs(path.join(work, "stubs"));
   moto = await startMoto();
   const ec2 = (operation: string, args: Record<string, unknown>) => moto.call("ec2", operation, args);
-  const tags = [{ Key: TAG_KEYS.cluster, Value: CLUSTER }, { Key: TAG_KEYS.slot, Value: "0" }];
+  tags = [{ Key: TAG_KEYS.cluster, Value: CLUSTER }, { Key: TAG_KEYS.slot, Value: "0" }];
   const vpc = (await ec2("create_vpc", { CidrBlock: "10.20.0.0/16" })).Vpc.VpcId;
   subnet = (await ec2("create_subnet", { VpcId: vpc, CidrBlock: SLOT.subnetCidr, AvailabilityZone: SLOT.az })).Subnet.SubnetId;
   eni = (await ec2("create_network_interface", { SubnetId: subnet, PrivateIpAddress: SLOT.ip })).NetworkInterface.NetworkInterfaceId;
   volume = (await ec2("create_volume", { AvailabilityZone: SLOT.az, Size: 10, VolumeType: "gp3", Encrypted: true })).VolumeId;
-  await ec2("create_tags", { Resources: [eni, volume], Tags: tags });
+  await ec2("create_tags", { Resources: [eni], Tags: [...tags, { Key: TAG_KEYS.role, Value: ROLES.networkInterface }] });
+  await ec2("create_tags", { Resources: [volume], Tags: [...tags, { Key: TAG_KEYS.role, Value: ROLES.dataVolume }] });
   await moto.call("ssm", "put_parameter", { Name: `/seaweed-infra/${CLUSTER}/jwt-signing-key`, Type: "SecureString", Value: SECRET });
   await moto.call("s3", "create_bucket", { Bucket: "artifacts" });
   await moto.call("s3", "put_object", { Bucket: "artifacts", Key: "seaweedfs/4.44/weed-linux-amd64", Body: FAKE_WEED });
@@ -77,7 +80,15 @@ after(async () => {
 
 /** A new instance in the slot's subnet, with its own root, kernel view (MACs, devices) and stub state. */
 async function launch(name: string): Promise<BootHost> {
-  const instanceId = (await moto.call("ec2", "run_instances", { ImageId: ami, MinCount: 1, MaxCount: 1, SubnetId: subnet })).Instances[0].InstanceId;
+  const instanceId = (
+    await moto.call("ec2", "run_instances", {
+      ImageId: ami,
+      MinCount: 1,
+      MaxCount: 1,
+      SubnetId: subnet,
+      TagSpecifications: ["instance", "volume"].map((ResourceType) => ({ ResourceType, Tags: tags })),
+    })
+  ).Instances[0].InstanceId;
   const mac = (await moto.call("ec2", "describe_network_interfaces", { NetworkInterfaceIds: [eni] })).NetworkInterfaces[0].MacAddress;
   hosts[name] = new BootHost({ dir: path.join(work, name), stubs: path.join(work, "stubs"), volumes: path.join(work, "volumes"), moto, instanceId, az: SLOT.az, slotMac: mac, volumeId: volume });
   return hosts[name];
@@ -100,6 +111,8 @@ describe("the master boot script", () => {
 
   it("takes the slot over on first boot: attaches interface and volume, formats the blank volume once, installs and starts the master", async () => {
     const a = await launch("a");
+    const slotTagged = await moto.call("ec2", "describe_volumes", { Filters: tags.map((t) => ({ Name: `tag:${t.Key}`, Values: [t.Value] })) });
+    assert.ok(slotTagged.Volumes.length > 1, "the instance's root volume carries the slot's tags too; only the role tag tells the data volume");
     const run = await a.boot(script());
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(await holders(), { eni: a.instanceId, eniIndex: 1, volume: a.instanceId });
