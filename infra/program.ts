@@ -9,13 +9,17 @@ import { MasterTier } from "./aws/masterTier";
 import { verifyExistingSubnets } from "./aws/network";
 import { Monitoring } from "./aws/monitoring/monitoring";
 import { monitoringArgsOf, monitoringBootStep } from "./aws/monitoring/settings";
+import { backupBootStep, Backups, backupsArgsOf, checkRegions } from "./aws/backup";
 
 /** Builds every resource of the stack and returns its outputs. */
 export async function seaweedPlatform(config: SeaweedConfig): Promise<Record<string, unknown>> {
   const { topology } = config;
+  const region = new pulumi.Config("aws").get("region");
+  checkRegions(config, region);
   if (config.vpcId) await verifyExistingSubnets(config.vpcId, config.subnets, pulumi.getStack());
-  const tier = new MasterTier(config.clusterName, { config, bootSteps: (slot) => [monitoringBootStep(config, slot)] });
+  const tier = new MasterTier(config.clusterName, { config, bootSteps: (slot) => [monitoringBootStep(config, slot), backupBootStep(config, slot)] });
   const monitoring = new Monitoring(`${config.clusterName}-monitoring`, monitoringArgsOf(config, tier));
+  const backups = new Backups(`${config.clusterName}-backups`, backupsArgsOf(config, tier, monitoring.alarmTopic.arn, region));
   return {
     slots: topology.slots.map((s) => ({ slot: s.slot, name: s.name, az: s.az, ip: s.ip, subnetCidr: s.subnet.cidr })),
     masterAddresses: peerList(topology.slots, config.httpPort).join(","),
@@ -31,5 +35,7 @@ export async function seaweedPlatform(config: SeaweedConfig): Promise<Record<str
     vpcId: tier.network.vpcId,
     alarmTopicArn: monitoring.alarmTopic.arn,
     monitoringDashboardName: monitoring.dashboard.dashboardName,
+    backupBucket: backups.bucket.bucket,
+    backupAgeAlarmName: backups.backupAgeAlarm.name,
   };
 }

@@ -6,12 +6,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { BACKUP_METRIC, BACKUP_PARAMETERS } from "../../seaweed/backup";
-import { renderBackupAgentScript } from "../../seaweed/backupAgent";
+import { renderBackupAgentScript, renderBackupBootStep } from "../../seaweed/backupAgent";
 import { renderHostRestoreScript } from "../../seaweed/backupRestore";
 import { regionOfZones } from "../../config/keys-backup";
 import { ConfigError } from "../../config/spec";
 import type { SeaweedConfig } from "../../config";
 import type { MasterTier } from "../masterTier";
+import { ssmPrefixOf } from "../naming";
 import { secureBucket } from "./bucket";
 import { replicateBucket } from "./replication";
 import { agentPolicyDocument, LifecycleSettings } from "./rules";
@@ -191,4 +192,16 @@ export function backupsArgsOf(config: SeaweedConfig, tier: MasterTier, alarmTopi
     region,
     tags: tier.tags,
   };
+}
+
+/** The boot step of one slot that installs the agent's launcher, units and timer (for MasterTier's `bootSteps`). */
+export function backupBootStep(config: SeaweedConfig, slot: { slot: number; ip: string }): string {
+  return renderBackupBootStep({
+    slot: slot.slot,
+    ip: slot.ip,
+    port: config.httpPort,
+    ssmPrefix: ssmPrefixOf(config.clusterName),
+    region: regionOfZones(config.availabilityZones) ?? "us-east-1",
+    intervalMinutes: config.backupIntervalMinutes,
+  });
 }
