@@ -1,0 +1,56 @@
+/**
+ * Backups inside the whole prod program (under mocks): every master boots with the backup agent pointed at its own
+ * address, the instance role may write only the cluster's backup prefix, the DLM policy selects volumes the master
+ * tier really tags, and the backup-age alarm notifies the monitoring topic.
+ */
+import { before, describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import { runStack } from "../../tools/lib/plan";
+import type { RecordedResource } from "../../tools/lib/mockGraph";
+
+type Inputs = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+let run: Awaited<ReturnType<typeof runStack>>;
+before(async () => {
+  run = await runStack("prod");
+});
+const ofType = (type: string): RecordedResource[] => run.resources.filter((r) => r.type === type);
+
+describe("backups in the prod program", () => {
+  it("install the agent on every master, asking that master's own address", () => {
+    const templates = ofType("aws:ec2/launchTemplate:LaunchTemplate");
+    assert.equal(templates.length, run.config.topology.slots.length);
+    for (const slot of run.config.topology.slots) {
+      const found = templates.map((t) => Buffer.from(String(t.inputs.userData), "base64").toString("utf8")).filter((u) => u.includes(`SEAWEEDFS_MASTER_URL=http://${slot.ip}:${run.config.httpPort}\n`));
+      assert.equal(found.length, 1, `one user data carries slot ${slot.slot}'s agent`);
+      assert.match(found[0], new RegExp(`SEAWEEDFS_SLOT=${slot.slot}\\n`));
+      assert.match(found[0], /systemctl enable --now seaweedfs-backup\.timer/);
+      assert.ok(found[0].length < 16 * 1024, `user data of slot ${slot.slot} is ${found[0].length} bytes`);
+    }
+  });
+
+  it("let the masters' role write only the cluster's prefix of the backup bucket", () => {
+    const role = ofType("aws:iam/role:Role").find((r) => String(r.inputs.assumeRolePolicy).includes("ec2.amazonaws.com"));
+    assert.ok(role, "the instance role");
+    const agent = ofType("aws:iam/rolePolicy:RolePolicy").find((p) => p.name === "seaweedfs-prod-backups-agent");
+    assert.ok(agent);
+    assert.equal(agent.inputs.role, role.state.name ?? role.inputs.name);
+    const writes = (JSON.parse(String(agent.inputs.policy)).Statement as Inputs[]).filter((s) => [s.Action].flat().includes("s3:PutObject"));
+    const bucket = ofType("aws:s3/bucket:Bucket").find((b) => b.name === "seaweedfs-prod-backups-bucket");
+    assert.deepEqual(writes.map((s) => s.Resource), [`${String(bucket?.state.arn)}/seaweedfs-prod/*`]);
+  });
+
+  it("snapshot volumes the master tier tags as master data, and only those", () => {
+    const [dlm] = ofType("aws:dlm/lifecyclePolicy:LifecyclePolicy");
+    const selector = Object.entries((dlm.inputs as Inputs).policyDetails.targetTags as Record<string, string>);
+    const selected = ofType("aws:ebs/volume:Volume").filter((v) => selector.every(([k, value]) => (v.inputs.tags as Record<string, string>)?.[k] === value));
+    assert.equal(selected.length, run.config.topology.slots.length);
+  });
+
+  it("send the backup-age alarm to the monitoring topic", () => {
+    const alarm = ofType("aws:cloudwatch/metricAlarm:MetricAlarm").find((a) => a.inputs.name === "seaweedfs-prod-backup-age");
+    assert.ok(alarm);
+    assert.deepEqual(alarm.inputs.alarmActions, [run.outputs.alarmTopicArn]);
+    assert.equal(run.outputs.backupAgeAlarmName, "seaweedfs-prod-backup-age");
+  });
+});
