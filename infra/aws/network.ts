@@ -1,7 +1,8 @@
 /**
  * Where the masters live: an existing VPC whose subnets are looked up and checked against the planned slots before
  * anything is created, or a new VPC with one private subnet per zone. A new VPC has no internet route at all; the
- * instances reach S3 (the weed binary), EC2 (attaching their identity) and SSM (the JWT key) through VPC endpoints.
+ * instances reach S3 (the weed binary, backups), EC2 (attaching their identity), SSM (the JWT key) and CloudWatch
+ * (the monitoring agent) through VPC endpoints.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -65,8 +66,11 @@ export interface MasterNetworkArgs {
   tags: Record<string, string>;
 }
 
-/** Interface endpoints a master needs when its subnet has no internet route. */
-const INTERFACE_ENDPOINTS = ["ec2", "ssm"] as const;
+/**
+ * Interface endpoints a master needs when its subnet has no internet route: EC2 (attaching its identity), SSM (the
+ * JWT key, agent configs), CloudWatch metrics and logs (the monitoring agent). S3 is a gateway endpoint.
+ */
+const INTERFACE_ENDPOINTS = ["ec2", "ssm", "monitoring", "logs"] as const;
 
 /** The VPC and one subnet per zone, existing or created. */
 export class MasterNetwork extends pulumi.ComponentResource {
