@@ -8,12 +8,9 @@
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as path from "node:path";
 import * as readline from "node:readline";
-import { REPO_ROOT } from "../../tools/lib/stackFiles";
-
-const VENV_BIN = path.join(REPO_ROOT, ".venv", "bin");
+import { startMoto as startMotoServer, VENV_BIN } from "../../tools/lib/restore/moto";
 
 export interface MotoServer {
   /** Environment that points the AWS CLI at the server. */
@@ -40,17 +37,6 @@ for line in sys.stdin:
     print(json.dumps(result, default=str), flush=True)
 `;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 function stopGroup(child: ChildProcess, graceMs = 5000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || !child.pid) return Promise.resolve();
   return new Promise((resolve) => {
@@ -74,36 +60,13 @@ function stopGroup(child: ChildProcess, graceMs = 5000): Promise<void> {
   });
 }
 
-/** Starts `moto_server` on a free loopback port and waits (bounded) until it answers. */
+/** Starts moto (the drills' helper: a free loopback port, its own process group) plus the boto3 helper. */
 export async function startMoto(): Promise<MotoServer> {
-  for (const tool of ["moto_server", "aws", "shellcheck"]) {
+  for (const tool of ["aws", "shellcheck", "python"]) {
     if (!fs.existsSync(path.join(VENV_BIN, tool))) throw new Error(`.venv/bin/${tool} is missing: run \`bash tools/setup.sh\``);
   }
-  const port = await freePort();
-  const child = spawn(path.join(VENV_BIN, "moto_server"), ["-H", "127.0.0.1", "-p", String(port)], { detached: true, stdio: "ignore" });
-  const kill = () => child.pid && child.exitCode === null && process.kill(-child.pid, "SIGKILL");
-  process.once("exit", kill);
-  const endpoint = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${endpoint}/moto-api/`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline || child.exitCode !== null) {
-      await stopGroup(child);
-      throw new Error(`moto_server did not answer on ${endpoint}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  const env = {
-    AWS_ENDPOINT_URL: endpoint,
-    AWS_ACCESS_KEY_ID: "testing",
-    AWS_SECRET_ACCESS_KEY: "testing",
-    AWS_DEFAULT_REGION: "us-east-1",
-    AWS_EC2_METADATA_DISABLED: "true",
-  };
+  const server = await startMotoServer();
+  const env = server.env as Record<string, string>;
   const boto = spawn(path.join(VENV_BIN, "python"), ["-u", "-c", BOTO_SERVER], { detached: true, stdio: ["pipe", "pipe", "inherit"], env: { ...process.env, ...env } });
   const answers = readline.createInterface({ input: boto.stdout! })[Symbol.asyncIterator]();
   let queue: Promise<unknown> = Promise.resolve();
@@ -124,8 +87,7 @@ export async function startMoto(): Promise<MotoServer> {
     stop: async () => {
       boto.stdin!.end();
       await stopGroup(boto);
-      await stopGroup(child);
-      process.removeListener("exit", kill);
+      await server.stop();
     },
   };
 }
