@@ -63,7 +63,8 @@ function metricDeclarations(): object[] {
 export function renderAgentConfig(input: AgentConfigInput): string {
   const dimensions = slotDimensions(input.clusterName, input.slot);
   const config = {
-    agent: { metrics_collection_interval: METRICS_INTERVAL_SECONDS, omit_hostname: true },
+    // root: the journal copy lives in a root-only directory.
+    agent: { metrics_collection_interval: METRICS_INTERVAL_SECONDS, omit_hostname: true, run_as_user: "root" },
     metrics: {
       namespace: METRIC_NAMESPACE,
       metrics_collected: {
