@@ -14,7 +14,7 @@ import { formation } from "../../tools/lib/drill/formation";
 import { leaderKill } from "../../tools/lib/drill/leaderKill";
 import { followerKill } from "../../tools/lib/drill/followerKill";
 import { majorityLoss } from "../../tools/lib/drill/majorityLoss";
-import { frozenLeader } from "../../tools/lib/drill/frozenLeader";
+import { frozenLeaderFor } from "../../tools/lib/drill/frozenLeader";
 import { fullRestart } from "../../tools/lib/drill/fullRestart";
 import { recover } from "../../tools/lib/drill/steps";
 import type { Scenario, ScenarioMeasurements } from "../../tools/lib/drill/types";
@@ -73,7 +73,7 @@ describe("dev masters as a real local SeaweedFS cluster", { timeout: 300_000 }, 
   });
 
   it("replaces a frozen leader and keeps exactly one leader after it resumes (f)", async () => {
-    const result = await drill(frozenLeader);
+    const result = await drill(frozenLeaderFor(6000));
     assert.ok(result.newLeaderMs! < BOUND_MS, JSON.stringify(result));
   });
 

@@ -10,47 +10,52 @@ import { poll } from "../cluster/http";
 import { followerOf, settledLeader, writesBackSince } from "./steps";
 import { electionBoundMs, expect, Scenario, ScenarioMeasurements } from "./types";
 
-/** How long the leader stays frozen: longer than the 15 s write warm-up, so writes could come back meanwhile. */
+/** How long the drill keeps the leader frozen: longer than the 15 s write warm-up, so writes could come back. */
 export const FREEZE_MS = 20_000;
 
-export const frozenLeader: Scenario = {
-  id: "frozen-leader",
-  letter: "f",
-  title: "frozen leader (SIGSTOP/SIGCONT): new leader takes over, one leader after resume",
-  async run({ cluster, step }) {
-    const old = await settledLeader(cluster);
-    step(`SIGSTOP leader master-${old} for ${FREEZE_MS} ms`);
-    const since = Date.now();
-    await cluster.kill(old, "SIGSTOP");
-    const leader = await cluster.waitForLeader({ exclude: [old], timeoutMs: electionBoundMs(cluster) });
-    expect(leader !== undefined, `no new leader while master-${old} is frozen`);
-    const result: ScenarioMeasurements = { newLeaderMs: Date.now() - since, extra: {}, notes: [] };
-    step(`master-${leader} leads after ${result.newLeaderMs} ms; trying writes through a follower while master-${old} is frozen`);
-    const writes = await poll(async () => ((await cluster.assign(followerOf(cluster, leader))).ok ? true : undefined), FREEZE_MS - (Date.now() - since), 200);
-    if (writes) result.writesBackMs = Date.now() - since;
-    else result.notes!.push(`no write succeeded while the old leader was frozen (${FREEZE_MS / 1000} s): volume servers stayed attached to it`);
-    step(writes ? `writes back after ${result.writesBackMs} ms` : `no write succeeded during the freeze`);
-    const remaining = FREEZE_MS - (Date.now() - since);
-    if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, remaining));
+/** The scenario with a freeze of `freezeMs` (tests use a shorter one: they check leadership, not writes). */
+export function frozenLeaderFor(freezeMs: number): Scenario {
+  return {
+    id: "frozen-leader",
+    letter: "f",
+    title: "frozen leader (SIGSTOP/SIGCONT): new leader takes over, one leader after resume",
+    async run({ cluster, step }) {
+      const old = await settledLeader(cluster);
+      step(`SIGSTOP leader master-${old} for ${freezeMs} ms`);
+      const since = Date.now();
+      await cluster.kill(old, "SIGSTOP");
+      const leader = await cluster.waitForLeader({ exclude: [old], timeoutMs: electionBoundMs(cluster) });
+      expect(leader !== undefined, `no new leader while master-${old} is frozen`);
+      const result: ScenarioMeasurements = { newLeaderMs: Date.now() - since, extra: {}, notes: [] };
+      step(`master-${leader} leads after ${result.newLeaderMs} ms; trying writes through a follower while master-${old} is frozen`);
+      const writes = await poll(async () => ((await cluster.assign(followerOf(cluster, leader))).ok ? true : undefined), freezeMs - (Date.now() - since), 200);
+      if (writes) result.writesBackMs = Date.now() - since;
+      else result.notes!.push(`no write succeeded while the old leader was frozen (${freezeMs / 1000} s): volume servers stayed attached to it`);
+      step(writes ? `writes back after ${result.writesBackMs} ms` : `no write succeeded during the freeze`);
+      const remaining = freezeMs - (Date.now() - since);
+      if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, remaining));
 
-    step(`SIGCONT master-${old}`);
-    const resumed = Date.now();
-    await cluster.kill(old, "SIGCONT");
-    const all = cluster.masters.map((m) => m.slot);
-    const settled = await poll(async () => {
-      const leaders = await cluster.leaders(all);
-      expect(leaders.length <= 1, `two leaders at once after SIGCONT: ${leaders.map((s) => `master-${s}`).join(", ")}`);
-      const status = await cluster.statusOf(old);
-      return leaders.length === 1 && !status.isLeader && status.leaderSlot === leaders[0] ? leaders[0] : undefined;
-    }, electionBoundMs(cluster));
-    expect(settled !== undefined, `no single leader followed by master-${old} after SIGCONT`);
-    result.extra!.stepDownMs = Date.now() - resumed;
-    step(`master-${old} follows master-${settled} ${result.extra!.stepDownMs} ms after SIGCONT`);
-    if (!writes) {
-      result.extra!.writesAfterResumeMs = (await writesBackSince(cluster, settled, resumed));
-      step(`writes back ${result.extra!.writesAfterResumeMs} ms after SIGCONT`);
-    }
-    await settledLeader(cluster);
-    return result;
-  },
-};
+      step(`SIGCONT master-${old}`);
+      const resumed = Date.now();
+      await cluster.kill(old, "SIGCONT");
+      const all = cluster.masters.map((m) => m.slot);
+      const settled = await poll(async () => {
+        const leaders = await cluster.leaders(all);
+        expect(leaders.length <= 1, `two leaders at once after SIGCONT: ${leaders.map((s) => `master-${s}`).join(", ")}`);
+        const status = await cluster.statusOf(old);
+        return leaders.length === 1 && !status.isLeader && status.leaderSlot === leaders[0] ? leaders[0] : undefined;
+      }, electionBoundMs(cluster));
+      expect(settled !== undefined, `no single leader followed by master-${old} after SIGCONT`);
+      result.extra!.stepDownMs = Date.now() - resumed;
+      step(`master-${old} follows master-${settled} ${result.extra!.stepDownMs} ms after SIGCONT`);
+      if (!writes) {
+        result.extra!.writesAfterResumeMs = (await writesBackSince(cluster, settled, resumed));
+        step(`writes back ${result.extra!.writesAfterResumeMs} ms after SIGCONT`);
+      }
+      await settledLeader(cluster);
+      return result;
+    },
+  };
+}
+
+export const frozenLeader = frozenLeaderFor(FREEZE_MS);
