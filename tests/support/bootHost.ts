@@ -1,6 +1,6 @@
 /**
- * A stand-in EC2 host for running the master boot script for real: a local moto server answers the AWS CLI, and
- * recorded stubs replace the commands that would touch the machine (IMDS via curl, blkid, mkfs.xfs, mount,
+ * A stand-in EC2 host for running the master boot script for real: a local moto server answers the AWS CLI (kept
+ * loaded in one process, so each call costs milliseconds instead of a second of start-up), and recorded stubs replace the commands that would touch the machine (IMDS via curl, blkid, mkfs.xfs, mount,
  * mountpoint, ip, systemctl, getent, useradd, chown). Stubs log every call and keep their state in files: per host
  * (mounts, addresses, rules, users) and per volume (its filesystem), so a volume keeps its filesystem when it moves
  * to another host. Everything runs on 127.0.0.1 and every process started here is stopped by its process group.
@@ -8,6 +8,7 @@
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as readline from "node:readline";
 import { startMoto as startMotoServer, VENV_BIN } from "../../tools/lib/restore/moto";
@@ -15,6 +16,8 @@ import { startMoto as startMotoServer, VENV_BIN } from "../../tools/lib/restore/
 export interface MotoServer {
   /** Environment that points the AWS CLI at the server. */
   env: Record<string, string>;
+  /** An `aws` executable for the boot script: the real AWS CLI, kept loaded in one process (see CLI_SERVER). */
+  aws: string;
   /**
    * One boto3 call against the server, e.g. `call("ec2", "create_vpc", { CidrBlock: "10.0.0.0/16" })`. The test's
    * own calls go through one long-lived Python process: starting the CLI per call costs a second or more.
@@ -35,6 +38,55 @@ for line in sys.stdin:
     except Exception as error:
         result = {"error": f"{type(error).__name__}: {error}"}
     print(json.dumps(result, default=str), flush=True)
+`;
+
+/**
+ * The AWS CLI's own driver (awscli.clidriver), loaded once and run per request: the same argument parsing,
+ * `--query` and `--output` as the command, without the second or two each new CLI process spends loading botocore.
+ */
+const CLI_SERVER = String.raw`
+import contextlib, io, json, os, socket, sys
+from awscli.clidriver import create_clidriver
+driver = create_clidriver()
+server = socket.socket(socket.AF_UNIX)
+server.bind(sys.argv[1])
+server.listen(4)
+while True:
+    conn, _ = server.accept()
+    with conn:
+        request = b""
+        while not request.endswith(b"\n"):
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            request += chunk
+        request = json.loads(request)
+        os.chdir(request["cwd"])
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                rc = driver.main(request["args"])
+            except SystemExit as exit:
+                rc = exit.code if isinstance(exit.code, int) else 1
+        conn.sendall(json.dumps({"rc": rc, "out": out.getvalue(), "err": err.getvalue()}).encode())
+`;
+
+/** The `aws` command the boot script calls: hands its argv to CLI_SERVER and replays the answer. */
+const CLI_CLIENT = String.raw`
+import json, os, socket, sys
+conn = socket.socket(socket.AF_UNIX)
+conn.connect(os.environ["AWS_CLI_SOCKET"])
+conn.sendall((json.dumps({"cwd": os.getcwd(), "args": sys.argv[1:]}) + "\n").encode())
+answer = b""
+while True:
+    chunk = conn.recv(65536)
+    if not chunk:
+        break
+    answer += chunk
+answer = json.loads(answer)
+sys.stdout.write(answer["out"])
+sys.stderr.write(answer["err"])
+sys.exit(answer["rc"])
 `;
 
 function stopGroup(child: ChildProcess, graceMs = 5000): Promise<void> {
@@ -66,12 +118,26 @@ export async function startMoto(): Promise<MotoServer> {
     if (!fs.existsSync(path.join(VENV_BIN, tool))) throw new Error(`.venv/bin/${tool} is missing: run \`bash tools/setup.sh\``);
   }
   const server = await startMotoServer();
-  const env = server.env as Record<string, string>;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "boot-aws-cli-"));
+  const socketPath = path.join(dir, "aws.sock");
+  const env = { ...(server.env as Record<string, string>), AWS_CLI_SOCKET: socketPath };
+  const cli = spawn(path.join(VENV_BIN, "python"), ["-c", CLI_SERVER, socketPath], { detached: true, stdio: "ignore", env: { ...process.env, ...env } });
+  const aws = path.join(dir, "aws");
+  fs.writeFileSync(aws, `#!${path.join(VENV_BIN, "python")} -S\n${CLI_CLIENT}`, { mode: 0o755 });
   const boto = spawn(path.join(VENV_BIN, "python"), ["-u", "-c", BOTO_SERVER], { detached: true, stdio: ["pipe", "pipe", "inherit"], env: { ...process.env, ...env } });
+  const deadline = Date.now() + 30_000;
+  while (!fs.existsSync(socketPath)) {
+    if (Date.now() > deadline || cli.exitCode !== null) {
+      await Promise.all([stopGroup(cli), stopGroup(boto), server.stop()]);
+      throw new Error("the AWS CLI server did not start");
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const answers = readline.createInterface({ input: boto.stdout! })[Symbol.asyncIterator]();
   let queue: Promise<unknown> = Promise.resolve();
   return {
     env,
+    aws,
     call: (service, operation, args = {}) => {
       const next = queue.then(async () => {
         boto.stdin!.write(`${JSON.stringify([service, operation, args])}\n`);
@@ -87,7 +153,9 @@ export async function startMoto(): Promise<MotoServer> {
     stop: async () => {
       boto.stdin!.end();
       await stopGroup(boto);
+      await stopGroup(cli);
       await server.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -205,7 +273,7 @@ export class BootHost {
         FAKE_INSTANCE_ID: this.instanceId,
         FAKE_AZ: this.options.az,
         FAKE_DOWNLOADS: path.join(this.options.dir, "downloads"),
-        REAL_AWS: path.join(VENV_BIN, "aws"),
+        REAL_AWS: this.options.moto.aws,
         ...this.options.moto.env,
       },
     });
