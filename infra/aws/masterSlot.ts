@@ -106,6 +106,9 @@ export class MasterSlot extends pulumi.ComponentResource {
         launchTemplate: { id: launchTemplate.id, version: pulumi.interpolate`${launchTemplate.latestVersion}` },
         healthCheckType: "EC2",
         healthCheckGracePeriod: 300,
+        // The per-slot "no in-service instance" alarm reads this group metric; without it the alarm has no data.
+        metricsGranularity: "1Minute",
+        enabledMetrics: ["GroupInServiceInstances"],
         // No instance refresh: a template change must not replace every master at once; roll them one by one.
         tags: Object.entries(tags).map(([key, value]) => ({ key, value, propagateAtLaunch: false })),
       },

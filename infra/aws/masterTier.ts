@@ -7,7 +7,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { SeaweedConfig } from "../config";
 import type { MasterSlot as SlotPlan } from "../topology";
-import { ClusterSettings, renderClusterMasters } from "../seaweed/cluster";
+import { clusterSettingsOf, renderClusterMasters } from "../seaweed/cluster";
 import { HOST_PATHS } from "../seaweed/constants";
 import { renderBootScript } from "./bootScript";
 import { MasterInstanceRole } from "./iam";
@@ -43,17 +43,6 @@ export interface MasterEndpoint {
   address: string;
   /** `master-<slot>.<zone>`. */
   dnsName: string;
-}
-
-/** The SeaweedFS settings shared by every master, from the config. */
-export function clusterSettingsOf(config: SeaweedConfig): ClusterSettings {
-  return {
-    port: config.httpPort,
-    metricsPort: config.metricsPort,
-    raft: { heartbeatInterval: config.heartbeatInterval, electionTimeout: config.electionTimeout },
-    defaultReplication: config.defaultReplication,
-    volumeSizeLimitMB: config.volumeSizeLimitMB,
-  };
 }
 
 /** The boot script (user data) of one slot: its argv from infra/seaweed plus the AWS wiring, then `extraSteps`. */

@@ -11,7 +11,7 @@ import { promisify } from "node:util";
 import { HEALTH_CHECK, HOST_PATHS } from "../../infra/seaweed/constants";
 import { renderClusterMasters } from "../../infra/seaweed/cluster";
 import { execStart } from "../../infra/seaweed/systemd";
-import { clusterSettingsOf } from "../../infra/aws/masterTier";
+import { clusterSettingsOf } from "../../infra/seaweed/cluster";
 import { ROLES, TAG_KEYS } from "../../infra/aws/naming";
 import type { SeaweedConfig } from "../../infra/config";
 import { MOCK_SECRET_VALUE } from "../../tools/lib/mockCloud";
@@ -83,6 +83,7 @@ for (const stack of STACKS) {
         const asg = only(children, "aws:autoscaling/group:Group");
         assert.deepEqual(asg.inputs.vpcZoneIdentifiers, [subnetId]);
         assert.deepEqual([asg.inputs.minSize, asg.inputs.maxSize, asg.inputs.desiredCapacity], [1, 1, 1]);
+        assert.deepEqual(asg.inputs.enabledMetrics, ["GroupInServiceInstances"], "the no-instance alarm's metric is published");
         assert.equal(asg.inputs.launchTemplate.id, idOf(lt));
         assert.equal(asg.inputs.instanceRefresh, undefined, "no automatic refresh that could replace every master at once");
         assert.match(userDataOf(lt), new RegExp(`SLOT_AZ='${slot.az}'[\\s\\S]*SLOT_IP='${slot.ip.replace(/\./g, "\\.")}'`));
