@@ -103,6 +103,27 @@ export class MasterInstanceRole extends pulumi.ComponentResource {
         Resource: kmsKeyArn,
         Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
       },
+      {
+        // The SSM agent's channel, so operators reach masters with Run Command (the restore tool) and Session
+        // Manager instead of SSH. These calls read no data and AWS accepts only "*" for them; the managed
+        // AmazonSSMManagedInstanceCore policy is not used because it also grants ssm:GetParameter on every path.
+        Sid: "SsmAgentChannel",
+        Effect: "Allow",
+        Action: [
+          "ssm:UpdateInstanceInformation",
+          "ssmmessages:CreateControlChannel",
+          "ssmmessages:CreateDataChannel",
+          "ssmmessages:OpenControlChannel",
+          "ssmmessages:OpenDataChannel",
+          "ec2messages:AcknowledgeMessage",
+          "ec2messages:DeleteMessage",
+          "ec2messages:FailMessage",
+          "ec2messages:GetEndpoint",
+          "ec2messages:GetMessages",
+          "ec2messages:SendReply",
+        ],
+        Resource: "*",
+      },
       ...(object ? [{ Sid: "FetchWeedBinary", Effect: "Allow", Action: ["s3:GetObject"], Resource: pulumi.interpolate`arn:${partition}:s3:::${object}` }] : []),
     ];
     new aws.iam.RolePolicy(
