@@ -68,9 +68,10 @@ export interface MasterNetworkArgs {
 
 /**
  * Interface endpoints a master needs when its subnet has no internet route: EC2 (attaching its identity), SSM (the
- * JWT key, agent configs), CloudWatch metrics and logs (the monitoring agent). S3 is a gateway endpoint.
+ * JWT key, agent configs) and the SSM agent's message channels (Run Command, Session Manager), CloudWatch metrics
+ * and logs (the monitoring agent). S3 is a gateway endpoint.
  */
-const INTERFACE_ENDPOINTS = ["ec2", "ssm", "monitoring", "logs"] as const;
+const INTERFACE_ENDPOINTS = ["ec2", "ssm", "ssmmessages", "ec2messages", "monitoring", "logs"] as const;
 
 /** The VPC and one subnet per zone, existing or created. */
 export class MasterNetwork extends pulumi.ComponentResource {
