@@ -7,7 +7,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AmiSource } from "../config";
 import type { MasterSlot as SlotPlan } from "../topology";
-import { identityTags, ROLES, TAG_KEYS } from "./naming";
+import { identityTags, ROLES, snapshotTag, TAG_KEYS } from "./naming";
 
 /** The root device name of Amazon Linux 2023 AMIs. */
 const ROOT_DEVICE = "/dev/xvda";
@@ -69,7 +69,7 @@ export class MasterSlot extends pulumi.ComponentResource {
         encrypted: true,
         kmsKeyId: kmsKeyArn,
         finalSnapshot: protect,
-        tags: { ...tags, [TAG_KEYS.role]: ROLES.dataVolume },
+        tags: { ...tags, [TAG_KEYS.role]: ROLES.dataVolume, ...snapshotTag(clusterName) },
       },
       kept,
     );

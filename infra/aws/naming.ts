@@ -11,6 +11,11 @@ export const TAG_KEYS = {
   slot: "seaweedfs:slot",
   /** What a resource is to the slot; snapshots (DLM) and the policy pack select by it. */
   role: "seaweedfs:role",
+  /**
+   * On data volumes only, valued with the cluster name: the one tag DLM targets. DLM selects a volume carrying any
+   * of a policy's target tags, so the target must be a single tag that exists on exactly this cluster's data volumes.
+   */
+  snapshots: "seaweedfs:snapshots",
 } as const;
 
 /** Values of the role tag. Only the data volumes are `master-data`: DLM snapshots exactly those. */
@@ -18,6 +23,11 @@ export const ROLES = {
   networkInterface: "master-eni",
   dataVolume: "master-data",
 } as const;
+
+/** The tag that puts a volume in the cluster's DLM snapshot set. */
+export function snapshotTag(clusterName: string): Record<string, string> {
+  return { [TAG_KEYS.snapshots]: clusterName };
+}
 
 /** The tags that identify a cluster, or one slot of it. */
 export function identityTags(clusterName: string, slot?: number): Record<string, string> {

@@ -122,27 +122,41 @@ export const bucketLifecycle: StackValidationPolicy = {
 
 export const volumeSnapshots: StackValidationPolicy = {
   name: "seaweedfs-backup-volume-snapshots",
-  description: `When the stack has backups, an enabled DLM policy snapshots the EBS volumes tagged ${TAGS.role}=${TAGS.dataVolumeRole}.`,
+  description:
+    `When the stack has backups, an enabled DLM policy selects every master data volume (${TAGS.role}=${TAGS.dataVolumeRole}) ` +
+    "and, since DLM takes any volume carrying one of its target tags, no instance root volume.",
   severity: "high",
   configSchema: {
-    properties: { targetTags: { type: "object", additionalProperties: { type: "string" }, default: { [TAGS.role]: TAGS.dataVolumeRole } } },
+    properties: { dataVolumeTags: { type: "object", additionalProperties: { type: "string" }, default: { [TAGS.role]: TAGS.dataVolumeRole } } },
   },
   validateStack: (args, report) => {
     const policies = ofType(args.resources, TYPES.dlmPolicy);
     const hasBackups = args.resources.some((r) => r.type === BACKUPS_COMPONENT);
     if (policies.length === 0 && !hasBackups) args.notApplicable("no backups in this stack");
-    const { targetTags } = args.getConfig<{ targetTags: Record<string, string> }>();
-    const wanted = Object.entries(targetTags);
-    const targets = policies.filter((p) => {
-      const details = asRecord(p.props.policyDetails);
-      const tags = asRecord(details.targetTags);
-      const volumes = asArray(details.resourceTypes).length === 0 || asArray(details.resourceTypes).includes("VOLUME");
-      return p.props.state !== "DISABLED" && volumes && wanted.every(([k, v]) => tags[k] === v);
+    const { dataVolumeTags } = args.getConfig<{ dataVolumeTags: Record<string, string> }>();
+    const wanted = Object.entries(dataVolumeTags);
+    const described = wanted.map(([k, v]) => `${k}=${v}`).join(", ");
+    const dataVolumes = ofType(args.resources, TYPES.volume).filter((v) => wanted.every(([k, val]) => tagsOf(v.props)[k] === val));
+    const enabled = policies.filter((p) => {
+      const types = asArray(asRecord(p.props.policyDetails).resourceTypes);
+      return p.props.state !== "DISABLED" && (types.length === 0 || types.includes("VOLUME"));
     });
-    if (targets.length === 0) {
-      report(`no enabled DLM policy snapshots volumes tagged ${wanted.map(([k, v]) => `${k}=${v}`).join(", ")}${policies.length ? ` (DLM policies: ${policies.map((p) => p.name).join(", ")})` : ""}`);
+    const targetTags = (p: PolicyResource) => Object.entries(asRecord(asRecord(p.props.policyDetails).targetTags));
+    const selects = (p: PolicyResource, tags: Record<string, string>) => targetTags(p).some(([k, v]) => tags[k] === v);
+    if (dataVolumes.length === 0) {
+      report(`no volume carries ${described}, so no DLM policy can snapshot the master data`);
+      return;
     }
-    const volumes = ofType(args.resources, TYPES.volume).filter((v) => wanted.every(([k, val]) => tagsOf(v.props)[k] === val));
-    if (targets.length > 0 && volumes.length === 0) report(`the DLM policy targets ${wanted.map(([k, v]) => `${k}=${v}`).join(", ")}, but no volume carries that tag`);
+    if (!enabled.some((p) => dataVolumes.every((v) => selects(p, tagsOf(v.props))))) {
+      const missed = enabled.length ? ` (not selected by ${enabled.map((p) => p.name).join(", ")}: ${dataVolumes.filter((v) => !enabled.some((p) => selects(p, tagsOf(v.props)))).map((v) => v.name).join(", ") || "split across policies"})` : "";
+      report(`no enabled DLM policy selects every master data volume (${described})${missed}`);
+    }
+    const rootVolumeTags = ofType(args.resources, TYPES.launchTemplate).flatMap((lt) =>
+      asArray(lt.props.tagSpecifications).map(asRecord).filter((spec) => spec.resourceType === "volume").map((spec) => ({ lt, tags: tagsOf(spec) })),
+    );
+    for (const p of enabled) {
+      const root = rootVolumeTags.find(({ tags }) => selects(p, tags));
+      if (root) report(`DLM policy ${p.name} also snapshots instance root volumes: a target tag is on the root volumes of ${root.lt.name}`, p.urn);
+    }
   },
 };

@@ -73,19 +73,34 @@ describe("backup bucket policies", () => {
 });
 
 describe("policy seaweedfs-backup-volume-snapshots", () => {
-  it("refuses a DLM policy that targets other volumes, or none at all", async () => {
+  it("passes a DLM policy that selects exactly the master data volumes", async () => {
+    assert.equal((await runOne(volumeSnapshots, healthyStack())).violations.length, 0);
+  });
+
+  it("refuses a DLM policy that selects other volumes, or no DLM policy at all", async () => {
     const g = healthyStack();
     const dlm = g.one("aws:dlm/lifecyclePolicy:LifecyclePolicy");
     (dlm.props.policyDetails as { targetTags: Record<string, string> }).targetTags = { "seaweedfs:role": "volume-server" };
-    assert.match(messages(await runOne(volumeSnapshots, g)), /no enabled DLM policy snapshots volumes tagged seaweedfs:role=master-data \(DLM policies: seaweedfs-test-snapshots\)/);
+    assert.match(messages(await runOne(volumeSnapshots, g)), /no enabled DLM policy selects every master data volume \(seaweedfs:role=master-data\) \(not selected by seaweedfs-test-snapshots: seaweedfs-test-master-0-data/);
     g.remove(dlm);
-    assert.match(messages(await runOne(volumeSnapshots, g)), /no enabled DLM policy snapshots volumes tagged seaweedfs:role=master-data$/);
+    assert.match(messages(await runOne(volumeSnapshots, g)), /no enabled DLM policy selects every master data volume \(seaweedfs:role=master-data\)$/);
   });
 
-  it("refuses a DLM policy whose target tag no master volume carries (snapshots of nothing)", async () => {
+  it("refuses a stack whose master volumes lack the data-volume tag (snapshots of nothing)", async () => {
     const g = healthyStack();
     for (const v of g.all("aws:ebs/volume:Volume")) delete (v.props.tags as Record<string, string>)["seaweedfs:role"];
-    assert.match(messages(await runOne(volumeSnapshots, g)), /targets seaweedfs:role=master-data, but no volume carries that tag/);
+    assert.match(messages(await runOne(volumeSnapshots, g)), /no volume carries seaweedfs:role=master-data/);
+  });
+
+  it("refuses target tags that instance root volumes carry too (DLM takes a volume with any target tag)", async () => {
+    const g = healthyStack();
+    const dlm = g.one("aws:dlm/lifecyclePolicy:LifecyclePolicy");
+    (dlm.props.policyDetails as { targetTags: Record<string, string> }).targetTags = { "seaweedfs:snapshots": "seaweedfs-test", "seaweedfs:cluster": "seaweedfs-test" };
+    const lt = g.all("aws:ec2/launchTemplate:LaunchTemplate")[0];
+    lt.props.tagSpecifications = [{ resourceType: "volume", tags: { "seaweedfs:cluster": "seaweedfs-test" } }];
+    const result = await runOne(volumeSnapshots, g);
+    assert.deepEqual(result.violations.map((v) => v.resource), [dlm.urn]);
+    assert.match(messages(result), new RegExp(`also snapshots instance root volumes: a target tag is on the root volumes of ${lt.name}`));
   });
 
   it("refuses a disabled DLM policy", async () => {

@@ -90,7 +90,7 @@ export function addSlot(g: Graph, tier: PolicyResource, slot: number, ip: string
   const tags = { "seaweedfs:cluster": CLUSTER, "seaweedfs:slot": String(slot) };
   const subnet = g.resources.find((r) => r.type === "aws:ec2/subnet:Subnet" && r.props.availabilityZone === zone);
   g.add("aws:ec2/networkInterface:NetworkInterface", `${CLUSTER}-master-${slot}-eni`, { privateIps: [ip], subnetId: `subnet-${zone}`, tags: { ...tags, "seaweedfs:role": "master-eni" } }, { parent: tier, ...(subnet ? { refs: { subnetId: subnet } } : {}) });
-  g.add("aws:ebs/volume:Volume", `${CLUSTER}-master-${slot}-data`, { availabilityZone: zone, size: 10, type: "gp3", encrypted: true, tags: { ...tags, "seaweedfs:role": "master-data" } }, { parent: tier });
+  g.add("aws:ebs/volume:Volume", `${CLUSTER}-master-${slot}-data`, { availabilityZone: zone, size: 10, type: "gp3", encrypted: true, tags: { ...tags, "seaweedfs:role": "master-data", "seaweedfs:snapshots": CLUSTER } }, { parent: tier });
   g.add("aws:ec2/launchTemplate:LaunchTemplate", `${CLUSTER}-master-${slot}-lt`, {
     userData,
     metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1, httpEndpoint: "enabled" },
@@ -161,7 +161,7 @@ function addBackups(g: Graph): void {
   }, ref);
   g.add("aws:dlm/lifecyclePolicy:LifecyclePolicy", `${CLUSTER}-snapshots`, {
     description: "master data volumes", state: "ENABLED", executionRoleArn: "arn:aws:iam::123456789012:role/dlm",
-    policyDetails: { resourceTypes: ["VOLUME"], targetTags: { "seaweedfs:role": "master-data", "seaweedfs:cluster": CLUSTER }, schedules: [{ name: "daily", retainRule: { count: 14 } }] },
+    policyDetails: { resourceTypes: ["VOLUME"], targetTags: { "seaweedfs:snapshots": CLUSTER }, schedules: [{ name: "daily", retainRule: { count: 14 } }] },
   }, { parent: backups });
 }
 

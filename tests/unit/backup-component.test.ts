@@ -79,7 +79,7 @@ describe("backups of the prod stack", () => {
 
   it("snapshot the master data volumes with DLM under a role DLM can assume", () => {
     const policy = inputs("aws:dlm/lifecyclePolicy:LifecyclePolicy");
-    assert.deepEqual(policy.policyDetails.targetTags, { "seaweedfs:role": "master-data" });
+    assert.deepEqual(policy.policyDetails.targetTags, { "seaweedfs:snapshots": "seaweedfs-prod" }, "one tag, on this cluster's data volumes only");
     assert.deepEqual(policy.policyDetails.resourceTypes, ["VOLUME"]);
     const [schedule] = policy.policyDetails.schedules;
     assert.deepEqual([schedule.createRule.interval, schedule.createRule.intervalUnit, schedule.retainRule.count], [12, "HOURS", 14]);

@@ -40,11 +40,18 @@ describe("backups in the prod program", () => {
     assert.deepEqual(writes.map((s) => s.Resource), [`${String(bucket?.state.arn)}/seaweedfs-prod/*`]);
   });
 
-  it("snapshot volumes the master tier tags as master data, and only those", () => {
+  it("snapshot volumes the master tier tags as master data, and only those (DLM takes a volume with any target tag)", () => {
     const [dlm] = ofType("aws:dlm/lifecyclePolicy:LifecyclePolicy");
     const selector = Object.entries((dlm.inputs as Inputs).policyDetails.targetTags as Record<string, string>);
-    const selected = ofType("aws:ebs/volume:Volume").filter((v) => selector.every(([k, value]) => (v.inputs.tags as Record<string, string>)?.[k] === value));
+    const selects = (tags: Record<string, string> = {}) => selector.some(([k, value]) => tags[k] === value);
+    const selected = ofType("aws:ebs/volume:Volume").filter((v) => selects(v.inputs.tags as Record<string, string>));
     assert.equal(selected.length, run.config.topology.slots.length);
+    assert.ok(selected.every((v) => (v.inputs.tags as Record<string, string>)["seaweedfs:role"] === "master-data"));
+    const rootVolumeTags = ofType("aws:ec2/launchTemplate:LaunchTemplate").flatMap((lt) =>
+      (lt.inputs.tagSpecifications as { resourceType: string; tags: Record<string, string> }[]).filter((t) => t.resourceType === "volume").map((t) => t.tags),
+    );
+    assert.equal(rootVolumeTags.length, run.config.topology.slots.length);
+    assert.ok(rootVolumeTags.every((tags) => !selects(tags)), "no instance root volume is snapshotted");
   });
 
   it("send the backup-age alarm to the monitoring topic", () => {

@@ -4,9 +4,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-
-/** The tag the master tier puts on each slot's data volume (shared contract). */
-export const MASTER_DATA_TAG = { key: "seaweedfs:role", value: "master-data" } as const;
+import { snapshotTag } from "../naming";
 
 export interface SnapshotPolicyArgs {
   clusterName: string;
@@ -64,8 +62,8 @@ export function snapshotPolicy(name: string, args: SnapshotPolicyArgs, parent: p
       { parent },
     );
   }
-  // DLM ORs multiple target tags, so only the role tag is targeted (adding the cluster tag would also snapshot every
-  // other volume of the cluster); snapshots inherit the volume's cluster and slot tags through copyTags.
+  // DLM ORs multiple target tags, so the target is the one tag only this cluster's data volumes carry (the role tag
+  // alone would also take other clusters' volumes); snapshots inherit the cluster and slot tags through copyTags.
   return new aws.dlm.LifecyclePolicy(
     name,
     {
@@ -74,7 +72,7 @@ export function snapshotPolicy(name: string, args: SnapshotPolicyArgs, parent: p
       state: "ENABLED",
       policyDetails: {
         resourceTypes: ["VOLUME"],
-        targetTags: { [MASTER_DATA_TAG.key]: MASTER_DATA_TAG.value },
+        targetTags: snapshotTag(args.clusterName),
         schedules: [
           {
             name: `every-${args.intervalHours}h`,
