@@ -16,20 +16,11 @@ import { seaweedPlatform } from "../../infra/program";
 import { mockSubnetOverrides } from "../../tools/lib/mockCloud";
 import { runUnderMocks } from "../../tools/lib/mockGraph";
 import { readStackConfig, REPO_ROOT, stackFilePath } from "../../tools/lib/stackFiles";
+import { refusal } from "../support/configRefusal";
 
 const run = promisify(execFile);
 const prodKeys = () => projectKeys(readStackConfig("prod").config);
 
-function refusal(overrides: Record<string, string>, stack = "prod"): ConfigError {
-  const raw = { ...projectKeys(readStackConfig(stack).config), ...overrides };
-  try {
-    parseConfig(raw, { stack });
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, String(error));
-    return error;
-  }
-  assert.fail(`${JSON.stringify(overrides)} was accepted`);
-}
 
 describe("AWS tier config", () => {
   const cases: { name: string; overrides: Record<string, string>; key: string; mentions: RegExp }[] = [

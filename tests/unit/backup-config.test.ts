@@ -8,18 +8,10 @@ import * as assert from "node:assert/strict";
 import { ConfigError, parseConfig, projectKeys } from "../../infra/config";
 import { checkRegions } from "../../infra/aws/backup";
 import { readStackConfig } from "../../tools/lib/stackFiles";
+import { refusal } from "../support/configRefusal";
 
 const prod = projectKeys(readStackConfig("prod").config);
 
-function refusal(overrides: Record<string, string>): ConfigError {
-  try {
-    parseConfig({ ...prod, ...overrides }, { stack: "prod" });
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail(`config ${JSON.stringify(overrides)} was accepted`);
-}
 
 const refused: { name: string; overrides: Record<string, string>; key: string; mentions: RegExp }[] = [
   { name: "a STANDARD_IA transition before day 30", overrides: { backupTransitionToIaDays: "7" }, key: "backupTransitionToIaDays", mentions: /30 days/ },

@@ -4,7 +4,8 @@
  */
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { ConfigError, parseConfig } from "../../infra/config";
+import { parseConfig } from "../../infra/config";
+import { refusal } from "../support/configRefusal";
 
 /** A valid prod-like config in the engine's string form. */
 const valid: Record<string, string> = {
@@ -19,17 +20,6 @@ const valid: Record<string, string> = {
   seaweedBinarySha256: "b392474c1d1f0ee35fbf2a9afe0de367a0fcc907f21bba88483a4a5f31d89ed3",
 };
 
-function problems(overrides: Record<string, string | undefined>): ConfigError {
-  const raw = { ...valid, ...overrides };
-  for (const [k, v] of Object.entries(raw)) if (v === undefined) delete raw[k];
-  try {
-    parseConfig(raw as Record<string, string>, { stack: "test" });
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail(`config ${JSON.stringify(overrides)} was accepted`);
-}
 
 const cases: { name: string; overrides: Record<string, string | undefined>; key: string; mentions?: RegExp }[] = [
   { name: "an even master count", overrides: { masterCount: "4" }, key: "masterCount", mentions: /odd/ },
@@ -78,7 +68,7 @@ describe("stack config validation", () => {
 
   for (const c of cases) {
     it(`refuses ${c.name}, naming ${c.key}`, () => {
-      const error = problems(c.overrides);
+      const error = refusal(c.overrides, valid);
       const issue = error.issues.find((i) => i.key === c.key);
       assert.ok(issue, `no problem reported for ${c.key}; got: ${error.message}`);
       assert.ok(issue.fix.length > 0, "a fix is suggested");
@@ -88,7 +78,7 @@ describe("stack config validation", () => {
   }
 
   it("reports every problem at once", () => {
-    const error = problems({ masterCount: "4", dataVolumeSizeGiB: "0", mastrCount: "5", seaweedVersion: "x" });
+    const error = refusal({ masterCount: "4", dataVolumeSizeGiB: "0", mastrCount: "5", seaweedVersion: "x" });
     assert.deepEqual(
       error.issues.map((i) => i.key).sort(),
       ["dataVolumeSizeGiB", "masterCount", "mastrCount", "seaweedVersion"],
@@ -104,7 +94,7 @@ describe("stack config validation", () => {
       subnetIds: undefined,
       subnetCidrs: undefined,
     };
-    assert.equal(problems(twoZones).issues[0].key, "availabilityZones");
+    assert.equal(refusal(twoZones, valid).issues[0].key, "availabilityZones");
     const config = parseConfig(Object.fromEntries(Object.entries({ ...valid, ...twoZones, allowQuorumLossOnAzFailure: "true" }).filter(([, v]) => v !== undefined)) as Record<string, string>);
     assert.deepEqual(config.topology.azLoss.map((r) => r.quorumKept), [false, true]);
   });

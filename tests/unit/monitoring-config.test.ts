@@ -4,21 +4,13 @@
  */
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { ConfigError, parseConfig, projectKeys } from "../../infra/config";
+import { parseConfig, projectKeys } from "../../infra/config";
 import { readStackConfig } from "../../tools/lib/stackFiles";
-import { healthyHostsThreshold } from "../../infra/config/keys-monitoring";
+import { refusal } from "../support/configRefusal";
 
 const prod = projectKeys(readStackConfig("prod").config);
+import { healthyHostsThreshold } from "../../infra/config/keys-monitoring";
 
-function refusal(overrides: Record<string, string>): ConfigError {
-  try {
-    parseConfig({ ...prod, ...overrides }, { stack: "prod" });
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail(`config ${JSON.stringify(overrides)} was accepted`);
-}
 
 const refused: { name: string; overrides: Record<string, string>; key: string; mentions: RegExp }[] = [
   { name: "healthy hosts below 0 (can never fire)", overrides: { alarmHealthyHostsBelow: "0" }, key: "alarmHealthyHostsBelow", mentions: /never fire/ },
