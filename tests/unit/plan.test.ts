@@ -39,6 +39,11 @@ describe("npm run plan", () => {
     assert.equal(result.outputs.masterAddresses, result.masters.map((m: { ip: string }) => `${m.ip}:9333`).join(","));
   });
 
+  it("prints nothing but the JSON object when run through npm, as other checks consume it", async () => {
+    const { stdout } = await run("npm", ["run", "plan", "--", "--stack", "dev", "--json"], { cwd: REPO_ROOT, timeout: 180_000, maxBuffer: 64 * 1024 * 1024 });
+    assert.equal(JSON.parse(stdout).stack, "dev");
+  });
+
   it("prints a readable summary with the slots and the zone-loss table", async () => {
     const { code, stdout } = await plan("--stack", "dev");
     assert.equal(code, 0);
