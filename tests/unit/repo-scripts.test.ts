@@ -1,0 +1,25 @@
+/**
+ * The project's own scripts and YAML pass the linters CI has: shellcheck for the setup and CI scripts, yamllint for
+ * the project and stack files.
+ */
+import { describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { availableStacks, REPO_ROOT, stackFilePath } from "../../tools/lib/stackFiles";
+
+const run = promisify(execFile);
+const venv = (tool: string) => path.join(REPO_ROOT, ".venv/bin", tool);
+
+describe("repository scripts and YAML", () => {
+  it("tools/setup.sh and .ci/run pass shellcheck", async () => {
+    await assert.doesNotReject(run(venv("shellcheck"), ["tools/setup.sh", ".ci/run"], { cwd: REPO_ROOT }));
+  });
+
+  it("Pulumi.yaml and every stack file pass yamllint", async () => {
+    const files = ["Pulumi.yaml", ...availableStacks().map((s) => path.relative(REPO_ROOT, stackFilePath(s)))];
+    const config = "{extends: relaxed, rules: {line-length: disable}}";
+    await assert.doesNotReject(run(venv("yamllint"), ["--strict", "-d", config, ...files], { cwd: REPO_ROOT }));
+  });
+});
