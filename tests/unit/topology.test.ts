@@ -6,7 +6,7 @@ import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fc from "fast-check";
 import { cidrContains, isAwsReserved, parseCidr, parseIpv4 } from "../../infra/net";
-import { PlacementInput, planTopology, quorumOf } from "../../infra/topology";
+import { PlacementInput, planTopology } from "../../infra/topology";
 
 const ZONES = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f"];
 
@@ -25,28 +25,64 @@ function input(masterCount: number, zones: number, overrides: Partial<PlacementI
 const masterCounts = fc.constantFrom(3, 5, 7);
 const zoneCounts = fc.integer({ min: 1, max: 6 });
 
+/**
+ * The oracle, written without the code under test: a majority of n is the smallest k with 2k > n, and a zone's loss
+ * is survived when the masters outside it still form one.
+ */
+function majorityOf(n: number): number {
+  let k = 0;
+  while (2 * k <= n) k++;
+  return k;
+}
+const survives = (n: number, inZone: number) => 2 * (n - inZone) > n;
+
+/** The address `offset` hosts into zone `zone`'s /20 of input(). */
+const ipIn = (zone: number, offset: number) => `10.50.${zone * 16}.${10 + offset}`;
+
 describe("master placement", () => {
   it("survives the loss of any one zone exactly when the zones allow it, and refuses otherwise", () => {
     fc.assert(
       fc.property(masterCounts, zoneCounts, (n, zones) => {
         const result = planTopology(input(n, zones));
-        const feasible = Math.ceil(n / zones) <= n - quorumOf(n);
-        if (!feasible) {
+        // Slot i goes to zone i mod zones, so the fullest zone holds ceil(n / zones) masters.
+        const fullest = Math.ceil(n / zones);
+        if (!survives(n, fullest)) {
           assert.equal(result.topology, undefined);
           assert.equal(result.issues[0].key, "availabilityZones");
           return;
         }
         const topology = result.topology!;
-        assert.equal(topology.quorum, Math.floor(n / 2) + 1);
-        assert.equal(topology.toleratedFailures, n - topology.quorum);
-        assert.equal(topology.slots.length, n);
-        for (const row of topology.azLoss) {
-          assert.ok(row.lost <= n - topology.quorum, `${row.az} holds ${row.lost}`);
-          assert.ok(row.quorumKept);
-          assert.equal(row.remaining, n - row.lost);
+        assert.equal(topology.quorum, majorityOf(n));
+        assert.equal(topology.toleratedFailures, n - majorityOf(n));
+        assert.deepEqual(topology.slots.map((s) => s.az), Array.from({ length: n }, (_, i) => ZONES[i % zones]));
+        for (const az of ZONES.slice(0, zones)) {
+          const inZone = topology.slots.filter((s) => s.az === az).length;
+          assert.ok(survives(n, inZone), `${az} holds ${inZone} of ${n}`);
+          assert.deepEqual(topology.azLoss.find((r) => r.az === az), { az, lost: inZone, remaining: n - inZone, quorumKept: true });
         }
       }),
     );
+  });
+
+  it("refuses pinned IPs that crowd one zone beyond what its loss leaves a majority for, naming masterIps", () => {
+    fc.assert(
+      fc.property(masterCounts, fc.integer({ min: 2, max: 6 }), fc.integer({ min: 0, max: 6 }), (n, zones, extra) => {
+        // The first `crowd` slots pinned into zone 0, the others round-robin over the remaining zones.
+        const crowd = Math.min(n, n - majorityOf(n) + 1 + extra);
+        const ips = Array.from({ length: n }, (_, i) => (i < crowd ? ipIn(0, i) : ipIn(1 + ((i - crowd) % (zones - 1)), i)));
+        const result = planTopology(input(n, zones, { masterIps: ips }));
+        assert.equal(result.topology, undefined, `${crowd} of ${n} pinned into ${ZONES[0]} accepted`);
+        assert.equal(result.issues[0].key, "masterIps");
+        assert.match(result.issues[0].message, new RegExp(`${ZONES[0]} holds ${crowd} of ${n} masters`));
+      }),
+    );
+  });
+
+  it("accepts pinned IPs that leave a majority whichever zone is lost (negative control)", () => {
+    const ips = [ipIn(0, 0), ipIn(0, 1), ipIn(1, 2), ipIn(1, 3), ipIn(2, 4)];
+    const { topology, issues } = planTopology(input(5, 3, { masterIps: ips }));
+    assert.deepEqual(issues, []);
+    assert.deepEqual(topology!.slots.map((s) => s.az), ["us-east-1a", "us-east-1a", "us-east-1b", "us-east-1b", "us-east-1c"]);
   });
 
   it("gives every slot a distinct, usable address inside its own zone's subnet", () => {
