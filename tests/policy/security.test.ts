@@ -121,3 +121,59 @@ describe("policy seaweedfs-no-secrets-in-user-data", () => {
     assert.match(messages(await runOne(noSecretsInUserData, withScript("PASSWORD=hunter2"), { extraPatterns: ["PASSWORD=\\S+"] })), /a match of PASSWORD/);
   });
 });
+
+describe("the same policies on resources the program does not register today (instances, rules, Elastic IPs, roles)", () => {
+  /** A hand-launched master: what someone adding an instance outside the launch templates would write. */
+  const instance = (props: Record<string, unknown>) => {
+    const g = healthyStack();
+    g.add("aws:ec2/instance:Instance", "hand-made-master", {
+      rootBlockDevice: { encrypted: true },
+      metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 },
+      userData: bootScript(""),
+      ...props,
+    });
+    return g;
+  };
+
+  it("a compliant instance passes every instance branch (negative control)", async () => {
+    for (const policy of [encryptedVolumes, imdsV2Required, noPublicIp, noSecretsInUserData]) {
+      assert.deepEqual((await runOne(policy, instance({}))).violations, [], policy.name);
+    }
+  });
+
+  it("refuses an instance's unencrypted root and EBS devices", async () => {
+    const result = await runOne(encryptedVolumes, instance({ rootBlockDevice: { encrypted: false }, ebsBlockDevices: [{ deviceName: "/dev/sdf", encrypted: "false" }] }));
+    assert.deepEqual(result.violations.map((v) => v.message).sort(), ["EBS device /dev/sdf is not encrypted; set encrypted: true", "the root device is not encrypted; set encrypted: true"]);
+  });
+
+  it("refuses an instance with IMDSv1, a public address, or a literal signing key in plain user data", async () => {
+    assert.match(messages(await runOne(imdsV2Required, instance({ metadataOptions: { httpTokens: "optional" } }))), /httpTokens is optional/);
+    assert.equal(messages(await runOne(noPublicIp, instance({ associatePublicIpAddress: true }))), "the instance associates a public IP address");
+    const leaky = `${bootScript("")}\n${JWT_SIGNING_KEY_ENV}=${MOCK_SECRET_VALUE}\n`;
+    assert.match(messages(await runOne(noSecretsInUserData, instance({ userData: leaky }))), /a literal WEED_JWT_SIGNING_KEY/);
+    assert.match(messages(await runOne(noSecretsInUserData, instance({ userData: undefined, userDataBase64: base64(leaky) }))), /a literal WEED_JWT_SIGNING_KEY/);
+  });
+
+  it("refuses an Elastic IP on a master interface, not an unattached one", async () => {
+    const g = healthyStack();
+    g.add("aws:ec2/eip:Eip", "spare", { domain: "vpc" });
+    assert.deepEqual((await runOne(noPublicIp, g)).violations, []);
+    g.add("aws:ec2/eip:Eip", "master-0-public", { networkInterface: "eni-0123456789abcdef0" });
+    assert.equal(messages(await runOne(noPublicIp, g)), "an Elastic IP is attached to a master instance or interface");
+  });
+
+  it("refuses a security-group rule opening gRPC to the world, not an egress rule", async () => {
+    const g = healthyStack();
+    g.add("aws:ec2/securityGroupRule:SecurityGroupRule", "egress-anywhere", { type: "egress", protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] });
+    assert.deepEqual((await runOne(noWorldIngress, g)).violations, []);
+    g.add("aws:ec2/securityGroupRule:SecurityGroupRule", "grpc-anywhere", { type: "ingress", protocol: "tcp", fromPort: 19333, toPort: 19333, cidrBlocks: ["10.0.0.0/8"], ipv6CidrBlocks: ["::/0"] });
+    assert.equal(messages(await runOne(noWorldIngress, g)), "ingress from ::/0 reaches master port(s) 19333");
+  });
+
+  it("refuses a role whose inline policy allows attaching on Resource *", async () => {
+    const g = healthyStack();
+    const inline = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "ec2:AttachNetworkInterface", Resource: "*" }] });
+    g.add("aws:iam/role:Role", "hand-made-role", { assumeRolePolicy: "{}", inlinePolicies: [{ name: "attach", policy: inline }] });
+    assert.equal(messages(await runOne(attachActionsScoped, g)), 'ec2:AttachNetworkInterface allowed on Resource "*"; scope it to the slot\'s volume and interface ARNs');
+  });
+});
