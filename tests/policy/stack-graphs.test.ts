@@ -23,10 +23,6 @@ before(async () => {
   for (const stack of availableStacks()) graphs.set(stack, (await runStack(stack)).resources);
 });
 
-function verdict(report: PolicyReport, policy: string): string | undefined {
-  return report.verdicts.find((v) => v.policy === policy)?.verdict;
-}
-
 /** Every policy of the pack, in the pack's order (literal: a policy dropped from the pack or a graph fails here). */
 const EVERY_POLICY = [
   "seaweedfs-master-count",
