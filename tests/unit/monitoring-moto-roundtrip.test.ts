@@ -1,25 +1,20 @@
 /**
- * The alarms and dashboard the prod program registers are real CloudWatch API requests: sent with the AWS SDK to a
- * local moto server (started and stopped here, loopback only), accepted, and read back unchanged. moto 5.2.5 does not
- * implement PutCompositeAlarm; the composite rules are then checked against CloudWatch's documented rule grammar.
+ * A round trip through moto, not an acceptance test: the prod program's alarms, composites and dashboard are sent
+ * with the AWS SDK to a local moto server (started and stopped here, loopback only) and read back unchanged. It
+ * proves the requests are well-formed SDK calls that survive serialization; it does not prove CloudWatch would
+ * accept them. moto 5.2.5 validates almost nothing in PutMetricAlarm, always answers PutDashboard with an empty
+ * list of validation messages, and does not implement PutCompositeAlarm (HTTP 500, reported here as a skip).
+ * What CloudWatch documents it refuses is checked by tests/unit/monitoring-cloudwatch-limits.test.ts.
  */
 import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { ChildProcess, spawn } from "node:child_process";
 import * as net from "node:net";
 import * as path from "node:path";
-import {
-  CloudWatchClient,
-  DescribeAlarmsCommand,
-  GetDashboardCommand,
-  MetricAlarm,
-  PutCompositeAlarmCommand,
-  PutDashboardCommand,
-  PutMetricAlarmCommand,
-  PutMetricAlarmCommandInput,
-} from "@aws-sdk/client-cloudwatch";
+import { CloudWatchClient, DescribeAlarmsCommand, GetDashboardCommand, MetricAlarm, PutCompositeAlarmCommand, PutDashboardCommand, PutMetricAlarmCommand } from "@aws-sdk/client-cloudwatch";
 import { REPO_ROOT } from "../../tools/lib/stackFiles";
-import { monitoringGraph, MonitoringRun, RecordedQuery } from "../support/monitoringGraph";
+import { putCompositeAlarmRequest, putMetricAlarmRequest } from "../support/cloudwatchLimits";
+import { monitoringGraph, MonitoringRun } from "../support/monitoringGraph";
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -52,72 +47,7 @@ function stopGroup(child: ChildProcess): Promise<void> {
   return exited.finally(() => clearTimeout(kill));
 }
 
-const dimensionsOf = (d?: Record<string, string>) => (d ? Object.entries(d).map(([Name, Value]) => ({ Name, Value })) : undefined);
-
-/** A recorded aws.cloudwatch.MetricAlarm's inputs as the PutMetricAlarm request the provider would send. */
-function putMetricAlarm(inputs: Record<string, unknown>): PutMetricAlarmCommandInput {
-  const queries = inputs.metricQueries as RecordedQuery[] | undefined;
-  return {
-    AlarmName: String(inputs.name),
-    AlarmDescription: inputs.alarmDescription as string,
-    ComparisonOperator: inputs.comparisonOperator as PutMetricAlarmCommandInput["ComparisonOperator"],
-    EvaluationPeriods: inputs.evaluationPeriods as number,
-    DatapointsToAlarm: inputs.datapointsToAlarm as number,
-    Threshold: inputs.threshold as number,
-    TreatMissingData: inputs.treatMissingData as string,
-    AlarmActions: inputs.alarmActions as string[],
-    OKActions: inputs.okActions as string[],
-    Namespace: inputs.namespace as string | undefined,
-    MetricName: inputs.metricName as string | undefined,
-    Statistic: inputs.statistic as PutMetricAlarmCommandInput["Statistic"],
-    Period: inputs.period as number | undefined,
-    Dimensions: dimensionsOf(inputs.dimensions as Record<string, string> | undefined),
-    Metrics: queries?.map((q) => ({
-      Id: q.id,
-      Expression: q.expression,
-      ReturnData: q.returnData,
-      MetricStat: q.metric
-        ? { Metric: { Namespace: q.metric.namespace, MetricName: q.metric.metricName, Dimensions: dimensionsOf(q.metric.dimensions) }, Period: q.metric.period, Stat: q.metric.stat }
-        : undefined,
-    })),
-    Tags: Object.entries((inputs.tags ?? {}) as Record<string, string>).map(([Key, Value]) => ({ Key, Value })),
-  };
-}
-
-/**
- * CloudWatch's composite rule grammar: ALARM/OK/INSUFFICIENT_DATA("name"), TRUE, FALSE, combined with AND, OR, NOT
- * and parentheses; at most 10240 characters. Returns the alarm names the rule references.
- */
-function parseAlarmRule(rule: string): string[] {
-  assert.ok(rule.length <= 10240, "a rule has at most 10240 characters");
-  const tokens = rule.match(/\s+|\(|\)|AND|OR|NOT|TRUE|FALSE|(?:ALARM|OK|INSUFFICIENT_DATA)\("[^"]+"\)|./g)!.filter((t) => t.trim());
-  const names: string[] = [];
-  let at = 0;
-  const operand = (): void => {
-    const token = tokens[at++];
-    if (token === "NOT") return operand();
-    if (token === "(") {
-      expression();
-      assert.equal(tokens[at++], ")", `unbalanced parenthesis in ${rule}`);
-      return;
-    }
-    const call = /^(?:ALARM|OK|INSUFFICIENT_DATA)\("([^"]+)"\)$/.exec(token ?? "");
-    assert.ok(call || token === "TRUE" || token === "FALSE", `unexpected ${token} in ${rule}`);
-    if (call) names.push(call[1]);
-  };
-  const expression = (): void => {
-    operand();
-    while (tokens[at] === "AND" || tokens[at] === "OR") {
-      at++;
-      operand();
-    }
-  };
-  expression();
-  assert.equal(at, tokens.length, `trailing tokens in ${rule}`);
-  return names;
-}
-
-describe("prod alarms and dashboard against the CloudWatch API (moto)", () => {
+describe("prod alarms and dashboard, round trip through moto", () => {
   let moto: { endpoint: string; process: ChildProcess };
   let client: CloudWatchClient;
   let run: MonitoringRun;
@@ -131,8 +61,8 @@ describe("prod alarms and dashboard against the CloudWatch API (moto)", () => {
     if (moto) await stopGroup(moto.process);
   });
 
-  it("accepts every metric alarm (PutMetricAlarm) and reads it back", async () => {
-    const alarms = run.mine("aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => putMetricAlarm(a.inputs));
+  it("PutMetricAlarm of every metric alarm reads back unchanged", async () => {
+    const alarms = run.mine("aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => putMetricAlarmRequest(a.inputs));
     for (const alarm of alarms) await client.send(new PutMetricAlarmCommand(alarm));
     const stored: MetricAlarm[] = [];
     for (let i = 0; i < alarms.length; i += 100) {
@@ -153,30 +83,28 @@ describe("prod alarms and dashboard against the CloudWatch API (moto)", () => {
     }
   });
 
-  it("accepts the dashboard (PutDashboard) and reads back the same body", async () => {
+  it("PutDashboard of the dashboard reads back the same body", async () => {
     const [dashboard] = run.mine("aws:cloudwatch/dashboard:Dashboard");
     const name = String(dashboard.inputs.dashboardName);
-    const put = await client.send(new PutDashboardCommand({ DashboardName: name, DashboardBody: String(dashboard.inputs.dashboardBody) }));
-    assert.deepEqual(put.DashboardValidationMessages ?? [], []);
+    // moto's DashboardValidationMessages is always empty: not evidence of anything, so not asserted.
+    await client.send(new PutDashboardCommand({ DashboardName: name, DashboardBody: String(dashboard.inputs.dashboardBody) }));
     const back = await client.send(new GetDashboardCommand({ DashboardName: name }));
     assert.deepEqual(JSON.parse(back.DashboardBody!), JSON.parse(String(dashboard.inputs.dashboardBody)));
   });
 
-  it("sends the composite alarms (PutCompositeAlarm); their rules parse and name only alarms of the stack", async () => {
-    const known = new Set([...run.mine("aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => String(a.inputs.name))]);
-    const composites = run.mine("aws:cloudwatch/compositeAlarm:CompositeAlarm");
-    for (const c of composites) known.add(String(c.inputs.alarmName));
-    for (const c of composites) {
-      for (const name of parseAlarmRule(String(c.inputs.alarmRule))) assert.ok(known.has(name), `${c.inputs.alarmName} names unknown alarm ${name}`);
-      const request = { AlarmName: String(c.inputs.alarmName), AlarmRule: String(c.inputs.alarmRule), AlarmDescription: String(c.inputs.alarmDescription), AlarmActions: c.inputs.alarmActions as string[], OKActions: c.inputs.okActions as string[] };
+  it("PutCompositeAlarm of every composite reads back unchanged", async (t) => {
+    const composites = run.mine("aws:cloudwatch/compositeAlarm:CompositeAlarm").map((c) => putCompositeAlarmRequest(c.inputs));
+    assert.ok(composites.length > 0, "prod renders composite alarms");
+    for (const request of composites) {
       try {
         await client.send(new PutCompositeAlarmCommand(request));
       } catch (error) {
-        // moto 5.2.5 answers HTTP 500 (NotImplementedError) for PutCompositeAlarm; anything else is a real refusal.
+        // moto 5.2.5 answers HTTP 500 (NotImplementedError); anything else is a real refusal and fails the test.
         assert.equal((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode, 500, String(error));
-        continue;
+        t.skip("moto 5.2.5 does not implement PutCompositeAlarm (HTTP 500): nothing to round-trip");
+        return;
       }
-      const back = await client.send(new DescribeAlarmsCommand({ AlarmNames: [request.AlarmName], AlarmTypes: ["CompositeAlarm"] }));
+      const back = await client.send(new DescribeAlarmsCommand({ AlarmNames: [request.AlarmName!], AlarmTypes: ["CompositeAlarm"] }));
       assert.equal(back.CompositeAlarms?.[0]?.AlarmRule, request.AlarmRule);
     }
   });
