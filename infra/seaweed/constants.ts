@@ -67,3 +67,10 @@ export const METRICS = {
   underReplicatedVolumes: "SeaweedFS_master_under_replicated_volumes",
   pickForWriteError: "SeaweedFS_master_pick_for_write_error",
 } as const;
+
+/**
+ * After any leader change, while volumes exist, SeaweedFS 4.44 answers `/dir/assign` with 503 (`Retry-After`) for
+ * 3 pulses of 5 s (`IsWarmingUp`, `WarmupPulseMultiplier = 3`) so that volume servers report in first. Writes
+ * cannot come back sooner than this after a failover; `npm run bench` budgets on top of it.
+ */
+export const WRITE_WARMUP_MS = 15_000;

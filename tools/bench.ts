@@ -1,0 +1,155 @@
+/**
+ * `npm run bench -- [--stack <name>] [--runs K] [--budget <file>] [--json]`
+ *
+ * The failover benchmark gate. Starts two real local master clusters (loopback only): the stack's rendered
+ * configuration and the same masters on SeaweedFS defaults (goraft, 10 s election timeout). Then K times, on both
+ * at the same moment, the leader-kill drill (scenario b of `npm run drill`): SIGKILL the leader, time the new
+ * leader and writes back through a follower, bring the old leader back. Judges the medians against the failover
+ * budget (bench/failover-budget.yaml, where every threshold is explained); --stack and --runs override its values.
+ *
+ * Progress lines go to stdout (stderr with --json). Exit codes: 0 within budget, 1 over budget or a drill failed,
+ * 2 bad usage, stack config or budget file.
+ */
+import { ConfigError } from "../infra/config";
+import { SEAWEEDFS_VERSION } from "../infra/seaweed/constants";
+import { BudgetError, BUDGET_FILE, judge, Medians, readBudget, Side, Verdict } from "./lib/bench/budget";
+import { stackConfig } from "./lib/cluster/plan";
+import { leaderKill } from "./lib/drill/leaderKill";
+import { SEAWEEDFS_DEFAULTS } from "./lib/drill/runner";
+import { recover } from "./lib/drill/steps";
+import { LocalCluster, RaftOverride } from "./lib/localCluster";
+import { StackFileError } from "./lib/stackFiles";
+import { formatTable } from "./lib/table";
+
+interface BenchArgs {
+  stack?: string;
+  runs?: number;
+  budget: string;
+  json: boolean;
+}
+
+/** The `--json` contract of `npm run bench`: fields are only ever added. */
+export interface BenchReport extends Verdict {
+  stack: string;
+  seaweedfsVersion: string;
+  runs: number;
+  budgetFile: string;
+  configurations: { stack: Side; defaults: Side };
+}
+
+function usage(message: string): never {
+  process.stderr.write(`${message}\nusage: npm run bench -- [--stack <dev|staging|prod|...>] [--runs K] [--budget <file>] [--json]\n`);
+  process.exit(2);
+}
+
+function parseArgs(argv: string[]): BenchArgs {
+  const args: BenchArgs = { budget: BUDGET_FILE, json: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--stack") args.stack = argv[++i] ?? usage("--stack needs a value");
+    else if (arg === "--runs") {
+      args.runs = Number(argv[++i]);
+      if (!Number.isInteger(args.runs) || args.runs < 1) usage("--runs must be a whole number >= 1");
+    } else if (arg === "--budget") args.budget = argv[++i] ?? usage("--budget needs a file");
+    else if (arg === "--json") args.json = true;
+    else usage(`unknown argument: ${arg}`);
+  }
+  return args;
+}
+
+interface Contender {
+  label: string;
+  raft?: RaftOverride;
+  cluster?: LocalCluster;
+  side: Side;
+}
+
+/** One leader kill on a contender's cluster (after bringing every process back), recorded in its side. */
+async function killLeader(contender: Contender, run: number, progress: (line: string) => void): Promise<void> {
+  const cluster = contender.cluster!;
+  const step = (line: string) => progress(`${contender.label} run ${run}: ${line}`);
+  try {
+    await recover(cluster);
+    const measured = await leaderKill.run({ cluster, step });
+    contender.side.newLeaderMs.push(measured.newLeaderMs!);
+    contender.side.writesBackMs.push(measured.writesBackMs!);
+  } catch (error) {
+    contender.side.failures.push(`run ${run}: ${error instanceof Error ? error.message : String(error)}`);
+    step(`FAILED: ${contender.side.failures.at(-1)}`);
+  }
+}
+
+async function bench(stack: string, runs: number, budgetFile: string, progress: (line: string) => void): Promise<BenchReport> {
+  const budget = readBudget(budgetFile);
+  const contenders: Contender[] = [
+    { label: stack, side: { raft: { heartbeatInterval: "", electionTimeout: "" }, newLeaderMs: [], writesBackMs: [], failures: [] } },
+    { label: "SeaweedFS defaults", raft: SEAWEEDFS_DEFAULTS, side: { raft: { heartbeatInterval: "", electionTimeout: "" }, newLeaderMs: [], writesBackMs: [], failures: [] } },
+  ];
+  try {
+    // One after the other: each picks a free loopback network, which the other could otherwise pick too.
+    for (const c of contenders) {
+      progress(`${c.label}: starting ${stack}'s masters${c.raft ? ` with ${JSON.stringify(c.raft)}` : ""}`);
+      c.cluster = await LocalCluster.start({ stack, raft: c.raft, log: (line) => progress(`${c.label}: ${line}`) });
+      c.side.raft = { ...c.cluster.plan.settings.raft };
+    }
+    for (let run = 1; run <= runs; run++) {
+      // Side by side: both clusters lose their leader at the same moment, so load on the machine hits both alike.
+      await Promise.all(contenders.map((c) => killLeader(c, run, progress)));
+    }
+  } finally {
+    await Promise.all(contenders.map((c) => c.cluster?.stop()));
+  }
+  const [mine, defaults] = contenders.map((c) => c.side);
+  return { stack, seaweedfsVersion: SEAWEEDFS_VERSION, runs, budgetFile, configurations: { stack: mine, defaults }, ...judge(budget, mine, defaults) };
+}
+
+function printReport(report: BenchReport): void {
+  const seconds = (values: number[]) => values.map((v) => (v / 1000).toFixed(2)).join(" ");
+  const median = (s: { median: number } | null) => (s ? (s.median / 1000).toFixed(2) : "-");
+  const row = (name: string, side: Side, spreads: Medians) => [
+    name,
+    `${side.raft.heartbeatInterval} / ${side.raft.electionTimeout}`,
+    `${median(spreads.newLeaderMs)} (${seconds(side.newLeaderMs)})`,
+    `${median(spreads.writesBackMs)} (${seconds(side.writesBackMs)})`,
+  ];
+  const out = [
+    "",
+    `Failover bench, leader kill x${report.runs} on ${report.stack}'s masters (SeaweedFS ${report.seaweedfsVersion}), budget ${report.budgetFile}`,
+    formatTable(
+      ["configuration", "heartbeat / election", "new leader s: median (runs)", "writes back s: median (runs)"],
+      [row(`${report.stack} (rendered)`, report.configurations.stack, report.spreads.stack), row("SeaweedFS defaults", report.configurations.defaults, report.spreads.defaults)],
+    ),
+    "",
+    ...report.checks.map((c) => `  ${c.passed ? "ok  " : "FAIL"} ${c.name}: ${c.detail}`),
+    "",
+    report.passed ? "WITHIN BUDGET" : "OVER BUDGET",
+  ];
+  console.log(out.join("\n"));
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const progress = (line: string) => (args.json ? process.stderr : process.stdout).write(`${line}\n`);
+  try {
+    const budget = readBudget(args.budget);
+    const stack = args.stack ?? budget.stack;
+    stackConfig(stack);
+    const runs = args.runs ?? budget.runs;
+    progress(`bench ${stack}: leader kill x${runs} beside SeaweedFS defaults ${JSON.stringify(SEAWEEDFS_DEFAULTS)}`);
+    const report = await bench(stack, runs, args.budget, progress);
+    if (args.json) console.log(JSON.stringify(report, null, 2));
+    else printReport(report);
+    process.exitCode = report.passed ? 0 : 1;
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof StackFileError || error instanceof BudgetError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+void main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

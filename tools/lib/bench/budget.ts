@@ -1,0 +1,123 @@
+/**
+ * The failover budget of `npm run bench`: reading and checking bench/failover-budget.yaml (what each number means
+ * is documented there), and judging measured leader kills against it. Pure apart from reading the file, so the
+ * gate itself is tested with literal figures (tests/unit/bench-budget.test.ts).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { durationMs, RaftTiming } from "../../../infra/seaweed/master";
+import { WRITE_WARMUP_MS } from "../../../infra/seaweed/constants";
+import { spread, Spread } from "../drill/stats";
+import { REPO_ROOT } from "../stackFiles";
+
+export const BUDGET_FILE = path.join(REPO_ROOT, "bench", "failover-budget.yaml");
+
+export interface FailoverBudget {
+  stack: string;
+  runs: number;
+  newLeaderSpeedupAtLeast: number;
+  writesBackMargin: { heartbeatIntervals: number; electionTimeouts: number; slackSeconds: number };
+}
+
+export class BudgetError extends Error {}
+
+/** Reads and checks a budget file; every problem names the key, the bad value and the fix. */
+export function readBudget(file = BUDGET_FILE): FailoverBudget {
+  let raw: unknown;
+  try {
+    raw = parse(fs.readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new BudgetError(`${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return checkBudget(raw, file);
+}
+
+export function checkBudget(raw: unknown, file = BUDGET_FILE): FailoverBudget {
+  const problems: string[] = [];
+  const doc = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>;
+  const margin = (typeof doc.writesBackMargin === "object" && doc.writesBackMargin !== null ? doc.writesBackMargin : {}) as Record<string, unknown>;
+  const number = (source: Record<string, unknown>, key: string, label: string, fix: string, ok: (n: number) => boolean): number => {
+    const value = source[key];
+    if (typeof value !== "number" || !Number.isFinite(value) || !ok(value)) problems.push(`${label}: ${JSON.stringify(value)} is not valid; ${fix}`);
+    return value as number;
+  };
+  const stack = doc.stack;
+  if (typeof stack !== "string" || !/^[a-z0-9-]+$/.test(stack)) problems.push(`stack: ${JSON.stringify(stack)} is not valid; name a stack file, e.g. dev for stacks/Pulumi.dev.yaml`);
+  const budget: FailoverBudget = {
+    stack: stack as string,
+    runs: number(doc, "runs", "runs", "use a whole number >= 1 (leader kills per configuration)", (n) => Number.isInteger(n) && n >= 1),
+    newLeaderSpeedupAtLeast: number(doc, "newLeaderSpeedupAtLeast", "newLeaderSpeedupAtLeast", "use a number > 1 (how many times faster than SeaweedFS defaults)", (n) => n > 1),
+    writesBackMargin: {
+      heartbeatIntervals: number(margin, "heartbeatIntervals", "writesBackMargin.heartbeatIntervals", "use a number >= 0", (n) => n >= 0),
+      electionTimeouts: number(margin, "electionTimeouts", "writesBackMargin.electionTimeouts", "use a number >= 0", (n) => n >= 0),
+      slackSeconds: number(margin, "slackSeconds", "writesBackMargin.slackSeconds", "use a number of seconds >= 0", (n) => n >= 0),
+    },
+  };
+  const known = new Set(["stack", "runs", "newLeaderSpeedupAtLeast", "writesBackMargin"]);
+  for (const key of Object.keys(doc)) if (!known.has(key)) problems.push(`${key}: unknown key; the budget keys are ${[...known].join(", ")}`);
+  if (problems.length > 0) throw new BudgetError(`${file}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  return budget;
+}
+
+/** The most writes-back may take after a leader kill on a cluster with these raft settings. */
+export function writesBackLimitMs(budget: FailoverBudget, raft: RaftTiming): number {
+  const m = budget.writesBackMargin;
+  return WRITE_WARMUP_MS + m.heartbeatIntervals * durationMs(raft.heartbeatInterval) + m.electionTimeouts * durationMs(raft.electionTimeout) + m.slackSeconds * 1000;
+}
+
+/** What one configuration's leader kills measured. */
+export interface Side {
+  raft: RaftTiming;
+  newLeaderMs: number[];
+  writesBackMs: number[];
+  /** Runs in which the drill itself failed. */
+  failures: string[];
+}
+
+export interface Check {
+  name: string;
+  passed: boolean;
+  /** e.g. "x14.2 >= x4" */
+  detail: string;
+}
+
+export interface Medians {
+  newLeaderMs: Spread | null;
+  writesBackMs: Spread | null;
+}
+
+export interface Verdict {
+  passed: boolean;
+  /** min/median/max of each configuration's runs. */
+  spreads: { stack: Medians; defaults: Medians };
+  newLeaderSpeedup: number | null;
+  writesBackLimitMs: number;
+  checks: Check[];
+}
+
+/** Judges the stack's leader kills against the defaults' and the budget. */
+export function judge(budget: FailoverBudget, stack: Side, defaults: Side): Verdict {
+  const s = { newLeaderMs: spread(stack.newLeaderMs), writesBackMs: spread(stack.writesBackMs) };
+  const d = { newLeaderMs: spread(defaults.newLeaderMs), writesBackMs: spread(defaults.writesBackMs) };
+  const limit = writesBackLimitMs(budget, stack.raft);
+  const speedup = s.newLeaderMs && d.newLeaderMs ? d.newLeaderMs.median / Math.max(1, s.newLeaderMs.median) : null;
+  const checks: Check[] = [
+    {
+      name: "every leader kill passed the drill",
+      passed: stack.failures.length === 0 && defaults.failures.length === 0,
+      detail: [...stack.failures.map((f) => `stack: ${f}`), ...defaults.failures.map((f) => `defaults: ${f}`)].join("; ") || `${stack.newLeaderMs.length} + ${defaults.newLeaderMs.length} runs`,
+    },
+    {
+      name: "new leader at least as many times faster than SeaweedFS defaults as budgeted (median)",
+      passed: speedup !== null && speedup >= budget.newLeaderSpeedupAtLeast,
+      detail: speedup === null ? "no measurement" : `x${speedup.toFixed(1)} (defaults ${d.newLeaderMs!.median} ms / stack ${s.newLeaderMs!.median} ms), budget >= x${budget.newLeaderSpeedupAtLeast}`,
+    },
+    {
+      name: "writes back within the warm-up plus the stack's raft margin (median)",
+      passed: s.writesBackMs !== null && s.writesBackMs.median <= limit,
+      detail: s.writesBackMs === null ? "no measurement" : `${s.writesBackMs.median} ms, budget <= ${limit} ms (heartbeatInterval ${stack.raft.heartbeatInterval}, electionTimeout ${stack.raft.electionTimeout})`,
+    },
+  ];
+  return { passed: checks.every((c) => c.passed), spreads: { stack: s, defaults: d }, newLeaderSpeedup: speedup, writesBackLimitMs: limit, checks };
+}
