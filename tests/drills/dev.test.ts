@@ -1,7 +1,8 @@
 /**
  * The dev stack's rendered master configuration, run as a real 3-master SeaweedFS cluster on loopback, survives
  * the failures of issue #4 (scenarios a-d, f, g) without ever handing out a file id twice or losing volume ids.
- * Timings are only bounded generously here; `npm run drill` measures them.
+ * Each scenario throws when the cluster misbehaves or exceeds its own time-outs; timings are not asserted here:
+ * `npm run drill` measures them and `npm run bench` gates the failover on a budget.
  */
 import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
@@ -18,8 +19,6 @@ import { frozenLeaderFor } from "../../tools/lib/drill/frozenLeader";
 import { fullRestart } from "../../tools/lib/drill/fullRestart";
 import { recover } from "../../tools/lib/drill/steps";
 import type { Scenario, ScenarioMeasurements } from "../../tools/lib/drill/types";
-
-const BOUND_MS = 60_000;
 
 describe("dev masters as a real local SeaweedFS cluster", { timeout: 300_000 }, () => {
   let cluster: LocalCluster;
@@ -59,8 +58,7 @@ describe("dev masters as a real local SeaweedFS cluster", { timeout: 300_000 }, 
   });
 
   it("elects a new leader after a SIGKILL, takes writes through a follower, and the old leader rejoins (b)", async () => {
-    const result = await drill(leaderKill);
-    assert.ok(result.newLeaderMs! < BOUND_MS && result.writesBackMs! < 2 * BOUND_MS, JSON.stringify(result));
+    await drill(leaderKill);
   });
 
   it("keeps its leader and keeps assigning when a follower dies (c)", async () => {
@@ -68,18 +66,15 @@ describe("dev masters as a real local SeaweedFS cluster", { timeout: 300_000 }, 
   });
 
   it("turns survivors unhealthy without a majority and comes back with the same identity (d)", async () => {
-    const result = await drill(majorityLoss);
-    assert.ok(result.extra!.unhealthyMs < BOUND_MS, JSON.stringify(result));
+    await drill(majorityLoss);
   });
 
   it("replaces a frozen leader and keeps exactly one leader after it resumes (f)", async () => {
-    const result = await drill(frozenLeaderFor(6000));
-    assert.ok(result.newLeaderMs! < BOUND_MS, JSON.stringify(result));
+    await drill(frozenLeaderFor(6000));
   });
 
   it("restarts from raft state alone with the same TopologyId and MaxVolumeId (g)", async () => {
-    const result = await drill(fullRestart);
-    assert.ok(result.newLeaderMs! < BOUND_MS, JSON.stringify(result));
+    await drill(fullRestart);
   });
 
   it("never assigned a file id twice and never saw MaxVolumeId go back", () => {

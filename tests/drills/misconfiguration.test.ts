@@ -18,8 +18,7 @@ describe("an even peer list", { timeout: 60_000 }, () => {
 
   it("is refused by parseConfig and renderMasterArgs, and makes weed master exit (h)", async () => {
     const steps: string[] = [];
-    const result = await misconfiguration.run({ cluster, step: (line) => steps.push(line) });
-    assert.ok(result.extra!.weedExitMs < 15_000);
+    await misconfiguration.run({ cluster, step: (line) => steps.push(line) });
     assert.match(steps.join("\n"), /exited with code [1-9]\d*/);
   });
 });
