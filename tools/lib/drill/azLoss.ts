@@ -17,6 +17,8 @@ export const azLoss: Scenario = {
     const largest = [...cluster.config.topology.azLoss].sort((a, b) => b.lost - a.lost || Number(b.az === leaderZone) - Number(a.az === leaderZone))[0];
     const victims = cluster.masters.filter((m) => m.az === largest.az).map((m) => m.slot);
     const survivors = cluster.masters.filter((m) => m.az !== largest.az).map((m) => m.slot);
+    // Without survivors the health checks below would pass on an empty list.
+    expect(survivors.length > 0, `every master is in ${largest.az}: no survivor to check after losing it`);
     step(`SIGKILL every master of ${largest.az} (${victims.map((s) => `master-${s}`).join(", ")}); the stack expects quorum ${largest.quorumKept ? "kept" : "LOST"}`);
     const since = Date.now();
     await Promise.all(victims.map((s) => cluster.kill(s, "SIGKILL")));

@@ -19,6 +19,8 @@ export const majorityLoss: Scenario = {
     const killCount = slots.length - quorumOf(slots.length) + 1;
     const victims = [leader, ...slots.filter((s) => s !== leader)].slice(0, killCount);
     const survivors = slots.filter((s) => !victims.includes(s));
+    // Without survivors the health and refusal checks below would pass on an empty list.
+    expect(survivors.length > 0, `killing ${killCount} of ${slots.length} masters leaves no survivor to check`);
     step(`SIGKILL ${killCount} of ${slots.length} masters (${victims.map((s) => `master-${s}`).join(", ")}), the leader among them`);
     const since = Date.now();
     await Promise.all(victims.map((s) => cluster.kill(s, "SIGKILL")));
