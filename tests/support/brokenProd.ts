@@ -1,0 +1,50 @@
+/**
+ * The prod graph broken on purpose (a slot lost so 4 masters sit in 2 zones, a public NLB, IMDSv1, the JWT key
+ * pasted into a boot script, a slow health check, an alarm without actions, the backup bucket's encryption removed),
+ * with the violations it must produce written out literally. Shared by the in-process pack test and the test that
+ * drives Pulumi's own policy host.
+ */
+import * as assert from "node:assert/strict";
+import { JWT_SIGNING_KEY_ENV } from "../../infra/seaweed/constants";
+import { MOCK_SECRET_VALUE } from "../../tools/lib/mockCloud";
+import type { RecordedResource } from "../../tools/lib/mockGraph";
+
+/** The prod graph broken on purpose; returns it with the violations it must produce, as `policy @ resource name`. */
+export function brokenProd(prod: readonly RecordedResource[]): { graph: RecordedResource[]; expected: string[] } {
+  // A JSON copy: recorded state may hold values structuredClone refuses, and policies only read plain data.
+  let graph = JSON.parse(JSON.stringify(prod)) as RecordedResource[];
+  const named = (type: string, name: string) => {
+    const found = graph.find((r) => r.type === type && r.name === name);
+    assert.ok(found, `prod graph has no ${type} ${name}`);
+    return found;
+  };
+  // Slot 2 is prod's only master in us-east-1c: without it, 4 masters sit 2/2 in two zones.
+  const lostSlot = graph.filter((r) => r.name.startsWith("seaweedfs-prod-master-2"));
+  assert.ok(lostSlot.some((r) => r.type === "aws:ec2/networkInterface:NetworkInterface"));
+  graph = graph.filter((r) => !lostSlot.includes(r));
+  named("aws:lb/loadBalancer:LoadBalancer", "seaweedfs-prod-lb-nlb").state.internal = false;
+  named("aws:ec2/launchTemplate:LaunchTemplate", "seaweedfs-prod-master-0-lt").state.metadataOptions = { httpTokens: "optional", httpPutResponseHopLimit: 1 };
+  const leaky = named("aws:ec2/launchTemplate:LaunchTemplate", "seaweedfs-prod-master-1-lt").state;
+  const script = `${Buffer.from(String(leaky.userData), "base64").toString("utf8")}\n${JWT_SIGNING_KEY_ENV}=${MOCK_SECRET_VALUE}\n`;
+  leaky.userData = Buffer.from(script, "utf8").toString("base64");
+  const healthCheck = named("aws:lb/targetGroup:TargetGroup", "seaweedfs-prod-lb-9333").state.healthCheck as Record<string, unknown>;
+  healthCheck.interval = 30;
+  named("aws:cloudwatch/metricAlarm:MetricAlarm", "seaweedfs-prod-monitoring-leader-count").state.alarmActions = [];
+  const encryption = graph.filter((r) => r.type === "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration");
+  assert.equal(encryption.length, 1, "prod has one backup bucket encryption configuration");
+  graph = graph.filter((r) => !encryption.includes(r));
+  const expected = [
+    "seaweedfs-master-count @ stack",
+    "seaweedfs-master-count @ stack",
+    "seaweedfs-master-zone-failure @ stack",
+    // The remaining masters still list the lost slot's address in -peers.
+    ...[0, 1, 3, 4].map((slot) => `seaweedfs-master-peers @ seaweedfs-prod-master-${slot}-lt`),
+    "seaweedfs-lb-internal @ seaweedfs-prod-lb-nlb",
+    "seaweedfs-lb-health-check @ seaweedfs-prod-lb-9333",
+    "seaweedfs-imdsv2-required @ seaweedfs-prod-master-0-lt",
+    "seaweedfs-no-secrets-in-user-data @ seaweedfs-prod-master-1-lt",
+    "seaweedfs-alarm-actions @ seaweedfs-prod-monitoring-leader-count",
+    "seaweedfs-backup-bucket-encryption @ seaweedfs-prod-backups-bucket",
+  ];
+  return { graph, expected: expected.sort() };
+}
