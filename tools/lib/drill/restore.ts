@@ -1,8 +1,12 @@
 /**
  * The restore drill: a stack's masters as a real local cluster with volume servers taking writes, the real backup
- * agent (bash + AWS CLI) run on every master against a local moto S3, every `-mdir` wiped, then the real restore
- * (download, checksums, install in every slot, start, verify). It passes only if the cluster comes back with the same
- * TopologyId, a MaxVolumeId not lower than the backup's, and file and volume ids that never collide with earlier ones.
+ * agent (bash + AWS CLI) run on every master against a local moto S3, then the disaster: volume servers stopped
+ * (they would otherwise re-report their volumes and rebuild MaxVolumeId and the file-key sequence for the masters)
+ * and every `-mdir` wiped. As a negative control, the wiped masters are first started without a restore: the
+ * masters-only checks must see a different cluster (new TopologyId or lower MaxVolumeId). Then the wipe again and
+ * the real restore (download, checksums, install in every slot, start, verify). It passes only if the restored
+ * masters, with the volume servers still down, report the TopologyId and at least the MaxVolumeId of backup time,
+ * and, once the volume servers are back, writes and volume grows never reissue a file or volume id.
  * RPO is the backup interval; RTO is measured from the wipe to the first successful write after the restore.
  */
 import { execFile } from "node:child_process";
@@ -10,21 +14,33 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { CloudWatchClient, ListMetricsCommand } from "@aws-sdk/client-cloudwatch";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { SeaweedConfig } from "../../../infra/config";
 import { ssmPrefixOf } from "../../../infra/aws/naming";
 import { regionOfZones } from "../../../infra/config/keys-backup";
 import { BACKUP_METRIC, BACKUP_PARAMETERS, raftDirectory } from "../../../infra/seaweed/backup";
 import { renderBackupEnv, renderLauncher } from "../../../infra/seaweed/backupAgent";
 import { LocalCluster } from "../localCluster";
-import { request } from "../cluster/http";
+import { jsonOf, request } from "../cluster/http";
+import { ENDPOINTS } from "../../../infra/seaweed/constants";
 import { chooseBackup, downloadBackup, listBackups, s3Client } from "../restore/backups";
 import { prepareBackupBucket } from "../restore/drillBucket";
 import { localFleet } from "../restore/localFleet";
+import { deniedBy, s3Requests } from "../restore/bucketPolicy";
 import { MOTO_CREDENTIALS, startMoto, VENV_BIN, type Moto } from "../restore/moto";
+import { startRecordingProxy } from "../restore/recordingProxy";
 import { restoreCluster } from "../restore/restoreCluster";
 import { expect, Scenario } from "./types";
 
 const run = promisify(execFile);
+
+/** What the masters alone (volume servers down) report: the cluster identity and the volume-id high-water mark. */
+export interface MastersView {
+  leader: number;
+  /** undefined when the leader reports none. */
+  topologyId?: string;
+  maxVolumeId: number;
+}
 
 export interface RestoreFigures {
   /** Recovery point objective: the backup interval (a restore loses at most the raft changes since the last backup). */
@@ -34,8 +50,22 @@ export interface RestoreFigures {
   /** From the wipe to a verified leader with the backup's TopologyId. */
   leaderMs: number;
   phases: { downloadMs: number; swapMs: number; verifyMs: number; writableMs: number };
-  backup: { prefix: string; files: number; bytes: number; uploadedBy: number; skippedBy: number[]; agentMs: number; metricPublished: boolean };
+  backup: {
+    prefix: string;
+    files: number;
+    bytes: number;
+    uploadedBy: number;
+    skippedBy: number[];
+    agentMs: number;
+    metricPublished: boolean;
+    /** The agents' S3 requests judged against the bucket's real policy (none may be refused). */
+    policyChecked: { requests: number; uploads: number; refused: number };
+  };
   topologyId: { before: string; after: string };
+  /** The masters alone after the restore, before any volume server is back. */
+  mastersOnly: MastersView;
+  /** The same wipe without a restore (the negative control): what the masters alone reported. */
+  withoutRestore: MastersView;
   maxVolumeId: { manifest: number; before: number; after: number; grownAfterRestore: number[] };
   fileIds: { before: number; after: number; duplicates: number };
   bucketSettingsAccepted: boolean;
@@ -62,6 +92,29 @@ async function runAgents(cluster: LocalCluster, moto: Moto, region: string): Pro
   return { uploads, skipped };
 }
 
+/** Waits for a leader among the live masters and reads its TopologyId and MaxVolumeId (nothing else is asked). */
+async function mastersView(cluster: LocalCluster): Promise<MastersView> {
+  const leader = await cluster.waitForLeader({ timeoutMs: 60_000 });
+  expect(leader !== undefined, "the masters elected no leader within 60 s");
+  const dir = jsonOf<{ TopologyId?: string }>(await request(`${cluster.master(leader).httpUrl}${ENDPOINTS.dirStatus}`, { timeoutMs: 3000 }));
+  const status = await cluster.statusOf(leader);
+  return { leader, topologyId: dir?.TopologyId || undefined, maxVolumeId: status.maxVolumeId ?? 0 };
+}
+
+/** Why `view` is not the cluster of backup time (empty when it is): the check both the control and the restore face. */
+export function identityProblems(view: Omit<MastersView, "leader">, backupTime: { topologyId: string; maxVolumeId: number }): string[] {
+  const problems: string[] = [];
+  if (view.topologyId !== backupTime.topologyId) problems.push(`TopologyId ${view.topologyId ?? "none"}, backup time ${backupTime.topologyId}`);
+  if (view.maxVolumeId < backupTime.maxVolumeId) problems.push(`MaxVolumeId ${view.maxVolumeId}, lower than ${backupTime.maxVolumeId} at backup time`);
+  return problems;
+}
+
+/** The disaster: every master killed and its -mdir wiped (volume servers already down). */
+async function wipeMasters(cluster: LocalCluster): Promise<void> {
+  await Promise.all(cluster.masters.map((m) => cluster.kill(m.slot, "SIGKILL")));
+  for (const m of cluster.masters) fs.rmSync(m.mdir, { recursive: true, force: true });
+}
+
 /** Grows one more volume through the leader; returns the MaxVolumeId it then reports (empty if the grow failed). */
 async function growVolume(cluster: LocalCluster): Promise<number[]> {
   const leader = await cluster.waitForLeader({ timeoutMs: 30_000 });
@@ -83,7 +136,7 @@ export async function backupWipeRestore(cluster: LocalCluster, options: { files:
   const moto = await startMoto(region);
   try {
     const s3 = s3Client({ endpoint: moto.endpoint, region, credentials: MOTO_CREDENTIALS });
-    const { bucket, settingsAccepted, readBack } = await prepareBackupBucket(moto, s3, config);
+    const { bucket, policy, settingsAccepted, readBack } = await prepareBackupBucket(moto, s3, config);
     expect(settingsAccepted, `moto did not keep the bucket settings the program renders: ${JSON.stringify(readBack)}`);
 
     for (let i = 0; i < options.files; i++) {
@@ -93,7 +146,25 @@ export async function backupWipeRestore(cluster: LocalCluster, options: { files:
     const before = await cluster.dirStatus();
     const fileIdsBefore = cluster.fileIds.count;
     step(`running the backup agent on every master (TopologyId ${before.topologyId}, MaxVolumeId ${before.maxVolumeId})`);
-    const agents = await runAgents(cluster, moto, region);
+    // The agents talk to moto through a recorder, so their requests can be judged against the real bucket policy.
+    const proxy = await startRecordingProxy(moto.endpoint);
+    let agents: Awaited<ReturnType<typeof runAgents>>;
+    try {
+      agents = await runAgents(cluster, { ...moto, endpoint: proxy.endpoint, env: { ...moto.env, AWS_ENDPOINT_URL: proxy.endpoint } }, region);
+      // Negative control for the policy check: an upload without the encryption header, which the policy must refuse.
+      const control = s3Client({ endpoint: proxy.endpoint, region, credentials: MOTO_CREDENTIALS });
+      await control.send(new PutObjectCommand({ Bucket: bucket, Key: "policy-control/unencrypted.txt", Body: "no SSE header" }));
+      control.destroy();
+    } finally {
+      await proxy.stop();
+    }
+    const judged = s3Requests(proxy.requests, true).map((r) => ({ ...r, deniedBy: deniedBy(policy, r) }));
+    const control = judged.filter((r) => r.resource.endsWith("/policy-control/unencrypted.txt"));
+    expect(control.length === 1 && control[0].deniedBy.length > 0, `the bucket policy check did not refuse an unencrypted upload: ${JSON.stringify(control)}`);
+    const agentRequests = judged.filter((r) => !control.includes(r));
+    const refused = agentRequests.filter((r) => r.deniedBy.length > 0);
+    expect(agentRequests.some((r) => r.action === "s3:PutObject"), "the agents sent no upload to judge against the bucket policy");
+    expect(refused.length === 0, `the bucket policy refuses the agent's requests: ${refused.map((r) => `${r.summary} (${r.deniedBy.join(", ")})`).join("; ")}`);
     expect(agents.uploads.length === 1 && agents.uploads[0].slot === before.leader, `expected only the leader (master-${before.leader}) to upload; uploads: ${JSON.stringify(agents.uploads)}`);
     const metrics = await new CloudWatchClient({ endpoint: moto.endpoint, region, credentials: MOTO_CREDENTIALS }).send(
       new ListMetricsCommand({ Namespace: BACKUP_METRIC.namespace, MetricName: BACKUP_METRIC.name, Dimensions: [{ Name: BACKUP_METRIC.dimension, Value: config.clusterName }] }),
@@ -101,9 +172,20 @@ export async function backupWipeRestore(cluster: LocalCluster, options: { files:
     const metricPublished = (metrics.Metrics ?? []).length > 0;
     expect(metricPublished, "the agent published no last-successful-backup metric");
 
-    step("the disaster: every master killed and its -mdir wiped (volume servers keep running)");
-    await Promise.all(cluster.masters.map((m) => cluster.kill(m.slot, "SIGKILL")));
-    for (const m of cluster.masters) fs.rmSync(m.mdir, { recursive: true, force: true });
+    step("stopping the volume servers: until the restored masters lead, nothing but their raft state can tell them ids");
+    await Promise.all(cluster.volumeServers.map((v) => v.stop(3000)));
+    const backupTime = { topologyId: before.topologyId, maxVolumeId: before.maxVolumeId };
+
+    step("negative control: every -mdir wiped and the masters started without a restore");
+    await wipeMasters(cluster);
+    for (const m of cluster.masters) await cluster.start(m.slot);
+    const withoutRestore = await mastersView(cluster);
+    const controlProblems = identityProblems(withoutRestore, backupTime);
+    expect(controlProblems.length > 0, `without a restore the masters still report the backup-time cluster (TopologyId ${withoutRestore.topologyId}, MaxVolumeId ${withoutRestore.maxVolumeId}): the checks cannot tell a restore from none`);
+    step(`without a restore: ${controlProblems.join("; ")}`);
+
+    step("the disaster: every master killed and its -mdir wiped (volume servers down)");
+    await wipeMasters(cluster);
     const wiped = Date.now();
 
     const store = { client: s3, bucket, cluster: config.clusterName };
@@ -113,7 +195,13 @@ export async function backupWipeRestore(cluster: LocalCluster, options: { files:
     step(`restoring ${chosen} into every master`);
     const restored = await restoreCluster(localFleet(cluster), backup, { log: step });
     const leaderMs = Date.now() - wiped;
-    const writableMs = await cluster.waitWritable(60_000);
+    const mastersOnly = await mastersView(cluster);
+    const restoredProblems = identityProblems(mastersOnly, backupTime);
+    expect(restoredProblems.length === 0, `the restored masters (volume servers still down) are not the backup-time cluster: ${restoredProblems.join("; ")}`);
+    step(`restored masters alone: TopologyId ${mastersOnly.topologyId}, MaxVolumeId ${mastersOnly.maxVolumeId}; starting the volume servers`);
+    const started = Date.now();
+    await cluster.start(undefined, 90_000);
+    const writableMs = Date.now() - started;
     const rtoMs = Date.now() - wiped;
     step(`leader after ${leaderMs} ms, writes back after ${rtoMs} ms (RTO)`);
 
@@ -124,7 +212,6 @@ export async function backupWipeRestore(cluster: LocalCluster, options: { files:
     const grown = await growVolume(cluster);
     const after = await cluster.dirStatus();
     expect(after.topologyId === before.topologyId, `TopologyId changed: ${before.topologyId} -> ${after.topologyId}`);
-    expect(after.maxVolumeId >= backup.manifest.maxVolumeId, `MaxVolumeId ${after.maxVolumeId} is lower than the backup's ${backup.manifest.maxVolumeId}`);
     expect(grown.length > 0, "could not grow a volume after the restore");
     expect(grown.every((id) => id > before.maxVolumeId), `a volume id was re-issued after the restore: ${grown.join(",")} <= ${before.maxVolumeId}`);
     const duplicates = cluster.fileIds.duplicates;
@@ -143,8 +230,11 @@ export async function backupWipeRestore(cluster: LocalCluster, options: { files:
         skippedBy: agents.skipped,
         agentMs: agents.uploads[0].ms,
         metricPublished,
+        policyChecked: { requests: agentRequests.length, uploads: agentRequests.filter((r) => r.action === "s3:PutObject").length, refused: refused.length },
       },
       topologyId: { before: before.topologyId, after: after.topologyId },
+      mastersOnly,
+      withoutRestore,
       maxVolumeId: { manifest: backup.manifest.maxVolumeId, before: before.maxVolumeId, after: after.maxVolumeId, grownAfterRestore: grown },
       fileIds: { before: fileIdsBefore, after: cluster.fileIds.count - fileIdsBefore, duplicates: duplicates.length },
       bucketSettingsAccepted: settingsAccepted,
@@ -157,7 +247,7 @@ export async function backupWipeRestore(cluster: LocalCluster, options: { files:
 /** The `restore` scenario of `npm run drill`: RTO and RPO appear in its `extra` figures. */
 export const restore: Scenario = {
   id: "restore",
-  title: "backup by the real agent to S3 (moto), wipe every -mdir, restore: same TopologyId, MaxVolumeId not lower, no id reused",
+  title: "backup by the real agent to S3 (moto), volume servers down, wipe every -mdir, restore: same TopologyId and MaxVolumeId from the masters alone, no id reused",
   async run({ cluster, step }) {
     await cluster.waitForQuorum();
     const figures = await backupWipeRestore(cluster, { files: 10, step });
@@ -174,7 +264,8 @@ export const restore: Scenario = {
       },
       notes: [
         `RPO ${figures.rpoSeconds} s (backupIntervalMinutes); backup ${figures.backup.files} files, ${figures.backup.bytes} bytes, uploaded by the leader only`,
-        `TopologyId kept; MaxVolumeId backup ${figures.maxVolumeId.manifest}, after restore ${figures.maxVolumeId.after}`,
+        `TopologyId kept; MaxVolumeId backup ${figures.maxVolumeId.manifest}, masters alone after restore ${figures.mastersOnly.maxVolumeId}, after writes ${figures.maxVolumeId.after}`,
+        `without a restore the masters reported TopologyId ${figures.withoutRestore.topologyId ?? "none"}, MaxVolumeId ${figures.withoutRestore.maxVolumeId}`,
       ],
     };
   },

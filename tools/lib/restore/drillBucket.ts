@@ -1,6 +1,9 @@
 /**
  * The drill's stand-in for the Backups component on a local moto: a KMS key, the bucket with the settings the
- * program renders (read back to prove S3 accepted them), and the SSM parameters the backup agent reads.
+ * program renders (read back to prove S3 accepted them), and the SSM parameters the backup agent reads. moto enforces
+ * the bucket policy's Deny statements but not their conditions, so the real policy would refuse every request there:
+ * it is removed from moto after the read-back, and the drill judges every request of the agent against it instead
+ * (./bucketPolicy.ts).
  */
 import { execFile } from "node:child_process";
 import * as path from "node:path";
@@ -23,11 +26,19 @@ export async function awsCli(moto: Moto, args: string[]): Promise<string> {
   return stdout.trim();
 }
 
-/** Creates the backup bucket and the agent's parameters (including the agent script itself, as the component does); returns the bucket name and whether S3 kept every setting. */
-export async function prepareBackupBucket(moto: Moto, s3: S3Client, config: SeaweedConfig): Promise<{ bucket: string; settingsAccepted: boolean; readBack: unknown }> {
+/**
+ * Creates the backup bucket and the agent's parameters (including the agent script itself, as the component does);
+ * returns the bucket name, its policy document and whether S3 kept every setting.
+ */
+export async function prepareBackupBucket(
+  moto: Moto,
+  s3: S3Client,
+  config: SeaweedConfig,
+): Promise<{ bucket: string; policy: ReturnType<typeof bucketPolicyDocument>; settingsAccepted: boolean; readBack: unknown }> {
   const bucket = `${config.clusterName}-backups-drill`;
   const kmsKeyArn = await awsCli(moto, ["kms", "create-key", "--description", "drill backups", "--query", "KeyMetadata.Arn", "--output", "text"]);
-  const policy = JSON.stringify(bucketPolicyDocument(`arn:aws:s3:::${bucket}`));
+  const document = bucketPolicyDocument(`arn:aws:s3:::${bucket}`);
+  const policy = JSON.stringify(document);
   const rules = lifecycleRules(config);
   await createBucketWithSettings(s3, bucket, {
     lifecycleRules: rules,
@@ -45,5 +56,5 @@ export async function prepareBackupBucket(moto: Moto, s3: S3Client, config: Seaw
   await awsCli(moto, ["ssm", "put-parameter", "--name", `${prefix}/${BACKUP_PARAMETERS.kmsKeyArn}`, "--type", "String", "--value", kmsKeyArn]);
   const agent = renderBackupAgentScript({ clusterName: config.clusterName, port: config.httpPort, ssmPrefix: prefix, region: regionOfZones(config.availabilityZones) ?? "us-east-1" });
   await awsCli(moto, ["ssm", "put-parameter", "--name", `${prefix}/${BACKUP_PARAMETERS.agentScript}`, "--type", "String", "--tier", "Advanced", "--value", agent]);
-  return { bucket, settingsAccepted, readBack };
+  return { bucket, policy: document, settingsAccepted, readBack };
 }
