@@ -29,7 +29,7 @@ interface BenchArgs {
 }
 
 /** The `--json` contract of `npm run bench`: fields are only ever added. */
-export interface BenchReport extends Verdict {
+interface BenchReport extends Verdict {
   stack: string;
   seaweedfsVersion: string;
   runs: number;
