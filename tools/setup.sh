@@ -6,6 +6,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Debian packages: nftables (the drills' network partitions, inside a namespace they create) and chromium (the
+# drill report's rendering test). Skipped when both are present; apt waits for another apt run's lock.
+if ! command -v nft >/dev/null || ! command -v chromium >/dev/null; then
+  echo "setup: apt-get install nftables chromium"
+  apt-get -o DPkg::Lock::Timeout=600 update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends nftables chromium >/dev/null
+fi
+
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci"
   npm ci --no-audit --no-fund --loglevel=warn

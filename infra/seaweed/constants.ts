@@ -67,3 +67,32 @@ export const METRICS = {
   underReplicatedVolumes: "SeaweedFS_master_under_replicated_volumes",
   pickForWriteError: "SeaweedFS_master_pick_for_write_error",
 } as const;
+
+/**
+ * Timings compiled into SeaweedFS 4.44 that decide how long writes stall after a leader change (read from
+ * `weed/topology`, `weed/server/master_server.go` and `weed/pb/grpc_client_server.go`):
+ * - `volumePulseSeconds`: volume servers' heartbeat pulse, and their pause before trying the next `-master`.
+ * - `leaderWarmupSeconds`: a new leader refuses `/dir/assign` for `WarmupPulseMultiplier` (3) × pulse after any
+ *   leader change, so volume servers can report in first.
+ * - `grpcKeepAliveSeconds` + `grpcKeepAliveTimeoutSeconds`: the only thing that ends a volume server's heartbeat
+ *   stream to a frozen master (no deadline on the stream itself).
+ * - `wedgedCheckSeconds`: `/cluster/healthz` on a leader retries the topology-lock check for up to this long before
+ *   answering 423, so a probe of it needs a longer timeout than this.
+ */
+export const SEAWEEDFS_TIMINGS = {
+  volumePulseSeconds: 5,
+  leaderWarmupSeconds: 15,
+  grpcKeepAliveSeconds: 60,
+  grpcKeepAliveTimeoutSeconds: 20,
+  wedgedCheckSeconds: 5,
+} as const;
+
+/**
+ * The process-liveness endpoint: `/healthz` answers 200 whenever the master's HTTP server runs (leader or not, in an
+ * election or not). A timeout there means the process is frozen or hung; a refused connection means it is gone.
+ * Never use `/cluster/healthz` for liveness: it is 503 during every election.
+ */
+export const LIVENESS_PATH = "/healthz";
+
+/** `/cluster/healthz` answers this on a leader whose topology lock is held (a wedged leader). */
+export const WEDGED_LEADER_STATUS_CODE = 423;

@@ -6,6 +6,7 @@ import { azLoss } from "./azLoss";
 import { followerKill } from "./followerKill";
 import { formation } from "./formation";
 import { frozenLeader } from "./frozenLeader";
+import { frozenLeaderLong } from "./frozenLeaderLong";
 import { fullRestart } from "./fullRestart";
 import { leaderKill } from "./leaderKill";
 import { majorityLoss } from "./majorityLoss";
@@ -13,7 +14,7 @@ import { misconfiguration } from "./misconfiguration";
 import { restore } from "./restore";
 import type { Scenario } from "./types";
 
-export const SCENARIOS: Scenario[] = [formation, leaderKill, followerKill, majorityLoss, azLoss, frozenLeader, fullRestart, misconfiguration, restore];
+export const SCENARIOS: Scenario[] = [formation, leaderKill, followerKill, majorityLoss, azLoss, frozenLeader, frozenLeaderLong, fullRestart, misconfiguration, restore];
 
 /** Adds a scenario (refusing a duplicate id); it runs after the ones already registered. */
 export function registerScenario(scenario: Scenario): void {

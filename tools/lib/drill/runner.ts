@@ -7,6 +7,7 @@ import { SEAWEEDFS_VERSION } from "../../../infra/seaweed/constants";
 import { LocalCluster, RaftOverride } from "../localCluster";
 import { medianRatio, Spread, spread } from "./stats";
 import { recover } from "./steps";
+import { ScenarioTimeline, Timeline } from "./timeline";
 import { Scenario, ScenarioMeasurements } from "./types";
 
 /** What SeaweedFS runs with when no raft flag is given. */
@@ -26,7 +27,7 @@ export interface ScenarioReport {
 }
 
 export interface SeriesReport {
-  configuration: { masters: number; raftImplementation: string; heartbeatInterval: string; electionTimeout: string };
+  configuration: { masters: number; raftImplementation: string; heartbeatInterval: string; electionTimeout: string; watchdog: boolean };
   scenarios: ScenarioReport[];
   duplicateFileIds: number;
   fileIdsAssigned: number;
@@ -42,6 +43,12 @@ export interface DrillReport extends SeriesReport {
   baseline: SeriesReport | null;
   /** Baseline median / stack median, per timed scenario. */
   comparison: { id: string; newLeaderRatio: number | null; writesBackRatio: number | null }[];
+  /** The gray-failure scenarios again with the watchdog off (same stack, same drill run); null when none is selected. */
+  withoutWatchdog: SeriesReport | null;
+  /** Without-watchdog median / with-watchdog median, per gray-failure scenario (writesBackRatio: the write-outage ratio). */
+  watchdogComparison: { id: string; newLeaderRatio: number | null; writesBackRatio: number | null }[];
+  /** Every scenario run's timeline (roles, faults, writes), only with `timelines: true` (the HTML report). */
+  timelines?: ScenarioTimeline[];
 }
 
 export interface DrillOptions {
@@ -50,7 +57,19 @@ export interface DrillOptions {
   runs: number;
   baseline: boolean;
   keep?: boolean;
+  /** Run every process under its own uid (partitions need it; only inside the drill's network namespace). */
+  separateUids?: boolean;
+  /** Record a timeline per scenario run (for `--report`). @default false */
+  timelines?: boolean;
   progress: (line: string) => void;
+}
+
+/** How one series departs from the stack. */
+interface SeriesVariant {
+  label: string;
+  raft?: RaftOverride;
+  /** @default the stack's watchdogEnabled */
+  watchdog?: boolean;
 }
 
 interface Tally {
@@ -58,7 +77,8 @@ interface Tally {
   measurements: ScenarioMeasurements[];
 }
 
-async function runSeries(options: DrillOptions, label: string, raft: RaftOverride | undefined, scenarios: Scenario[]): Promise<SeriesReport> {
+async function runSeries(options: DrillOptions, variant: SeriesVariant, scenarios: Scenario[], timelines: ScenarioTimeline[]): Promise<SeriesReport> {
+  const { label, raft } = variant;
   const tallies = new Map<string, Tally>(scenarios.map((s) => [s.id, { failures: [], measurements: [] }]));
   const totals = { duplicates: 0, assigned: 0, regressions: 0 };
   let configuration: SeriesReport["configuration"] | undefined;
@@ -69,28 +89,37 @@ async function runSeries(options: DrillOptions, label: string, raft: RaftOverrid
     let cluster: LocalCluster;
     try {
       log("starting the cluster");
-      cluster = await LocalCluster.start({ stack: options.stack, raft, keep: options.keep, log });
+      cluster = await LocalCluster.start({ stack: options.stack, raft, watchdog: variant.watchdog, separateUids: options.separateUids, keep: options.keep, log });
     } catch (error) {
       for (const tally of tallies.values()) tally.failures.push(`run ${run}: cluster did not start: ${messageOf(error)}`);
       continue;
     }
     const { settings } = cluster.plan;
-    configuration = { masters: cluster.masters.length, raftImplementation: settings.raftImplementation ?? "hashicorp", ...settings.raft };
+    configuration = { masters: cluster.masters.length, raftImplementation: settings.raftImplementation ?? "hashicorp", ...settings.raft, watchdog: cluster.watchdogOn };
     try {
       for (const scenario of scenarios) {
         const tally = tallies.get(scenario.id)!;
         const step = (message: string) => log(`${scenario.letter ?? "-"}. ${scenario.id}: ${message}`);
         const duplicatesBefore = cluster.fileIds.duplicates.length;
         const regressionsBefore = cluster.maxVolumeIds.regressions.length;
+        const timeline = options.timelines ? new Timeline() : undefined;
+        let passed = false;
         try {
           await recover(cluster);
+          cluster.timeline = timeline;
+          timeline?.start(cluster);
           const measured = await scenario.run({ cluster, step });
           tally.measurements.push(measured);
+          passed = true;
           step("passed");
         } catch (error) {
           tally.failures.push(`run ${run}: ${messageOf(error)}`);
           step(`FAILED: ${messageOf(error)}`);
+        } finally {
+          cluster.timeline = undefined;
+          await timeline?.stop();
         }
+        if (timeline) timelines.push(timeline.finish({ scenario: scenario.id, series: label, run, passed, slots: cluster.masters.map((m) => m.slot) }));
         for (const d of cluster.fileIds.duplicates.slice(duplicatesBefore)) tally.failures.push(`run ${run}: file id ${d.fid} duplicates ${d.earlier}`);
         for (const r of cluster.maxVolumeIds.regressions.slice(regressionsBefore)) {
           tally.failures.push(`run ${run}: MaxVolumeId ${r.seen} on ${r.source} after ${r.highest} had been seen`);
@@ -105,7 +134,7 @@ async function runSeries(options: DrillOptions, label: string, raft: RaftOverrid
     }
   }
   return {
-    configuration: configuration ?? { masters: 0, raftImplementation: raft?.implementation ?? "hashicorp", heartbeatInterval: "", electionTimeout: "" },
+    configuration: configuration ?? { masters: 0, raftImplementation: raft?.implementation ?? "hashicorp", heartbeatInterval: "", electionTimeout: "", watchdog: false },
     scenarios: scenarios.map((s) => summarize(s, tallies.get(s.id)!, options.runs)),
     duplicateFileIds: totals.duplicates,
     fileIdsAssigned: totals.assigned,
@@ -134,14 +163,25 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export async function runDrill(options: DrillOptions): Promise<DrillReport> {
-  const series = await runSeries(options, options.stack, undefined, options.scenarios);
-  const timed = options.scenarios.filter((s) => s.baseline);
-  const baseline = options.baseline && timed.length > 0 ? await runSeries(options, `${options.stack} (SeaweedFS defaults)`, SEAWEEDFS_DEFAULTS, timed) : null;
-  const comparison = (baseline?.scenarios ?? []).map((b) => {
-    const measured = series.scenarios.find((s) => s.id === b.id)!;
-    return { id: b.id, newLeaderRatio: medianRatio(b.newLeaderMs, measured.newLeaderMs), writesBackRatio: medianRatio(b.writesBackMs, measured.writesBackMs) };
+/** Per scenario of `other`, its medians divided by those of `measured`. */
+function ratios(other: SeriesReport | null, measured: SeriesReport): DrillReport["comparison"] {
+  return (other?.scenarios ?? []).map((b) => {
+    const m = measured.scenarios.find((s) => s.id === b.id)!;
+    return { id: b.id, newLeaderRatio: medianRatio(b.newLeaderMs, m.newLeaderMs), writesBackRatio: medianRatio(b.writesBackMs, m.writesBackMs) };
   });
+}
+
+export async function runDrill(options: DrillOptions): Promise<DrillReport> {
+  const timelines: ScenarioTimeline[] = [];
+  const series = await runSeries(options, { label: options.stack }, options.scenarios, timelines);
+  const gray = options.scenarios.filter((s) => s.watchdogBaseline);
+  // Only a comparison when the stack runs the watchdog: the series above is then the "with" side.
+  const withoutWatchdog =
+    options.baseline && gray.length > 0 && series.configuration.watchdog
+      ? await runSeries(options, { label: `${options.stack} (watchdog off)`, watchdog: false }, gray, timelines)
+      : null;
+  const timed = options.scenarios.filter((s) => s.baseline);
+  const baseline = options.baseline && timed.length > 0 ? await runSeries(options, { label: `${options.stack} (SeaweedFS defaults)`, raft: SEAWEEDFS_DEFAULTS, watchdog: false }, timed, timelines) : null;
   const clean = (s: SeriesReport) => s.scenarios.every((r) => r.passed) && s.duplicateFileIds === 0 && s.maxVolumeIdRegressions === 0;
 
   return {
@@ -152,6 +192,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     passed: clean(series),
     ...series,
     baseline,
-    comparison,
+    comparison: ratios(baseline, series),
+    withoutWatchdog,
+    watchdogComparison: ratios(withoutWatchdog, series),
+    ...(options.timelines ? { timelines } : {}),
   };
 }

@@ -31,6 +31,10 @@ export interface Scenario {
   title: string;
   /** Also run on the SeaweedFS-defaults baseline (default raft, 10 s election timeout) for comparison. */
   baseline?: boolean;
+  /** Also run with the watchdog off (same stack, same drill run), so its gain is a ratio measured side by side. */
+  watchdogBaseline?: boolean;
+  /** Needs the drill's private network namespace (nftables partitions); the drill re-executes itself inside one. */
+  needsNetworkNamespace?: boolean;
   run(context: ScenarioContext): Promise<ScenarioMeasurements>;
 }
 
