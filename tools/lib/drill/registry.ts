@@ -11,10 +11,11 @@ import { fullRestart } from "./fullRestart";
 import { leaderKill } from "./leaderKill";
 import { majorityLoss } from "./majorityLoss";
 import { misconfiguration } from "./misconfiguration";
+import { asymmetricPartition, followerPartitioned, leaderPartitioned } from "./partitions";
 import { restore } from "./restore";
 import type { Scenario } from "./types";
 
-export const SCENARIOS: Scenario[] = [formation, leaderKill, followerKill, majorityLoss, azLoss, frozenLeader, frozenLeaderLong, fullRestart, misconfiguration, restore];
+export const SCENARIOS: Scenario[] = [formation, leaderKill, followerKill, majorityLoss, azLoss, frozenLeader, frozenLeaderLong, leaderPartitioned, followerPartitioned, asymmetricPartition, fullRestart, misconfiguration, restore];
 
 /** Adds a scenario (refusing a duplicate id); it runs after the ones already registered. */
 export function registerScenario(scenario: Scenario): void {

@@ -47,6 +47,8 @@ export interface DrillReport extends SeriesReport {
   withoutWatchdog: SeriesReport | null;
   /** Without-watchdog median / with-watchdog median, per gray-failure scenario (writesBackRatio: the write-outage ratio). */
   watchdogComparison: { id: string; newLeaderRatio: number | null; writesBackRatio: number | null }[];
+  /** Scenarios of a full run left out because this host cannot run them (e.g. partitions without root). */
+  skippedScenarios: { id: string; reason: string }[];
   /** Every scenario run's timeline (roles, faults, writes), only with `timelines: true` (the HTML report). */
   timelines?: ScenarioTimeline[];
 }
@@ -59,6 +61,8 @@ export interface DrillOptions {
   keep?: boolean;
   /** Run every process under its own uid (partitions need it; only inside the drill's network namespace). */
   separateUids?: boolean;
+  /** Reported as skipped (not run). @default none */
+  skipped?: { id: string; reason: string }[];
   /** Record a timeline per scenario run (for `--report`). @default false */
   timelines?: boolean;
   progress: (line: string) => void;
@@ -195,6 +199,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     comparison: ratios(baseline, series),
     withoutWatchdog,
     watchdogComparison: ratios(withoutWatchdog, series),
+    skippedScenarios: options.skipped ?? [],
     ...(options.timelines ? { timelines } : {}),
   };
 }

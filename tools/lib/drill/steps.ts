@@ -1,14 +1,18 @@
 /** Steps several scenarios share: measuring a failover, waiting for writes through a follower, full recovery. */
 import type { LocalCluster } from "../localCluster";
 import { poll } from "../cluster/http";
+import { heal } from "../cluster/partition";
 import { electionBoundMs, expect, ScenarioContext } from "./types";
 
 /** Warm-up after a leader change is 15 s in SeaweedFS 4.44; writes get this long to come back. */
 export const WRITES_BACK_BOUND_MS = 60_000;
 
-/** A live master other than `leader` (followers proxy `/dir/assign` to the leader, as the NLB would use them). */
-export function followerOf(cluster: LocalCluster, leader: number): number {
-  const follower = cluster.liveSlots().find((slot) => slot !== leader);
+/**
+ * A live master other than `leader` and `avoid` (followers proxy `/dir/assign` to the leader, as the NLB would use
+ * them); cut-off masters count as not live.
+ */
+export function followerOf(cluster: LocalCluster, leader: number, avoid: readonly number[] = cluster.partitionedSlots()): number {
+  const follower = cluster.liveSlots().find((slot) => slot !== leader && !avoid.includes(slot));
   expect(follower !== undefined, `no live follower next to leader master-${leader}`);
   return follower;
 }
@@ -69,8 +73,9 @@ export async function assignThroughEveryMaster(cluster: LocalCluster): Promise<v
   }
 }
 
-/** Brings every process back (thawing frozen ones) and waits for an agreed leader and writes. */
+/** Brings every process back (thawing frozen ones, healing a partition) and waits for an agreed leader and writes. */
 export async function recover(cluster: LocalCluster): Promise<void> {
+  if (cluster.partitionedSlots().length > 0) heal(cluster);
   for (const m of cluster.masters) if (m.process.running && !cluster.liveSlots().includes(m.slot)) await cluster.kill(m.slot, "SIGCONT");
   await cluster.start(undefined, 120_000);
 }
