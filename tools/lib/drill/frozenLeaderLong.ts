@@ -12,7 +12,7 @@
 import { poll, sleep } from "../cluster/http";
 import { frozenLeaderWriteBoundMs } from "./bounds";
 import { atMostOneLeader, followerOf, settledLeader, writesBackSince, writeWorks } from "./steps";
-import { electionBoundMs, expect, Scenario, ScenarioMeasurements } from "./types";
+import { DrillFailure, electionBoundMs, expect, Scenario, ScenarioMeasurements } from "./types";
 
 /** The freeze of `npm run drill`: longer than SeaweedFS's own recovery (~110 s), so only the watchdog can beat it. */
 export const LONG_FREEZE_MS = 120_000;
@@ -74,8 +74,8 @@ export function frozenLeaderLongFor(freezeMs: number): Scenario {
       }
       result.extra.watchdogKills = cluster.watchdogKills(old) - killsBefore;
       step(`master-${old} follows master-${settled}; write outage ${result.writesBackMs} ms; watchdog actions on master-${old}: ${result.extra.watchdogKills}`);
-      expect(wroteWhileFrozen, `no write worked while master-${old} was frozen (${freezeMs / 1000} s); writes came back ${result.writesBackMs} ms after the freeze`);
-      expect(result.writesBackMs! <= bound, `writes came back ${result.writesBackMs} ms after the freeze, later than the bound of ${bound} ms`);
+      if (!wroteWhileFrozen) throw new DrillFailure(`no write worked while master-${old} was frozen (${freezeMs / 1000} s); writes came back ${result.writesBackMs} ms after the freeze`, result);
+      if (result.writesBackMs! > bound) throw new DrillFailure(`writes came back ${result.writesBackMs} ms after the freeze, later than the bound of ${bound} ms`, result);
       return result;
     },
   };

@@ -8,7 +8,7 @@ import { LocalCluster, RaftOverride } from "../localCluster";
 import { medianRatio, Spread, spread } from "./stats";
 import { recover } from "./steps";
 import { ScenarioTimeline, Timeline } from "./timeline";
-import { Scenario, ScenarioMeasurements } from "./types";
+import { DrillFailure, Scenario, ScenarioMeasurements } from "./types";
 
 /** What SeaweedFS runs with when no raft flag is given. */
 export const SEAWEEDFS_DEFAULTS: RaftOverride = { implementation: "goraft", electionTimeout: "10s", heartbeatInterval: "300ms" };
@@ -59,7 +59,7 @@ export interface DrillOptions {
   runs: number;
   baseline: boolean;
   keep?: boolean;
-  /** Run every process under its own uid (partitions need it; only inside the drill's network namespace). */
+  /** Run the partition scenarios' processes under their own uids (only inside the drill's network namespace). */
   separateUids?: boolean;
   /** Reported as skipped (not run). @default none */
   skipped?: { id: string; reason: string }[];
@@ -86,22 +86,27 @@ async function runSeries(options: DrillOptions, variant: SeriesVariant, scenario
   const tallies = new Map<string, Tally>(scenarios.map((s) => [s.id, { failures: [], measurements: [] }]));
   const totals = { duplicates: 0, assigned: 0, regressions: 0 };
   let configuration: SeriesReport["configuration"] | undefined;
-  for (let run = 1; run <= options.runs; run++) {
+  // Partition scenarios get a cluster of their own whose processes run under separate uids (the nftables rules
+  // need them); the others run as the harness's user, as the restore tools expect.
+  const groups = [scenarios.filter((s) => !s.needsNetworkNamespace), scenarios.filter((s) => s.needsNetworkNamespace)].filter((g) => g.length > 0);
+  const schedule = Array.from({ length: options.runs }, (_, i) => groups.map((group) => [i + 1, group] as const)).flat();
+  for (const [run, group] of schedule) {
     const prefix = `${label} run ${run}/${options.runs}`;
     const began = Date.now();
     const log = (line: string) => options.progress(`${prefix} +${((Date.now() - began) / 1000).toFixed(1)}s ${line}`);
+    const separateUids = options.separateUids === true && group[0].needsNetworkNamespace === true;
     let cluster: LocalCluster;
     try {
-      log("starting the cluster");
-      cluster = await LocalCluster.start({ stack: options.stack, raft, watchdog: variant.watchdog, separateUids: options.separateUids, keep: options.keep, log });
+      log(`starting the cluster${separateUids ? " (a uid per process, for partitions)" : ""}`);
+      cluster = await LocalCluster.start({ stack: options.stack, raft, watchdog: variant.watchdog, separateUids, keep: options.keep, log });
     } catch (error) {
-      for (const tally of tallies.values()) tally.failures.push(`run ${run}: cluster did not start: ${messageOf(error)}`);
+      for (const s of group) tallies.get(s.id)!.failures.push(`run ${run}: cluster did not start: ${messageOf(error)}`);
       continue;
     }
     const { settings } = cluster.plan;
     configuration = { masters: cluster.masters.length, raftImplementation: settings.raftImplementation ?? "hashicorp", ...settings.raft, watchdog: cluster.watchdogOn };
     try {
-      for (const scenario of scenarios) {
+      for (const scenario of group) {
         const tally = tallies.get(scenario.id)!;
         const step = (message: string) => log(`${scenario.letter ?? "-"}. ${scenario.id}: ${message}`);
         const duplicatesBefore = cluster.fileIds.duplicates.length;
@@ -117,6 +122,7 @@ async function runSeries(options: DrillOptions, variant: SeriesVariant, scenario
           passed = true;
           step("passed");
         } catch (error) {
+          if (error instanceof DrillFailure && error.measured) tally.measurements.push(error.measured);
           tally.failures.push(`run ${run}: ${messageOf(error)}`);
           step(`FAILED: ${messageOf(error)}`);
         } finally {

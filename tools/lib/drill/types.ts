@@ -40,7 +40,14 @@ export interface Scenario {
 
 /** The cluster did not do what the scenario requires. */
 export class DrillFailure extends Error {
-  constructor(message: string) {
+  /**
+   * @param measured what the run measured before it failed (e.g. a write outage longer than its bound), reported
+   * beside the failure so that a side-by-side ratio still exists
+   */
+  constructor(
+    message: string,
+    readonly measured?: ScenarioMeasurements,
+  ) {
     super(message);
     this.name = "DrillFailure";
   }
