@@ -117,7 +117,10 @@ async function runSeries(options: DrillOptions, variant: SeriesVariant, scenario
           await recover(cluster);
           cluster.timeline = timeline;
           timeline?.start(cluster);
+          const actionsBefore = watchdogActions(cluster);
           const measured = await scenario.run({ cluster, step });
+          // Every scenario reports what the watchdog did: a kill where no gray failure was caused is a false kill.
+          if (cluster.watchdogOn) measured.extra = { ...measured.extra, watchdogActions: watchdogActions(cluster) - actionsBefore };
           tally.measurements.push(measured);
           passed = true;
           step("passed");
@@ -167,6 +170,11 @@ function summarize(scenario: Scenario, tally: Tally, runs: number): ScenarioRepo
     extra: Object.fromEntries(extraKeys.map((k) => [k, spread(values((m) => m.extra?.[k]))])),
     notes: [...new Set(tally.measurements.flatMap((m) => m.notes ?? []))],
   };
+}
+
+/** The watchdogs' actions so far, over every master of the cluster. */
+function watchdogActions(cluster: LocalCluster): number {
+  return cluster.masters.reduce((sum, m) => sum + cluster.watchdogKills(m.slot), 0);
 }
 
 function messageOf(error: unknown): string {
