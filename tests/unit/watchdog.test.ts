@@ -140,6 +140,17 @@ describe("the watchdog the AWS tier installs is the one the drill runs", { timeo
         assert.notEqual(master.ip, slot.ip);
         assert.equal(String(parameter.inputs.insecureValue), drilled.split(`'${master.ip}'`).join(`'${slot.ip}'`));
       }
+      // The kill alarm counts what the watchdog really prints, as the journal export ships it (journalctl -o short-iso).
+      const filter = plan.resources.find((r) => r.type === "aws:cloudwatch/logMetricFilter:LogMetricFilter")!;
+      const line = "2026-12-02T01:50:04+0000 ip-10-0-1-11 seaweedfs-watchdog[812]: action=kill signal=KILL pid=700 kills=1 reason=no answer from /healthz within 2s 3 times in a row";
+      const terms = [...String(filter.inputs.pattern).matchAll(/"([^"]+)"/g)].map((m) => m[1]);
+      assert.ok(terms.length > 0 && terms.every((t) => line.includes(t)), `pattern ${filter.inputs.pattern} misses ${line}`);
+      assert.ok(!terms.every((t) => "2026-12-02T01:50:05+0000 ip-10-0-1-11 seaweedfs-watchdog[812]: master pid 700 answered: armed".includes(t)), "an ordinary watchdog line must not count");
+      const transformation = filter.inputs.metricTransformation as { name: string; namespace: string };
+      const alarm = plan.resources.find((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && String(r.inputs.name).endsWith("-watchdog-kill"))!;
+      assert.deepEqual([alarm.inputs.namespace, alarm.inputs.metricName], [transformation.namespace, transformation.name]);
+      const topic = plan.resources.find((r) => r.type === "aws:sns/topic:Topic")!;
+      assert.deepEqual(alarm.inputs.alarmActions, [topic.state.arn]);
     } finally {
       await cluster.stop();
     }
