@@ -29,7 +29,8 @@ function seconds(ms: number): string {
 }
 
 /** One timeline as an SVG element. */
-export function timelineSvg(tl: ScenarioTimeline): string {
+export function timelineSvg(tl: ScenarioTimeline, index: number): string {
+  const hatch = `cut-${index}`;
   const span = Math.max(tl.durationMs, 1000);
   const x = (t: number) => LABEL + ((WIDTH - LABEL - 10) * Math.min(Math.max(t, 0), span)) / span;
   const rows = tl.slots.length;
@@ -37,7 +38,7 @@ export function timelineSvg(tl: ScenarioTimeline): string {
   const intervalsY = writesY + 26;
   const height = intervalsY + tl.intervals.length * 20 + 24;
   const parts: string[] = [];
-  parts.push(`<defs><pattern id="cut-${tl.scenario}-${tl.run}" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="3" height="6" fill="#000" opacity="0.35"/></pattern></defs>`);
+  parts.push(`<defs><pattern id="${hatch}" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="3" height="6" fill="#000" opacity="0.35"/></pattern></defs>`);
   const step = span > 60_000 ? 10_000 : span > 20_000 ? 5_000 : 1_000;
   for (let t = 0; t <= span; t += step) {
     parts.push(`<line x1="${x(t)}" y1="${TOP - 4}" x2="${x(t)}" y2="${writesY + 12}" stroke="#ddd"/><text x="${x(t)}" y="${height - 6}" font-size="10" text-anchor="middle" fill="#666">${t / 1000}s</text>`);
@@ -45,14 +46,19 @@ export function timelineSvg(tl: ScenarioTimeline): string {
   tl.slots.forEach((slot, i) => {
     const y = TOP + i * ROW;
     parts.push(`<text x="4" y="${y + 15}" font-size="12">master-${slot}</text>`);
-    for (let k = 0; k < tl.samples.length; k++) {
-      const sample = tl.samples[k];
-      const end = k + 1 < tl.samples.length ? tl.samples[k + 1].t : tl.durationMs;
-      const role = sample.roles[slot];
-      if (!role) continue;
-      const w = Math.max(x(end) - x(sample.t), 0.5);
-      parts.push(`<rect class="role" data-slot="${slot}" data-role="${role}" x="${x(sample.t)}" y="${y}" width="${w}" height="${ROW - 4}" fill="${ROLE_COLORS[role]}"/>`);
-      if (sample.partitioned.includes(slot)) parts.push(`<rect class="partitioned" data-slot="${slot}" x="${x(sample.t)}" y="${y}" width="${w}" height="${ROW - 4}" fill="url(#cut-${tl.scenario}-${tl.run})"/>`);
+    // One rectangle per stretch of samples with the same role and partition state.
+    for (let k = 0; k < tl.samples.length; ) {
+      const role = tl.samples[k].roles[slot];
+      const cut = tl.samples[k].partitioned.includes(slot);
+      let next = k + 1;
+      while (next < tl.samples.length && tl.samples[next].roles[slot] === role && tl.samples[next].partitioned.includes(slot) === cut) next++;
+      const from = tl.samples[k].t;
+      const end = next < tl.samples.length ? tl.samples[next].t : tl.durationMs;
+      const w = Math.max(x(end) - x(from), 0.5);
+      const box = `x="${x(from).toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${ROW - 4}"`;
+      if (role) parts.push(`<rect class="role" data-slot="${slot}" data-role="${role}" ${box} fill="${ROLE_COLORS[role]}"><title>master-${slot} ${role}${cut ? ", partitioned" : ""}: ${seconds(from)} to ${seconds(end)}</title></rect>`);
+      if (role && cut) parts.push(`<rect class="partitioned" data-slot="${slot}" ${box} fill="url(#${hatch})"/>`);
+      k = next;
     }
   });
   parts.push(`<text x="4" y="${writesY + 10}" font-size="12">writes</text>`);
@@ -85,7 +91,7 @@ export function renderDrillReportHtml(report: DrillReport): string {
     .join("");
   const ratios = report.watchdogComparison.map((c) => `<li>${esc(c.id)}: write outage without the watchdog ×${c.writesBackRatio ?? "-"}</li>`).join("");
   const sections = (report.timelines ?? [])
-    .map((tl) => `<section class="timeline" data-scenario="${esc(tl.scenario)}" data-series="${esc(tl.series)}" data-run="${tl.run}"><h3>${esc(tl.scenario)} — ${esc(tl.series)}, run ${tl.run}: <span class="${tl.passed ? "ok" : "bad"}">${tl.passed ? "passed" : "FAILED"}</span></h3>${timelineSvg(tl)}</section>`)
+    .map((tl, i) => `<section class="timeline" data-scenario="${esc(tl.scenario)}" data-series="${esc(tl.series)}" data-run="${tl.run}"><h3>${esc(tl.scenario)} — ${esc(tl.series)}, run ${tl.run}: <span class="${tl.passed ? "ok" : "bad"}">${tl.passed ? "passed" : "FAILED"}</span></h3>${timelineSvg(tl, i)}</section>`)
     .join("\n");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Drill of stack ${esc(report.stack)}</title>
