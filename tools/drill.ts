@@ -110,20 +110,15 @@ function printReport(report: DrillReport): void {
   for (const r of report.scenarios.filter((s) => !s.passed)) out.push(`  ${r.id} failures:`, ...r.failures.map((f) => `    - ${f}`));
   for (const r of report.scenarios.filter((s) => s.notes.length > 0)) out.push(`  ${r.id}: ${r.notes.join("; ")}`);
   out.push(`  file ids assigned: ${report.fileIdsAssigned}, duplicates: ${report.duplicateFileIds}; MaxVolumeId regressions: ${report.maxVolumeIdRegressions}`);
-  if (report.baseline) {
-    out.push("", `SeaweedFS defaults (${describe(report.baseline)}):`);
-    out.push(scenarioTable(report.baseline.scenarios));
-    for (const r of report.baseline.scenarios.filter((s) => !s.passed)) out.push(`  ${r.id} failures:`, ...r.failures.map((f) => `    - ${f}`));
-    out.push("", "Defaults vs this stack (median, how many times slower the defaults are):");
-    for (const c of report.comparison) out.push(`  ${c.id}: new leader x${c.newLeaderRatio ?? "-"}, writes back x${c.writesBackRatio ?? "-"}`);
-  }
-  if (report.withoutWatchdog) {
-    out.push("", `Watchdog off (${describe(report.withoutWatchdog)}):`);
-    out.push(scenarioTable(report.withoutWatchdog.scenarios));
-    for (const r of report.withoutWatchdog.scenarios.filter((s) => !s.passed)) out.push(`  ${r.id} failures:`, ...r.failures.map((f) => `    - ${f}`));
-    out.push("", "Watchdog off vs on (median, how many times longer the write outage is without it):");
-    for (const c of report.watchdogComparison) out.push(`  ${c.id}: new leader x${c.newLeaderRatio ?? "-"}, write outage x${c.writesBackRatio ?? "-"}`);
-  }
+  const comparisonBlock = (title: string, series: SeriesReport | null, heading: string, ratios: DrillReport["comparison"], outage: string) => {
+    if (!series) return;
+    out.push("", `${title} (${describe(series)}):`, scenarioTable(series.scenarios));
+    for (const r of series.scenarios.filter((s) => !s.passed)) out.push(`  ${r.id} failures:`, ...r.failures.map((f) => `    - ${f}`));
+    out.push("", heading);
+    for (const c of ratios) out.push(`  ${c.id}: new leader x${c.newLeaderRatio ?? "-"}, ${outage} x${c.writesBackRatio ?? "-"}`);
+  };
+  comparisonBlock("SeaweedFS defaults", report.baseline, "Defaults vs this stack (median, how many times slower the defaults are):", report.comparison, "writes back");
+  comparisonBlock("Watchdog off", report.withoutWatchdog, "Watchdog off vs on (median, how many times longer the write outage is without it):", report.watchdogComparison, "write outage");
   for (const s of report.skippedScenarios) out.push(`  skipped ${s.id}: ${s.reason}`);
   out.push("", report.passed ? "PASSED" : "FAILED");
   console.log(out.join("\n"));
