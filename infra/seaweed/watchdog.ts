@@ -142,14 +142,20 @@ WantedBy=multi-user.target
 }
 
 /**
- * The same thresholds as a Kubernetes liveness probe of the master container (kubelet restarts the container after
- * `failureThreshold` failed probes). The wedged-leader rule has no probe equivalent: it needs the watchdog.
+ * How long a Kubernetes startup probe lets a master take before its first answer (the watchdog itself waits for
+ * ever): replaying a large raft log after a crash takes seconds to minutes.
  */
-export function watchdogLivenessProbe(settings: WatchdogSettings, httpPort: number) {
+export const MASTER_BOOT_ALLOWANCE_SECONDS = 600;
+
+/**
+ * The same rules as Kubernetes probes of the master container: the startup probe keeps the liveness probe off until
+ * the master has answered once (the watchdog's arming), then kubelet restarts the container after `misses` failed
+ * liveness probes. The wedged-leader rule has no probe equivalent: it needs the watchdog.
+ */
+export function watchdogProbes(settings: WatchdogSettings, httpPort: number) {
+  const probe = { httpGet: { path: LIVENESS_PATH, port: httpPort }, periodSeconds: settings.intervalSeconds, timeoutSeconds: settings.timeoutSeconds };
   return {
-    httpGet: { path: LIVENESS_PATH, port: httpPort },
-    periodSeconds: settings.intervalSeconds,
-    timeoutSeconds: settings.timeoutSeconds,
-    failureThreshold: settings.misses,
+    startupProbe: { ...probe, failureThreshold: Math.ceil(MASTER_BOOT_ALLOWANCE_SECONDS / settings.intervalSeconds) },
+    livenessProbe: { ...probe, failureThreshold: settings.misses },
   };
 }

@@ -12,7 +12,7 @@ import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { renderWatchdogScript, watchdogLivenessProbe, WatchdogSettings } from "../../infra/seaweed/watchdog";
+import { renderWatchdogScript, watchdogProbes, WatchdogSettings } from "../../infra/seaweed/watchdog";
 import { watchdogParameterName } from "../../infra/aws/watchdog";
 import { LocalCluster } from "../../tools/lib/localCluster";
 import { runStack } from "../../tools/lib/plan";
@@ -167,12 +167,11 @@ describe("watchdog config", () => {
     assert.equal(parseConfig(off, { stack: "prod" }).watchdogMisses, 10, "a watchdog that is off may be slow");
   });
 
-  it("gives a Kubernetes liveness probe the same thresholds", () => {
-    assert.deepEqual(watchdogLivenessProbe({ intervalSeconds: 1, timeoutSeconds: 2, misses: 3, wedgedMisses: 3, termGraceSeconds: 15 }, 9333), {
-      httpGet: { path: "/healthz", port: 9333 },
-      periodSeconds: 1,
-      timeoutSeconds: 2,
-      failureThreshold: 3,
+  it("gives Kubernetes probes the same rules: no liveness verdict before the first answer, then the miss count", () => {
+    const probe = { httpGet: { path: "/healthz", port: 9333 }, periodSeconds: 2, timeoutSeconds: 3 };
+    assert.deepEqual(watchdogProbes({ intervalSeconds: 2, timeoutSeconds: 3, misses: 4, wedgedMisses: 3, termGraceSeconds: 15 }, 9333), {
+      startupProbe: { ...probe, failureThreshold: 300 },
+      livenessProbe: { ...probe, failureThreshold: 4 },
     });
   });
 });
