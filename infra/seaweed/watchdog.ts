@@ -2,7 +2,7 @@
  * The master watchdog: a small bash loop beside each master that SIGKILLs it when its `/healthz` stops answering
  * (a frozen or hung process), and SIGTERMs a leader whose topology lock stays wedged. Rendered here once; the EC2
  * user data installs this text as a systemd unit, the drills run the very same text beside each local master, and
- * {@link watchdogLivenessProbe} gives the same thresholds to a Kubernetes liveness probe.
+ * {@link watchdogProbes} gives the same rules to Kubernetes (startup and liveness probes).
  *
  * Why it exists (SeaweedFS 4.44): volume servers keep a heartbeat stream without deadline to the leader, and only
  * gRPC keepalive (60 s + 20 s) ends it when the leader freezes, so writes stall for up to ~2 minutes; a master that
