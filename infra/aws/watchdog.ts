@@ -37,12 +37,14 @@ export function slotWatchdogScript(config: SeaweedConfig, slot: { ip: string }):
 export function watchdogBootStep(config: SeaweedConfig, slot: { slot: number }): string {
   const unit = `/etc/systemd/system/${WATCHDOG_HOST.unitName}`;
   if (!config.watchdogEnabled) return `systemctl disable --now ${WATCHDOG_HOST.unitName} 2>/dev/null || true\nrm -f ${unit}\n`;
+  // Terse: user data is capped at 16 KiB and shared with the monitoring and backup steps.
   return [
-    "# --- SeaweedFS master watchdog (kills a frozen master so that systemd restarts it) ---",
-    `install -d -m 0755 "$(dirname ${WATCHDOG_HOST.script})"`,
-    `aws ssm get-parameter --name '${watchdogParameterName(config.clusterName, slot.slot)}' --query Parameter.Value --output text > ${WATCHDOG_HOST.script}.new`,
-    `install -m 0755 ${WATCHDOG_HOST.script}.new ${WATCHDOG_HOST.script} && rm -f ${WATCHDOG_HOST.script}.new`,
-    `cat > ${unit} <<'SEAWEEDFS_WATCHDOG_UNIT'`,
+    "# --- master watchdog ---",
+    `w=${WATCHDOG_HOST.script}`,
+    'install -d "${w%/*}"',
+    `aws ssm get-parameter --name '${watchdogParameterName(config.clusterName, slot.slot)}' --query Parameter.Value --output text >"$w.new"`,
+    'install -m 0755 "$w.new" "$w" && rm -f "$w.new"',
+    `cat >${unit} <<'SEAWEEDFS_WATCHDOG_UNIT'`,
     renderWatchdogUnit({ user: HOST_PATHS.user, masterUnit: HOST_PATHS.unitName }).trimEnd(),
     "SEAWEEDFS_WATCHDOG_UNIT",
     `systemctl daemon-reload && systemctl enable ${WATCHDOG_HOST.unitName} && systemctl restart ${WATCHDOG_HOST.unitName}`,

@@ -121,7 +121,7 @@ export function renderWatchdogScript(target: { host: string; port: number }, set
 /** The systemd unit that runs the watchdog beside the master, as the master's user (it may signal its own uid). */
 export function renderWatchdogUnit(options: { user: string; masterUnit: string }): string {
   return `[Unit]
-Description=SeaweedFS master watchdog (kills a frozen or wedged master so that systemd restarts it)
+Description=SeaweedFS master watchdog (docs/failover.md)
 After=${options.masterUnit}
 [Service]
 Type=simple

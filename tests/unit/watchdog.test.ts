@@ -132,7 +132,9 @@ describe("the watchdog the AWS tier installs is the one the drill runs", { timeo
         assert.ok(parameter, `no SSM parameter ${name}`);
         const lt = plan.resources.find((r) => r.type === "aws:ec2/launchTemplate:LaunchTemplate" && r.name === `${slot.name}-lt`)!;
         const userData = Buffer.from(String(lt.inputs.userData), "base64").toString("utf8");
-        assert.match(userData, new RegExp(`aws ssm get-parameter --name '${name}' .*> /usr/local/lib/seaweedfs/watchdog\\.sh\\.new`));
+        assert.match(userData, /^w=\/usr\/local\/lib\/seaweedfs\/watchdog\.sh$/m);
+        assert.match(userData, new RegExp(`^aws ssm get-parameter --name '${name}' .*>"\\$w\\.new"$`, "m"));
+        assert.match(userData, /^install -m 0755 "\$w\.new" "\$w" && rm -f "\$w\.new"$/m);
         assert.match(userData, /^ExecStart=\/usr\/local\/lib\/seaweedfs\/watchdog\.sh$/m);
         assert.ok(Buffer.byteLength(userData) < 16384, `user data of ${slot.name}: ${Buffer.byteLength(userData)} bytes`);
         const master = cluster.master(slot.slot);
