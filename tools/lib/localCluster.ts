@@ -1,8 +1,10 @@
 /**
  * A stack's master tier as a real local SeaweedFS cluster: every slot's rendered `weed master` on its own
  * loopback address and `-mdir`, two volume servers, the JWT signing key in the environment and the rendered
- * security.toml in each working directory (as systemd runs it on EC2). Used by the drills, their tests and the
- * monitoring and backup checks. Every process is stopped by `stop()`, and by an exit handler if that never runs.
+ * security.toml in each working directory (as systemd runs it on EC2), the rendered watchdog beside each master,
+ * and a supervisor that restarts a master which dies by anyone else's hand after the unit's RestartSec. Used by the
+ * drills, their tests and the monitoring and backup checks. Every process is stopped by `stop()`, and by an exit
+ * handler if that never runs.
  */
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
