@@ -14,6 +14,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { LocalCluster } from "../../tools/lib/localCluster";
+import { applyCuts } from "../../tools/lib/cluster/partition";
 import { frozenLeaderLongFor } from "../../tools/lib/drill/frozenLeaderLong";
 import { DrillFailure, ScenarioMeasurements } from "../../tools/lib/drill/types";
 import { REPO_ROOT } from "../../tools/lib/stackFiles";
@@ -38,6 +39,10 @@ async function frozenFor(watchdog: boolean): Promise<{ measured: ScenarioMeasure
 }
 
 describe("gray failures on real weed", { timeout: 240_000 }, () => {
+  it("refuses to add partition rules outside the drill's own network namespace", () => {
+    assert.throws(() => applyCuts({} as LocalCluster, [{ from: 0, to: 1 }], [0]), /only run inside the drill's private network namespace/);
+  });
+
   it("frozen leader: writes come back while it is frozen only with the watchdog (side by side)", async () => {
     const [on, off] = await Promise.all([frozenFor(true), frozenFor(false)]);
     assert.equal(on.failure, undefined, `with the watchdog: ${on.failure}`);
@@ -66,6 +71,8 @@ describe("gray failures on real weed", { timeout: 240_000 }, () => {
       assert.equal(report.duplicateFileIds, 0);
       assert.deepEqual(report.skippedScenarios, []);
       assert.match(drill.stderr, /private network namespace/);
+      // The rules lived and died in the drill's namespace: the host's ruleset never had the drill's table.
+      assert.doesNotMatch((await run("nft", ["list", "tables"])).stdout, /seaweed_drill/);
 
       const png = path.join(dir, "report.png");
       const chromium = ["--headless", "--no-sandbox", "--disable-gpu", "--window-size=1200,1400"];
