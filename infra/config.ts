@@ -12,13 +12,14 @@ import { CORE_KEYS } from "./config/keys";
 import { AWS_KEYS, awsCrossChecks } from "./config/keys-aws";
 import { MONITORING_KEYS, monitoringCrossChecks } from "./config/keys-monitoring";
 import { BACKUP_KEYS, backupCrossChecks } from "./config/keys-backup";
+import { WATCHDOG_KEYS, watchdogCrossChecks } from "./config/keys-watchdog";
 import { ConfigError, ConfigIssue, didYouMean, Environment, KeySpec, PROJECT } from "./config/spec";
 
 export { ConfigError, PROJECT };
 export type { ConfigIssue, Environment, KeySpec };
 
 /** Every key of the project namespace. */
-export const CONFIG_KEYS = { ...CORE_KEYS, ...AWS_KEYS, ...MONITORING_KEYS, ...BACKUP_KEYS };
+export const CONFIG_KEYS = { ...CORE_KEYS, ...AWS_KEYS, ...MONITORING_KEYS, ...BACKUP_KEYS, ...WATCHDOG_KEYS };
 
 type Keys = typeof CONFIG_KEYS;
 /** The value of every key after validation and defaults. */
@@ -193,7 +194,7 @@ export function parseConfig(
   const complete = Object.keys(CONFIG_KEYS).every((k) => values[k as keyof ConfigValues] !== undefined);
   if (!complete) throw new ConfigError(issues, options.stack);
   const v = values as ConfigValues;
-  for (const check of [crossChecks, awsCrossChecks, monitoringCrossChecks, backupCrossChecks]) check(v, issues);
+  for (const check of [crossChecks, awsCrossChecks, monitoringCrossChecks, backupCrossChecks, watchdogCrossChecks]) check(v, issues);
   const subnets = subnetsOf(v, issues);
   if (issues.length > 0 || !subnets) throw new ConfigError(issues, options.stack);
   const placement = planTopology({ ...v, subnets }, options.previousSlots);

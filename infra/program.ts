@@ -10,6 +10,7 @@ import { verifyExistingSubnets } from "./aws/network";
 import { Monitoring } from "./aws/monitoring/monitoring";
 import { monitoringArgsOf, monitoringBootStep } from "./aws/monitoring/settings";
 import { backupBootStep, Backups, backupsArgsOf, checkRegions } from "./aws/backup";
+import { MasterWatchdog, watchdogBootStep } from "./aws/watchdog";
 
 /** Builds every resource of the stack and returns its outputs. */
 export async function seaweedPlatform(config: SeaweedConfig): Promise<Record<string, unknown>> {
@@ -17,8 +18,9 @@ export async function seaweedPlatform(config: SeaweedConfig): Promise<Record<str
   const region = new pulumi.Config("aws").get("region");
   checkRegions(config, region);
   if (config.vpcId) await verifyExistingSubnets(config.vpcId, config.subnets, pulumi.getStack());
-  const tier = new MasterTier(config.clusterName, { config, bootSteps: (slot) => [monitoringBootStep(config, slot), backupBootStep(config, slot)] });
+  const tier = new MasterTier(config.clusterName, { config, bootSteps: (slot) => [monitoringBootStep(config, slot), backupBootStep(config, slot), watchdogBootStep(config, slot)] });
   const monitoring = new Monitoring(`${config.clusterName}-monitoring`, monitoringArgsOf(config, tier));
+  new MasterWatchdog(`${config.clusterName}-watchdog`, { config, journalLogGroupName: monitoring.journalLogGroup.name, alarmTopicArn: monitoring.alarmTopic.arn, tags: tier.tags });
   const backups = new Backups(`${config.clusterName}-backups`, backupsArgsOf(config, tier, monitoring.alarmTopic.arn, region));
   return {
     slots: topology.slots.map((s) => ({ slot: s.slot, name: s.name, az: s.az, ip: s.ip, subnetCidr: s.subnet.cidr })),

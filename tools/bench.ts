@@ -89,7 +89,8 @@ async function bench(stack: string, runs: number, budgetFile: string, progress: 
     // One after the other: each picks a free loopback network, which the other could otherwise pick too.
     for (const c of contenders) {
       progress(`${c.label}: starting ${stack}'s masters${c.raft ? ` with ${JSON.stringify(c.raft)}` : ""}`);
-      c.cluster = await LocalCluster.start({ stack, raft: c.raft, log: (line) => progress(`${c.label}: ${line}`) });
+      // The defaults side is SeaweedFS as shipped: no watchdog beside its masters.
+      c.cluster = await LocalCluster.start({ stack, raft: c.raft, watchdog: c.raft ? false : undefined, log: (line) => progress(`${c.label}: ${line}`) });
       c.side.raft = { ...c.cluster.plan.settings.raft };
     }
     for (let run = 1; run <= runs; run++) {

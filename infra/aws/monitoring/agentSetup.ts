@@ -6,6 +6,7 @@
  * instance, a scratch directory in tests), as in the boot script. Kept terse: user data is limited to 16 KiB.
  */
 import { HOST_PATHS } from "../../seaweed/constants";
+import { WATCHDOG_HOST } from "../../seaweed/watchdog";
 import { AGENT_PATHS, AgentParameterNames } from "./agentConfig";
 
 const JOURNAL_EXPORT_UNIT = "seaweedfs-journal-export.service";
@@ -38,7 +39,7 @@ cat > ${rooted(`/etc/systemd/system/${JOURNAL_EXPORT_UNIT}`)} <<'UNIT'
 [Unit]
 After=${HOST_PATHS.unitName}
 [Service]
-ExecStart=/usr/bin/journalctl --unit=${HOST_PATHS.unitName} --follow --output=short-iso --cursor-file=${AGENT_PATHS.journalCursor}
+ExecStart=/usr/bin/journalctl --unit=${HOST_PATHS.unitName} --unit=${WATCHDOG_HOST.unitName} --follow --output=short-iso --cursor-file=${AGENT_PATHS.journalCursor}
 StandardOutput=append:${AGENT_PATHS.journalFile}
 Restart=always
 RestartSec=5

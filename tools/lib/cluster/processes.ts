@@ -79,6 +79,16 @@ export interface ManagedProcessOptions {
   env?: NodeJS.ProcessEnv;
   /** stdout and stderr are appended here, across restarts. */
   logFile: string;
+  /**
+   * Restart the process this long after it exits on its own or by another's signal (as systemd's `Restart=always`
+   * with `RestartSec=` does on a host). Exits asked for through `stop()` or `kill()` are never restarted.
+   * @default no restart
+   */
+  restartAfterMs?: number;
+  /** Called after each such restart. */
+  onRestart?: (exit: ProcessExit) => void;
+  /** Run as this user and group id (the harness runs as root in a private network namespace). @default the caller's */
+  uid?: number;
 }
 
 /** One external process in its own process group. `start()` may be called again after it has exited. */
@@ -86,6 +96,9 @@ export class ManagedProcess {
   private child?: ChildProcess;
   private exitPromise?: Promise<ProcessExit>;
   private exitInfo?: ProcessExit;
+  /** Set while the harness itself ends the process: such an exit is not restarted. */
+  private stopping = false;
+  private restartTimer?: NodeJS.Timeout;
   /** Every exit seen, in order (for diagnostics). */
   readonly exits: ProcessExit[] = [];
 
@@ -107,6 +120,8 @@ export class ManagedProcess {
   start(): void {
     if (this.running) throw new Error(`${this.name} is already running (pid ${this.child!.pid})`);
     installExitHandlers();
+    this.cancelRestart();
+    this.stopping = false;
     const log = fs.openSync(this.options.logFile, "a");
     fs.writeSync(log, `\n=== ${new Date().toISOString()} start: ${this.options.binary} ${this.options.args.join(" ")}\n`);
     const child = spawn(this.options.binary, [...this.options.args], {
@@ -114,6 +129,7 @@ export class ManagedProcess {
       env: this.options.env ?? process.env,
       detached: true,
       stdio: ["ignore", log, log],
+      ...(this.options.uid !== undefined ? { uid: this.options.uid, gid: this.options.uid } : {}),
     });
     fs.closeSync(log);
     this.child = child;
@@ -130,8 +146,23 @@ export class ManagedProcess {
         killGroup(pgid, "SIGKILL");
         liveGroups.delete(pgid);
         resolve(exit);
+        if (this.child === child && !this.stopping && this.options.restartAfterMs !== undefined) this.scheduleRestart(exit);
       });
     });
+  }
+
+  private scheduleRestart(exit: ProcessExit): void {
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.running || this.stopping) return;
+      this.start();
+      this.options.onRestart?.(exit);
+    }, this.options.restartAfterMs);
+  }
+
+  private cancelRestart(): void {
+    clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
   }
 
   /** Sends a signal to the whole group (SIGSTOP and SIGCONT included). */
@@ -160,6 +191,8 @@ export class ManagedProcess {
    * @throws if the process survives SIGKILL for 10 s.
    */
   async stop(graceMs = 3000): Promise<ProcessExit | undefined> {
+    this.stopping = true;
+    this.cancelRestart();
     if (!this.running) return this.exitInfo;
     this.signal("SIGTERM");
     this.signal("SIGCONT");
@@ -170,6 +203,8 @@ export class ManagedProcess {
 
   /** SIGKILL and wait (bounded) for the exit. */
   async kill(): Promise<ProcessExit> {
+    this.stopping = true;
+    this.cancelRestart();
     if (this.running) this.signal("SIGKILL");
     const exit = (await this.waitExit(10_000)) ?? this.exitInfo;
     if (!exit) throw new Error(`${this.name} (pid ${this.child?.pid}) survived SIGKILL for 10 s`);

@@ -6,14 +6,16 @@ import { azLoss } from "./azLoss";
 import { followerKill } from "./followerKill";
 import { formation } from "./formation";
 import { frozenLeader } from "./frozenLeader";
+import { frozenLeaderLong } from "./frozenLeaderLong";
 import { fullRestart } from "./fullRestart";
 import { leaderKill } from "./leaderKill";
 import { majorityLoss } from "./majorityLoss";
 import { misconfiguration } from "./misconfiguration";
+import { asymmetricPartition, followerPartitioned, leaderPartitioned } from "./partitions";
 import { restore } from "./restore";
 import type { Scenario } from "./types";
 
-export const SCENARIOS: Scenario[] = [formation, leaderKill, followerKill, majorityLoss, azLoss, frozenLeader, fullRestart, misconfiguration, restore];
+export const SCENARIOS: Scenario[] = [formation, leaderKill, followerKill, majorityLoss, azLoss, frozenLeader, frozenLeaderLong, leaderPartitioned, followerPartitioned, asymmetricPartition, fullRestart, misconfiguration, restore];
 
 /** Adds a scenario (refusing a duplicate id); it runs after the ones already registered. */
 export function registerScenario(scenario: Scenario): void {

@@ -7,7 +7,8 @@ import { SEAWEEDFS_VERSION } from "../../../infra/seaweed/constants";
 import { LocalCluster, RaftOverride } from "../localCluster";
 import { medianRatio, Spread, spread } from "./stats";
 import { recover } from "./steps";
-import { Scenario, ScenarioMeasurements } from "./types";
+import { ScenarioTimeline, Timeline } from "./timeline";
+import { DrillFailure, Scenario, ScenarioMeasurements } from "./types";
 
 /** What SeaweedFS runs with when no raft flag is given. */
 export const SEAWEEDFS_DEFAULTS: RaftOverride = { implementation: "goraft", electionTimeout: "10s", heartbeatInterval: "300ms" };
@@ -26,7 +27,7 @@ export interface ScenarioReport {
 }
 
 export interface SeriesReport {
-  configuration: { masters: number; raftImplementation: string; heartbeatInterval: string; electionTimeout: string };
+  configuration: { masters: number; raftImplementation: string; heartbeatInterval: string; electionTimeout: string; watchdog: boolean };
   scenarios: ScenarioReport[];
   duplicateFileIds: number;
   fileIdsAssigned: number;
@@ -42,6 +43,14 @@ export interface DrillReport extends SeriesReport {
   baseline: SeriesReport | null;
   /** Baseline median / stack median, per timed scenario. */
   comparison: { id: string; newLeaderRatio: number | null; writesBackRatio: number | null }[];
+  /** The gray-failure scenarios again with the watchdog off (same stack, same drill run); null when none is selected. */
+  withoutWatchdog: SeriesReport | null;
+  /** Without-watchdog median / with-watchdog median, per gray-failure scenario (writesBackRatio: the write-outage ratio). */
+  watchdogComparison: { id: string; newLeaderRatio: number | null; writesBackRatio: number | null }[];
+  /** Scenarios of a full run left out because this host cannot run them (e.g. partitions without root). */
+  skippedScenarios: { id: string; reason: string }[];
+  /** Every scenario run's timeline (roles, faults, writes), only with `timelines: true` (the HTML report). */
+  timelines?: ScenarioTimeline[];
 }
 
 export interface DrillOptions {
@@ -50,7 +59,21 @@ export interface DrillOptions {
   runs: number;
   baseline: boolean;
   keep?: boolean;
+  /** Run the partition scenarios' processes under their own uids (only inside the drill's network namespace). */
+  separateUids?: boolean;
+  /** Reported as skipped (not run). @default none */
+  skipped?: { id: string; reason: string }[];
+  /** Record a timeline per scenario run (for `--report`). @default false */
+  timelines?: boolean;
   progress: (line: string) => void;
+}
+
+/** How one series departs from the stack. */
+interface SeriesVariant {
+  label: string;
+  raft?: RaftOverride;
+  /** @default the stack's watchdogEnabled */
+  watchdog?: boolean;
 }
 
 interface Tally {
@@ -58,39 +81,58 @@ interface Tally {
   measurements: ScenarioMeasurements[];
 }
 
-async function runSeries(options: DrillOptions, label: string, raft: RaftOverride | undefined, scenarios: Scenario[]): Promise<SeriesReport> {
+async function runSeries(options: DrillOptions, variant: SeriesVariant, scenarios: Scenario[], timelines: ScenarioTimeline[]): Promise<SeriesReport> {
+  const { label, raft } = variant;
   const tallies = new Map<string, Tally>(scenarios.map((s) => [s.id, { failures: [], measurements: [] }]));
   const totals = { duplicates: 0, assigned: 0, regressions: 0 };
   let configuration: SeriesReport["configuration"] | undefined;
-  for (let run = 1; run <= options.runs; run++) {
+  // Partition scenarios get a cluster of their own whose processes run under separate uids (the nftables rules
+  // need them); the others run as the harness's user, as the restore tools expect.
+  const groups = [scenarios.filter((s) => !s.needsNetworkNamespace), scenarios.filter((s) => s.needsNetworkNamespace)].filter((g) => g.length > 0);
+  const schedule = Array.from({ length: options.runs }, (_, i) => groups.map((group) => [i + 1, group] as const)).flat();
+  for (const [run, group] of schedule) {
     const prefix = `${label} run ${run}/${options.runs}`;
     const began = Date.now();
     const log = (line: string) => options.progress(`${prefix} +${((Date.now() - began) / 1000).toFixed(1)}s ${line}`);
+    const separateUids = options.separateUids === true && group[0].needsNetworkNamespace === true;
     let cluster: LocalCluster;
     try {
-      log("starting the cluster");
-      cluster = await LocalCluster.start({ stack: options.stack, raft, keep: options.keep, log });
+      log(`starting the cluster${separateUids ? " (a uid per process, for partitions)" : ""}`);
+      cluster = await LocalCluster.start({ stack: options.stack, raft, watchdog: variant.watchdog, separateUids, keep: options.keep, log });
     } catch (error) {
-      for (const tally of tallies.values()) tally.failures.push(`run ${run}: cluster did not start: ${messageOf(error)}`);
+      for (const s of group) tallies.get(s.id)!.failures.push(`run ${run}: cluster did not start: ${messageOf(error)}`);
       continue;
     }
     const { settings } = cluster.plan;
-    configuration = { masters: cluster.masters.length, raftImplementation: settings.raftImplementation ?? "hashicorp", ...settings.raft };
+    configuration = { masters: cluster.masters.length, raftImplementation: settings.raftImplementation ?? "hashicorp", ...settings.raft, watchdog: cluster.watchdogOn };
     try {
-      for (const scenario of scenarios) {
+      for (const scenario of group) {
         const tally = tallies.get(scenario.id)!;
         const step = (message: string) => log(`${scenario.letter ?? "-"}. ${scenario.id}: ${message}`);
         const duplicatesBefore = cluster.fileIds.duplicates.length;
         const regressionsBefore = cluster.maxVolumeIds.regressions.length;
+        const timeline = options.timelines ? new Timeline() : undefined;
+        let passed = false;
         try {
           await recover(cluster);
+          cluster.timeline = timeline;
+          timeline?.start(cluster);
+          const actionsBefore = watchdogActions(cluster);
           const measured = await scenario.run({ cluster, step });
+          // Every scenario reports what the watchdog did: a kill where no gray failure was caused is a false kill.
+          if (cluster.watchdogOn) measured.extra = { ...measured.extra, watchdogActions: watchdogActions(cluster) - actionsBefore };
           tally.measurements.push(measured);
+          passed = true;
           step("passed");
         } catch (error) {
+          if (error instanceof DrillFailure && error.measured) tally.measurements.push(error.measured);
           tally.failures.push(`run ${run}: ${messageOf(error)}`);
           step(`FAILED: ${messageOf(error)}`);
+        } finally {
+          cluster.timeline = undefined;
+          await timeline?.stop();
         }
+        if (timeline) timelines.push(timeline.finish({ scenario: scenario.id, series: label, run, passed, slots: cluster.masters.map((m) => m.slot) }));
         for (const d of cluster.fileIds.duplicates.slice(duplicatesBefore)) tally.failures.push(`run ${run}: file id ${d.fid} duplicates ${d.earlier}`);
         for (const r of cluster.maxVolumeIds.regressions.slice(regressionsBefore)) {
           tally.failures.push(`run ${run}: MaxVolumeId ${r.seen} on ${r.source} after ${r.highest} had been seen`);
@@ -105,7 +147,7 @@ async function runSeries(options: DrillOptions, label: string, raft: RaftOverrid
     }
   }
   return {
-    configuration: configuration ?? { masters: 0, raftImplementation: raft?.implementation ?? "hashicorp", heartbeatInterval: "", electionTimeout: "" },
+    configuration: configuration ?? { masters: 0, raftImplementation: raft?.implementation ?? "hashicorp", heartbeatInterval: "", electionTimeout: "", watchdog: false },
     scenarios: scenarios.map((s) => summarize(s, tallies.get(s.id)!, options.runs)),
     duplicateFileIds: totals.duplicates,
     fileIdsAssigned: totals.assigned,
@@ -130,18 +172,34 @@ function summarize(scenario: Scenario, tally: Tally, runs: number): ScenarioRepo
   };
 }
 
+/** The watchdogs' actions so far, over every master of the cluster. */
+function watchdogActions(cluster: LocalCluster): number {
+  return cluster.masters.reduce((sum, m) => sum + cluster.watchdogKills(m.slot), 0);
+}
+
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export async function runDrill(options: DrillOptions): Promise<DrillReport> {
-  const series = await runSeries(options, options.stack, undefined, options.scenarios);
-  const timed = options.scenarios.filter((s) => s.baseline);
-  const baseline = options.baseline && timed.length > 0 ? await runSeries(options, `${options.stack} (SeaweedFS defaults)`, SEAWEEDFS_DEFAULTS, timed) : null;
-  const comparison = (baseline?.scenarios ?? []).map((b) => {
-    const measured = series.scenarios.find((s) => s.id === b.id)!;
-    return { id: b.id, newLeaderRatio: medianRatio(b.newLeaderMs, measured.newLeaderMs), writesBackRatio: medianRatio(b.writesBackMs, measured.writesBackMs) };
+/** Per scenario of `other`, its medians divided by those of `measured`. */
+function ratios(other: SeriesReport | null, measured: SeriesReport): DrillReport["comparison"] {
+  return (other?.scenarios ?? []).map((b) => {
+    const m = measured.scenarios.find((s) => s.id === b.id)!;
+    return { id: b.id, newLeaderRatio: medianRatio(b.newLeaderMs, m.newLeaderMs), writesBackRatio: medianRatio(b.writesBackMs, m.writesBackMs) };
   });
+}
+
+export async function runDrill(options: DrillOptions): Promise<DrillReport> {
+  const timelines: ScenarioTimeline[] = [];
+  const series = await runSeries(options, { label: options.stack }, options.scenarios, timelines);
+  const gray = options.scenarios.filter((s) => s.watchdogBaseline);
+  // Only a comparison when the stack runs the watchdog: the series above is then the "with" side.
+  const withoutWatchdog =
+    options.baseline && gray.length > 0 && series.configuration.watchdog
+      ? await runSeries(options, { label: `${options.stack} (watchdog off)`, watchdog: false }, gray, timelines)
+      : null;
+  const timed = options.scenarios.filter((s) => s.baseline);
+  const baseline = options.baseline && timed.length > 0 ? await runSeries(options, { label: `${options.stack} (SeaweedFS defaults)`, raft: SEAWEEDFS_DEFAULTS, watchdog: false }, timed, timelines) : null;
   const clean = (s: SeriesReport) => s.scenarios.every((r) => r.passed) && s.duplicateFileIds === 0 && s.maxVolumeIdRegressions === 0;
 
   return {
@@ -152,6 +210,10 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     passed: clean(series),
     ...series,
     baseline,
-    comparison,
+    comparison: ratios(baseline, series),
+    withoutWatchdog,
+    watchdogComparison: ratios(withoutWatchdog, series),
+    skippedScenarios: options.skipped ?? [],
+    ...(options.timelines ? { timelines } : {}),
   };
 }

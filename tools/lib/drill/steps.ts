@@ -1,14 +1,18 @@
 /** Steps several scenarios share: measuring a failover, waiting for writes through a follower, full recovery. */
 import type { LocalCluster } from "../localCluster";
 import { poll } from "../cluster/http";
+import { heal } from "../cluster/partition";
 import { electionBoundMs, expect, ScenarioContext } from "./types";
 
 /** Warm-up after a leader change is 15 s in SeaweedFS 4.44; writes get this long to come back. */
 export const WRITES_BACK_BOUND_MS = 60_000;
 
-/** A live master other than `leader` (followers proxy `/dir/assign` to the leader, as the NLB would use them). */
-export function followerOf(cluster: LocalCluster, leader: number): number {
-  const follower = cluster.liveSlots().find((slot) => slot !== leader);
+/**
+ * A live master other than `leader` and `avoid` (followers proxy `/dir/assign` to the leader, as the NLB would use
+ * them); cut-off masters count as not live.
+ */
+export function followerOf(cluster: LocalCluster, leader: number, avoid: readonly number[] = cluster.partitionedSlots()): number {
+  const follower = cluster.liveSlots().find((slot) => slot !== leader && !avoid.includes(slot));
   expect(follower !== undefined, `no live follower next to leader master-${leader}`);
   return follower;
 }
@@ -19,8 +23,8 @@ export async function settledLeader(cluster: LocalCluster): Promise<number> {
 }
 
 /**
- * Times a failover that began at `since`: until a leader other than `failed` exists, then until `/dir/assign`
- * through one of its followers succeeds.
+ * Times a failover that began at `since`: until a leader other than `failed` exists, then until a write through
+ * one of its followers works (assign, upload to the assigned volume server, read back byte-identical).
  */
 export async function measureFailover(
   { cluster, step }: ScenarioContext,
@@ -31,30 +35,47 @@ export async function measureFailover(
   const leader = await cluster.waitForLeader({ exclude: failed, timeoutMs: electionBoundMs(cluster) });
   expect(leader !== undefined, `no new leader within ${electionBoundMs(cluster)} ms after losing master(s) ${failed.join(", ")}`);
   const newLeaderMs = Date.now() - since;
-  step(`master-${leader} leads after ${newLeaderMs} ms; waiting for /dir/assign through a follower`);
+  step(`master-${leader} leads after ${newLeaderMs} ms; waiting for a write through a follower`);
   const writesBackMs = await writesBackSince(cluster, leader, since);
   step(`writes back after ${writesBackMs} ms`);
   return { leader, newLeaderMs, writesBackMs };
 }
 
-/** Polls `/dir/assign` through a follower of `leader` until it succeeds; ms since `since`. */
-export async function writesBackSince(cluster: LocalCluster, leader: number, since: number): Promise<number> {
-  const ok = await poll(async () => ((await cluster.assign(followerOf(cluster, leader))).ok ? true : undefined), WRITES_BACK_BOUND_MS, 100);
-  expect(ok, `/dir/assign through a follower still failing ${WRITES_BACK_BOUND_MS} ms after the new leader`);
+/** One write through `via`: assign, upload to the assigned volume server, read back byte-identical. */
+export async function writeWorks(cluster: LocalCluster, via: number): Promise<{ ok: boolean; why: string }> {
+  const answer = await cluster.assign(via);
+  return { ok: answer.stored, why: answer.writeError ?? `assign through master-${via}: HTTP ${answer.status} ${answer.body}` };
+}
+
+/** Polls a write through a follower of `leader` until it works; ms since `since`. */
+export async function writesBackSince(cluster: LocalCluster, leader: number, since: number, boundMs = WRITES_BACK_BOUND_MS): Promise<number> {
+  let last = "";
+  const ok = await poll(async () => {
+    const write = await writeWorks(cluster, followerOf(cluster, leader));
+    last = write.why;
+    return write.ok ? true : undefined;
+  }, boundMs, 100);
+  expect(ok, `a write through a follower still failing ${boundMs} ms after the new leader (last: ${last})`);
   return Date.now() - since;
 }
 
-/** A few assignments through every live master: each must succeed. */
+/** Fails the scenario when two of `slots` (default: live masters) claim leadership at once. */
+export async function atMostOneLeader(cluster: LocalCluster, slots = cluster.liveSlots()): Promise<void> {
+  const leaders = await cluster.leaders(slots);
+  expect(leaders.length <= 1, `two leaders at once: ${leaders.map((s) => `master-${s}`).join(", ")}`);
+}
+
+/** A write (assign, upload, read back) through every live master: each must work. */
 export async function assignThroughEveryMaster(cluster: LocalCluster): Promise<void> {
   for (const slot of cluster.liveSlots()) {
-    const answer = await cluster.assign(slot);
-    expect(answer.ok, `/dir/assign through master-${slot} failed: HTTP ${answer.status} ${answer.body}`);
-    expect(answer.written, `writing to ${answer.fid} (assigned through master-${slot}) failed`);
+    const write = await writeWorks(cluster, slot);
+    expect(write.ok, `a write through master-${slot} failed: ${write.why}`);
   }
 }
 
-/** Brings every process back (thawing frozen ones) and waits for an agreed leader and writes. */
+/** Brings every process back (thawing frozen ones, healing a partition) and waits for an agreed leader and writes. */
 export async function recover(cluster: LocalCluster): Promise<void> {
+  if (cluster.partitionedSlots().length > 0) heal(cluster);
   for (const m of cluster.masters) if (m.process.running && !cluster.liveSlots().includes(m.slot)) await cluster.kill(m.slot, "SIGCONT");
   await cluster.start(undefined, 120_000);
 }

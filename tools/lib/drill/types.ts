@@ -31,12 +31,23 @@ export interface Scenario {
   title: string;
   /** Also run on the SeaweedFS-defaults baseline (default raft, 10 s election timeout) for comparison. */
   baseline?: boolean;
+  /** Also run with the watchdog off (same stack, same drill run), so its gain is a ratio measured side by side. */
+  watchdogBaseline?: boolean;
+  /** Needs the drill's private network namespace (nftables partitions); the drill re-executes itself inside one. */
+  needsNetworkNamespace?: boolean;
   run(context: ScenarioContext): Promise<ScenarioMeasurements>;
 }
 
 /** The cluster did not do what the scenario requires. */
 export class DrillFailure extends Error {
-  constructor(message: string) {
+  /**
+   * @param measured what the run measured before it failed (e.g. a write outage longer than its bound), reported
+   * beside the failure so that a side-by-side ratio still exists
+   */
+  constructor(
+    message: string,
+    readonly measured?: ScenarioMeasurements,
+  ) {
     super(message);
     this.name = "DrillFailure";
   }

@@ -1,0 +1,35 @@
+/**
+ * Bounds on write outages derived from the stack's settings and SeaweedFS's compiled-in timings (infra/seaweed), so
+ * that a scenario's pass/fail follows from the documented mechanism rather than from a number picked to pass.
+ */
+import { SEAWEEDFS_TIMINGS, WRITE_WARMUP_MS } from "../../../infra/seaweed/constants";
+import { durationMs } from "../../../infra/seaweed/master";
+import { watchdogDetectionBoundMs, watchdogSettingsOf } from "../../../infra/seaweed/watchdog";
+import type { LocalCluster } from "../localCluster";
+
+const PULSE_MS = SEAWEEDFS_TIMINGS.volumePulseSeconds * 1000;
+
+/** Hashicorp raft: a follower notices a dead leader after up to 2.5 heartbeat timeouts, then a candidacy may stall one election timeout. */
+export function electionWorstMs(cluster: LocalCluster): number {
+  const { heartbeatInterval, electionTimeout } = cluster.plan.settings.raft;
+  return 2.5 * durationMs(heartbeatInterval) + durationMs(electionTimeout);
+}
+
+/**
+ * The longest writes may stall when the leader freezes and the watchdog runs: the new leader's warm-up runs from
+ * the election, the volume servers leave the frozen master when the watchdog kills it; whichever comes later, plus
+ * one pulse for the volume servers to report their volumes to the new leader.
+ */
+export function frozenLeaderWriteBoundMs(cluster: LocalCluster): number {
+  const killed = watchdogDetectionBoundMs(watchdogSettingsOf(cluster.config));
+  return Math.max(electionWorstMs(cluster) + WRITE_WARMUP_MS, killed + PULSE_MS) + PULSE_MS;
+}
+
+/**
+ * The longest writes may stall when the leader is cut off from the other masters but not from the volume servers:
+ * an election among the majority, then the warm-up, and the volume servers need a pulse to learn the new leader from
+ * a master that lost leadership, and another to report in.
+ */
+export function partitionWriteBoundMs(cluster: LocalCluster): number {
+  return electionWorstMs(cluster) + WRITE_WARMUP_MS + 2 * PULSE_MS;
+}

@@ -1,0 +1,84 @@
+/**
+ * frozen-leader-long: SIGSTOP the leader and keep it frozen (120 s in `npm run drill`), as a hung instance or a
+ * stalled disk would. SeaweedFS alone keeps the volume servers attached to the frozen process until gRPC keepalive
+ * gives up (~110 s measured); the watchdog beside each master kills the frozen process, so they move at once.
+ *
+ * Passes when a write (assign, upload to the assigned volume server, read back) works again while the old leader
+ * is still frozen, within {@link frozenLeaderWriteBoundMs}; when the old slot ends as a follower of the one leader;
+ * and when no two masters ever claim leadership at once. The runner checks that no file id was handed out twice.
+ * The write outage is measured from the freeze to the first working write, frozen or not, so the run without the
+ * watchdog (same drill, side by side) yields the ratio.
+ */
+import { poll, sleep } from "../cluster/http";
+import { frozenLeaderWriteBoundMs } from "./bounds";
+import { atMostOneLeader, followerOf, settledLeader, writesBackSince, writeWorks } from "./steps";
+import { DrillFailure, electionBoundMs, expect, Scenario, ScenarioMeasurements } from "./types";
+
+/** The freeze of `npm run drill`: longer than SeaweedFS's own recovery (~110 s), so only the watchdog can beat it. */
+export const LONG_FREEZE_MS = 120_000;
+
+export function frozenLeaderLongFor(freezeMs: number): Scenario {
+  return {
+    id: "frozen-leader-long",
+    title: `leader frozen for ${freezeMs / 1000} s: writes back while it is still frozen, old leader returns as follower`,
+    watchdogBaseline: true,
+    async run({ cluster, step }) {
+      const old = await settledLeader(cluster);
+      const killsBefore = cluster.watchdogKills(old);
+      const bound = frozenLeaderWriteBoundMs(cluster);
+      step(`SIGSTOP leader master-${old} for ${freezeMs / 1000} s (watchdog ${cluster.watchdogOn ? "on" : "off"}; write bound ${bound} ms)`);
+      const since = Date.now();
+      await cluster.kill(old, "SIGSTOP");
+      const leader = await cluster.waitForLeader({ exclude: [old], timeoutMs: electionBoundMs(cluster) });
+      expect(leader !== undefined, `no new leader while master-${old} is frozen`);
+      const result: ScenarioMeasurements & { extra: Record<string, number>; notes: string[] } = { newLeaderMs: Date.now() - since, extra: {}, notes: [] };
+      cluster.timeline?.interval("new leader", since, since + result.newLeaderMs!);
+      step(`master-${leader} leads after ${result.newLeaderMs} ms; trying writes through a follower while master-${old} is frozen`);
+
+      let frozenAt: number | undefined = since;
+      const wroteWhileFrozen = await poll(async () => {
+        await atMostOneLeader(cluster);
+        if (frozenAt !== undefined && !cluster.isFrozen(old)) {
+          result.extra.watchdogKillMs = Date.now() - since;
+          step(`master-${old} was killed (and restarted) ${result.extra.watchdogKillMs} ms after the freeze`);
+          frozenAt = undefined;
+        }
+        const current = (await cluster.leader()) ?? leader;
+        return (await writeWorks(cluster, followerOf(cluster, current))).ok ? true : undefined;
+      }, freezeMs - (Date.now() - since), 200);
+      if (wroteWhileFrozen) {
+        result.writesBackMs = Date.now() - since;
+        cluster.timeline?.interval("write outage", since, since + result.writesBackMs);
+        step(`writes back after ${result.writesBackMs} ms, ${freezeMs - result.writesBackMs} ms before the freeze ends`);
+      } else step(`no write worked during the ${freezeMs / 1000} s freeze`);
+      while (Date.now() - since < freezeMs) {
+        await atMostOneLeader(cluster);
+        await sleep(500);
+      }
+
+      step(`freeze over: SIGCONT master-${old} (a no-op if the watchdog replaced the process)`);
+      const resumed = Date.now();
+      await cluster.kill(old, "SIGCONT");
+      const settled = await poll(async () => {
+        await atMostOneLeader(cluster, cluster.masters.map((m) => m.slot));
+        const leaders = await cluster.leaders(cluster.masters.map((m) => m.slot));
+        const status = await cluster.statusOf(old);
+        return leaders.length === 1 && !status.isLeader && status.leaderSlot === leaders[0] ? leaders[0] : undefined;
+      }, electionBoundMs(cluster));
+      expect(settled !== undefined, `no single leader followed by master-${old} after the freeze`);
+      result.extra.followerAfterFreezeMs = Date.now() - resumed;
+      if (!wroteWhileFrozen) {
+        result.writesBackMs = (await writesBackSince(cluster, settled, resumed)) + (resumed - since);
+        cluster.timeline?.interval("write outage", since, since + result.writesBackMs);
+        result.notes.push(`no write worked while the leader was frozen (${freezeMs / 1000} s): volume servers stayed attached to it`);
+      }
+      result.extra.watchdogKills = cluster.watchdogKills(old) - killsBefore;
+      step(`master-${old} follows master-${settled}; write outage ${result.writesBackMs} ms; watchdog actions on master-${old}: ${result.extra.watchdogKills}`);
+      if (!wroteWhileFrozen) throw new DrillFailure(`no write worked while master-${old} was frozen (${freezeMs / 1000} s); writes came back ${result.writesBackMs} ms after the freeze`, result);
+      if (result.writesBackMs! > bound) throw new DrillFailure(`writes came back ${result.writesBackMs} ms after the freeze, later than the bound of ${bound} ms`, result);
+      return result;
+    },
+  };
+}
+
+export const frozenLeaderLong = frozenLeaderLongFor(LONG_FREEZE_MS);

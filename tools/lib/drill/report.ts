@@ -1,0 +1,116 @@
+/**
+ * `npm run drill -- --report <file.html>`: one self-contained HTML page (inline SVG and CSS, no script, no network)
+ * with the verdict table and a timeline per scenario run: each master's role over time, the faults and healings,
+ * every write attempt as a green (worked) or red (failed) tick, and the measured intervals labelled.
+ */
+import type { DrillReport, ScenarioReport, SeriesReport } from "./runner";
+import type { Role, ScenarioTimeline } from "./timeline";
+
+const ROLE_COLORS: Record<Role, string> = {
+  leader: "#1b7f3b",
+  follower: "#8ab9dd",
+  "no-leader": "#f0ad4e",
+  down: "#444444",
+  frozen: "#7b4fc9",
+  unreachable: "#d9534f",
+};
+
+const WIDTH = 1100;
+const LABEL = 120;
+const ROW = 22;
+const TOP = 46;
+
+function esc(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** One timeline as an SVG element. */
+export function timelineSvg(tl: ScenarioTimeline, index: number): string {
+  const hatch = `cut-${index}`;
+  const span = Math.max(tl.durationMs, 1000);
+  const x = (t: number) => LABEL + ((WIDTH - LABEL - 10) * Math.min(Math.max(t, 0), span)) / span;
+  const rows = tl.slots.length;
+  const writesY = TOP + rows * ROW + 8;
+  const intervalsY = writesY + 26;
+  const height = intervalsY + tl.intervals.length * 20 + 24;
+  const parts: string[] = [];
+  parts.push(`<defs><pattern id="${hatch}" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="3" height="6" fill="#000" opacity="0.35"/></pattern></defs>`);
+  const step = span > 60_000 ? 10_000 : span > 20_000 ? 5_000 : 1_000;
+  for (let t = 0; t <= span; t += step) {
+    parts.push(`<line x1="${x(t)}" y1="${TOP - 4}" x2="${x(t)}" y2="${writesY + 12}" stroke="#ddd"/><text x="${x(t)}" y="${height - 6}" font-size="10" text-anchor="middle" fill="#666">${t / 1000}s</text>`);
+  }
+  tl.slots.forEach((slot, i) => {
+    const y = TOP + i * ROW;
+    parts.push(`<text x="4" y="${y + 15}" font-size="12">master-${slot}</text>`);
+    // One rectangle per stretch of samples with the same role and partition state.
+    for (let k = 0; k < tl.samples.length; ) {
+      const role = tl.samples[k].roles[slot];
+      const cut = tl.samples[k].partitioned.includes(slot);
+      let next = k + 1;
+      while (next < tl.samples.length && tl.samples[next].roles[slot] === role && tl.samples[next].partitioned.includes(slot) === cut) next++;
+      const from = tl.samples[k].t;
+      const end = next < tl.samples.length ? tl.samples[next].t : tl.durationMs;
+      const w = Math.max(x(end) - x(from), 0.5);
+      const box = `x="${x(from).toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${ROW - 4}"`;
+      if (role) parts.push(`<rect class="role" data-slot="${slot}" data-role="${role}" ${box} fill="${ROLE_COLORS[role]}"><title>master-${slot} ${role}${cut ? ", partitioned" : ""}: ${seconds(from)} to ${seconds(end)}</title></rect>`);
+      if (role && cut) parts.push(`<rect class="partitioned" data-slot="${slot}" ${box} fill="url(#${hatch})"/>`);
+      k = next;
+    }
+  });
+  parts.push(`<text x="4" y="${writesY + 10}" font-size="12">writes</text>`);
+  for (const w of tl.writes) {
+    parts.push(`<rect class="write" data-ok="${w.ok}" x="${x(w.t) - 1}" y="${writesY}" width="2" height="12" fill="${w.ok ? "#1b7f3b" : "#d9534f"}"><title>${seconds(w.t)} via master-${w.via}: ${w.ok ? "stored and read back" : "failed"}</title></rect>`);
+  }
+  tl.events.forEach((e, i) => {
+    const color = e.kind === "fault" ? "#d9534f" : e.kind === "heal" ? "#1b7f3b" : "#666";
+    parts.push(`<g class="event" data-kind="${e.kind}"><line x1="${x(e.t)}" y1="${14}" x2="${x(e.t)}" y2="${writesY + 12}" stroke="${color}" stroke-width="2" stroke-dasharray="4 2"/><text x="${x(e.t) + (x(e.t) > WIDTH * 0.7 ? -3 : 3)}" y="${12 + (i % 2) * 14}" text-anchor="${x(e.t) > WIDTH * 0.7 ? "end" : "start"}" font-size="11" fill="${color}">${esc(e.label)} (${seconds(e.t)})</text></g>`);
+  });
+  tl.intervals.forEach((iv, i) => {
+    const y = intervalsY + i * 20;
+    parts.push(`<g class="interval" data-label="${esc(iv.label)}" data-ms="${iv.to - iv.from}"><line x1="${x(iv.from)}" y1="${y}" x2="${x(iv.to)}" y2="${y}" stroke="#222" stroke-width="2"/><line x1="${x(iv.from)}" y1="${y - 5}" x2="${x(iv.from)}" y2="${y + 5}" stroke="#222"/><line x1="${x(iv.to)}" y1="${y - 5}" x2="${x(iv.to)}" y2="${y + 5}" stroke="#222"/><text x="${x(iv.to) + (x(iv.to) > WIDTH * 0.8 ? -4 : 4)}" y="${y + 4}" text-anchor="${x(iv.to) > WIDTH * 0.8 ? "end" : "start"}" font-size="11">${esc(iv.label)}: ${seconds(iv.to - iv.from)}</text></g>`);
+  });
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="${esc(tl.scenario)} timeline">${parts.join("")}</svg>`;
+}
+
+function verdictRows(series: SeriesReport, label: string): string {
+  const cell = (s: ScenarioReport) => {
+    const f = (v: { median: number } | null) => (v ? seconds(v.median) : "-");
+    return `<tr><td>${esc(label)}</td><td>${esc(s.id)}</td><td class="${s.passed ? "ok" : "bad"}">${s.passed ? "passed" : "FAILED"}</td><td>${f(s.newLeaderMs)}</td><td>${f(s.writesBackMs)}</td><td>${esc(s.failures.concat(s.notes).join("; "))}</td></tr>`;
+  };
+  return series.scenarios.map(cell).join("");
+}
+
+export function renderDrillReportHtml(report: DrillReport): string {
+  const legend = Object.entries(ROLE_COLORS)
+    .map(([role, color]) => `<span><i style="background:${color}"></i>${role}</span>`)
+    .concat(['<span><i class="hatch"></i>partitioned</span>', '<span><i style="background:#1b7f3b;width:3px"></i>write stored</span>', '<span><i style="background:#d9534f;width:3px"></i>write failed</span>'])
+    .join("");
+  const ratios = report.watchdogComparison.map((c) => `<li>${esc(c.id)}: write outage without the watchdog ×${c.writesBackRatio ?? "-"}</li>`).join("");
+  const sections = (report.timelines ?? [])
+    .map((tl, i) => `<section class="timeline" data-scenario="${esc(tl.scenario)}" data-series="${esc(tl.series)}" data-run="${tl.run}"><h3>${esc(tl.scenario)} — ${esc(tl.series)}, run ${tl.run}: <span class="${tl.passed ? "ok" : "bad"}">${tl.passed ? "passed" : "FAILED"}</span></h3>${timelineSvg(tl, i)}</section>`)
+    .join("\n");
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Drill of stack ${esc(report.stack)}</title>
+<style>
+body{font-family:system-ui,sans-serif;margin:16px;color:#222}
+table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 6px;text-align:left}
+.ok{color:#1b7f3b;font-weight:600}.bad{color:#c9302c;font-weight:600}
+.legend span{margin-right:14px;font-size:12px}.legend i{display:inline-block;width:14px;height:10px;margin-right:4px;vertical-align:middle}
+.legend i.hatch{background:repeating-linear-gradient(45deg,#999 0 2px,#fff 2px 5px)}
+section.timeline{margin:18px 0}h3{font-size:14px;margin:4px 0}
+</style></head><body>
+<h1>Drill of stack ${esc(report.stack)}: <span class="${report.passed ? "ok" : "bad"}">${report.passed ? "PASSED" : "FAILED"}</span></h1>
+<p>SeaweedFS ${esc(report.seaweedfsVersion)}, ${report.runs} run(s), ${report.configuration.masters} masters; file ids assigned ${report.fileIdsAssigned}, duplicates ${report.duplicateFileIds}, MaxVolumeId regressions ${report.maxVolumeIdRegressions}. Times are from the fault; median over runs.</p>
+<table><tr><th>series</th><th>scenario</th><th>verdict</th><th>new leader</th><th>writes back</th><th>failures and notes</th></tr>
+${verdictRows(report, report.stack)}${report.withoutWatchdog ? verdictRows(report.withoutWatchdog, "watchdog off") : ""}${report.baseline ? verdictRows(report.baseline, "SeaweedFS defaults") : ""}
+</table>
+${ratios ? `<ul>${ratios}</ul>` : ""}
+<p class="legend">${legend}</p>
+${sections}
+</body></html>
+`;
+}
