@@ -7,7 +7,7 @@ import { z } from "zod";
 import { durationMs } from "./seaweed/master";
 import { GRPC_PORT_OFFSET } from "./seaweed/constants";
 import { carveSubnet, cidrsOverlap, cidrWithin, parseCidr } from "./net";
-import { planTopology, PreviousSlot, SubnetPlan, Topology } from "./topology";
+import { planTopology, PreviousSlot, SubnetPlan, Topology } from "./aws/placement";
 import { CORE_KEYS } from "./config/keys";
 import { AWS_KEYS, awsCrossChecks } from "./config/keys-aws";
 import { MONITORING_KEYS, monitoringCrossChecks } from "./config/keys-monitoring";

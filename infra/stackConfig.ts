@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { parseConfig, projectKeys, SeaweedConfig } from "./config";
-import type { PreviousSlot } from "./topology";
+import type { PreviousSlot } from "./aws/placement";
 
 async function previousSlots(): Promise<PreviousSlot[]> {
   const organization = pulumi.getOrganization();

@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { HOST_PATHS, JWT_SIGNING_KEY_ENV } from "../seaweed/constants";
-import { renderMasterUnit, renderSecurityToml } from "../seaweed/systemd";
+import { renderMasterUnit, renderSecurityToml } from "./host/systemd";
 import { addressAt, parseCidr } from "../net";
 import { ROLES, TAG_KEYS } from "./naming";
 

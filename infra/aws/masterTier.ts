@@ -6,7 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { SeaweedConfig } from "../config";
-import type { MasterSlot as SlotPlan } from "../topology";
+import type { MasterSlot as SlotPlan } from "./placement";
 import { clusterSettingsOf, renderClusterMasters } from "../seaweed/cluster";
 import { HOST_PATHS } from "../seaweed/constants";
 import { renderBootScript } from "./bootScript";

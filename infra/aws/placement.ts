@@ -2,8 +2,8 @@
  * Pure placement of master slots: which zone, subnet and fixed IP each slot gets, the quorum, and what the loss of
  * each zone would leave. A slot's identity (zone + IP) must never move silently: that would replace the master.
  */
-import { addressAt, cidrContains, isAwsReserved, parseCidr, parseIpv4 } from "./net";
-import type { ConfigIssue } from "./config/spec";
+import { addressAt, cidrContains, isAwsReserved, parseCidr, parseIpv4 } from "../net";
+import type { ConfigIssue } from "../config/spec";
 
 /** A subnet that can hold masters. */
 export interface SubnetPlan {

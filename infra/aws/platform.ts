@@ -3,13 +3,13 @@
  * checked against the config before any resource is registered.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { peerList } from "./seaweed/cluster";
-import type { SeaweedConfig } from "./config";
-import { MasterTier } from "./aws/masterTier";
-import { verifyExistingSubnets } from "./aws/network";
-import { Monitoring } from "./aws/monitoring/monitoring";
-import { monitoringArgsOf, monitoringBootStep } from "./aws/monitoring/settings";
-import { backupBootStep, Backups, backupsArgsOf, checkRegions } from "./aws/backup";
+import { peerList } from "../seaweed/cluster";
+import type { SeaweedConfig } from "../config";
+import { MasterTier } from "./masterTier";
+import { verifyExistingSubnets } from "./network";
+import { Monitoring } from "./monitoring/monitoring";
+import { monitoringArgsOf, monitoringBootStep } from "./monitoring/settings";
+import { backupBootStep, Backups, backupsArgsOf, checkRegions } from "./backup";
 
 /** Builds every resource of the stack and returns its outputs. */
 export async function seaweedPlatform(config: SeaweedConfig): Promise<Record<string, unknown>> {

@@ -5,7 +5,7 @@
  */
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { DEFAULT_HTTP_PORT } from "../../infra/seaweed/constants";
-import { MASTER_FLAG_NAMES, parseMasterCommands, ParsedMasterCommand, UNSAFE_MASTER_FLAGS } from "../../infra/seaweed/commandLine";
+import { MASTER_FLAG_NAMES, parseMasterCommands, ParsedMasterCommand, UNSAFE_MASTER_FLAGS } from "../../infra/aws/host/commandLine";
 import { masterAddress } from "../../infra/seaweed/master";
 import { asArray, describe, ofType, referenced, tagsOf, TAGS, TYPES, userDataText } from "./graph";
 

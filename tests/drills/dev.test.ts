@@ -8,7 +8,7 @@ import * as assert from "node:assert/strict";
 import { LocalCluster } from "../../tools/lib/localCluster";
 import { groupAlive } from "../../tools/lib/cluster/processes";
 import { verifyFileIdToken } from "../../tools/lib/cluster/jwt";
-import { renderSecurityToml } from "../../infra/seaweed/systemd";
+import { renderSecurityToml } from "../../infra/aws/host/systemd";
 import { METRICS } from "../../infra/seaweed/constants";
 import { formation } from "../../tools/lib/drill/formation";
 import { leaderKill } from "../../tools/lib/drill/leaderKill";

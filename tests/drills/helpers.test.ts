@@ -12,8 +12,8 @@ import { planCluster, stackConfig } from "../../tools/lib/cluster/plan";
 import { volumePlacements } from "../../infra/seaweed/volumeServer";
 import { medianRatio, spread } from "../../tools/lib/drill/stats";
 import { slotBootScript } from "../../infra/aws/masterTier";
-import { parseMasterCommands } from "../../infra/seaweed/commandLine";
-import { execStart } from "../../infra/seaweed/systemd";
+import { parseMasterCommands } from "../../infra/aws/host/commandLine";
+import { execStart } from "../../infra/aws/host/systemd";
 import { HOST_PATHS } from "../../infra/seaweed/constants";
 
 describe("drill harness helpers", () => {

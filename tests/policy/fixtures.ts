@@ -6,7 +6,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { HEALTH_CHECK, JWT_SIGNING_KEY_ENV, METRICS } from "../../infra/seaweed/constants";
 import { renderClusterMasters } from "../../infra/seaweed/cluster";
-import { renderMasterUnit } from "../../infra/seaweed/systemd";
+import { renderMasterUnit } from "../../infra/aws/host/systemd";
 import { Policy, PolicyViolation, runPolicies } from "../../tools/lib/policyRun";
 
 const STACK_URN = "urn:pulumi:test::seaweed-infra::pulumi:pulumi:Stack::seaweed-infra-test";

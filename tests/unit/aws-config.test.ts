@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { ConfigError, parseConfig, projectKeys, PROJECT } from "../../infra/config";
 import { subnetMismatches } from "../../infra/aws/network";
-import { seaweedPlatform } from "../../infra/program";
+import { seaweedPlatform } from "../../infra/aws/platform";
 import { mockSubnetOverrides } from "../../tools/lib/mockCloud";
 import { runUnderMocks } from "../../tools/lib/mockGraph";
 import { readStackConfig, REPO_ROOT, stackFilePath } from "../../tools/lib/stackFiles";

@@ -10,7 +10,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { HEALTH_CHECK, HOST_PATHS } from "../../infra/seaweed/constants";
 import { renderClusterMasters } from "../../infra/seaweed/cluster";
-import { execStart } from "../../infra/seaweed/systemd";
+import { execStart } from "../../infra/aws/host/systemd";
 import { clusterSettingsOf } from "../../infra/seaweed/cluster";
 import { ROLES, TAG_KEYS } from "../../infra/aws/naming";
 import type { SeaweedConfig } from "../../infra/config";

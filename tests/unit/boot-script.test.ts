@@ -15,7 +15,7 @@ import { renderBootScript, BootScriptArgs, PER_BOOT_SCRIPT } from "../../infra/a
 import { ROLES, TAG_KEYS } from "../../infra/aws/naming";
 import { renderClusterMasters } from "../../infra/seaweed/cluster";
 import { HOST_PATHS } from "../../infra/seaweed/constants";
-import { execStart, renderSecurityToml } from "../../infra/seaweed/systemd";
+import { execStart, renderSecurityToml } from "../../infra/aws/host/systemd";
 import { BootHost, MotoServer, startMoto, writeStubs } from "../support/bootHost";
 
 const CLUSTER = "seaweedfs-boot";

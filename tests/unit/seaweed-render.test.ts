@@ -7,7 +7,7 @@ import * as assert from "node:assert/strict";
 import { parseConfig, projectKeys } from "../../infra/config";
 import { peerList, renderClusterMasters } from "../../infra/seaweed/cluster";
 import { MasterConfigError, renderMasterArgs } from "../../infra/seaweed/master";
-import { execStart, mountUnitName, renderMasterUnit, renderSecurityToml } from "../../infra/seaweed/systemd";
+import { execStart, mountUnitName, renderMasterUnit, renderSecurityToml } from "../../infra/aws/host/systemd";
 import { HOST_PATHS, JWT_SIGNING_KEY_ENV } from "../../infra/seaweed/constants";
 import { readStackConfig } from "../../tools/lib/stackFiles";
 

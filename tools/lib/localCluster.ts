@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { SeaweedConfig } from "../../infra/config";
 import { ENDPOINTS, HEALTH_CHECK, JWT_SIGNING_KEY_ENV } from "../../infra/seaweed/constants";
-import { renderSecurityToml } from "../../infra/seaweed/systemd";
+import { renderSecurityToml } from "../../infra/aws/host/systemd";
 import { jsonOf, poll, request, sleep } from "./cluster/http";
 import { FileIdLedger, MaxVolumeIdWatch } from "./cluster/invariants";
 import { bearerToken } from "./cluster/jwt";

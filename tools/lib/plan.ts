@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseConfig, projectKeys, PROJECT } from "../../infra/config";
-import type { AzLoss } from "../../infra/topology";
+import type { AzLoss } from "../../infra/aws/placement";
 import { AwsTierSummary, summarizeAwsTier } from "./awsTierSummary";
 import { ProgramRun, RecordedResource, runUnderMocks } from "./mockGraph";
 import { checkGraph, defaultPackConfigFile, PolicyReport } from "./policyRun";

@@ -3,8 +3,8 @@
  * the `weed master` flags it would run. Flag names are taken from {@link renderMasterArgs} itself, so a renamed flag
  * changes the reader too; the only flags spelled here are the ones the renderer must never emit.
  */
-import { DEFAULT_HTTP_PORT, DEFAULT_METRICS_PORT, HOST_PATHS } from "./constants";
-import { renderMasterArgs } from "./master";
+import { DEFAULT_HTTP_PORT, DEFAULT_METRICS_PORT, HOST_PATHS } from "../../seaweed/constants";
+import { renderMasterArgs } from "../../seaweed/master";
 import { execStart } from "./systemd";
 
 /**

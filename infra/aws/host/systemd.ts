@@ -3,7 +3,7 @@
  * written into either: systemd loads it at start from a root-only environment file that the boot script fills
  * from SSM, and SeaweedFS reads `[jwt.signing] key` from `WEED_JWT_SIGNING_KEY`.
  */
-import { HOST_PATHS } from "./constants";
+import { HOST_PATHS } from "../../seaweed/constants";
 
 /** Quotes one argument for a systemd `ExecStart=` line. */
 function systemdQuote(arg: string): string {

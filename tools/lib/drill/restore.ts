@@ -14,7 +14,7 @@ import type { SeaweedConfig } from "../../../infra/config";
 import { ssmPrefixOf } from "../../../infra/aws/naming";
 import { regionOfZones } from "../../../infra/config/keys-backup";
 import { BACKUP_METRIC, BACKUP_PARAMETERS, raftDirectory } from "../../../infra/seaweed/backup";
-import { renderBackupEnv, renderLauncher } from "../../../infra/seaweed/backupAgent";
+import { renderBackupEnv, renderLauncher } from "../../../infra/aws/host/backupAgent";
 import { LocalCluster } from "../localCluster";
 import { request } from "../cluster/http";
 import { chooseBackup, downloadBackup, listBackups, s3Client } from "../restore/backups";
