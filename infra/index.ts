@@ -3,6 +3,6 @@
  * function; a ConfigError thrown here stops the update before any resource is registered.
  */
 import { loadStackConfig } from "./stackConfig";
-import { seaweedPlatform } from "./aws/platform";
+import { seaweedPlatform } from "./program";
 
 export = async (): Promise<Record<string, unknown>> => seaweedPlatform(await loadStackConfig());

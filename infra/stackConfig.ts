@@ -4,7 +4,7 @@
  * a master to another zone or address is refused before anything is registered.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { parseConfig, projectKeys, SeaweedConfig } from "./config";
+import { parseStackConfig, projectKeys, StackSettings } from "./config";
 import type { PreviousSlot } from "./aws/placement";
 
 async function previousSlots(): Promise<PreviousSlot[]> {
@@ -15,10 +15,14 @@ async function previousSlots(): Promise<PreviousSlot[]> {
   return Array.isArray(details.value) ? (details.value as PreviousSlot[]) : [];
 }
 
-/** The validated config of the running stack; throws a ConfigError listing every problem. */
-export async function loadStackConfig(): Promise<SeaweedConfig> {
+/**
+ * The validated config of the running stack; throws a ConfigError listing every problem. AWS stacks are checked
+ * against their last deployment's slots (a Kubernetes slot's identity is its pod name, which cannot move).
+ */
+export async function loadStackConfig(): Promise<StackSettings> {
   const raw = projectKeys(pulumi.runtime.allConfig());
   const stack = pulumi.getStack();
-  parseConfig(raw, { stack });
-  return parseConfig(raw, { stack, previousSlots: await previousSlots() });
+  const settings = parseStackConfig(raw, { stack });
+  if (settings.platform !== "aws") return settings;
+  return parseStackConfig(raw, { stack, previousSlots: await previousSlots() });
 }

@@ -1,9 +1,14 @@
 /**
- * Pure placement of master slots: which zone, subnet and fixed IP each slot gets, the quorum, and what the loss of
- * each zone would leave. A slot's identity (zone + IP) must never move silently: that would replace the master.
+ * AWS placement of master slots: which subnet and fixed IP each slot gets, on top of the neutral zone rule of
+ * infra/topology.ts. A slot's identity (zone + IP) must never move silently: that would replace the master.
  */
 import { addressAt, cidrContains, isAwsReserved, parseCidr, parseIpv4 } from "../net";
 import type { ConfigIssue } from "../config/spec";
+import type { SlotAddress } from "../seaweed/cluster";
+import { AzLoss, quorumOf, slotName, Topology as ZoneTopology, topologyOf, zoneOfSlot, zoneRuleIssues } from "../topology";
+
+export { quorumOf, slotName };
+export type { AzLoss };
 
 /** A subnet that can hold masters. */
 export interface SubnetPlan {
@@ -22,22 +27,8 @@ export interface MasterSlot {
   ip: string;
 }
 
-/** What losing one availability zone does to the cluster. */
-export interface AzLoss {
-  az: string;
-  lost: number;
-  remaining: number;
-  quorumKept: boolean;
-}
-
-export interface Topology {
-  slots: MasterSlot[];
-  quorum: number;
-  toleratedFailures: number;
-  /** The most masters one zone may hold for the cluster to survive that zone's loss. */
-  maxPerAz: number;
-  azLoss: AzLoss[];
-}
+/** The AWS topology: neutral slots with their subnet and fixed IP. */
+export type Topology = ZoneTopology<MasterSlot>;
 
 /** The inputs of placement, a subset of the validated config. */
 export interface PlacementInput {
@@ -60,19 +51,11 @@ export interface PreviousSlot {
 /** Offset, from the subnet base, of the first derived master address (AWS reserves base+0..3). */
 export const FIRST_DERIVED_OFFSET = 10;
 
-export function quorumOf(masterCount: number): number {
-  return Math.floor(masterCount / 2) + 1;
-}
-
-export function slotName(clusterName: string, slot: number): string {
-  return `${clusterName}-master-${slot}`;
-}
-
 /** Slot i lands in zone i mod |zones| at the (FIRST_DERIVED_OFFSET + i div |zones|)-th address of its subnet. */
 function derivedSlots(input: PlacementInput): MasterSlot[] {
   const zones = input.availabilityZones.length;
   return Array.from({ length: input.masterCount }, (_, slot) => {
-    const subnet = input.subnets[slot % zones];
+    const subnet = input.subnets.find((s) => s.az === zoneOfSlot(slot, input.availabilityZones))!;
     const cidr = parseCidr(subnet.cidr)!;
     const ip = addressAt(cidr, FIRST_DERIVED_OFFSET + Math.floor(slot / zones));
     return { slot, name: slotName(input.clusterName, slot), az: subnet.az, subnet, ip };
@@ -113,14 +96,6 @@ function pinnedSlots(input: PlacementInput, issues: ConfigIssue[]): MasterSlot[]
   return slots;
 }
 
-function azLossTable(slots: MasterSlot[], zones: string[], masterCount: number): AzLoss[] {
-  const quorum = quorumOf(masterCount);
-  return zones.map((az) => {
-    const lost = slots.filter((s) => s.az === az).length;
-    return { az, lost, remaining: masterCount - lost, quorumKept: masterCount - lost >= quorum };
-  });
-}
-
 /** Refuses placements that would move a slot a previous deployment placed elsewhere. */
 function movedSlots(slots: MasterSlot[], previous: readonly PreviousSlot[]): ConfigIssue[] {
   const moved = previous.filter((p) => {
@@ -159,25 +134,14 @@ export function planTopology(
   const slots = input.masterIps.length > 0 ? pinnedSlots(input, issues) : derivedSlots(input);
   if (issues.length > 0) return { issues };
 
-  const quorum = quorumOf(input.masterCount);
-  const maxPerAz = input.masterCount - quorum;
-  const azLoss = azLossTable(slots, input.availabilityZones, input.masterCount);
-  const crowded = azLoss.filter((row) => row.lost > maxPerAz);
-  if (crowded.length > 0 && !input.allowQuorumLossOnAzFailure) {
-    const zonesNeeded = Math.ceil(input.masterCount / Math.max(maxPerAz, 1));
-    issues.push({
-      key: input.masterIps.length > 0 ? "masterIps" : "availabilityZones",
-      value: input.masterIps.length > 0 ? input.masterIps : input.availabilityZones,
-      message:
-        `${crowded.map((row) => `${row.az} holds ${row.lost} of ${input.masterCount} masters`).join(", ")}; ` +
-        `losing it leaves ${crowded[0].remaining}, below the quorum of ${quorum} (at most ${maxPerAz} per zone)`,
-      fix:
-        maxPerAz === 0
-          ? "a single master cannot survive a zone loss: use masterCount 3 or more, or set allowQuorumLossOnAzFailure: true for a dev stack"
-          : `spread the masters over at least ${zonesNeeded} zones, or set allowQuorumLossOnAzFailure: true for a dev stack`,
-    });
-  }
+  const pinned = input.masterIps.length > 0;
+  issues.push(...zoneRuleIssues(input, slots, pinned ? "masterIps" : "availabilityZones", pinned ? input.masterIps : input.availabilityZones));
   issues.push(...movedSlots(slots, previous));
   if (issues.length > 0) return { issues };
-  return { topology: { slots, quorum, toleratedFailures: input.masterCount - quorum, maxPerAz, azLoss }, issues: [] };
+  return { topology: topologyOf(slots, input), issues: [] };
+}
+
+/** The raft identities of AWS slots: each slot's fixed IP is its host. */
+export function slotAddresses(slots: readonly MasterSlot[]): SlotAddress[] {
+  return slots.map((s) => ({ slot: s.slot, host: s.ip }));
 }

@@ -1,9 +1,10 @@
 /**
- * The platform a stack deploys, from a validated config: the AWS master tier and its outputs. Existing subnets are
- * checked against the config before any resource is registered.
+ * The AWS composition root: the master tier, monitoring and backups of a validated AWS config, and its outputs.
+ * Existing subnets are checked against the config before any resource is registered.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { peerList } from "../seaweed/cluster";
+import { slotAddresses } from "./placement";
 import type { SeaweedConfig } from "../config";
 import { MasterTier } from "./masterTier";
 import { verifyExistingSubnets } from "./network";
@@ -12,7 +13,7 @@ import { monitoringArgsOf, monitoringBootStep } from "./monitoring/settings";
 import { backupBootStep, Backups, backupsArgsOf, checkRegions } from "./backup";
 
 /** Builds every resource of the stack and returns its outputs. */
-export async function seaweedPlatform(config: SeaweedConfig): Promise<Record<string, unknown>> {
+export async function awsPlatform(config: SeaweedConfig): Promise<Record<string, unknown>> {
   const { topology } = config;
   const region = new pulumi.Config("aws").get("region");
   checkRegions(config, region);
@@ -22,7 +23,7 @@ export async function seaweedPlatform(config: SeaweedConfig): Promise<Record<str
   const backups = new Backups(`${config.clusterName}-backups`, backupsArgsOf(config, tier, monitoring.alarmTopic.arn, region));
   return {
     slots: topology.slots.map((s) => ({ slot: s.slot, name: s.name, az: s.az, ip: s.ip, subnetCidr: s.subnet.cidr })),
-    masterAddresses: peerList(topology.slots, config.httpPort).join(","),
+    masterAddresses: peerList(slotAddresses(topology.slots), config.httpPort).join(","),
     quorum: topology.quorum,
     toleratedFailures: topology.toleratedFailures,
     azLoss: topology.azLoss,

@@ -78,7 +78,7 @@ export function base64(text: string): string {
 /** The launch-template user data of every slot, from slots given as `{slot, ip}`. */
 export function masterUserData(slots: { slot: number; ip: string }[]): string[] {
   const masters = renderClusterMasters(
-    slots,
+    slots.map((s) => ({ slot: s.slot, host: s.ip })),
     { port: 9333, metricsPort: 9327, raft: { heartbeatInterval: "300ms", electionTimeout: "2s" }, defaultReplication: "000", volumeSizeLimitMB: 1000 },
     () => "/var/lib/seaweedfs/master",
   );

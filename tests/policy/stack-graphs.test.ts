@@ -11,7 +11,7 @@ import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { JWT_SIGNING_KEY_ENV } from "../../infra/seaweed/constants";
 import { MOCK_SECRET_VALUE } from "../../tools/lib/mockCloud";
-import { runStack } from "../../tools/lib/plan";
+import { runAnyStack } from "../../tools/lib/plan";
 import type { RecordedResource } from "../../tools/lib/mockGraph";
 import { mandatoryViolations, PolicyReport, readPackConfig, runPolicies, toPolicyResources } from "../../tools/lib/policyRun";
 import { availableStacks, REPO_ROOT } from "../../tools/lib/stackFiles";
@@ -20,7 +20,7 @@ const packConfig = (name: string) => readPackConfig(path.join(REPO_ROOT, "polici
 const graphs = new Map<string, RecordedResource[]>();
 
 before(async () => {
-  for (const stack of availableStacks()) graphs.set(stack, (await runStack(stack)).resources);
+  for (const stack of availableStacks()) graphs.set(stack, (await runAnyStack(stack)).resources);
 });
 
 function verdict(report: PolicyReport, policy: string): string | undefined {

@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { SeaweedConfig } from "../../infra/config";
 import { ENDPOINTS, HEALTH_CHECK, JWT_SIGNING_KEY_ENV } from "../../infra/seaweed/constants";
-import { renderSecurityToml } from "../../infra/aws/host/systemd";
+import { renderHostSecurityToml } from "../../infra/aws/host/systemd";
 import { jsonOf, poll, request, sleep } from "./cluster/http";
 import { FileIdLedger, MaxVolumeIdWatch } from "./cluster/invariants";
 import { bearerToken } from "./cluster/jwt";
@@ -85,7 +85,7 @@ export class LocalCluster {
     this.cancelExitCleanup = onExitCleanup(() => {
       if (!options.keep) fs.rmSync(runDir, { recursive: true, force: true });
     });
-    const securityToml = renderSecurityToml();
+    const securityToml = renderHostSecurityToml();
     const managed = (name: string, dir: string, args: string[]) => {
       fs.mkdirSync(dir, { recursive: true });
       fs.writeFileSync(path.join(dir, "security.toml"), securityToml);

@@ -76,7 +76,7 @@ export function planCluster(
   }));
   const slotDir = (slot: number) => path.join(options.runDir, `master-${slot}`);
   const rendered = renderClusterMasters(
-    slots.map((s) => ({ slot: s.slot, ip: s.loopback })),
+    slots.map((s) => ({ slot: s.slot, host: s.loopback })),
     settings,
     (slot) => path.join(slotDir(slot), "mdir"),
   );
@@ -91,7 +91,7 @@ export function planCluster(
     const args = renderVolumeServerArgs({
       ip,
       dir: path.join(dir, "data"),
-      masters: masters.map((m) => ({ slot: m.slot, ip: m.ip })),
+      masters: masters.map((m) => ({ slot: m.slot, host: m.ip })),
       masterPort: settings.port,
       placement,
       maxVolumes: 50,

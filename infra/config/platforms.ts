@@ -1,0 +1,45 @@
+/**
+ * Which config keys belong to which platform. Neutral keys (the rest of config/keys.ts) apply everywhere; a key of
+ * one platform set on a stack of the other is refused with a message naming both, so a half-converted stack file
+ * cannot deploy something other than what it says.
+ */
+import { AWS_KEYS } from "./keys-aws";
+import { BACKUP_KEYS } from "./keys-backup";
+import { KUBERNETES_KEYS } from "./keys-kubernetes";
+import { MONITORING_KEYS } from "./keys-monitoring";
+
+export type Platform = "aws" | "kubernetes";
+
+/**
+ * The AWS keys still declared in config/keys.ts (network, instances, the weed binary download, security groups).
+ * They stay in that file until the issue-10 branch (which edits them) is merged; ownership is decided here.
+ */
+export const AWS_KEYS_IN_CORE = [
+  "vpcId",
+  "subnetIds",
+  "vpcCidr",
+  "subnetCidrs",
+  "masterIps",
+  "instanceType",
+  "architecture",
+  "amiId",
+  "amiSsmParameter",
+  "dataVolumeSizeGiB",
+  "dataVolumeType",
+  "seaweedBinaryUrl",
+  "seaweedBinarySha256",
+  "clientCidrs",
+  "clientSecurityGroupIds",
+  "tags",
+] as const;
+
+/** The keys only one platform reads. CloudWatch monitoring and S3/DLM backups are AWS-only for now. */
+export const PLATFORM_KEYS: Record<Platform, readonly string[]> = {
+  aws: [...AWS_KEYS_IN_CORE, ...Object.keys(AWS_KEYS), ...Object.keys(MONITORING_KEYS), ...Object.keys(BACKUP_KEYS)],
+  kubernetes: Object.keys(KUBERNETES_KEYS),
+};
+
+/** The platform that owns `key`, or undefined for a neutral key. */
+export function ownerOf(key: string): Platform | undefined {
+  return (Object.keys(PLATFORM_KEYS) as Platform[]).find((p) => PLATFORM_KEYS[p].includes(key));
+}
