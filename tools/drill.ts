@@ -3,12 +3,14 @@
  *
  * Runs the stack's rendered SeaweedFS master configuration as a real local cluster (loopback only) through the
  * failure scenarios of tools/lib/drill, K times each, then the timed ones on SeaweedFS defaults (default raft,
- * 10 s election timeout) for comparison. Prints a progress line per step (stderr with --json) and a table per
+ * 10 s election timeout) for comparison. A Kubernetes stack runs inside a private network + mount namespace whose
+ * /etc/hosts maps each pod DNS name to its loopback address. Prints a progress line per step (stderr with --json) and a table per
  * scenario; --json prints one object (see DrillReport). Exit codes: 0 all passed, 1 a scenario or invariant
  * failed, 2 bad usage or config.
  */
 import { ConfigError } from "../infra/config";
 import { stackConfig } from "./lib/cluster/plan";
+import { insidePrivateNamespace, rerunInPrivateNamespace } from "./lib/cluster/namespace";
 import { findScenario, SCENARIOS } from "./lib/drill/registry";
 import { DrillReport, runDrill, ScenarioReport, SEAWEEDFS_DEFAULTS, SeriesReport } from "./lib/drill/runner";
 import { Spread } from "./lib/drill/stats";
@@ -19,6 +21,8 @@ import { formatTable } from "./lib/table";
 interface DrillArgs {
   stack: string;
   scenarios: Scenario[];
+  /** The scenarios were named on the command line (not the default set). */
+  chosen: boolean;
   runs: number;
   json: boolean;
   baseline: boolean;
@@ -34,7 +38,7 @@ function usage(message: string): never {
 }
 
 function parseArgs(argv: string[]): DrillArgs {
-  const args: DrillArgs = { stack: "", scenarios: [], runs: 1, json: false, baseline: true, keep: false };
+  const args: DrillArgs = { stack: "", scenarios: [], chosen: false, runs: 1, json: false, baseline: true, keep: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--stack") args.stack = argv[++i] ?? usage("--stack needs a value");
@@ -51,6 +55,7 @@ function parseArgs(argv: string[]): DrillArgs {
     else usage(`unknown argument: ${arg}`);
   }
   if (!args.stack) usage("--stack is required");
+  args.chosen = args.scenarios.length > 0;
   if (args.scenarios.length === 0) args.scenarios = [...SCENARIOS];
   else args.scenarios = SCENARIOS.filter((s) => args.scenarios.includes(s));
   return args;
@@ -109,7 +114,17 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const progress = (line: string) => (args.json ? process.stderr : process.stdout).write(`${line}\n`);
   try {
-    stackConfig(args.stack);
+    const { platform } = stackConfig(args.stack);
+    const elsewhere = args.scenarios.filter((s) => s.platforms && !s.platforms.includes(platform));
+    if (elsewhere.length > 0 && args.chosen) usage(`${elsewhere.map((s) => s.id).join(", ")} cannot drill a ${platform} stack (only ${elsewhere[0].platforms!.join(", ")})`);
+    if (elsewhere.length > 0 && (platform !== "kubernetes" || insidePrivateNamespace())) progress(`drill ${args.stack}: skipping ${elsewhere.map((s) => s.id).join(", ")} (not for ${platform} stacks)`);
+    args.scenarios = args.scenarios.filter((s) => !elsewhere.includes(s));
+    if (platform === "kubernetes" && !insidePrivateNamespace()) {
+      // DNS identities need a private /etc/hosts: run the whole drill again inside its own network + mount namespace.
+      progress(`drill ${args.stack}: masters have DNS identities; re-running inside a private network + mount namespace (unshare)`);
+      process.exitCode = await rerunInPrivateNamespace();
+      return;
+    }
     progress(`drill ${args.stack}: ${args.scenarios.map((s) => s.id).join(", ")}; ${args.runs} run(s)` + (args.baseline ? `; baseline ${JSON.stringify(SEAWEEDFS_DEFAULTS)}` : ""));
     const report = await runDrill({ stack: args.stack, scenarios: args.scenarios, runs: args.runs, baseline: args.baseline, keep: args.keep, progress });
     if (args.json) console.log(JSON.stringify(report, null, 2));

@@ -4,7 +4,7 @@
  * folder register exactly these; the tests, the drill and the policy fixtures read them too.
  */
 import type { KubernetesConfig } from "../config";
-import { clusterSettingsOf, renderClusterMasters } from "../seaweed/cluster";
+import { ClusterSettings, clusterSettingsOf, renderClusterMasters } from "../seaweed/cluster";
 import { JWT_SIGNING_KEY_ENV } from "../seaweed/constants";
 import { MasterProbe, MASTER_READINESS, MASTER_STARTUP, MASTER_WATCHDOG } from "../seaweed/probes";
 import { maxPerFailureDomain } from "../seaweed/quorum";
@@ -27,10 +27,11 @@ export function imageOf(config: KubernetesConfig): string {
  * The master argv of the pod template: slot 0's rendered argv (validated by infra/seaweed, including that `-ip` is
  * one of `-peers`) with its own name replaced by `$(POD_NAME)` and `-ip.bind=$(POD_IP)`, which the kubelet expands
  * per pod. {@link expandPodArgs} turns it back into each slot's argv.
+ *
+ * @param settings the cluster settings; default those of the config (the drills' baseline overrides raft timing).
  */
-export function masterContainerArgs(config: KubernetesConfig): string[] {
-  const settings = { ...clusterSettingsOf(config), bind: `$(${POD_IP_ENV})` };
-  const [first] = renderClusterMasters(slotHosts(config), settings, () => MDIR);
+export function masterContainerArgs(config: KubernetesConfig, settings: ClusterSettings = clusterSettingsOf(config)): string[] {
+  const [first] = renderClusterMasters(slotHosts(config), { ...settings, bind: `$(${POD_IP_ENV})` }, () => MDIR);
   const selfHost = podHost(config, `$(${POD_NAME_ENV})`);
   return first.args.map((arg) => (arg.startsWith("-ip=") ? `-ip=${selfHost}` : arg));
 }

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { SeaweedConfig } from "../../infra/config";
+import type { StackSettings } from "../../infra/config";
 import { ENDPOINTS, HEALTH_CHECK, JWT_SIGNING_KEY_ENV } from "../../infra/seaweed/constants";
 import { renderHostSecurityToml } from "../../infra/aws/host/systemd";
 import { jsonOf, poll, request, sleep } from "./cluster/http";
@@ -19,6 +19,9 @@ import { ManagedProcess, onExitCleanup } from "./cluster/processes";
 import { clusterAddresses, ClusterPlan, PlannedMaster, planCluster, RaftOverride, stackConfig } from "./cluster/plan";
 import { MasterStatus, parseClusterStatus } from "./cluster/status";
 import { weedBinary } from "./cluster/weed";
+import { insidePrivateNamespace, loopbackUp, privateHosts } from "./cluster/namespace";
+import { HttpProbeSpec, KubeletProber } from "./cluster/prober";
+import { masterPodSpec } from "../../infra/kubernetes/manifests";
 
 export type { MasterStatus, RaftOverride };
 
@@ -26,7 +29,7 @@ export interface LocalClusterOptions {
   /** Stack name (stacks/Pulumi.<stack>.yaml); ignored when `config` is given. */
   stack: string;
   /** An already validated config, e.g. an ad-hoc variant of a stack. */
-  config?: SeaweedConfig;
+  config?: StackSettings;
   /** Departures from the stack's raft settings (the SeaweedFS-defaults baseline). @default none */
   raft?: RaftOverride;
   /** `[jwt.signing] key` given to masters and volume servers through the environment. @default random */
@@ -67,6 +70,9 @@ export class LocalCluster {
   readonly fileIds = new FileIdLedger();
   /** Every MaxVolumeId a leader reported. */
   readonly maxVolumeIds = new MaxVolumeIdWatch();
+  /** Kubernetes stacks: the kubelet stand-in that runs the StatefulSet's startup and liveness probes. */
+  readonly prober?: KubeletProber;
+  private proberStarted = false;
   private readonly frozen = new Set<number>();
   private readonly extras: ManagedProcess[] = [];
   private readonly env: NodeJS.ProcessEnv;
@@ -100,6 +106,10 @@ export class LocalCluster {
         metricsUrl: `http://${m.ip}:${plan.settings.metricsPort}${ENDPOINTS.metrics}`,
       };
     });
+    if (plan.config.platform === "kubernetes") {
+      const container = (masterPodSpec(plan.config).containers as { startupProbe: HttpProbeSpec; livenessProbe: HttpProbeSpec }[])[0];
+      this.prober = new KubeletProber(this, { startup: container.startupProbe, liveness: container.livenessProbe });
+    }
     this.volumeServers = plan.volumeServers.map((v) => {
       fs.mkdirSync(path.join(v.dir, "data"), { recursive: true });
       return managed(v.name, v.dir, v.args);
@@ -109,11 +119,17 @@ export class LocalCluster {
   /** Plans the cluster of a stack (nothing is started yet). */
   static async create(options: LocalClusterOptions): Promise<LocalCluster> {
     const config = options.config ?? stackConfig(options.stack);
+    const dnsIdentities = config.platform === "kubernetes";
+    if (dnsIdentities && !insidePrivateNamespace()) {
+      throw new Error(`${options.stack} gives masters DNS identities: its cluster runs only inside the drill's private namespace (npm run drill re-runs itself there)`);
+    }
+    if (dnsIdentities) loopbackUp();
     const volumeServers = options.volumeServers ?? 2;
     const ports = [config.httpPort, config.grpcPort, config.metricsPort];
     const network = options.network ?? (await pickLoopbackNetwork((n) => clusterAddresses(config, n, volumeServers), ports));
     const runDir = fs.mkdtempSync(path.join(os.tmpdir(), `seaweed-drill-${options.stack}-`));
     const plan = planCluster(config, { network, runDir, raft: options.raft, volumeServers });
+    if (dnsIdentities) privateHosts(plan.masters.map((m) => ({ name: m.deployedHost, ip: m.ip })), runDir);
     return new LocalCluster(plan, runDir, network, options.jwtSigningKey ?? randomBytes(24).toString("hex"), options);
   }
 
@@ -129,7 +145,7 @@ export class LocalCluster {
     return cluster;
   }
 
-  get config(): SeaweedConfig {
+  get config(): StackSettings {
     return this.plan.config;
   }
 
@@ -165,6 +181,10 @@ export class LocalCluster {
     }
     for (const m of this.masters) if (!m.process.running) m.process.start();
     for (const v of this.volumeServers) if (!v.running) v.start();
+    if (this.prober && !this.proberStarted) {
+      this.prober.start();
+      this.proberStarted = true;
+    }
     const started = Date.now();
     await this.waitForQuorum(timeoutMs);
     await this.waitWritable(timeoutMs - (Date.now() - started));
@@ -294,6 +314,7 @@ export class LocalCluster {
 
   /** Stops every process (bounded) and removes the run directory unless `keep`. */
   async stop(): Promise<void> {
+    this.prober?.stop();
     this.frozen.clear();
     await Promise.all([
       ...this.masters.map((m) => m.process.stop(3000)),
