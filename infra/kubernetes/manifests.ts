@@ -126,72 +126,61 @@ export function masterPodSpec(config: KubernetesConfig): Manifest {
 /** The StatefulSet: one pod per slot, started in parallel, each with its own `-mdir` claim. */
 export function masterStatefulSet(config: KubernetesConfig): Manifest {
   const names = masterNames(config);
-  return {
-    apiVersion: "apps/v1",
-    kind: "StatefulSet",
-    metadata: { name: names.statefulSet, namespace: names.namespace, labels: names.labels },
-    spec: {
-      serviceName: names.peerService,
-      replicas: config.masterCount,
-      // OrderedReady would deadlock: pod 0 is never ready (no leader without a quorum), so pod 1 is never created.
-      podManagementPolicy: "Parallel",
-      updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 0 } },
-      persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
-      selector: { matchLabels: names.selector },
-      template: { metadata: { labels: names.labels }, spec: masterPodSpec(config) },
-      volumeClaimTemplates: [
-        {
-          metadata: { name: DATA_VOLUME, labels: names.selector },
-          spec: {
-            accessModes: ["ReadWriteOnce"],
-            ...(config.k8sStorageClassName ? { storageClassName: config.k8sStorageClassName } : {}),
-            resources: { requests: { storage: config.k8sStorageSize } },
-          },
+  return object(config, "apps/v1", "StatefulSet", names.statefulSet, {
+    serviceName: names.peerService,
+    replicas: config.masterCount,
+    // OrderedReady would deadlock: pod 0 is never ready (no leader without a quorum), so pod 1 is never created.
+    podManagementPolicy: "Parallel",
+    updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 0 } },
+    persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
+    selector: { matchLabels: names.selector },
+    template: { metadata: { labels: names.labels }, spec: masterPodSpec(config) },
+    volumeClaimTemplates: [
+      {
+        metadata: { name: DATA_VOLUME, labels: names.selector },
+        spec: {
+          accessModes: ["ReadWriteOnce"],
+          ...(config.k8sStorageClassName ? { storageClassName: config.k8sStorageClassName } : {}),
+          resources: { requests: { storage: config.k8sStorageSize } },
         },
-      ],
-    },
-  };
+      },
+    ],
+  });
 }
 
-function servicePorts(config: KubernetesConfig, withMetrics: boolean): Manifest[] {
-  return [
+/** A namespaced object of the master tier: its API version, kind, name, labels and spec. */
+function object(config: KubernetesConfig, apiVersion: string, kind: string, name: string, spec: Manifest): Manifest {
+  const names = masterNames(config);
+  return { apiVersion, kind, metadata: { name, namespace: names.namespace, labels: names.labels }, spec };
+}
+
+/** A Service of the masters; the peer Service also carries the metrics port (for Prometheus' pod discovery). */
+function masterService(config: KubernetesConfig, name: string, spec: Manifest & { publishNotReadyAddresses: boolean }): Manifest {
+  const ports = [
     { name: "http", port: config.httpPort, targetPort: config.httpPort },
     { name: "grpc", port: config.grpcPort, targetPort: config.grpcPort },
-    ...(withMetrics ? [{ name: "metrics", port: config.metricsPort, targetPort: config.metricsPort }] : []),
+    ...(spec.publishNotReadyAddresses ? [{ name: "metrics", port: config.metricsPort, targetPort: config.metricsPort }] : []),
   ];
+  return object(config, "v1", "Service", name, { ...spec, selector: masterNames(config).selector, ports });
 }
 
 /** Headless, and publishing unready pods: peers must resolve each other before any of them is ready. */
 export function peerService(config: KubernetesConfig): Manifest {
-  const names = masterNames(config);
-  return {
-    apiVersion: "v1",
-    kind: "Service",
-    metadata: { name: names.peerService, namespace: names.namespace, labels: names.labels },
-    spec: { clusterIP: "None", publishNotReadyAddresses: true, selector: names.selector, ports: servicePorts(config, true) },
-  };
+  return masterService(config, masterNames(config).peerService, { clusterIP: "None", publishNotReadyAddresses: true });
 }
 
 /** For clients: only ready masters (those that know a leader) receive connections. */
 export function clientService(config: KubernetesConfig): Manifest {
-  const names = masterNames(config);
-  return {
-    apiVersion: "v1",
-    kind: "Service",
-    metadata: { name: names.clientService, namespace: names.namespace, labels: names.labels },
-    spec: { type: "ClusterIP", publishNotReadyAddresses: false, selector: names.selector, ports: servicePorts(config, false) },
-  };
+  return masterService(config, masterNames(config).clientService, { type: "ClusterIP", publishNotReadyAddresses: false });
 }
 
 /** Voluntary disruptions (drains, upgrades) take at most one master at a time, never more than quorum allows. */
 export function disruptionBudget(config: KubernetesConfig): Manifest {
   const names = masterNames(config);
-  return {
-    apiVersion: "policy/v1",
-    kind: "PodDisruptionBudget",
-    metadata: { name: names.disruptionBudget, namespace: names.namespace, labels: names.labels },
-    spec: { maxUnavailable: Math.min(1, maxPerFailureDomain(config.masterCount)), selector: { matchLabels: names.selector } },
-  };
+  return object(config, "policy/v1", "PodDisruptionBudget", names.disruptionBudget, {
+    maxUnavailable: Math.min(1, maxPerFailureDomain(config.masterCount)),
+    selector: { matchLabels: names.selector },
+  });
 }
 
 function labelMap(terms: readonly string[]): Record<string, string> {
@@ -213,21 +202,16 @@ export function networkPolicy(config: KubernetesConfig): Manifest {
     { podSelector: clientPods },
     ...(config.k8sClientNamespaceLabels.length > 0 ? [{ namespaceSelector: { matchLabels: labelMap(config.k8sClientNamespaceLabels) }, podSelector: clientPods }] : []),
   ];
-  return {
-    apiVersion: "networking.k8s.io/v1",
-    kind: "NetworkPolicy",
-    metadata: { name: names.networkPolicy, namespace: names.namespace, labels: names.labels },
-    spec: {
-      podSelector: { matchLabels: names.selector },
-      policyTypes: ["Ingress"],
-      ingress: [
-        { from: [{ podSelector: { matchLabels: names.selector } }], ports: apiPorts },
-        { from: clients, ports: apiPorts },
-        {
-          from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": config.k8sMonitoringNamespace } } }],
-          ports: [{ protocol: "TCP", port: config.metricsPort }],
-        },
-      ],
-    },
-  };
+  return object(config, "networking.k8s.io/v1", "NetworkPolicy", names.networkPolicy, {
+    podSelector: { matchLabels: names.selector },
+    policyTypes: ["Ingress"],
+    ingress: [
+      { from: [{ podSelector: { matchLabels: names.selector } }], ports: apiPorts },
+      { from: clients, ports: apiPorts },
+      {
+        from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": config.k8sMonitoringNamespace } } }],
+        ports: [{ protocol: "TCP", port: config.metricsPort }],
+      },
+    ],
+  });
 }
