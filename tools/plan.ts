@@ -54,7 +54,7 @@ function previousSlotsFrom(file: string): unknown[] {
 
 function printSummary(plan: Plan): void {
   const out: string[] = [];
-  out.push(`Stack ${plan.stack} (${plan.platform}, ${plan.environment}): ${plan.masters.length} masters, quorum ${plan.quorum}, tolerates ${plan.toleratedFailures} failed master(s)`);
+  out.push(`Stack ${plan.stack} (${plan.platform === "aws" ? "" : `${plan.platform}, `}${plan.environment}): ${plan.masters.length} masters, quorum ${plan.quorum}, tolerates ${plan.toleratedFailures} failed master(s)`);
   out.push("", "Master slots:");
   out.push(
     plan.platform === "aws"
