@@ -15,7 +15,7 @@ import { AWS_KEYS, awsCrossChecks } from "./config/keys-aws";
 import { MONITORING_KEYS, monitoringCrossChecks } from "./config/keys-monitoring";
 import { BACKUP_KEYS, backupCrossChecks } from "./config/keys-backup";
 import { KUBERNETES_KEYS, kubernetesCrossChecks } from "./config/keys-kubernetes";
-import { AWS_KEYS_IN_CORE, ownerOf, Platform } from "./config/platforms";
+import { AWS_KEYS_IN_CORE, NEUTRAL_MONITORING_KEYS, ownerOf, Platform } from "./config/platforms";
 import { ConfigError, ConfigIssue, didYouMean, Environment, KeySpec, PROJECT } from "./config/spec";
 
 export { ConfigError, PROJECT };
@@ -28,7 +28,11 @@ type Keys = typeof CONFIG_KEYS;
 /** The value of every key after validation and defaults. */
 export type ConfigValues = { [K in keyof Keys]: z.output<Keys[K]["schema"]> };
 
-type AwsOnlyKey = (typeof AWS_KEYS_IN_CORE)[number] | keyof typeof AWS_KEYS | keyof typeof MONITORING_KEYS | keyof typeof BACKUP_KEYS;
+type AwsOnlyKey =
+  | (typeof AWS_KEYS_IN_CORE)[number]
+  | keyof typeof AWS_KEYS
+  | Exclude<keyof typeof MONITORING_KEYS, (typeof NEUTRAL_MONITORING_KEYS)[number]>
+  | keyof typeof BACKUP_KEYS;
 /** The keys every platform reads. */
 export type NeutralValues = Omit<ConfigValues, AwsOnlyKey | keyof typeof KUBERNETES_KEYS>;
 

@@ -91,6 +91,13 @@ export const KUBERNETES_KEYS = {
     default: ["seaweedfs.io/master-client=true"],
     fix: "write each label as key=value, e.g. seaweedfs.io/master-client=true",
   }),
+  k8sPrometheusOperator: key({
+    type: "boolean",
+    description: "Kubernetes only: also deploy a PodMonitor and a PrometheusRule (alarm kinds of infra/seaweed/alarms.ts, thresholds from the alarm* keys). Needs the Prometheus Operator's CRDs in the cluster.",
+    schema: z.boolean(),
+    default: false,
+    fix: "set true when the cluster runs the Prometheus Operator, else false",
+  }),
   k8sMonitoringNamespace: key({
     type: "string",
     description: "Kubernetes only: the namespace of Prometheus; only it may reach the masters' metrics port.",

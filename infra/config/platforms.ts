@@ -33,9 +33,17 @@ export const AWS_KEYS_IN_CORE = [
   "tags",
 ] as const;
 
-/** The keys only one platform reads. CloudWatch monitoring and S3/DLM backups are AWS-only for now. */
+/** Alarm thresholds both platforms read (CloudWatch alarms, the PrometheusRule); the other monitoring keys are AWS's. */
+export const NEUTRAL_MONITORING_KEYS = ["alarmLeaderCountMinutes", "alarmLeaderChangesMax", "alarmLeaderChangesWindowMinutes", "alarmDiskUsedPercent"] as const;
+
+/** The keys only one platform reads. S3/DLM backups and the CloudWatch-only monitoring keys are AWS's for now. */
 export const PLATFORM_KEYS: Record<Platform, readonly string[]> = {
-  aws: [...AWS_KEYS_IN_CORE, ...Object.keys(AWS_KEYS), ...Object.keys(MONITORING_KEYS), ...Object.keys(BACKUP_KEYS)],
+  aws: [
+    ...AWS_KEYS_IN_CORE,
+    ...Object.keys(AWS_KEYS),
+    ...Object.keys(MONITORING_KEYS).filter((k) => !(NEUTRAL_MONITORING_KEYS as readonly string[]).includes(k)),
+    ...Object.keys(BACKUP_KEYS),
+  ],
   kubernetes: Object.keys(KUBERNETES_KEYS),
 };
 

@@ -121,6 +121,23 @@ describe("Kubernetes master tier (k8s-prod, k8s-dev under mocks)", () => {
     assert.equal(services.find((s) => s !== peers)!.spec.publishNotReadyAddresses, false);
   });
 
+  it("raises every shared alarm kind in a PrometheusRule on the masters' own series, and scrapes their metrics port", () => {
+    const custom = (kind: string) => runs["k8s-prod"].resources.filter((r) => r.type === `kubernetes:monitoring.coreos.com/v1:${kind}`).map((r) => r.inputs as Inputs);
+    const [monitor] = custom("PodMonitor");
+    assert.deepEqual(monitor.spec.podMetricsEndpoints.map((e: Inputs) => e.port), ["metrics"]);
+    const rules: Inputs[] = custom("PrometheusRule")[0].spec.groups[0].rules;
+    const byKind = Object.fromEntries(rules.map((r) => [r.labels.kind, r]));
+    assert.deepEqual(Object.keys(byKind).sort(), ["data-disk-used", "leader-count", "leader-flapping", "masters-below-quorum", "slot-down"]);
+    assert.match(byKind["leader-count"].expr, /sum\(SeaweedFS_master_is_leader\{namespace="seaweedfs", job="seaweedfs-master"\}\) or vector\(0\)\) != 1/);
+    assert.equal(byKind["leader-count"].for, "3m");
+    assert.match(byKind["leader-flapping"].expr, /increase\(SeaweedFS_master_leader_changes\{.*\}\[15m\]\)\) > 2$/);
+    assert.match(byKind["masters-below-quorum"].expr, / < 3$/);
+    assert.match(byKind["data-disk-used"].expr, /persistentvolumeclaim=~"data-seaweedfs-master-\[0-9\]\+".* > 80$/);
+    assert.equal(byKind["leader-count"].labels.severity, "critical");
+    assert.equal(custom("PodMonitor").length + custom("PrometheusRule").length, 2);
+    assert.equal(runs["k8s-dev"].resources.filter((r) => r.type.startsWith("kubernetes:monitoring.coreos.com/")).length, 0, "k8s-dev has no Prometheus Operator");
+  });
+
   it("keeps the JWT signing key in the Secret only: not in the StatefulSet, the ConfigMap or the outputs", () => {
     const { resources, outputs } = runs["k8s-prod"];
     const holders = resources.filter((r) => JSON.stringify(r.inputs).includes(MOCK_SECRET_VALUE)).map((r) => r.type);
