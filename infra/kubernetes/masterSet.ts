@@ -10,7 +10,7 @@ import * as random from "@pulumi/random";
 import type { KubernetesConfig } from "../config";
 import { renderSecurityToml } from "../seaweed/security";
 import { clientService, disruptionBudget, masterStatefulSet, networkPolicy, peerService } from "./manifests";
-import { podMonitor, prometheusRule } from "./monitoring";
+import { grafanaDashboardConfigMap, podMonitor, prometheusRule } from "./monitoring";
 import { masterNames } from "./names";
 
 export interface MasterStatefulSetArgs {
@@ -65,6 +65,7 @@ export class MasterStatefulSet extends pulumi.ComponentResource {
     if (config.k8sPrometheusOperator) {
       new k8s.apiextensions.CustomResource(`${name}-pod-monitor`, as<k8s.apiextensions.CustomResourceArgs>(podMonitor(config)), inNamespace);
       new k8s.apiextensions.CustomResource(`${name}-alarms`, as<k8s.apiextensions.CustomResourceArgs>(prometheusRule(config)), inNamespace);
+      new k8s.core.v1.ConfigMap(`${name}-dashboard`, as<k8s.core.v1.ConfigMapArgs>(grafanaDashboardConfigMap(config)), inNamespace);
     }
     this.registerOutputs({ statefulSet: this.statefulSet.metadata.name, clientService: this.clientService.metadata.name });
   }

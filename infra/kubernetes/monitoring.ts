@@ -1,10 +1,12 @@
 /**
  * Prometheus Operator objects for the master tier (optional, `k8sPrometheusOperator`: their CRDs may be absent): a
- * PodMonitor scraping each master's metrics port and a PrometheusRule raising the alarm kinds of
- * infra/seaweed/alarms.ts with the thresholds of the stack's alarm keys. Metric names come from infra/seaweed.
+ * PodMonitor scraping each master's metrics port, a PrometheusRule raising the alarm kinds of
+ * infra/seaweed/alarms.ts with the thresholds of the stack's alarm keys, and a Grafana dashboard ConfigMap (for the
+ * Grafana sidecar) with the panels of infra/seaweed/dashboard.ts. Metric names come from infra/seaweed.
  */
 import type { KubernetesConfig } from "../config";
 import { MASTER_ALARMS, MasterAlarmKind } from "../seaweed/alarms";
+import { masterPanels } from "../seaweed/dashboard";
 import { METRICS } from "../seaweed/constants";
 import { quorumOf } from "../seaweed/quorum";
 import type { Manifest } from "./manifests";
@@ -68,5 +70,31 @@ export function prometheusRule(config: KubernetesConfig): Manifest {
         },
       ],
     },
+  };
+}
+
+/** The label the Grafana sidecar (kube-prometheus-stack) loads dashboards from. */
+export const GRAFANA_DASHBOARD_LABEL = { grafana_dashboard: "1" };
+
+/** The dashboard JSON: one time-series panel per master panel, two per row, plus the tier's firing alerts. */
+export function grafanaDashboard(config: KubernetesConfig): Record<string, unknown> {
+  const names = masterNames(config);
+  const series = `{namespace="${names.namespace}", job="${scrapeJob(config)}"}`;
+  const panels = masterPanels(config.alarmLeaderChangesWindowMinutes).map((panel, i) => {
+    const value = panel.increaseMinutes ? `increase(${panel.metric}${series}[${panel.increaseMinutes}m])` : `${panel.metric}${series}`;
+    const expr = panel.view === "sum" ? `sum(${value})` : `sum by (pod) (${value})`;
+    return { id: i + 1, type: "timeseries", title: panel.title, gridPos: { x: (i % 2) * 12, y: Math.floor(i / 2) * 8, w: 12, h: 8 }, targets: [{ expr, legendFormat: panel.view === "sum" ? panel.title : "{{pod}}" }] };
+  });
+  const alerts = { id: panels.length + 1, type: "alertlist", title: "Alerts", gridPos: { x: 0, y: Math.ceil(panels.length / 2) * 8, w: 24, h: 6 }, options: { alertName: "SeaweedFSMaster" } };
+  return { title: `SeaweedFS masters ${config.clusterName} (${names.namespace})`, uid: `seaweedfs-${names.namespace}-${config.clusterName}`.slice(0, 40), schemaVersion: 39, time: { from: "now-6h", to: "now" }, panels: [...panels, alerts] };
+}
+
+export function grafanaDashboardConfigMap(config: KubernetesConfig): Manifest {
+  const names = masterNames(config);
+  return {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: `${names.statefulSet}-dashboard`, namespace: names.namespace, labels: { ...names.labels, ...GRAFANA_DASHBOARD_LABEL } },
+    data: { "seaweedfs-masters.json": JSON.stringify(grafanaDashboard(config)) },
   };
 }

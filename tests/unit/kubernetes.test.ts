@@ -136,6 +136,10 @@ describe("Kubernetes master tier (k8s-prod, k8s-dev under mocks)", () => {
     assert.equal(byKind["leader-count"].labels.severity, "critical");
     assert.equal(custom("PodMonitor").length + custom("PrometheusRule").length, 2);
     assert.equal(runs["k8s-dev"].resources.filter((r) => r.type.startsWith("kubernetes:monitoring.coreos.com/")).length, 0, "k8s-dev has no Prometheus Operator");
+    const dashboard = runs["k8s-prod"].resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap" && (r.inputs as Inputs).metadata.labels.grafana_dashboard === "1")!.inputs as Inputs;
+    const panels: Inputs[] = JSON.parse(dashboard.data["seaweedfs-masters.json"]).panels;
+    assert.deepEqual(panels.map((p) => p.title), ["Leaders (must be 1)", "Leader elections (per 15 min)", "Volume-server heartbeats received", "Writable volumes (leader's layouts)", "Alerts"]);
+    assert.equal(panels[0].targets[0].expr, 'sum(SeaweedFS_master_is_leader{namespace="seaweedfs", job="seaweedfs-master"})');
   });
 
   it("keeps the JWT signing key in the Secret only: not in the StatefulSet, the ConfigMap or the outputs", () => {
