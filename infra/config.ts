@@ -10,6 +10,7 @@ import { GRPC_PORT_OFFSET } from "./seaweed/constants";
 import { carveSubnet, cidrsOverlap, cidrWithin, parseCidr } from "./net";
 import { planTopology, PreviousSlot, SubnetPlan, Topology } from "./aws/placement";
 import { planZones, Topology as ZoneTopology } from "./topology";
+import { DeployedPodSlot, renamedIdentities } from "./kubernetes/identity";
 import { CORE_KEYS } from "./config/keys";
 import { AWS_KEYS, awsCrossChecks } from "./config/keys-aws";
 import { MONITORING_KEYS, monitoringCrossChecks } from "./config/keys-monitoring";
@@ -236,8 +237,11 @@ export type StackSettings = SeaweedConfig | KubernetesConfig;
 /** Where a stack's config comes from, besides its keys. */
 export interface ParseOptions {
   stack?: string;
-  /** The slots of the last deployment (AWS); a change that moves one is refused. */
-  previousSlots?: readonly PreviousSlot[];
+  /**
+   * The `slots` output of the last deployment: on AWS a change that moves a slot is refused, on Kubernetes one that
+   * renames a master's DNS identity.
+   */
+  previousSlots?: readonly (PreviousSlot | DeployedPodSlot)[];
 }
 
 /**
@@ -275,6 +279,8 @@ function kubernetesConfig(v: KubernetesConfig, options: ParseOptions, issues: Co
   if (issues.length > 0) throw new ConfigError(issues, options.stack);
   const placement = planZones(v);
   if (!placement.topology) throw new ConfigError(placement.issues, options.stack);
+  const renamed = renamedIdentities(v, options.previousSlots ?? []);
+  if (renamed.length > 0) throw new ConfigError(renamed, options.stack);
   return { ...v, platform: "kubernetes", topology: placement.topology };
 }
 
@@ -282,7 +288,7 @@ function awsConfig(v: ConfigValues, options: ParseOptions, issues: ConfigIssue[]
   for (const check of [crossChecks, awsCoreChecks, awsCrossChecks, monitoringCrossChecks, backupCrossChecks]) check(v, issues);
   const subnets = subnetsOf(v, issues);
   if (issues.length > 0 || !subnets) throw new ConfigError(issues, options.stack);
-  const placement = planTopology({ ...v, subnets }, options.previousSlots);
+  const placement = planTopology({ ...v, subnets }, (options.previousSlots ?? []).filter((s): s is PreviousSlot => "ip" in s));
   if (!placement.topology) throw new ConfigError(placement.issues, options.stack);
   return {
     ...v,

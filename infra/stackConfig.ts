@@ -6,23 +6,23 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig, projectKeys, StackSettings } from "./config";
 import type { PreviousSlot } from "./aws/placement";
+import type { DeployedPodSlot } from "./kubernetes/identity";
 
-async function previousSlots(): Promise<PreviousSlot[]> {
+async function previousSlots(): Promise<(PreviousSlot | DeployedPodSlot)[]> {
   const organization = pulumi.getOrganization();
   const self = [organization, pulumi.getProject(), pulumi.getStack()].filter(Boolean).join("/");
   const reference = new pulumi.StackReference(`${pulumi.getStack()}-previous-slots`, { name: self });
   const details = await reference.getOutputDetails("slots");
-  return Array.isArray(details.value) ? (details.value as PreviousSlot[]) : [];
+  return Array.isArray(details.value) ? (details.value as (PreviousSlot | DeployedPodSlot)[]) : [];
 }
 
 /**
- * The validated config of the running stack; throws a ConfigError listing every problem. AWS stacks are checked
- * against their last deployment's slots (a Kubernetes slot's identity is its pod name, which cannot move).
+ * The validated config of the running stack; throws a ConfigError listing every problem. The config is checked
+ * against the last deployment's slots: an AWS slot must not move, a Kubernetes master must not be renamed.
  */
 export async function loadStackConfig(): Promise<StackSettings> {
   const raw = projectKeys(pulumi.runtime.allConfig());
   const stack = pulumi.getStack();
-  const settings = parseStackConfig(raw, { stack });
-  if (settings.platform !== "aws") return settings;
+  parseStackConfig(raw, { stack });
   return parseStackConfig(raw, { stack, previousSlots: await previousSlots() });
 }

@@ -4,6 +4,8 @@
  */
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
+import { ConfigError, parseStackConfig, projectKeys } from "../../infra/config";
+import { readStackConfig } from "../../tools/lib/stackFiles";
 import { refusal } from "../support/configRefusal";
 
 const cases: { name: string; base: string; overrides: Record<string, string | undefined>; key: string; mentions: RegExp }[] = [
@@ -26,6 +28,24 @@ describe("platform keys", () => {
       const issue = error.issues.find((i) => i.key === c.key);
       assert.ok(issue, `no problem reported for ${c.key}; got: ${error.message}`);
       assert.match(`${issue.message} ${issue.fix}`, c.mentions);
+    });
+  }
+});
+
+describe("deployed Kubernetes identities", () => {
+  const deployed = [0, 1, 2, 3, 4].map((slot) => ({ slot, name: `seaweedfs-master-${slot}`, az: "us-east-1a", host: `seaweedfs-master-${slot}.seaweedfs-master-peers.seaweedfs.svc.cluster.local` }));
+  const raw = projectKeys(readStackConfig("k8s-prod").config);
+
+  it("accepts the deployed identities unchanged", () => {
+    assert.equal(parseStackConfig(raw, { stack: "k8s-prod", previousSlots: deployed }).platform, "kubernetes");
+  });
+
+  for (const [key, value] of [["k8sNamespace", "seaweedfs-new"], ["clusterName", "masters"], ["k8sClusterDomain", "cluster.example"]] as const) {
+    it(`refuses a ${key} that would rename the deployed masters, naming the deployed value`, () => {
+      assert.throws(
+        () => parseStackConfig({ ...raw, [key]: value }, { stack: "k8s-prod", previousSlots: deployed }),
+        (e: unknown) => e instanceof ConfigError && e.issues.length === 1 && e.issues[0].key === key && e.issues[0].fix.startsWith(`keep ${key}: ${key === "k8sNamespace" ? "seaweedfs" : key === "clusterName" ? "seaweedfs" : "cluster.local"};`),
+      );
     });
   }
 });
