@@ -149,7 +149,7 @@ export function masterStatefulSet(config: KubernetesConfig): Manifest {
 }
 
 /** A namespaced object of the master tier: its API version, kind, name, labels and spec. */
-function object(config: KubernetesConfig, apiVersion: string, kind: string, name: string, spec: Manifest): Manifest {
+export function object(config: KubernetesConfig, apiVersion: string, kind: string, name: string, spec: Manifest): Manifest {
   const names = masterNames(config);
   return { apiVersion, kind, metadata: { name, namespace: names.namespace, labels: names.labels }, spec };
 }

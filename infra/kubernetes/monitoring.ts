@@ -9,25 +9,20 @@ import { MASTER_ALARMS, MasterAlarmKind } from "../seaweed/alarms";
 import { masterPanels } from "../seaweed/dashboard";
 import { METRICS } from "../seaweed/constants";
 import { quorumOf } from "../seaweed/quorum";
-import type { Manifest } from "./manifests";
+import { Manifest, object } from "./manifests";
 import { masterNames } from "./names";
 
 /** The scrape job's label on every series; PromQL below selects by it. */
 export function scrapeJob(config: KubernetesConfig): string {
-  return `${masterNames(config).statefulSet}`;
+  return masterNames(config).statefulSet;
 }
 
 export function podMonitor(config: KubernetesConfig): Manifest {
   const names = masterNames(config);
-  return {
-    apiVersion: "monitoring.coreos.com/v1",
-    kind: "PodMonitor",
-    metadata: { name: names.statefulSet, namespace: names.namespace, labels: names.labels },
-    spec: {
-      selector: { matchLabels: names.selector },
-      podMetricsEndpoints: [{ port: "metrics", path: "/metrics", interval: "15s", relabelings: [{ targetLabel: "job", replacement: scrapeJob(config) }] }],
-    },
-  };
+  return object(config, "monitoring.coreos.com/v1", "PodMonitor", names.statefulSet, {
+    selector: { matchLabels: names.selector },
+    podMetricsEndpoints: [{ port: "metrics", path: "/metrics", interval: "15s", relabelings: [{ targetLabel: "job", replacement: scrapeJob(config) }] }],
+  });
 }
 
 /** The PromQL of each alarm kind and how long it must hold. */
@@ -53,24 +48,13 @@ function ruleOf(kind: MasterAlarmKind, config: KubernetesConfig): { expr: string
 
 export function prometheusRule(config: KubernetesConfig): Manifest {
   const names = masterNames(config);
-  return {
-    apiVersion: "monitoring.coreos.com/v1",
-    kind: "PrometheusRule",
-    metadata: { name: names.statefulSet, namespace: names.namespace, labels: names.labels },
-    spec: {
-      groups: [
-        {
-          name: `${names.statefulSet}.rules`,
-          rules: MASTER_ALARMS.map((alarm) => ({
-            alert: `SeaweedFSMaster${alarm.kind.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase())}`,
-            ...ruleOf(alarm.kind, config),
-            labels: { severity: alarm.critical ? "critical" : "warning", kind: alarm.kind },
-            annotations: { summary: `${config.clusterName}: ${alarm.summary}`, runbook: alarm.runbook },
-          })),
-        },
-      ],
-    },
-  };
+  const rules = MASTER_ALARMS.map((alarm) => ({
+    alert: `SeaweedFSMaster${alarm.kind.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase())}`,
+    ...ruleOf(alarm.kind, config),
+    labels: { severity: alarm.critical ? "critical" : "warning", kind: alarm.kind },
+    annotations: { summary: `${config.clusterName}: ${alarm.summary}`, runbook: alarm.runbook },
+  }));
+  return object(config, "monitoring.coreos.com/v1", "PrometheusRule", names.statefulSet, { groups: [{ name: `${names.statefulSet}.rules`, rules }] });
 }
 
 /** The label the Grafana sidecar (kube-prometheus-stack) loads dashboards from. */
