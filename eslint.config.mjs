@@ -19,4 +19,20 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
     },
   },
+  // The platform seam as rules: SeaweedFS knowledge and the neutral core know no cloud and no Pulumi; a platform's
+  // wing never reaches into the other's.
+  {
+    files: ["infra/seaweed/**/*.ts", "infra/topology.ts"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [{ group: ["**/aws/**", "**/kubernetes/**", "@pulumi/*"], message: "infra/seaweed and infra/topology.ts are platform-neutral and Pulumi-free" }] }],
+    },
+  },
+  {
+    files: ["infra/aws/**/*.ts"],
+    rules: { "no-restricted-imports": ["error", { patterns: [{ group: ["**/kubernetes/**", "@pulumi/kubernetes"], message: "the AWS wing does not use the Kubernetes one" }] }] },
+  },
+  {
+    files: ["infra/kubernetes/**/*.ts"],
+    rules: { "no-restricted-imports": ["error", { patterns: [{ group: ["**/aws/**", "@pulumi/aws"], message: "the Kubernetes wing does not use the AWS one" }] }] },
+  },
 );

@@ -1,35 +1,56 @@
 /**
  * The stack config: one schema (see `config/keys.ts`) gives every key's type, default and documentation. Reading
- * a stack's config validates all of it at once, rejects unknown keys with a did-you-mean, places the masters, and
- * throws one {@link ConfigError} listing every problem before any resource is registered.
+ * a stack's config validates all of it at once, rejects unknown keys with a did-you-mean and keys of the other
+ * platform, places the masters, and throws one {@link ConfigError} listing every problem before any resource is
+ * registered.
  */
 import { z } from "zod";
 import { durationMs } from "./seaweed/master";
 import { GRPC_PORT_OFFSET } from "./seaweed/constants";
 import { carveSubnet, cidrsOverlap, cidrWithin, parseCidr } from "./net";
-import { planTopology, PreviousSlot, SubnetPlan, Topology } from "./topology";
+import { planTopology, PreviousSlot, SubnetPlan, Topology } from "./aws/placement";
+import { planZones, Topology as ZoneTopology } from "./topology";
+import { DeployedPodSlot, renamedIdentities } from "./kubernetes/identity";
 import { CORE_KEYS } from "./config/keys";
 import { AWS_KEYS, awsCrossChecks } from "./config/keys-aws";
 import { MONITORING_KEYS, monitoringCrossChecks } from "./config/keys-monitoring";
 import { BACKUP_KEYS, backupCrossChecks } from "./config/keys-backup";
 import { WATCHDOG_KEYS, watchdogCrossChecks } from "./config/keys-watchdog";
+import { KUBERNETES_KEYS, kubernetesCrossChecks } from "./config/keys-kubernetes";
+import { AWS_KEYS_IN_CORE, AWS_WATCHDOG_KEYS, NEUTRAL_MONITORING_KEYS, ownerOf, Platform } from "./config/platforms";
 import { ConfigError, ConfigIssue, didYouMean, Environment, KeySpec, PROJECT } from "./config/spec";
 
 export { ConfigError, PROJECT };
-export type { ConfigIssue, Environment, KeySpec };
+export type { ConfigIssue, Environment, KeySpec, Platform };
 
 /** Every key of the project namespace. */
-export const CONFIG_KEYS = { ...CORE_KEYS, ...AWS_KEYS, ...MONITORING_KEYS, ...BACKUP_KEYS, ...WATCHDOG_KEYS };
+export const CONFIG_KEYS = { ...CORE_KEYS, ...AWS_KEYS, ...MONITORING_KEYS, ...BACKUP_KEYS, ...WATCHDOG_KEYS, ...KUBERNETES_KEYS };
 
 type Keys = typeof CONFIG_KEYS;
 /** The value of every key after validation and defaults. */
 export type ConfigValues = { [K in keyof Keys]: z.output<Keys[K]["schema"]> };
 
+type AwsOnlyKey =
+  | (typeof AWS_KEYS_IN_CORE)[number]
+  | keyof typeof AWS_KEYS
+  | Exclude<keyof typeof MONITORING_KEYS, (typeof NEUTRAL_MONITORING_KEYS)[number]>
+  | keyof typeof BACKUP_KEYS
+  | (typeof AWS_WATCHDOG_KEYS)[number];
+/** The keys every platform reads. */
+export type NeutralValues = Omit<ConfigValues, AwsOnlyKey | keyof typeof KUBERNETES_KEYS>;
+
+/** A validated Kubernetes stack: neutral keys, its own keys and the zone-only topology. */
+export interface KubernetesConfig extends NeutralValues, Pick<ConfigValues, keyof typeof KUBERNETES_KEYS> {
+  platform: "kubernetes";
+  topology: ZoneTopology;
+}
+
 /** Where the AMI comes from. */
 export type AmiSource = { id: string } | { ssmParameter: string };
 
-/** The validated config plus what follows from it. */
+/** The validated config of an AWS stack plus what follows from it. */
 export interface SeaweedConfig extends ConfigValues {
+  platform: "aws";
   /** One subnet per availability zone, in zone order. */
   subnets: SubnetPlan[];
   ami: AmiSource;
@@ -64,6 +85,22 @@ function coerce(spec: KeySpec, text: string): { value?: unknown; problem?: strin
   }
 }
 
+/** A default in the string form the engine hands over (how Pulumi.yaml defaults reach the program). */
+function defaultText(spec: KeySpec): string | undefined {
+  if (spec.default === undefined) return undefined;
+  return typeof spec.default === "string" ? spec.default : JSON.stringify(spec.default);
+}
+
+/** The platform a raw config asks for; an invalid value is reported by the key's schema. */
+function platformOf(raw: Record<string, string>): Platform {
+  return raw.platform === "kubernetes" ? "kubernetes" : "aws";
+}
+
+/** The keys a stack of `platform` reads: the neutral ones and its own. */
+function keysOf(platform: Platform): string[] {
+  return Object.keys(CONFIG_KEYS).filter((k) => [undefined, platform].includes(ownerOf(k)));
+}
+
 function readValues(raw: Record<string, string>, issues: ConfigIssue[]): Partial<ConfigValues> {
   const known = Object.keys(CONFIG_KEYS);
   for (const name of Object.keys(raw)) {
@@ -78,9 +115,23 @@ function readValues(raw: Record<string, string>, issues: ConfigIssue[]): Partial
     }
   }
   const environment = z.enum(["dev", "staging", "prod"]).safeParse(raw.environment).data;
+  const platform = platformOf(raw);
   const values: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(CONFIG_KEYS) as [string, KeySpec][]) {
     const text = raw[name];
+    const owner = ownerOf(name);
+    if (owner !== undefined && owner !== platform) {
+      // Pulumi.yaml defaults reach every stack; only a value the stack file changed is a mistake.
+      if (text !== undefined && text !== defaultText(spec)) {
+        issues.push({
+          key: name,
+          value: text,
+          message: `is a key of the ${owner} platform, but this stack's platform is ${platform}`,
+          fix: `remove it from the stack file, or set platform: ${owner} if the stack should run on ${owner}`,
+        });
+      }
+      continue;
+    }
     if (text === undefined) {
       if (spec.default !== undefined) values[name] = spec.default;
       else if (spec.defaultFor && environment) values[name] = spec.defaultFor(environment);
@@ -139,8 +190,8 @@ function subnetsOf(v: ConfigValues, issues: ConfigIssue[]): SubnetPlan[] | undef
   return zones.map((az, i) => ({ az, cidr: cidrs[i], ...(v.vpcId ? { id: v.subnetIds[i] } : {}) }));
 }
 
-/** Checks that span several keys. */
-function crossChecks(v: ConfigValues, issues: ConfigIssue[]): void {
+/** Checks that span several neutral keys. */
+function crossChecks(v: NeutralValues, issues: ConfigIssue[]): void {
   if (v.environment !== "dev" && v.masterCount < 3) {
     issues.push({ key: "masterCount", value: v.masterCount, message: `a ${v.environment} stack needs at least 3 masters to survive the loss of one`, fix: `set masterCount to ${v.environment === "prod" ? 5 : 3}` });
   }
@@ -153,6 +204,10 @@ function crossChecks(v: ConfigValues, issues: ConfigIssue[]): void {
   if (v.metricsPort === v.httpPort || v.metricsPort === v.grpcPort) {
     issues.push({ key: "metricsPort", value: v.metricsPort, message: `collides with the master's ${v.metricsPort === v.httpPort ? "HTTP" : "gRPC"} port`, fix: "use a port of its own, e.g. 9327" });
   }
+}
+
+/** Checks that span several of the AWS keys declared in config/keys.ts. */
+function awsCoreChecks(v: ConfigValues, issues: ConfigIssue[]): void {
   if (v.masterIps.length > 0 && v.masterIps.length !== v.masterCount) {
     issues.push({ key: "masterIps", value: v.masterIps, message: `has ${v.masterIps.length} addresses for ${v.masterCount} masters`, fix: "list one address per master, or none to derive them" });
   }
@@ -178,29 +233,68 @@ function crossChecks(v: ConfigValues, issues: ConfigIssue[]): void {
   });
 }
 
+/** The validated config of a stack of either platform. */
+export type StackSettings = SeaweedConfig | KubernetesConfig;
+
+/** Where a stack's config comes from, besides its keys. */
+export interface ParseOptions {
+  stack?: string;
+  /**
+   * The `slots` output of the last deployment: on AWS a change that moves a slot is refused, on Kubernetes one that
+   * renames a master's DNS identity.
+   */
+  previousSlots?: readonly (PreviousSlot | DeployedPodSlot)[];
+}
+
 /**
- * Validates a stack's config.
+ * Validates a stack's config, whatever its platform.
  *
  * @param raw the project's keys without namespace, each in the string form the engine passes to programs.
- * @param options.previousSlots the slots of the last deployment; a change that moves one is refused.
  * @throws ConfigError listing every problem.
  */
-export function parseConfig(
-  raw: Record<string, string>,
-  options: { stack?: string; previousSlots?: readonly PreviousSlot[] } = {},
-): SeaweedConfig {
+export function parseStackConfig(raw: Record<string, string>, options: ParseOptions = {}): StackSettings {
   const issues: ConfigIssue[] = [];
   const values = readValues(raw, issues);
-  const complete = Object.keys(CONFIG_KEYS).every((k) => values[k as keyof ConfigValues] !== undefined);
+  const platform = platformOf(raw);
+  const complete = keysOf(platform).every((k) => values[k as keyof ConfigValues] !== undefined);
   if (!complete) throw new ConfigError(issues, options.stack);
-  const v = values as ConfigValues;
-  for (const check of [crossChecks, awsCrossChecks, monitoringCrossChecks, backupCrossChecks, watchdogCrossChecks]) check(v, issues);
+  return platform === "kubernetes" ? kubernetesConfig(values as KubernetesConfig, options, issues) : awsConfig(values as ConfigValues, options, issues);
+}
+
+/**
+ * Validates the config of an AWS stack (what the AWS composition root, its tests and tools read).
+ *
+ * @throws ConfigError listing every problem, or naming `platform` when the stack is a Kubernetes one.
+ */
+export function parseConfig(raw: Record<string, string>, options: ParseOptions = {}): SeaweedConfig {
+  const settings = parseStackConfig(raw, options);
+  if (settings.platform !== "aws") {
+    throw new ConfigError([{ key: "platform", value: settings.platform, message: "this reader takes AWS stacks only", fix: "read the stack with parseStackConfig" }], options.stack);
+  }
+  return settings;
+}
+
+/** `issues` holds what reading the keys found; the cross-checks add theirs so every problem is reported at once. */
+function kubernetesConfig(v: KubernetesConfig, options: ParseOptions, issues: ConfigIssue[]): KubernetesConfig {
+  crossChecks(v, issues);
+  kubernetesCrossChecks(v, issues);
+  if (issues.length > 0) throw new ConfigError(issues, options.stack);
+  const placement = planZones(v);
+  if (!placement.topology) throw new ConfigError(placement.issues, options.stack);
+  const renamed = renamedIdentities(v, options.previousSlots ?? []);
+  if (renamed.length > 0) throw new ConfigError(renamed, options.stack);
+  return { ...v, platform: "kubernetes", topology: placement.topology };
+}
+
+function awsConfig(v: ConfigValues, options: ParseOptions, issues: ConfigIssue[]): SeaweedConfig {
+  for (const check of [crossChecks, awsCoreChecks, awsCrossChecks, monitoringCrossChecks, backupCrossChecks, watchdogCrossChecks]) check(v, issues);
   const subnets = subnetsOf(v, issues);
   if (issues.length > 0 || !subnets) throw new ConfigError(issues, options.stack);
-  const placement = planTopology({ ...v, subnets }, options.previousSlots);
+  const placement = planTopology({ ...v, subnets }, (options.previousSlots ?? []).filter((s): s is PreviousSlot => "ip" in s));
   if (!placement.topology) throw new ConfigError(placement.issues, options.stack);
   return {
     ...v,
+    platform: "aws",
     subnets,
     ami: v.amiId ? { id: v.amiId } : { ssmParameter: v.amiSsmParameter || defaultAmiParameter(v.architecture) },
     tagMap: Object.fromEntries(v.tags.map((t) => [t.slice(0, t.indexOf("=")), t.slice(t.indexOf("=") + 1)])),

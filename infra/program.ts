@@ -1,43 +1,12 @@
 /**
- * The platform a stack deploys, from a validated config: the AWS master tier and its outputs. Existing subnets are
- * checked against the config before any resource is registered.
+ * The platform a stack deploys, picked from its validated config: each platform has its own composition root
+ * (infra/aws/platform.ts, infra/kubernetes/platform.ts); nothing here knows either.
  */
-import * as pulumi from "@pulumi/pulumi";
-import { peerList } from "./seaweed/cluster";
-import type { SeaweedConfig } from "./config";
-import { MasterTier } from "./aws/masterTier";
-import { verifyExistingSubnets } from "./aws/network";
-import { Monitoring } from "./aws/monitoring/monitoring";
-import { monitoringArgsOf, monitoringBootStep } from "./aws/monitoring/settings";
-import { backupBootStep, Backups, backupsArgsOf, checkRegions } from "./aws/backup";
-import { MasterWatchdog, watchdogBootStep } from "./aws/watchdog";
+import type { StackSettings } from "./config";
+import { awsPlatform } from "./aws/platform";
+import { kubernetesPlatform } from "./kubernetes/platform";
 
-/** Builds every resource of the stack and returns its outputs. */
-export async function seaweedPlatform(config: SeaweedConfig): Promise<Record<string, unknown>> {
-  const { topology } = config;
-  const region = new pulumi.Config("aws").get("region");
-  checkRegions(config, region);
-  if (config.vpcId) await verifyExistingSubnets(config.vpcId, config.subnets, pulumi.getStack());
-  const tier = new MasterTier(config.clusterName, { config, bootSteps: (slot) => [monitoringBootStep(config, slot), backupBootStep(config, slot), watchdogBootStep(config, slot)] });
-  const monitoring = new Monitoring(`${config.clusterName}-monitoring`, monitoringArgsOf(config, tier));
-  new MasterWatchdog(`${config.clusterName}-watchdog`, { config, journalLogGroupName: monitoring.journalLogGroup.name, alarmTopicArn: monitoring.alarmTopic.arn, tags: tier.tags });
-  const backups = new Backups(`${config.clusterName}-backups`, backupsArgsOf(config, tier, monitoring.alarmTopic.arn, region));
-  return {
-    slots: topology.slots.map((s) => ({ slot: s.slot, name: s.name, az: s.az, ip: s.ip, subnetCidr: s.subnet.cidr })),
-    masterAddresses: peerList(topology.slots, config.httpPort).join(","),
-    quorum: topology.quorum,
-    toleratedFailures: topology.toleratedFailures,
-    azLoss: topology.azLoss,
-    masters: tier.masters,
-    loadBalancerDnsName: tier.loadBalancer.dnsName,
-    loadBalancerAlias: tier.loadBalancerAlias,
-    clientSecurityGroupId: tier.securityGroups.clients.id,
-    jwtSigningKeyParameterName: tier.jwtParameterName,
-    privateZoneId: tier.zone.zoneId,
-    vpcId: tier.network.vpcId,
-    alarmTopicArn: monitoring.alarmTopic.arn,
-    monitoringDashboardName: monitoring.dashboard.dashboardName,
-    backupBucket: backups.bucket.bucket,
-    backupAgeAlarmName: backups.backupAgeAlarm.name,
-  };
+/** Builds every resource of the stack on its platform and returns its outputs. */
+export async function seaweedPlatform(config: StackSettings): Promise<Record<string, unknown>> {
+  return config.platform === "kubernetes" ? kubernetesPlatform(config) : awsPlatform(config);
 }

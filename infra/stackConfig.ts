@@ -4,21 +4,25 @@
  * a master to another zone or address is refused before anything is registered.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { parseConfig, projectKeys, SeaweedConfig } from "./config";
-import type { PreviousSlot } from "./topology";
+import { parseStackConfig, projectKeys, StackSettings } from "./config";
+import type { PreviousSlot } from "./aws/placement";
+import type { DeployedPodSlot } from "./kubernetes/identity";
 
-async function previousSlots(): Promise<PreviousSlot[]> {
+async function previousSlots(): Promise<(PreviousSlot | DeployedPodSlot)[]> {
   const organization = pulumi.getOrganization();
   const self = [organization, pulumi.getProject(), pulumi.getStack()].filter(Boolean).join("/");
   const reference = new pulumi.StackReference(`${pulumi.getStack()}-previous-slots`, { name: self });
   const details = await reference.getOutputDetails("slots");
-  return Array.isArray(details.value) ? (details.value as PreviousSlot[]) : [];
+  return Array.isArray(details.value) ? (details.value as (PreviousSlot | DeployedPodSlot)[]) : [];
 }
 
-/** The validated config of the running stack; throws a ConfigError listing every problem. */
-export async function loadStackConfig(): Promise<SeaweedConfig> {
+/**
+ * The validated config of the running stack; throws a ConfigError listing every problem. The config is checked
+ * against the last deployment's slots: an AWS slot must not move, a Kubernetes master must not be renamed.
+ */
+export async function loadStackConfig(): Promise<StackSettings> {
   const raw = projectKeys(pulumi.runtime.allConfig());
   const stack = pulumi.getStack();
-  parseConfig(raw, { stack });
-  return parseConfig(raw, { stack, previousSlots: await previousSlots() });
+  parseStackConfig(raw, { stack });
+  return parseStackConfig(raw, { stack, previousSlots: await previousSlots() });
 }

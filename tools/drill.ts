@@ -5,9 +5,10 @@
  * failure scenarios of tools/lib/drill, K times each, then the gray-failure ones with the watchdog off and the
  * timed ones on SeaweedFS defaults (default raft, 10 s election timeout) for comparison. Prints a progress line per
  * step (stderr with --json) and a table per scenario; --json prints one object (see DrillReport); --report writes
- * a self-contained HTML page with a timeline per scenario run. Partition scenarios need root: the drill then
- * re-executes itself in a private network namespace (unshare --net) where its nftables rules live. Exit codes: 0
- * all passed, 1 a scenario or invariant failed, 2 bad usage or config.
+ * a self-contained HTML page with a timeline per scenario run. Partition scenarios and Kubernetes stacks need root:
+ * the drill then re-executes itself in a private network + mount namespace (unshare), where the partitions'
+ * nftables rules live and a private /etc/hosts maps each pod DNS name to its loopback address. Exit codes: 0 all
+ * passed, 1 a scenario or invariant failed, 2 bad usage or config.
  */
 import { ConfigError } from "../infra/config";
 import { stackConfig } from "./lib/cluster/plan";
@@ -16,7 +17,7 @@ import { DrillReport, runDrill, ScenarioReport, SEAWEEDFS_DEFAULTS, SeriesReport
 import { Spread } from "./lib/drill/stats";
 import { Scenario } from "./lib/drill/types";
 import { StackFileError } from "./lib/stackFiles";
-import { insidePrivateNetwork, privateNetworkUnavailable, rerunInPrivateNetwork } from "./lib/netns";
+import { insidePrivateNamespace, privateNamespaceUnavailable, rerunInPrivateNamespace } from "./lib/cluster/namespace";
 import { renderDrillReportHtml } from "./lib/drill/report";
 import * as fs from "node:fs";
 import { formatTable } from "./lib/table";
@@ -24,6 +25,8 @@ import { formatTable } from "./lib/table";
 interface DrillArgs {
   stack: string;
   scenarios: Scenario[];
+  /** The scenarios were named on the command line (not the default set). */
+  chosen: boolean;
   runs: number;
   json: boolean;
   baseline: boolean;
@@ -42,7 +45,7 @@ function usage(message: string): never {
 }
 
 function parseArgs(argv: string[]): DrillArgs {
-  const args: DrillArgs = { stack: "", scenarios: [], runs: 1, json: false, baseline: true, keep: false, skipped: [] };
+  const args: DrillArgs = { stack: "", scenarios: [], chosen: false, runs: 1, json: false, baseline: true, keep: false, skipped: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--stack") args.stack = argv[++i] ?? usage("--stack needs a value");
@@ -60,12 +63,12 @@ function parseArgs(argv: string[]): DrillArgs {
     else usage(`unknown argument: ${arg}`);
   }
   if (!args.stack) usage("--stack is required");
-  const chosen = args.scenarios.length > 0;
-  args.scenarios = chosen ? SCENARIOS.filter((s) => args.scenarios.includes(s)) : [...SCENARIOS];
-  const unavailable = insidePrivateNetwork() ? undefined : privateNetworkUnavailable();
+  args.chosen = args.scenarios.length > 0;
+  args.scenarios = args.chosen ? SCENARIOS.filter((s) => args.scenarios.includes(s)) : [...SCENARIOS];
+  const unavailable = insidePrivateNamespace() ? undefined : privateNamespaceUnavailable();
   if (unavailable) {
     const needing = args.scenarios.filter((s) => s.needsNetworkNamespace);
-    if (chosen && needing.length > 0) usage(`${needing.map((s) => s.id).join(", ")}: ${unavailable}`);
+    if (args.chosen && needing.length > 0) usage(`${needing.map((s) => s.id).join(", ")}: ${unavailable}`);
     args.skipped = needing.map((s) => ({ id: s.id, reason: unavailable }));
     args.scenarios = args.scenarios.filter((s) => !s.needsNetworkNamespace);
   }
@@ -128,10 +131,16 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const progress = (line: string) => (args.json ? process.stderr : process.stdout).write(`${line}\n`);
   try {
-    stackConfig(args.stack);
-    if (args.scenarios.some((s) => s.needsNetworkNamespace) && !insidePrivateNetwork()) {
-      progress("partition scenarios selected: re-running the drill in a private network namespace (unshare --net)");
-      process.exit(await rerunInPrivateNetwork());
+    const { platform } = stackConfig(args.stack);
+    const elsewhere = args.scenarios.filter((s) => s.platforms && !s.platforms.includes(platform));
+    if (elsewhere.length > 0 && args.chosen) usage(`${elsewhere.map((s) => s.id).join(", ")} cannot drill a ${platform} stack (only ${elsewhere[0].platforms!.join(", ")})`);
+    if (elsewhere.length > 0 && !insidePrivateNamespace()) progress(`drill ${args.stack}: skipping ${elsewhere.map((s) => s.id).join(", ")} (not for ${platform} stacks)`);
+    args.scenarios = args.scenarios.filter((s) => !elsewhere.includes(s));
+    const why = platform === "kubernetes" ? "masters have DNS identities" : args.scenarios.some((s) => s.needsNetworkNamespace) ? "partition scenarios selected" : undefined;
+    if (why && !insidePrivateNamespace()) {
+      progress(`drill ${args.stack}: ${why}; re-running inside a private network + mount namespace (unshare)`);
+      process.exitCode = await rerunInPrivateNamespace();
+      return;
     }
     progress(`drill ${args.stack}: ${args.scenarios.map((s) => s.id).join(", ")}; ${args.runs} run(s)` + (args.baseline ? `; baseline ${JSON.stringify(SEAWEEDFS_DEFAULTS)}` : ""));
     const report = await runDrill({
@@ -140,7 +149,7 @@ async function main(): Promise<void> {
       runs: args.runs,
       baseline: args.baseline,
       keep: args.keep,
-      separateUids: insidePrivateNetwork(),
+      separateUids: insidePrivateNamespace(),
       timelines: args.report !== undefined,
       skipped: args.skipped,
       progress,

@@ -54,10 +54,14 @@ function previousSlotsFrom(file: string): unknown[] {
 
 function printSummary(plan: Plan): void {
   const out: string[] = [];
-  out.push(`Stack ${plan.stack} (${plan.environment}): ${plan.masters.length} masters, quorum ${plan.quorum}, tolerates ${plan.toleratedFailures} failed master(s)`);
+  out.push(`Stack ${plan.stack} (${plan.platform === "aws" ? "" : `${plan.platform}, `}${plan.environment}): ${plan.masters.length} masters, quorum ${plan.quorum}, tolerates ${plan.toleratedFailures} failed master(s)`);
   out.push("", "Master slots:");
-  out.push(formatTable(["slot", "name", "zone", "ip", "subnet"], plan.masters.map((m) => [m.slot, m.name, m.az, m.ip, m.subnetCidr])));
-  out.push("", "Loss of one availability zone:");
+  out.push(
+    plan.platform === "aws"
+      ? formatTable(["slot", "name", "zone", "ip", "subnet"], plan.masters.map((m) => [m.slot, m.name, m.az, m.ip ?? "", m.subnetCidr ?? ""]))
+      : formatTable(["slot", "pod", "zone", "raft identity host"], plan.masters.map((m) => [m.slot, m.name, m.az, m.host])),
+  );
+  out.push("", plan.platform === "aws" ? "Loss of one availability zone:" : "Loss of one zone (the hard spread allows at most these counts per zone):");
   out.push(formatTable(["zone", "masters lost", "remaining", "quorum kept"], plan.azLoss.map((r) => [r.az, r.lost, r.remaining, r.quorumKept ? "yes" : "NO"])));
   out.push("", `Resources (${plan.resources.length}):`);
   const byParent = new Map<string, typeof plan.resources>();

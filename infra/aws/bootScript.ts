@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { HOST_PATHS, JWT_SIGNING_KEY_ENV } from "../seaweed/constants";
-import { renderMasterUnit, renderSecurityToml } from "../seaweed/systemd";
+import { renderMasterUnit, renderHostSecurityToml } from "./host/systemd";
 import { addressAt, parseCidr } from "../net";
 import { ROLES, TAG_KEYS } from "./naming";
 
@@ -118,7 +118,7 @@ export function renderBootScript(args: BootScriptArgs): string {
     'ROOT="${SEAWEED_BOOT_ROOT:-}"',
     `readonly ${settings.map(([name, value]) => `${name}=${q(value)}`).join(" \\\n")}`,
     "write_security_toml() {",
-    `  install_file "$SECURITY_TOML" 0644 ${heredoc("SEAWEEDFS_SECURITY_TOML", renderSecurityToml())}`,
+    `  install_file "$SECURITY_TOML" 0644 ${heredoc("SEAWEEDFS_SECURITY_TOML", renderHostSecurityToml())}`,
     "}",
     "write_master_unit() {",
     `  install_file "/etc/systemd/system/$UNIT_NAME" 0644 ${heredoc("SEAWEEDFS_MASTER_UNIT", renderMasterUnit(masterArgs))}`,

@@ -6,7 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AmiSource } from "../config";
-import type { MasterSlot as SlotPlan } from "../topology";
+import type { MasterSlot as SlotPlan } from "./placement";
 import { identityTags, ROLES, snapshotTag, TAG_KEYS } from "./naming";
 
 /** The root device name of Amazon Linux 2023 AMIs. */

@@ -6,7 +6,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { SeaweedConfig } from "../config";
-import type { MasterSlot as SlotPlan } from "../topology";
+import { slotAddresses } from "./placement";
+import type { MasterSlot as SlotPlan } from "./placement";
 import { clusterSettingsOf, renderClusterMasters } from "../seaweed/cluster";
 import { HOST_PATHS } from "../seaweed/constants";
 import { renderBootScript } from "./bootScript";
@@ -50,7 +51,7 @@ export function slotBootScript(config: SeaweedConfig, slotNumber: number, extraS
   const { clusterName, topology } = config;
   const slot = topology.slots.find((s) => s.slot === slotNumber);
   if (!slot) throw new Error(`no slot ${slotNumber} in the topology of ${clusterName}`);
-  const master = renderClusterMasters(topology.slots, clusterSettingsOf(config), () => HOST_PATHS.mdir).find((r) => r.slot === slotNumber)!;
+  const master = renderClusterMasters(slotAddresses(topology.slots), clusterSettingsOf(config), () => HOST_PATHS.mdir).find((r) => r.slot === slotNumber)!;
   return renderBootScript({
     clusterName,
     slot: { slot: slot.slot, az: slot.az, ip: slot.ip, subnetCidr: slot.subnet.cidr },
@@ -122,7 +123,7 @@ export class MasterTier extends pulumi.ComponentResource {
     this.instanceRole = role.role;
     this.instanceProfile = role.instanceProfile;
 
-    const rendered = renderClusterMasters(topology.slots, clusterSettingsOf(config), () => HOST_PATHS.mdir);
+    const rendered = renderClusterMasters(slotAddresses(topology.slots), clusterSettingsOf(config), () => HOST_PATHS.mdir);
     this.slots = topology.slots.map((slot) => {
       const userData = slotBootScript(config, slot.slot, bootSteps?.(slot) ?? []);
       return new MasterSlot(

@@ -7,7 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, ConfigIssue } from "../config/spec";
-import type { SubnetPlan } from "../topology";
+import type { SubnetPlan } from "./placement";
 
 /** The AWS view of an existing subnet, as `aws.ec2.getSubnet` answers it. */
 export interface DescribedSubnet {

@@ -8,7 +8,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { SeaweedConfig } from "../config";
 import { HOST_PATHS } from "../seaweed/constants";
-import { renderWatchdogScript, renderWatchdogUnit, WATCHDOG_ACTION_PREFIX, WATCHDOG_HOST, watchdogSettingsOf } from "../seaweed/watchdog";
+import { renderWatchdogScript, WATCHDOG_ACTION_PREFIX, watchdogSettingsOf } from "../seaweed/watchdog";
+import { renderWatchdogUnit, WATCHDOG_HOST } from "./host/watchdogUnit";
 import { METRIC_NAMESPACE } from "./monitoring/metrics";
 import { ssmPrefixOf } from "./naming";
 

@@ -88,8 +88,19 @@ export const AWS_KEYS = {
   }),
 };
 
+const AWS_ZONE = /^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/;
+
 /** Checks that span several keys of this area. */
 export function awsCrossChecks(v: ConfigValues, issues: ConfigIssue[]): void {
+  const notAwsZones = v.availabilityZones.filter((zone) => !AWS_ZONE.test(zone));
+  if (notAwsZones.length > 0) {
+    issues.push({
+      key: "availabilityZones",
+      value: v.availabilityZones,
+      message: `${notAwsZones.join(", ")}: not an AWS availability zone name such as us-east-1a`,
+      fix: "list three zones of one region, e.g. [us-east-1a, us-east-1b, us-east-1c]",
+    });
+  }
   if (v.lbHealthCheckTimeoutSeconds >= v.lbHealthCheckIntervalSeconds) {
     issues.push({
       key: "lbHealthCheckTimeoutSeconds",

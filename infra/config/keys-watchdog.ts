@@ -6,7 +6,7 @@
 import { z } from "zod";
 import type { ConfigValues } from "../config";
 import { SEAWEEDFS_TIMINGS } from "../seaweed/constants";
-import { watchdogDetectionBoundMs, watchdogSettingsOf } from "../seaweed/watchdog";
+import { DEFAULT_WATCHDOG_PROBE, watchdogDetectionBoundMs, watchdogSettingsOf } from "../seaweed/watchdog";
 import { key, type ConfigIssue } from "./spec";
 
 const whole = (min: number, max: number, unit: string) =>
@@ -24,21 +24,21 @@ export const WATCHDOG_KEYS = {
     type: "integer",
     description: "Seconds between two watchdog probes of the master's own /healthz (and /cluster/healthz for the wedged-leader rule).",
     schema: whole(1, 30, " s"),
-    default: 1,
+    default: DEFAULT_WATCHDOG_PROBE.intervalSeconds,
     fix: "use 1 to 30 seconds, e.g. 1",
   }),
   watchdogTimeoutSeconds: key({
     type: "integer",
     description: "Seconds a /healthz probe may take before it counts as a miss. A running master answers in milliseconds; only a frozen or hung one times out.",
     schema: whole(1, 30, " s"),
-    default: 2,
+    default: DEFAULT_WATCHDOG_PROBE.timeoutSeconds,
     fix: "use 1 to 30 seconds, e.g. 2",
   }),
   watchdogMisses: key({
     type: "integer",
     description: "Consecutive missed /healthz probes before the watchdog SIGKILLs the master. It only counts once the master has answered since its last start, so a booting master is never killed.",
     schema: whole(2, 20, ""),
-    default: 3,
+    default: DEFAULT_WATCHDOG_PROBE.misses,
     fix: "use 2 to 20, e.g. 3",
   }),
   watchdogWedgedMisses: key({

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { durationMs } from "../seaweed/master";
+import { EVEN_MASTERS_FATAL, isValidMasterCount } from "../seaweed/quorum";
 import { DEFAULT_HTTP_PORT, DEFAULT_METRICS_PORT, GRPC_PORT_OFFSET, SEAWEEDFS_VERSION } from "../seaweed/constants";
 import { parseCidr, parseIpv4 } from "../net";
 import { key } from "./spec";
@@ -12,7 +13,8 @@ const port = z.number().int().min(1024, "must be an unprivileged port (1024-6553
 const cidr = z.string().refine((v) => parseCidr(v) !== undefined, "not an IPv4 CIDR block with zero host bits (e.g. 10.40.0.0/20)");
 const ipv4 = z.string().refine((v) => parseIpv4(v) !== undefined, "not an IPv4 address");
 const duration = z.string().refine((v) => durationMs(v) > 0, "not a positive Go duration (e.g. 300ms, 2s)");
-const awsZone = /^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/;
+/** A zone as a Kubernetes node label value (`topology.kubernetes.io/zone`); AWS zone names are a subset. */
+const zoneName = /^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/;
 
 export const CORE_KEYS = {
   environment: key({
@@ -21,6 +23,13 @@ export const CORE_KEYS = {
     schema: z.enum(["dev", "staging", "prod"]),
     required: true,
     fix: "set environment to dev, staging or prod",
+  }),
+  platform: key({
+    type: "string",
+    description: "Where the masters run: aws (EC2 slots with fixed IPs behind an NLB) or kubernetes (a StatefulSet with DNS identities). Keys of the other platform are refused.",
+    schema: z.enum(["aws", "kubernetes"]),
+    default: "aws",
+    fix: "set platform to aws or kubernetes",
   }),
   clusterName: key({
     type: "string",
@@ -37,15 +46,15 @@ export const CORE_KEYS = {
       .int("must be a whole number")
       .min(1, "must be at least 1")
       .max(7, "more than 7 masters only slows raft down")
-      .refine((n) => n % 2 === 1, "SeaweedFS refuses an even number of masters (\"Only odd number of masters are supported\")"),
+      .refine(isValidMasterCount, `SeaweedFS refuses an even number of masters ("${EVEN_MASTERS_FATAL}")`),
     default: 3,
     fix: "set masterCount to 3 (or 5 for prod)",
   }),
   availabilityZones: key({
     type: "array",
-    description: "The availability zones to spread masters over, e.g. [us-east-1a, us-east-1b, us-east-1c]. Order matters: slot i goes to zone i mod count unless masterIps pins it.",
+    description: "The availability zones to spread masters over, e.g. [us-east-1a, us-east-1b, us-east-1c]. Order matters: slot i goes to zone i mod count unless masterIps pins it. On Kubernetes: values of the nodes' topology.kubernetes.io/zone label.",
     schema: z
-      .array(z.string().regex(awsZone, "not an AWS availability zone name such as us-east-1a"))
+      .array(z.string().regex(zoneName, "not a zone name such as us-east-1a"))
       .min(1, "at least one zone is needed")
       .refine((zones) => new Set(zones).size === zones.length, "lists a zone more than once"),
     required: true,

@@ -1,13 +1,17 @@
 /**
  * Renders the command line of every master of a cluster from its slots, so that all masters carry the same
- * `-peers` list, in slot order. The EC2 user data, the drills and the policy pack all call this.
+ * `-peers` list, in slot order. The EC2 user data, the Kubernetes StatefulSet, the drills and the policy pack all
+ * call this.
  */
 import { masterAddress, MasterOptions, RaftImplementation, RaftTiming, renderMasterArgs } from "./master";
 
-/** The address part of a master slot: its number and fixed IP. */
+/**
+ * The address part of a master slot: its number and the host part of its raft identity, a fixed IP (AWS) or a
+ * stable DNS name (a StatefulSet pod's `<pod>.<headless service>.<namespace>.svc.<cluster domain>`).
+ */
 export interface SlotAddress {
   slot: number;
-  ip: string;
+  host: string;
 }
 
 /** Settings shared by every master of a cluster. */
@@ -20,6 +24,8 @@ export interface ClusterSettings {
   raftImplementation?: RaftImplementation;
   defaultReplication: string;
   volumeSizeLimitMB: number;
+  /** `-ip.bind` of every master (e.g. `$(POD_IP)` in a pod template); unset: each binds to its own host. */
+  bind?: string;
 }
 
 /** The stack config keys that decide the masters' command lines. */
@@ -50,9 +56,9 @@ export interface RenderedMaster {
   args: string[];
 }
 
-/** The comma-separated `ip:port` list, in slot order: `-peers` for masters and `-master=` for clients. */
+/** The comma-separated `host:port` list, in slot order: `-peers` for masters and `-master=` for clients. */
 export function peerList(slots: readonly SlotAddress[], port: number): string[] {
-  return [...slots].sort((a, b) => a.slot - b.slot).map((s) => masterAddress(s.ip, port));
+  return [...slots].sort((a, b) => a.slot - b.slot).map((s) => masterAddress(s.host, port));
 }
 
 /**
@@ -69,7 +75,7 @@ export function renderClusterMasters(
   return [...slots]
     .sort((a, b) => a.slot - b.slot)
     .map((s) => {
-      const options: MasterOptions = { ...settings, ip: s.ip, mdir: mdirOf(s.slot), peers };
-      return { slot: s.slot, address: masterAddress(s.ip, settings.port), args: renderMasterArgs(options) };
+      const options: MasterOptions = { ...settings, ip: s.host, mdir: mdirOf(s.slot), peers };
+      return { slot: s.slot, address: masterAddress(s.host, settings.port), args: renderMasterArgs(options) };
     });
 }

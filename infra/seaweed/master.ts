@@ -4,6 +4,7 @@
  * that is deployed.
  */
 import { GRPC_PORT_OFFSET } from "./constants";
+import { evenCountProblem, isValidMasterCount } from "./quorum";
 
 /** Raft timing of a master; both values are Go durations such as `300ms` or `2s`. */
 export interface RaftTiming {
@@ -21,13 +22,19 @@ export type RaftImplementation = "hashicorp" | "goraft";
 
 /** Everything that decides one master's command line. */
 export interface MasterOptions {
-  /** `-ip`: the master's raft identity; must appear verbatim (as `ip:port`) in `peers`. */
+  /** `-ip`: the master's raft identity, an IP or a DNS name; must appear verbatim (as `host:port`) in `peers`. */
   ip: string;
+  /**
+   * `-ip.bind`: the address to listen on (and, since 4.32, to connect out from). Unset: the same as `ip`, which
+   * is right for a fixed IP; a DNS identity binds to the pod's own IP instead, because its DNS record may not
+   * resolve yet when the master starts.
+   */
+  bind?: string;
   /** `-port`, the HTTP port; gRPC is always this + 10000. */
   port: number;
   /** `-mdir`: raft state directory (on a persistent volume, never the /tmp default). */
   mdir: string;
-  /** `-peers`: every master's `ip:port`, in slot order, identical on every master. */
+  /** `-peers`: every master's `host:port`, in slot order, identical on every master. */
   peers: string[];
   raft: RaftTiming;
   /** @default "hashicorp" */
@@ -48,12 +55,13 @@ export class MasterConfigError extends Error {
   }
 }
 
-/** `ip:port`, the exact string SeaweedFS uses as a master's raft identity. */
-export function masterAddress(ip: string, port: number): string {
-  return `${ip}:${port}`;
+/** `host:port`, the exact string SeaweedFS uses as a master's raft identity (host: an IP or a DNS name). */
+export function masterAddress(host: string, port: number): string {
+  return `${host}:${port}`;
 }
 
-const ADDRESS = /^(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})$/;
+/** An IPv4 address or an RFC 1123 DNS name (lower case, as Kubernetes writes pod DNS names), then a port. */
+const ADDRESS = /^((?:\d{1,3}(?:\.\d{1,3}){3})|(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*)):(\d{1,5})$/;
 const GO_DURATION = /^(\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
 
 /** Milliseconds of a Go duration string (`1m30s`, `300ms`); NaN when it is not one. */
@@ -74,7 +82,7 @@ export function durationMs(value: string): number {
 export function validatePeers(self: string, peers: readonly string[]): void {
   for (const peer of peers) {
     if (!ADDRESS.test(peer)) {
-      throw new MasterConfigError(`peer "${peer}" is not an ip:port address; SeaweedFS identifies masters by that exact string`);
+      throw new MasterConfigError(`peer "${peer}" is not a host:port address (IPv4 or lower-case DNS name); SeaweedFS identifies masters by that exact string`);
     }
   }
   const duplicates = peers.filter((peer, index) => peers.indexOf(peer) !== index);
@@ -86,11 +94,7 @@ export function validatePeers(self: string, peers: readonly string[]): void {
       `this master (${self}) is missing from its peers [${peers.join(",")}]; SeaweedFS would append it and change the member count`,
     );
   }
-  if (peers.length % 2 === 0) {
-    throw new MasterConfigError(
-      `${peers.length} peers: SeaweedFS exits with "Only odd number of masters are supported"; use 3 or 5 masters`,
-    );
-  }
+  if (!isValidMasterCount(peers.length)) throw new MasterConfigError(evenCountProblem(peers.length));
 }
 
 /**
@@ -119,6 +123,7 @@ export function renderMasterArgs(options: MasterOptions): string[] {
   return [
     "master",
     `-ip=${options.ip}`,
+    ...(options.bind ? [`-ip.bind=${options.bind}`] : []),
     `-port=${options.port}`,
     `-mdir=${options.mdir}`,
     `-peers=${options.peers.join(",")}`,

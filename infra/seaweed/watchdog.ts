@@ -1,8 +1,8 @@
 /**
  * The master watchdog: a small bash loop beside each master that SIGKILLs it when its `/healthz` stops answering
  * (a frozen or hung process), and SIGTERMs a leader whose topology lock stays wedged. Rendered here once; the EC2
- * user data installs this text as a systemd unit, the drills run the very same text beside each local master, and
- * {@link watchdogProbes} gives the same rules to Kubernetes (startup and liveness probes).
+ * user data installs this text with a systemd unit (infra/aws/host/watchdogUnit.ts), the drills run the very same text beside each local master, and
+ * watchdogProbes (infra/seaweed/probes.ts) gives the same rules to Kubernetes (startup and liveness probes).
  *
  * Why it exists (SeaweedFS 4.44): volume servers keep a heartbeat stream without deadline to the leader, and only
  * gRPC keepalive (60 s + 20 s) ends it when the leader freezes, so writes stall for up to ~2 minutes; a master that
@@ -11,7 +11,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { HEALTH_CHECK, LIVENESS_PATH, SEAWEEDFS_TIMINGS, WEDGED_LEADER_STATUS_CODE } from "./constants";
-import { MASTER_RESTART_SECONDS } from "./systemd";
+import type { WatchdogProbeSettings } from "./probes";
+
+export { DEFAULT_WATCHDOG_PROBE, watchdogProbes } from "./probes";
+export type { WatchdogProbeSettings } from "./probes";
 
 /** How the watchdog judges its master (the `watchdog*` config keys). */
 export interface WatchdogSettings {
@@ -36,6 +39,11 @@ export interface WatchdogConfigKeys {
   watchdogTermGraceSeconds: number;
 }
 
+/** The probe settings from config keys every platform has (Kubernetes has no wedged-leader keys). */
+export function watchdogProbeSettingsOf(config: Pick<WatchdogConfigKeys, "watchdogIntervalSeconds" | "watchdogTimeoutSeconds" | "watchdogMisses">): WatchdogProbeSettings {
+  return { intervalSeconds: config.watchdogIntervalSeconds, timeoutSeconds: config.watchdogTimeoutSeconds, misses: config.watchdogMisses };
+}
+
 export function watchdogSettingsOf(config: WatchdogConfigKeys): WatchdogSettings {
   return {
     intervalSeconds: config.watchdogIntervalSeconds,
@@ -46,14 +54,6 @@ export function watchdogSettingsOf(config: WatchdogConfigKeys): WatchdogSettings
   };
 }
 
-/** Where the watchdog lives on a master host. */
-export const WATCHDOG_HOST = {
-  script: "/usr/local/lib/seaweedfs/watchdog.sh",
-  unitName: "seaweedfs-watchdog.service",
-  /** systemd creates /var/lib/<this> and passes it as STATE_DIRECTORY; the kill counter lives there. */
-  stateDirectory: "seaweedfs-watchdog",
-} as const;
-
 /** The journal line of every action starts with this (what the CloudWatch metric filter counts). */
 export const WATCHDOG_ACTION_PREFIX = "action=";
 /** The file in the state directory that counts the watchdog's actions. */
@@ -63,7 +63,7 @@ export const WATCHDOG_KILLS_FILE = "kills";
  * Seconds a /cluster/healthz probe may take: the leader retries its topology-lock check for
  * {@link SEAWEEDFS_TIMINGS.wedgedCheckSeconds} before answering 423.
  */
-function wedgedProbeTimeoutSeconds(settings: WatchdogSettings): number {
+function wedgedProbeTimeoutSeconds(settings: WatchdogProbeSettings): number {
   return SEAWEEDFS_TIMINGS.wedgedCheckSeconds + settings.timeoutSeconds;
 }
 
@@ -71,7 +71,7 @@ function wedgedProbeTimeoutSeconds(settings: WatchdogSettings): number {
  * The longest a frozen master lives, from the moment it freezes to the SIGKILL: the probe in flight may have
  * just succeeded, a wedged-check probe may run first, then `misses` probes of interval + timeout each.
  */
-export function watchdogDetectionBoundMs(settings: WatchdogSettings): number {
+export function watchdogDetectionBoundMs(settings: WatchdogProbeSettings): number {
   const s = settings;
   return 1000 * (s.intervalSeconds + wedgedProbeTimeoutSeconds(s) + s.misses * (s.intervalSeconds + s.timeoutSeconds));
 }
@@ -116,46 +116,4 @@ export function renderWatchdogScript(target: { host: string; port: number }, set
     WATCHDOG_BODY,
     "",
   ].join("\n");
-}
-
-/** The systemd unit that runs the watchdog beside the master, as the master's user (it may signal its own uid). */
-export function renderWatchdogUnit(options: { user: string; masterUnit: string }): string {
-  return `[Unit]
-Description=SeaweedFS master watchdog (docs/failover.md)
-After=${options.masterUnit}
-[Service]
-Type=simple
-User=${options.user}
-Group=${options.user}
-ExecStart=${WATCHDOG_HOST.script}
-StateDirectory=${WATCHDOG_HOST.stateDirectory}
-SyslogIdentifier=seaweedfs-watchdog
-Restart=always
-RestartSec=${MASTER_RESTART_SECONDS}
-NoNewPrivileges=yes
-ProtectSystem=strict
-ProtectHome=yes
-PrivateTmp=yes
-[Install]
-WantedBy=multi-user.target
-`;
-}
-
-/**
- * How long a Kubernetes startup probe lets a master take before its first answer (the watchdog itself waits for
- * ever): replaying a large raft log after a crash takes seconds to minutes.
- */
-export const MASTER_BOOT_ALLOWANCE_SECONDS = 600;
-
-/**
- * The same rules as Kubernetes probes of the master container: the startup probe keeps the liveness probe off until
- * the master has answered once (the watchdog's arming), then kubelet restarts the container after `misses` failed
- * liveness probes. The wedged-leader rule has no probe equivalent: it needs the watchdog.
- */
-export function watchdogProbes(settings: WatchdogSettings, httpPort: number) {
-  const probe = { httpGet: { path: LIVENESS_PATH, port: httpPort }, periodSeconds: settings.intervalSeconds, timeoutSeconds: settings.timeoutSeconds };
-  return {
-    startupProbe: { ...probe, failureThreshold: Math.ceil(MASTER_BOOT_ALLOWANCE_SECONDS / settings.intervalSeconds) },
-    livenessProbe: { ...probe, failureThreshold: settings.misses },
-  };
 }

@@ -5,6 +5,7 @@ import { lbCrossZone, lbDeletionProtection, lbHealthCheck, lbInternal, lbListene
 import { attachActionsScoped, encryptedVolumes, imdsV2Required, noPublicIp, noSecretsInUserData, noWorldIngress } from "./security";
 import { alarmActions, requiredAlarms } from "./monitoring";
 import { bucketEncryption, bucketLifecycle, bucketPublicAccessBlock, bucketTlsOnly, bucketVersioning, volumeSnapshots } from "./backups";
+import { kubernetesPolicies } from "./kubernetes";
 
 /** The pack's name as `pulumi preview --policy-pack` reports it. */
 export const PACK_NAME = "seaweedfs-ha";
@@ -33,4 +34,5 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   bucketTlsOnly,
   bucketLifecycle,
   volumeSnapshots,
+  ...kubernetesPolicies,
 ];

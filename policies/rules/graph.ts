@@ -4,6 +4,7 @@
  * between resources (`propertyDependencies`, falling back to ARN/name matching).
  */
 import type { PolicyResource } from "@pulumi/policy";
+import { ROLES, TAG_KEYS } from "../../infra/aws/naming";
 
 /** Type tokens of @pulumi/aws 7 that the rules inspect. */
 export const TYPES = {
@@ -43,13 +44,13 @@ export const S3_TYPES = {
   ],
 } as const;
 
-/** The tag keys of the shared contract. */
+/** The tag keys of the shared contract, as infra/aws/naming.ts writes them. */
 export const TAGS = {
-  cluster: "seaweedfs:cluster",
-  slot: "seaweedfs:slot",
-  role: "seaweedfs:role",
-  eniRole: "master-eni",
-  dataVolumeRole: "master-data",
+  cluster: TAG_KEYS.cluster,
+  slot: TAG_KEYS.slot,
+  role: TAG_KEYS.role,
+  eniRole: ROLES.networkInterface,
+  dataVolumeRole: ROLES.dataVolume,
 } as const;
 
 export type Props = Record<string, unknown>;

@@ -5,7 +5,9 @@
  */
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { DEFAULT_HTTP_PORT } from "../../infra/seaweed/constants";
-import { MASTER_FLAG_NAMES, parseMasterCommands, ParsedMasterCommand, UNSAFE_MASTER_FLAGS } from "../../infra/seaweed/commandLine";
+import { parseMasterCommands, ParsedMasterCommand } from "../../infra/aws/host/commandLine";
+import { MASTER_FLAG_NAMES, UNSAFE_MASTER_FLAGS } from "../../infra/seaweed/flags";
+import { evenCountProblem, isValidMasterCount, quorumOf } from "../../infra/seaweed/quorum";
 import { masterAddress } from "../../infra/seaweed/master";
 import { asArray, describe, ofType, referenced, tagsOf, TAGS, TYPES, userDataText } from "./graph";
 
@@ -55,10 +57,6 @@ export function masterLaunchConfigs(resources: readonly PolicyResource[]): { res
     .filter((c) => c.commands.length > 0);
 }
 
-export function quorumOf(masters: number): number {
-  return Math.floor(masters / 2) + 1;
-}
-
 export const masterCount: StackValidationPolicy = {
   name: "seaweedfs-master-count",
   description: "An odd number of masters, at least minMasters: SeaweedFS refuses an even count, fewer than 3 tolerate no failure.",
@@ -68,7 +66,7 @@ export const masterCount: StackValidationPolicy = {
     const slots = masterSlots(args.resources);
     if (slots.length === 0) args.notApplicable(`no SeaweedFS master slots (network interfaces tagged ${TAGS.role}=${TAGS.eniRole})`);
     const { minMasters } = args.getConfig<{ minMasters: number }>();
-    if (slots.length % 2 === 0) report(`${slots.length} masters: SeaweedFS only runs an odd number of masters; use 3 or 5`);
+    if (!isValidMasterCount(slots.length)) report(evenCountProblem(slots.length));
     if (slots.length < minMasters) report(`${slots.length} master(s), fewer than the required ${minMasters}`);
   },
 };

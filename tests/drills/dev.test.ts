@@ -9,7 +9,7 @@ import * as assert from "node:assert/strict";
 import { LocalCluster } from "../../tools/lib/localCluster";
 import { groupAlive } from "../../tools/lib/cluster/processes";
 import { verifyFileIdToken } from "../../tools/lib/cluster/jwt";
-import { renderSecurityToml } from "../../infra/seaweed/systemd";
+import { renderHostSecurityToml } from "../../infra/aws/host/systemd";
 import { METRICS } from "../../infra/seaweed/constants";
 import { formation } from "../../tools/lib/drill/formation";
 import { leaderKill } from "../../tools/lib/drill/leaderKill";
@@ -50,7 +50,7 @@ describe("dev masters as a real local SeaweedFS cluster", { timeout: 300_000 }, 
     const claims = verifyFileIdToken(answer.auth, cluster.jwtSigningKey);
     assert.ok(claims, "the token does not verify with the configured signing key");
     assert.equal(claims.fid, answer.fid);
-    const expiresAfter = Number(/expires_after_seconds = (\d+)/.exec(renderSecurityToml())![1]);
+    const expiresAfter = Number(/expires_after_seconds = (\d+)/.exec(renderHostSecurityToml())![1]);
     assert.ok(Math.abs(claims.exp - Date.now() / 1000 - expiresAfter) < 5, `exp ${claims.exp} is not ~${expiresAfter} s ahead (security.toml ignored?)`);
     assert.equal(verifyFileIdToken(answer.auth, "some-other-key"), undefined);
     assert.match((await cluster.write(answer.url, answer.fid)) ?? "stored", /HTTP 401/, "a volume server accepted a write without the token");

@@ -12,13 +12,22 @@ import { planCluster, stackConfig } from "../../tools/lib/cluster/plan";
 import { volumePlacements } from "../../infra/seaweed/volumeServer";
 import { medianRatio, spread } from "../../tools/lib/drill/stats";
 import { slotBootScript } from "../../infra/aws/masterTier";
-import { parseMasterCommands } from "../../infra/seaweed/commandLine";
-import { execStart } from "../../infra/seaweed/systemd";
+import { parseMasterCommands } from "../../infra/aws/host/commandLine";
+import { execStart } from "../../infra/aws/host/systemd";
 import { HOST_PATHS } from "../../infra/seaweed/constants";
+import type { SeaweedConfig } from "../../infra/config";
+import { runAnyStack } from "../../tools/lib/plan";
+
+/** An AWS stack's validated config (the drill plan reads either platform). */
+function awsStackConfig(stack: string): SeaweedConfig {
+  const config = stackConfig(stack);
+  assert.equal(config.platform, "aws");
+  return config as SeaweedConfig;
+}
 
 describe("drill harness helpers", () => {
   it("gives every prod slot its own loopback address that names its zone", () => {
-    const config = stackConfig("prod");
+    const config = awsStackConfig("prod");
     const plan = planCluster(config, { network: 77, runDir: "/tmp/x", volumeServers: 2 });
     assert.deepEqual(plan.masters.map((m) => m.ip), ["127.77.1.10", "127.77.2.11", "127.77.3.12", "127.77.1.13", "127.77.2.14"]);
     assert.deepEqual(plan.masters.map((m) => m.deployedIp), config.topology.slots.map((s) => s.ip));
@@ -29,9 +38,23 @@ describe("drill harness helpers", () => {
     assert.throws(() => slotLoopbackIp(77, 0, 300));
   });
 
+  it("runs the k8s-dev masters with the StatefulSet's container args, only $(POD_NAME), $(POD_IP) and -mdir expanded", async () => {
+    const run = await runAnyStack("k8s-dev");
+    const container = (run.resources.find((r) => r.type === "kubernetes:apps/v1:StatefulSet")!.inputs as { spec: { template: { spec: { containers: { args: string[] }[] } } } }).spec.template.spec.containers[0];
+    const plan = planCluster(stackConfig("k8s-dev"), { network: 77, runDir: "/tmp/x", volumeServers: 2 });
+    assert.equal(plan.masters.length, 3);
+    for (const m of plan.masters) {
+      const pod = `seaweedfs-master-${m.slot}`;
+      assert.equal(m.deployedHost, `${pod}.seaweedfs-master-peers.seaweedfs-dev.svc.cluster.local`);
+      assert.ok(m.args.includes(`-ip=${m.deployedHost}`) && m.args.includes(`-ip.bind=${m.ip}`));
+      const template = m.args.map((arg) => arg.replace(`-ip=${pod}.`, "-ip=$(POD_NAME).").replace(`-ip.bind=${m.ip}`, "-ip.bind=$(POD_IP)").replace(`-mdir=${m.mdir}`, "-mdir=/data/master"));
+      assert.deepEqual(template, container.args);
+    }
+  });
+
   for (const stack of ["dev", "staging", "prod"]) {
     it(`runs the ${stack} masters with the very argv of their EC2 user data, only addresses and -mdir moved`, () => {
-      const config = stackConfig(stack);
+      const config = awsStackConfig(stack);
       const plan = planCluster(config, { network: 77, runDir: "/tmp/x", volumeServers: 2 });
       for (const m of plan.masters) {
         const deployed = m.args.map((arg) =>

@@ -13,7 +13,7 @@ import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { METRIC_NAMESPACE } from "../../infra/aws/monitoring/metrics";
 import { agentPublishedMetricNames } from "../../infra/aws/monitoring/agentConfig";
-import { parseExposition, Sample, SCRAPED_METRICS, ScrapedMetric } from "../../infra/seaweed/cloudwatch";
+import { parseExposition, Sample, SCRAPED_METRICS, ScrapedMetric } from "../../infra/aws/monitoring/cloudwatch";
 import { METRICS } from "../../infra/seaweed/constants";
 import { poll } from "../../tools/lib/cluster/http";
 import { LocalCluster } from "../../tools/lib/localCluster";

@@ -13,7 +13,7 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client
 import { parseConfig, projectKeys, PROJECT } from "../../infra/config";
 import { Backups } from "../../infra/aws/backup";
 import { backupPrefix } from "../../infra/seaweed/backup";
-import { renderHostRestoreScript } from "../../infra/seaweed/backupRestore";
+import { renderHostRestoreScript } from "../../infra/aws/host/backupRestore";
 import { runUnderMocks, RecordedResource } from "../../tools/lib/mockGraph";
 import { readStackConfig } from "../../tools/lib/stackFiles";
 import { createBucketWithSettings, readBucketSettings, RenderedBucketSettings } from "../../tools/lib/restore/bucketApi";

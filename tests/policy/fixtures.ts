@@ -6,7 +6,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { HEALTH_CHECK, JWT_SIGNING_KEY_ENV, METRICS } from "../../infra/seaweed/constants";
 import { renderClusterMasters } from "../../infra/seaweed/cluster";
-import { renderMasterUnit } from "../../infra/seaweed/systemd";
+import { renderMasterUnit } from "../../infra/aws/host/systemd";
 import { Policy, PolicyViolation, runPolicies } from "../../tools/lib/policyRun";
 
 const STACK_URN = "urn:pulumi:test::seaweed-infra::pulumi:pulumi:Stack::seaweed-infra-test";
@@ -78,7 +78,7 @@ export function base64(text: string): string {
 /** The launch-template user data of every slot, from slots given as `{slot, ip}`. */
 export function masterUserData(slots: { slot: number; ip: string }[]): string[] {
   const masters = renderClusterMasters(
-    slots,
+    slots.map((s) => ({ slot: s.slot, host: s.ip })),
     { port: 9333, metricsPort: 9327, raft: { heartbeatInterval: "300ms", electionTimeout: "2s" }, defaultReplication: "000", volumeSizeLimitMB: 1000 },
     () => "/var/lib/seaweedfs/master",
   );

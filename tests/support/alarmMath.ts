@@ -6,7 +6,7 @@
  * be checked against what the real masters report. Only the expression forms alarms use are understood (SUM([ids]),
  * ABS(x), + and - with numbers, ids); anything else throws.
  */
-import { DIMENSION_LABELS } from "../../infra/seaweed/cloudwatch";
+import { DIMENSION_LABELS } from "../../infra/aws/monitoring/cloudwatch";
 import type { RecordedQuery } from "./monitoringGraph";
 
 /** One scraped value of one master. */

@@ -1,6 +1,6 @@
 /** Asserting that a stack config is refused, for the config tests of every area. */
 import * as assert from "node:assert/strict";
-import { ConfigError, parseConfig, projectKeys } from "../../infra/config";
+import { ConfigError, parseStackConfig, projectKeys } from "../../infra/config";
 import { readStackConfig } from "../../tools/lib/stackFiles";
 
 /**
@@ -14,7 +14,7 @@ export function refusal(overrides: Record<string, string | undefined>, base: str
   const merged: Record<string, string | undefined> = { ...(typeof base === "string" ? projectKeys(readStackConfig(base).config) : base), ...overrides };
   const raw = Object.fromEntries(Object.entries(merged).filter((entry): entry is [string, string] => entry[1] !== undefined));
   try {
-    parseConfig(raw, { stack });
+    parseStackConfig(raw, { stack });
   } catch (error) {
     assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
     return error;

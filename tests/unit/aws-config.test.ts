@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { ConfigError, parseConfig, projectKeys, PROJECT } from "../../infra/config";
 import { subnetMismatches } from "../../infra/aws/network";
-import { seaweedPlatform } from "../../infra/program";
+import { awsPlatform } from "../../infra/aws/platform";
 import { mockSubnetOverrides } from "../../tools/lib/mockCloud";
 import { runUnderMocks } from "../../tools/lib/mockGraph";
 import { readStackConfig, REPO_ROOT, stackFilePath } from "../../tools/lib/stackFiles";
@@ -88,7 +88,7 @@ describe("existing subnets", () => {
     const recorded = await runUnderMocks(
       async () => {
         try {
-          return await seaweedPlatform(config);
+          return await awsPlatform(config);
         } catch (error) {
           failure = error;
           return {};

@@ -10,7 +10,8 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { HEALTH_CHECK, HOST_PATHS } from "../../infra/seaweed/constants";
 import { renderClusterMasters } from "../../infra/seaweed/cluster";
-import { execStart } from "../../infra/seaweed/systemd";
+import { slotAddresses } from "../../infra/aws/placement";
+import { execStart } from "../../infra/aws/host/systemd";
 import { clusterSettingsOf } from "../../infra/seaweed/cluster";
 import { ROLES, TAG_KEYS } from "../../infra/aws/naming";
 import type { SeaweedConfig } from "../../infra/config";
@@ -126,7 +127,7 @@ for (const stack of STACKS) {
 
     it("renders into each slot's user data exactly the argv of infra/seaweed, and stays under the 16 KiB user-data limit", () => {
       const { config } = run();
-      const rendered = renderClusterMasters(config.topology.slots, clusterSettingsOf(config), () => HOST_PATHS.mdir);
+      const rendered = renderClusterMasters(slotAddresses(config.topology.slots), clusterSettingsOf(config), () => HOST_PATHS.mdir);
       for (const master of rendered) {
         const slot = config.topology.slots.find((s) => s.slot === master.slot)!;
         const lt = ofType(run(), "aws:ec2/launchTemplate:LaunchTemplate").find((r) => r.name === `${slot.name}-lt`)!;
@@ -261,7 +262,7 @@ describe("npm run plan -- --stack prod --json", () => {
     const stdout = await promisify(execFile)("npx", ["tsx", "tools/plan.ts", "--stack", "prod", "--json"], { cwd: REPO_ROOT, timeout: 180_000, maxBuffer: 64 << 20 })
       .then((r) => r.stdout)
       .catch((error: { code?: number; stdout?: string }) => (error.code === 3 && error.stdout ? error.stdout : Promise.reject(error)));
-    const { awsTier } = JSON.parse(stdout) as Plan;
+    const awsTier = (JSON.parse(stdout) as Plan).awsTier!;
     assert.equal(awsTier.autoScalingGroups.length, 5);
     assert.ok(awsTier.autoScalingGroups.every((g) => g.minSize === 1 && g.maxSize === 1 && g.subnets.length === 1));
     assert.equal(awsTier.networkInterfaces.length, 5);

@@ -12,8 +12,8 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { parseConfig, projectKeys } from "../../infra/config";
 import { BACKUP_METRIC, backupPrefix, parseManifest, raftDirectory } from "../../infra/seaweed/backup";
-import { renderBackupAgentScript, renderBackupBootStep, renderBackupService, renderBackupTimer } from "../../infra/seaweed/backupAgent";
-import { renderHostRestoreScript } from "../../infra/seaweed/backupRestore";
+import { renderBackupAgentScript, renderBackupBootStep, renderBackupService, renderBackupTimer } from "../../infra/aws/host/backupAgent";
+import { renderHostRestoreScript } from "../../infra/aws/host/backupRestore";
 import { HOST_PATHS } from "../../infra/seaweed/constants";
 import { readStackConfig, REPO_ROOT } from "../../tools/lib/stackFiles";
 

@@ -15,7 +15,7 @@ import { renderBootScript, BootScriptArgs, PER_BOOT_SCRIPT } from "../../infra/a
 import { ROLES, TAG_KEYS } from "../../infra/aws/naming";
 import { renderClusterMasters } from "../../infra/seaweed/cluster";
 import { HOST_PATHS } from "../../infra/seaweed/constants";
-import { execStart, renderSecurityToml } from "../../infra/seaweed/systemd";
+import { execStart, renderHostSecurityToml } from "../../infra/aws/host/systemd";
 import { BootHost, MotoServer, startMoto, writeStubs } from "../support/bootHost";
 
 const CLUSTER = "seaweedfs-boot";
@@ -24,7 +24,7 @@ const SECRET = "jwtKeyFromSsm0123456789abcdefABCDEF";
 const FAKE_WEED = "#!/bin/sh\necho 'version 8000GB 4.44 fake linux amd64'\n";
 const SHA = crypto.createHash("sha256").update(FAKE_WEED).digest("hex");
 const masterArgs = renderClusterMasters(
-  [SLOT, { slot: 1, ip: "10.20.16.10" }, { slot: 2, ip: "10.20.32.10" }],
+  [{ slot: 0, host: SLOT.ip }, { slot: 1, host: "10.20.16.10" }, { slot: 2, host: "10.20.32.10" }],
   { port: 9333, metricsPort: 9327, raft: { heartbeatInterval: "300ms", electionTimeout: "2s" }, defaultReplication: "000", volumeSizeLimitMB: 1000 },
   () => HOST_PATHS.mdir,
 )[0].args;
@@ -124,7 +124,7 @@ describe("the master boot script", () => {
     assert.equal(a.read(HOST_PATHS.binary), FAKE_WEED);
     assert.equal(a.read(HOST_PATHS.secretEnvFile), `WEED_JWT_SIGNING_KEY=${SECRET}\n`);
     assert.equal(a.mode(HOST_PATHS.secretEnvFile), 0o600);
-    assert.equal(a.read(HOST_PATHS.securityToml), renderSecurityToml());
+    assert.equal(a.read(HOST_PATHS.securityToml), renderHostSecurityToml());
     const unit = a.read(`/etc/systemd/system/${HOST_PATHS.unitName}`).split("\n");
     assert.deepEqual(unit.filter((l) => l.startsWith("ExecStart=")), [`ExecStart=${execStart(masterArgs)}`]);
     assert.match(a.read("/etc/fstab"), new RegExp(`^LABEL=/ / xfs defaults,noatime 1 1\\nUUID=[0-9a-f-]{36} ${HOST_PATHS.dataRoot} xfs defaults,noatime,nofail 0 2\\n$`));

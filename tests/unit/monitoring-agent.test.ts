@@ -12,7 +12,7 @@ import { parse } from "yaml";
 import { AGENT_PATHS, agentParameterNames } from "../../infra/aws/monitoring/agentConfig";
 import { renderAgentSetup } from "../../infra/aws/monitoring/agentSetup";
 import { METRIC_NAMESPACE } from "../../infra/aws/monitoring/metrics";
-import { SCRAPED_METRICS } from "../../infra/seaweed/cloudwatch";
+import { SCRAPED_METRICS } from "../../infra/aws/monitoring/cloudwatch";
 import { HOST_PATHS } from "../../infra/seaweed/constants";
 import { REPO_ROOT } from "../../tools/lib/stackFiles";
 import { ssmPrefixOf } from "../../infra/aws/naming";

@@ -7,9 +7,10 @@ import * as assert from "node:assert/strict";
 import { parseConfig, projectKeys } from "../../infra/config";
 import { peerList, renderClusterMasters } from "../../infra/seaweed/cluster";
 import { MasterConfigError, renderMasterArgs } from "../../infra/seaweed/master";
-import { execStart, mountUnitName, renderMasterUnit, renderSecurityToml } from "../../infra/seaweed/systemd";
+import { execStart, mountUnitName, renderMasterUnit, renderHostSecurityToml } from "../../infra/aws/host/systemd";
 import { HOST_PATHS, JWT_SIGNING_KEY_ENV } from "../../infra/seaweed/constants";
 import { readStackConfig } from "../../tools/lib/stackFiles";
+import { slotAddresses } from "../../infra/aws/placement";
 
 const settings = {
   port: 9333,
@@ -19,9 +20,9 @@ const settings = {
   volumeSizeLimitMB: 30000,
 };
 const slots = [
-  { slot: 0, ip: "10.20.0.10" },
-  { slot: 1, ip: "10.20.16.10" },
-  { slot: 2, ip: "10.20.32.10" },
+  { slot: 0, host: "10.20.0.10" },
+  { slot: 1, host: "10.20.16.10" },
+  { slot: 2, host: "10.20.32.10" },
 ];
 
 describe("weed master rendering", () => {
@@ -47,7 +48,7 @@ describe("weed master rendering", () => {
   for (const stack of ["dev", "staging", "prod"]) {
     it(`gives every master of ${stack} the same -peers, equal to the slots' addresses in slot order`, () => {
       const config = parseConfig(projectKeys(readStackConfig(stack).config));
-      const masters = renderClusterMasters(config.topology.slots, { ...settings, port: config.httpPort }, () => HOST_PATHS.mdir);
+      const masters = renderClusterMasters(slotAddresses(config.topology.slots), { ...settings, port: config.httpPort }, () => HOST_PATHS.mdir);
       const peers = masters.map((m) => m.args.find((a) => a.startsWith("-peers=")));
       assert.equal(new Set(peers).size, 1);
       assert.equal(peers[0], `-peers=${config.topology.slots.map((s) => `${s.ip}:${config.httpPort}`).join(",")}`);
@@ -68,7 +69,9 @@ describe("weed master rendering", () => {
     ["an even peer count", { peers: ["10.0.0.10:9333", "10.0.0.11:9333"] }, /odd number/],
     ["a duplicate peer", { peers: ["10.0.0.10:9333", "10.0.0.11:9333", "10.0.0.11:9333"] }, /more than once/],
     ["a peer list without this master", { peers: ["10.0.0.11:9333", "10.0.0.12:9333", "10.0.0.13:9333"] }, /missing from its peers/],
-    ["a hostname peer for an IP identity", { peers: ["master-0:9333", "10.0.0.11:9333", "10.0.0.12:9333"] }, /not an ip:port/],
+    ["a hostname peer for an IP identity", { peers: ["master-0:9333", "10.0.0.11:9333", "10.0.0.12:9333"] }, /missing from its peers/],
+    ["a peer that is neither an IPv4 address nor a lower-case DNS name", { peers: ["10.0.0.10:9333", "Master_1:9333", "10.0.0.12:9333"] }, /not a host:port/],
+    ["a DNS identity missing from DNS peers", { ip: "m-0.masters.ns.svc.cluster.local", peers: ["m-1.masters.ns.svc.cluster.local:9333", "m-2.masters.ns.svc.cluster.local:9333", "m-3.masters.ns.svc.cluster.local:9333"] }, /missing from its peers/],
     ["a heartbeat longer than the election timeout", { peers: ["10.0.0.10:9333"], raft: { heartbeatInterval: "3s", electionTimeout: "2s" } }, /shorter/],
     ["a metrics port on the gRPC port", { peers: ["10.0.0.10:9333"], metricsPort: 19333 }, /collides/],
   ];
@@ -94,7 +97,7 @@ describe("master host files", () => {
   });
 
   it("keeps the signing key out of security.toml", () => {
-    const toml = renderSecurityToml();
+    const toml = renderHostSecurityToml();
     assert.match(toml, /^\[jwt\.signing\]$/m);
     assert.doesNotMatch(toml, /^key\s*=/m);
     assert.ok(toml.includes(JWT_SIGNING_KEY_ENV));

@@ -6,7 +6,7 @@ import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fc from "fast-check";
 import { cidrContains, isAwsReserved, parseCidr, parseIpv4 } from "../../infra/net";
-import { PlacementInput, planTopology } from "../../infra/topology";
+import { PlacementInput, planTopology } from "../../infra/aws/placement";
 
 const ZONES = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f"];
 

@@ -171,7 +171,7 @@ describe("watchdog config", () => {
 
   it("gives Kubernetes probes the same rules: no liveness verdict before the first answer, then the miss count", () => {
     const probe = { httpGet: { path: "/healthz", port: 9333 }, periodSeconds: 2, timeoutSeconds: 3 };
-    assert.deepEqual(watchdogProbes({ intervalSeconds: 2, timeoutSeconds: 3, misses: 4, wedgedMisses: 3, termGraceSeconds: 15 }, 9333), {
+    assert.deepEqual(watchdogProbes({ intervalSeconds: 2, timeoutSeconds: 3, misses: 4 }, 9333), {
       startupProbe: { ...probe, failureThreshold: 300 },
       livenessProbe: { ...probe, failureThreshold: 4 },
     });

@@ -10,9 +10,9 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { SeaweedConfig } from "../../infra/config";
+import type { StackSettings } from "../../infra/config";
 import { ENDPOINTS, HEALTH_CHECK, JWT_SIGNING_KEY_ENV } from "../../infra/seaweed/constants";
-import { MASTER_RESTART_SECONDS, renderSecurityToml } from "../../infra/seaweed/systemd";
+import { MASTER_RESTART_SECONDS, renderHostSecurityToml } from "../../infra/aws/host/systemd";
 import { renderWatchdogScript, WATCHDOG_KILLS_FILE, watchdogSettingsOf } from "../../infra/seaweed/watchdog";
 import { jsonOf, poll, request, sleep } from "./cluster/http";
 import { FileIdLedger, MaxVolumeIdWatch } from "./cluster/invariants";
@@ -23,6 +23,9 @@ import { clusterAddresses, ClusterPlan, PlannedMaster, planCluster, RaftOverride
 import { MasterStatus, parseClusterStatus } from "./cluster/status";
 import { weedBinary } from "./cluster/weed";
 import type { Timeline } from "./drill/timeline";
+import { insidePrivateNamespace, loopbackUp, privateHosts } from "./cluster/namespace";
+import { HttpProbeSpec, KubeletProber } from "./cluster/prober";
+import { masterPodSpec } from "../../infra/kubernetes/manifests";
 
 export type { MasterStatus, RaftOverride };
 
@@ -30,7 +33,7 @@ export interface LocalClusterOptions {
   /** Stack name (stacks/Pulumi.<stack>.yaml); ignored when `config` is given. */
   stack: string;
   /** An already validated config, e.g. an ad-hoc variant of a stack. */
-  config?: SeaweedConfig;
+  config?: StackSettings;
   /** Departures from the stack's raft settings (the SeaweedFS-defaults baseline). @default none */
   raft?: RaftOverride;
   /** `[jwt.signing] key` given to masters and volume servers through the environment. @default random */
@@ -90,6 +93,9 @@ export class LocalCluster {
   readonly fileIds = new FileIdLedger();
   /** Every MaxVolumeId a leader reported. */
   readonly maxVolumeIds = new MaxVolumeIdWatch();
+  /** Kubernetes stacks: the kubelet stand-in that runs the StatefulSet's startup and liveness probes. */
+  readonly prober?: KubeletProber;
+  private proberStarted = false;
   private readonly frozen = new Set<number>();
   private readonly partitioned = new Set<number>();
   /** Set by the drill runner while a scenario runs: faults and write attempts are recorded there. */
@@ -111,7 +117,7 @@ export class LocalCluster {
     this.cancelExitCleanup = onExitCleanup(() => {
       if (!options.keep) fs.rmSync(runDir, { recursive: true, force: true });
     });
-    const securityToml = renderSecurityToml();
+    const securityToml = renderHostSecurityToml();
     const uidOf = (offset: number) => (options.separateUids ? PROCESS_UID_BASE + offset : undefined);
     const managed = (name: string, dir: string, args: string[], extra: Partial<ManagedProcessOptions> = {}) => {
       fs.mkdirSync(dir, { recursive: true });
@@ -120,8 +126,9 @@ export class LocalCluster {
       return new ManagedProcess({ name, binary, args, cwd: dir, env: this.env, logFile: path.join(runDir, "logs", `${name}.log`), ...extra });
     };
     if (options.separateUids) fs.chmodSync(runDir, 0o755);
-    const watchdogOn = options.watchdog ?? plan.config.watchdogEnabled;
-    const watchdogSettings = watchdogSettingsOf(plan.config);
+    // The watchdog is the AWS unit; on Kubernetes the kubelet stand-in (the prober below) plays its part.
+    const awsConfig = plan.config.platform === "aws" ? plan.config : undefined;
+    const watchdogSettings = awsConfig && (options.watchdog ?? awsConfig.watchdogEnabled) ? watchdogSettingsOf(awsConfig) : undefined;
     // Like systemd's Restart=always: a master that dies by anyone else's hand (the watchdog) comes back on its mdir.
     const supervised = (slot: number): Partial<ManagedProcessOptions> => ({
       uid: uidOf(slot),
@@ -142,7 +149,7 @@ export class LocalCluster {
         httpUrl: `http://${m.address}`,
         metricsUrl: `http://${m.ip}:${plan.settings.metricsPort}${ENDPOINTS.metrics}`,
       };
-      if (watchdogOn) {
+      if (watchdogSettings) {
         // The very script the user data installs, with the slot's address mapped to loopback.
         const script = path.join(m.dir, "watchdog.sh");
         fs.writeFileSync(script, renderWatchdogScript({ host: m.ip, port: plan.settings.port }, watchdogSettings), { mode: 0o755 });
@@ -158,6 +165,10 @@ export class LocalCluster {
       }
       return master;
     });
+    if (plan.config.platform === "kubernetes") {
+      const container = (masterPodSpec(plan.config).containers as { startupProbe: HttpProbeSpec; livenessProbe: HttpProbeSpec }[])[0];
+      this.prober = new KubeletProber(this, { startup: container.startupProbe, liveness: container.livenessProbe });
+    }
     this.volumeServers = plan.volumeServers.map((v, i) => {
       fs.mkdirSync(path.join(v.dir, "data"), { recursive: true });
       return managed(v.name, v.dir, v.args, { uid: uidOf(100 + i + 1) });
@@ -183,11 +194,17 @@ export class LocalCluster {
   /** Plans the cluster of a stack (nothing is started yet). */
   static async create(options: LocalClusterOptions): Promise<LocalCluster> {
     const config = options.config ?? stackConfig(options.stack);
+    const dnsIdentities = config.platform === "kubernetes";
+    if (dnsIdentities && !insidePrivateNamespace()) {
+      throw new Error(`${options.stack} gives masters DNS identities: its cluster runs only inside the drill's private namespace (npm run drill re-runs itself there)`);
+    }
+    if (dnsIdentities) loopbackUp();
     const volumeServers = options.volumeServers ?? 2;
     const ports = [config.httpPort, config.grpcPort, config.metricsPort];
     const network = options.network ?? (await pickLoopbackNetwork((n) => clusterAddresses(config, n, volumeServers), ports));
     const runDir = fs.mkdtempSync(path.join(os.tmpdir(), `seaweed-drill-${options.stack}-`));
     const plan = planCluster(config, { network, runDir, raft: options.raft, volumeServers });
+    if (dnsIdentities) privateHosts(plan.masters.map((m) => ({ name: m.deployedHost, ip: m.ip })), runDir);
     return new LocalCluster(plan, runDir, network, options.jwtSigningKey ?? randomBytes(24).toString("hex"), options);
   }
 
@@ -203,7 +220,7 @@ export class LocalCluster {
     return cluster;
   }
 
-  get config(): SeaweedConfig {
+  get config(): StackSettings {
     return this.plan.config;
   }
 
@@ -254,6 +271,10 @@ export class LocalCluster {
     for (const m of this.masters) if (!m.process.running) m.process.start();
     for (const m of this.masters) if (m.watchdog && !m.watchdog.running) m.watchdog.start();
     for (const v of this.volumeServers) if (!v.running) v.start();
+    if (this.prober && !this.proberStarted) {
+      this.prober.start();
+      this.proberStarted = true;
+    }
     const started = Date.now();
     await this.waitForQuorum(timeoutMs);
     await this.waitWritable(timeoutMs - (Date.now() - started));
@@ -412,6 +433,7 @@ export class LocalCluster {
 
   /** Stops every process (bounded) and removes the run directory unless `keep`. */
   async stop(): Promise<void> {
+    this.prober?.stop();
     this.frozen.clear();
     await Promise.all([
       ...this.masters.flatMap((m) => (m.watchdog ? [m.watchdog.stop(1000)] : [])),

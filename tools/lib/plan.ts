@@ -5,9 +5,10 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseConfig, projectKeys, PROJECT } from "../../infra/config";
+import { parseConfig, parseStackConfig, projectKeys, PROJECT, SeaweedConfig, StackSettings } from "../../infra/config";
 import type { AzLoss } from "../../infra/topology";
 import { AwsTierSummary, summarizeAwsTier } from "./awsTierSummary";
+import { KubernetesTierSummary, summarizeKubernetesTier } from "./kubernetesTierSummary";
 import { ProgramRun, RecordedResource, runUnderMocks } from "./mockGraph";
 import { checkGraph, defaultPackConfigFile, PolicyReport } from "./policyRun";
 import { readStackConfig, StackConfig, stackConfigFromYaml, StackFileError } from "./stackFiles";
@@ -17,20 +18,28 @@ export interface PlannedMaster {
   slot: number;
   name: string;
   az: string;
-  ip: string;
-  subnetCidr: string;
+  /** The host part of the master's raft identity: its fixed IP (AWS) or its pod's DNS name (Kubernetes). */
+  host: string;
+  /** AWS only. */
+  ip?: string;
+  /** AWS only. */
+  subnetCidr?: string;
 }
 
 export interface Plan {
   stack: string;
+  /** `aws` or `kubernetes`. */
+  platform: string;
   environment: string;
   quorum: number;
   toleratedFailures: number;
   masters: PlannedMaster[];
   azLoss: AzLoss[];
   resources: { type: string; name: string; parent?: string }[];
-  /** The master tier's key facts: groups, interfaces and IPs, encrypted volumes, load balancer and health checks. */
-  awsTier: AwsTierSummary;
+  /** AWS stacks: the master tier's key facts: groups, interfaces and IPs, encrypted volumes, load balancer and health checks. */
+  awsTier?: AwsTierSummary;
+  /** Kubernetes stacks: the StatefulSet's key facts: replicas, pod management, zone spread, probes, PDB, services. */
+  kubernetesTier?: KubernetesTierSummary;
   outputs: Record<string, unknown>;
   /** The policy pack run on the recorded graph: verdict per policy and every violation. */
   policy: PolicyReport;
@@ -51,14 +60,10 @@ function readStack(stack: string, stacksDir?: string): StackConfig {
   return stackConfigFromYaml(stack, fs.readFileSync(file, "utf8"));
 }
 
-/** The stack's program under mocks; `previousSlots` stands in for the outputs of its last deployment. */
-export async function runStack(
-  stack: string,
-  previousSlots?: unknown[],
-  stacksDir?: string,
-): Promise<ProgramRun & { config: ReturnType<typeof parseConfig> }> {
+/** The program of a stack of either platform under mocks; `previousSlots` stands in for its last deployment's outputs. */
+export async function runAnyStack(stack: string, previousSlots?: unknown[], stacksDir?: string): Promise<ProgramRun & { config: StackSettings }> {
   const stackConfig = readStack(stack, stacksDir);
-  const config = parseConfig(projectKeys(stackConfig.config), { stack });
+  const config = parseStackConfig(projectKeys(stackConfig.config), { stack });
   const run = await runUnderMocks(program, {
     project: PROJECT,
     stack,
@@ -69,28 +74,50 @@ export async function runStack(
   return { ...run, config };
 }
 
+/** An AWS stack's program under mocks (see {@link runAnyStack}); a Kubernetes stack is refused by its platform key. */
+export async function runStack(stack: string, previousSlots?: unknown[], stacksDir?: string): Promise<ProgramRun & { config: SeaweedConfig }> {
+  const stackConfig = readStack(stack, stacksDir);
+  parseConfig(projectKeys(stackConfig.config), { stack });
+  return (await runAnyStack(stack, previousSlots, stacksDir)) as ProgramRun & { config: SeaweedConfig };
+}
+
+function plannedMasters(config: StackSettings, outputs: Record<string, unknown>): PlannedMaster[] {
+  if (config.platform === "aws") {
+    return config.topology.slots.map((s) => ({ slot: s.slot, name: s.name, az: s.az, host: s.ip, ip: s.ip, subnetCidr: s.subnet.cidr }));
+  }
+  const hosts = (outputs.slots as { slot: number; name: string; host: string }[]) ?? [];
+  return config.topology.slots.map((s) => {
+    const out = hosts.find((h) => h.slot === s.slot)!;
+    return { slot: s.slot, name: out.name, az: s.az, host: out.host };
+  });
+}
+
 function parentName(resources: readonly RecordedResource[], r: RecordedResource): string | undefined {
   const parent = resources.find((p) => p.urn === r.parentUrn);
   return parent && parent.type !== "pulumi:pulumi:Stack" ? `${parent.type}::${parent.name}` : undefined;
 }
 
 export async function buildPlan(stack: string, previousSlots?: unknown[], options: PlanOptions = {}): Promise<Plan> {
-  const run = await runStack(stack, previousSlots, options.stacksDir);
-  const { topology } = run.config;
+  const run = await runAnyStack(stack, previousSlots, options.stacksDir);
+  const { config } = run;
+  const { topology } = config;
   const outputs = Object.fromEntries(
     Object.entries(run.outputs).map(([k, v]) => [k, run.secretOutputs.includes(k) ? "[secret]" : v]),
   );
   return {
     stack,
-    environment: run.config.environment,
+    platform: config.platform,
+    environment: config.environment,
     quorum: topology.quorum,
     toleratedFailures: topology.toleratedFailures,
-    masters: topology.slots.map((s) => ({ slot: s.slot, name: s.name, az: s.az, ip: s.ip, subnetCidr: s.subnet.cidr })),
+    masters: plannedMasters(config, run.outputs),
     azLoss: topology.azLoss,
     resources: run.resources
       .filter((r) => r.type !== "pulumi:pulumi:Stack")
       .map((r) => ({ type: r.type, name: r.name, ...(parentName(run.resources, r) ? { parent: parentName(run.resources, r) } : {}) })),
-    awsTier: summarizeAwsTier(run.resources, (slot) => topology.slots.find((s) => s.slot === slot)?.az),
+    ...(config.platform === "aws"
+      ? { awsTier: summarizeAwsTier(run.resources, (slot) => topology.slots.find((s) => s.slot === slot)?.az) }
+      : { kubernetesTier: summarizeKubernetesTier(run.resources) }),
     outputs,
     policy: await checkGraph(run.resources, options.policyConfigFile ?? defaultPackConfigFile(stack, run.config.environment)),
   };

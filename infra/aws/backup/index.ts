@@ -6,8 +6,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { BACKUP_METRIC, BACKUP_PARAMETERS } from "../../seaweed/backup";
-import { renderBackupAgentScript, renderBackupBootStep } from "../../seaweed/backupAgent";
-import { renderHostRestoreScript } from "../../seaweed/backupRestore";
+import { renderBackupAgentScript, renderBackupBootStep } from "../host/backupAgent";
+import { renderHostRestoreScript } from "../host/backupRestore";
 import { regionOfZones } from "../../config/keys-backup";
 import { ConfigError } from "../../config/spec";
 import type { SeaweedConfig } from "../../config";

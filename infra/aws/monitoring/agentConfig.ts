@@ -1,9 +1,9 @@
 /**
  * The CloudWatch agent configuration of one master slot, rendered by the program and stored in SSM: it scrapes the
- * master's Prometheus endpoint (series from infra/seaweed/cloudwatch.ts, turned into metrics through EMF), samples
+ * master's Prometheus endpoint (series from infra/aws/monitoring/cloudwatch.ts, turned into metrics through EMF), samples
  * the data volume and memory, and ships the weed journal. Every series carries the ClusterName and Slot dimensions.
  */
-import { DIMENSION_LABELS, exactNames, renderScrapeConfig, SCRAPE_JOB, SCRAPED_METRICS } from "../../seaweed/cloudwatch";
+import { DIMENSION_LABELS, exactNames, renderScrapeConfig, SCRAPE_JOB, SCRAPED_METRICS } from "./cloudwatch";
 import { HOST_PATHS } from "../../seaweed/constants";
 import { HOST_METRICS, METRIC_NAMESPACE, METRICS_INTERVAL_SECONDS, slotDimensions } from "./metrics";
 

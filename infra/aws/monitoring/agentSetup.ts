@@ -6,7 +6,7 @@
  * instance, a scratch directory in tests), as in the boot script. Kept terse: user data is limited to 16 KiB.
  */
 import { HOST_PATHS } from "../../seaweed/constants";
-import { WATCHDOG_HOST } from "../../seaweed/watchdog";
+import { WATCHDOG_HOST } from "../host/watchdogUnit";
 import { AGENT_PATHS, AgentParameterNames } from "./agentConfig";
 
 const JOURNAL_EXPORT_UNIT = "seaweedfs-journal-export.service";

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { METRICS } from "../../seaweed/constants";
 import { AWS_METRICS, HOST_METRICS, METRIC_NAMESPACE, METRICS_INTERVAL_SECONDS, MonitoredSlot, MonitoredTargetGroup, statisticOf } from "./metrics";
-import { DIMENSION_LABELS } from "../../seaweed/cloudwatch";
+import { DIMENSION_LABELS } from "./cloudwatch";
 
 const WIDTH = 8;
 const HEIGHT = 6;

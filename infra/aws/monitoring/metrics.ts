@@ -3,7 +3,7 @@
  * the agent adds, and the AWS-published metrics the alarms read. Alarms, dashboard and tests take names from here.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { DIMENSION_LABELS, SCRAPED_METRICS } from "../../seaweed/cloudwatch";
+import { DIMENSION_LABELS, SCRAPED_METRICS } from "./cloudwatch";
 
 /** The namespace of every metric the masters' CloudWatch agent publishes (SeaweedFS series and host metrics). */
 export const METRIC_NAMESPACE = "SeaweedFS/Master";

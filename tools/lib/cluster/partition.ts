@@ -1,6 +1,6 @@
 /**
  * Network partitions between local masters, with nftables inside the drill's private network namespace (see
- * tools/lib/netns.ts), never on the host's own network. On loopback every process connects from 127.0.0.1, so a
+ * tools/lib/cluster/namespace.ts), never on the host's own network. On loopback every process connects from 127.0.0.1, so a
  * rule cannot tell masters apart by source address; instead each master runs under its own uid
  * (LocalClusterOptions.separateUids) and a rule drops the packets a master's sockets send to another master's
  * address. That cuts every connection the sender opened towards the receiver, in both directions of TCP, while
@@ -8,7 +8,7 @@
  */
 import { spawnSync } from "node:child_process";
 import type { LocalCluster } from "../localCluster";
-import { insidePrivateNetwork } from "../netns";
+import { insidePrivateNamespace } from "./namespace";
 
 /** nftables table the drill owns inside its namespace. */
 const TABLE = "seaweed_drill";
@@ -33,7 +33,7 @@ export function isolate(cluster: LocalCluster, isolated: number): Cut[] {
 
 /** Replaces the partition with `cuts` (an empty list heals it); `partitioned` names the slots shown as cut off. */
 export function applyCuts(cluster: LocalCluster, cuts: readonly Cut[], partitioned: readonly number[]): void {
-  if (!insidePrivateNetwork()) throw new Error("partitions only run inside the drill's private network namespace (tools/lib/netns.ts)");
+  if (!insidePrivateNamespace()) throw new Error("partitions only run inside the drill's private network namespace (tools/lib/cluster/namespace.ts)");
   const rules = cuts.map(({ from, to }) => {
     const uid = cluster.uidOfSlot(from);
     if (uid === undefined) throw new Error("partitions need a cluster started with separateUids");

@@ -4,7 +4,10 @@
  * own `-mdir`, plus two volume servers. Pure apart from reading the stack file.
  */
 import * as path from "node:path";
-import { parseConfig, projectKeys, SeaweedConfig } from "../../../infra/config";
+import { parseStackConfig, projectKeys, StackSettings } from "../../../infra/config";
+import { expandPodArgs, masterContainerArgs } from "../../../infra/kubernetes/manifests";
+import { podHost, podName } from "../../../infra/kubernetes/names";
+import { masterAddress } from "../../../infra/seaweed/master";
 import { clusterSettingsOf, ClusterSettings, renderClusterMasters } from "../../../infra/seaweed/cluster";
 import { RaftImplementation, RaftTiming } from "../../../infra/seaweed/master";
 import { renderVolumeServerArgs, volumePlacements } from "../../../infra/seaweed/volumeServer";
@@ -19,11 +22,13 @@ export interface RaftOverride extends Partial<RaftTiming> {
 export interface PlannedMaster {
   slot: number;
   az: string;
-  /** The slot's private IP in the stack (what EC2 would use). */
-  deployedIp: string;
+  /** The host of the slot's raft identity in the stack: its private IP (AWS) or its pod's DNS name (Kubernetes). */
+  deployedHost: string;
+  /** AWS: the slot's private IP (what EC2 would use). */
+  deployedIp?: string;
   /** Its loopback stand-in. */
   ip: string;
-  /** `ip:port`, the raft identity. */
+  /** `host:port`, the raft identity (loopback IP for AWS stacks, the pod's DNS name for Kubernetes ones). */
   address: string;
   /** The rendered `weed` argv. */
   args: string[];
@@ -40,19 +45,19 @@ export interface PlannedVolumeServer {
 }
 
 export interface ClusterPlan {
-  config: SeaweedConfig;
+  config: StackSettings;
   settings: ClusterSettings;
   masters: PlannedMaster[];
   volumeServers: PlannedVolumeServer[];
 }
 
 /** The validated config of a stack file (throws ConfigError / StackFileError like `npm run plan`). */
-export function stackConfig(stack: string): SeaweedConfig {
-  return parseConfig(projectKeys(readStackConfig(stack).config), { stack });
+export function stackConfig(stack: string): StackSettings {
+  return parseStackConfig(projectKeys(readStackConfig(stack).config), { stack });
 }
 
 /** Every loopback address a cluster of `config` uses on `network`. */
-export function clusterAddresses(config: SeaweedConfig, network: number, volumeServers: number): string[] {
+export function clusterAddresses(config: StackSettings, network: number, volumeServers: number): string[] {
   const zoneIndex = (az: string) => config.availabilityZones.indexOf(az);
   return [
     ...config.topology.slots.map((s) => slotLoopbackIp(network, zoneIndex(s.az), s.slot)),
@@ -61,7 +66,7 @@ export function clusterAddresses(config: SeaweedConfig, network: number, volumeS
 }
 
 export function planCluster(
-  config: SeaweedConfig,
+  config: StackSettings,
   options: { network: number; runDir: string; raft?: RaftOverride; volumeServers: number },
 ): ClusterPlan {
   const base = clusterSettingsOf(config);
@@ -75,15 +80,30 @@ export function planCluster(
     loopback: slotLoopbackIp(options.network, config.availabilityZones.indexOf(s.az), s.slot),
   }));
   const slotDir = (slot: number) => path.join(options.runDir, `master-${slot}`);
-  const rendered = renderClusterMasters(
-    slots.map((s) => ({ slot: s.slot, ip: s.loopback })),
-    settings,
-    (slot) => path.join(slotDir(slot), "mdir"),
-  );
-  const masters = rendered.map((m) => {
-    const s = slots.find((x) => x.slot === m.slot)!;
-    return { slot: m.slot, az: s.az, deployedIp: s.ip, ip: s.loopback, address: m.address, args: m.args, dir: slotDir(m.slot), mdir: path.join(slotDir(m.slot), "mdir") };
-  });
+  const mdirOf = (slot: number) => path.join(slotDir(slot), "mdir");
+  let masters: PlannedMaster[];
+  if (config.platform === "kubernetes") {
+    // The StatefulSet's own template args, expanded the way the kubelet does for each pod; only -mdir (a per-pod
+    // volume mount in Kubernetes) becomes the slot's directory.
+    const template = masterContainerArgs(config, settings);
+    masters = slots.map((s) => {
+      const host = podHost(config, podName(config, s.slot));
+      const args = expandPodArgs(template, { name: podName(config, s.slot), ip: s.loopback }).map((a) => (a.startsWith("-mdir=") ? `-mdir=${mdirOf(s.slot)}` : a));
+      return { slot: s.slot, az: s.az, deployedHost: host, ip: s.loopback, address: masterAddress(host, settings.port), args, dir: slotDir(s.slot), mdir: mdirOf(s.slot) };
+    });
+  } else {
+    const rendered = renderClusterMasters(
+      slots.map((s) => ({ slot: s.slot, host: s.loopback })),
+      settings,
+      mdirOf,
+    );
+    const placed = config.topology.slots;
+    masters = rendered.map((m) => {
+      const s = slots.find((x) => x.slot === m.slot)!;
+      const ip = placed.find((p) => p.slot === m.slot)!.ip;
+      return { slot: m.slot, az: s.az, deployedHost: ip, deployedIp: ip, ip: s.loopback, address: m.address, args: m.args, dir: slotDir(m.slot), mdir: mdirOf(m.slot) };
+    });
+  }
   const placements = volumePlacements(config.defaultReplication, options.volumeServers);
   const volumeServers = placements.map((placement, i) => {
     const ip = volumeLoopbackIp(options.network, i + 1);
@@ -91,7 +111,7 @@ export function planCluster(
     const args = renderVolumeServerArgs({
       ip,
       dir: path.join(dir, "data"),
-      masters: masters.map((m) => ({ slot: m.slot, ip: m.ip })),
+      masters: masters.map((m) => ({ slot: m.slot, host: m.address.slice(0, m.address.lastIndexOf(":")) })),
       masterPort: settings.port,
       placement,
       maxVolumes: 50,

@@ -4,7 +4,7 @@
  */
 import { SEAWEEDFS_TIMINGS, WRITE_WARMUP_MS } from "../../../infra/seaweed/constants";
 import { durationMs } from "../../../infra/seaweed/master";
-import { watchdogDetectionBoundMs, watchdogSettingsOf } from "../../../infra/seaweed/watchdog";
+import { watchdogDetectionBoundMs, watchdogProbeSettingsOf } from "../../../infra/seaweed/watchdog";
 import type { LocalCluster } from "../localCluster";
 
 const PULSE_MS = SEAWEEDFS_TIMINGS.volumePulseSeconds * 1000;
@@ -21,7 +21,7 @@ export function electionWorstMs(cluster: LocalCluster): number {
  * one pulse for the volume servers to report their volumes to the new leader.
  */
 export function frozenLeaderWriteBoundMs(cluster: LocalCluster): number {
-  const killed = watchdogDetectionBoundMs(watchdogSettingsOf(cluster.config));
+  const killed = watchdogDetectionBoundMs(watchdogProbeSettingsOf(cluster.config));
   return Math.max(electionWorstMs(cluster) + WRITE_WARMUP_MS, killed + PULSE_MS) + PULSE_MS;
 }
 

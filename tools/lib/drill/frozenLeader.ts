@@ -53,6 +53,8 @@ export function frozenLeaderFor(freezeMs: number): Scenario {
         step(`writes back ${result.extra!.writesAfterResumeMs} ms after SIGCONT`);
       }
       await settledLeader(cluster);
+      // Kubernetes stacks: how often the kubelet stand-in's liveness probe restarted a master (the frozen leader).
+      if (cluster.prober) result.extra!.kubeletRestarts = cluster.prober.restarts.length;
       return result;
     },
   };

@@ -3,7 +3,7 @@
  * writes; after the restart the same cluster comes back: same TopologyId, MaxVolumeId not lower.
  */
 import { poll } from "../cluster/http";
-import { quorumOf } from "../../../infra/topology";
+import { quorumOf } from "../../../infra/seaweed/quorum";
 import { measureFailover, settledLeader } from "./steps";
 import { electionBoundMs, expect, Scenario } from "./types";
 

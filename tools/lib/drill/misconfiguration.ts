@@ -5,12 +5,13 @@
 import * as fs from "node:fs";
 import { ConfigError, parseConfig, projectKeys, PROJECT } from "../../../infra/config";
 import { masterAddress, MasterConfigError, renderMasterArgs } from "../../../infra/seaweed/master";
+import { EVEN_MASTERS_FATAL } from "../../../infra/seaweed/quorum";
 import { spareLoopbackIp } from "../cluster/loopback";
 import { readStackConfig } from "../stackFiles";
 import { expect, Scenario } from "./types";
 
 /** The fatal log line of `checkPeers()` in weed/command/master.go. */
-const EVEN_PEERS_FATAL = "Only odd number of masters are supported";
+const EVEN_PEERS_FATAL = EVEN_MASTERS_FATAL;
 const EXIT_BOUND_MS = 15_000;
 
 /** The error `fn` throws, or undefined. */

@@ -19,7 +19,7 @@ import type { SeaweedConfig } from "../../../infra/config";
 import { ssmPrefixOf } from "../../../infra/aws/naming";
 import { regionOfZones } from "../../../infra/config/keys-backup";
 import { BACKUP_METRIC, BACKUP_PARAMETERS, raftDirectory } from "../../../infra/seaweed/backup";
-import { renderBackupEnv, renderLauncher } from "../../../infra/seaweed/backupAgent";
+import { renderBackupEnv, renderLauncher } from "../../../infra/aws/host/backupAgent";
 import { LocalCluster } from "../localCluster";
 import { jsonOf, request } from "../cluster/http";
 import { ENDPOINTS } from "../../../infra/seaweed/constants";
@@ -131,6 +131,8 @@ async function growVolume(cluster: LocalCluster): Promise<number[]> {
 export async function backupWipeRestore(cluster: LocalCluster, options: { files: number; step: (line: string) => void }): Promise<RestoreFigures> {
   const { step } = options;
   const config = cluster.config;
+  // The backup agent, bucket and restore script of this drill are the AWS tier's; Kubernetes backups are not built yet.
+  if (config.platform !== "aws") throw new Error(`the restore drill needs an AWS stack (its backup settings); ${cluster.stack} runs on ${config.platform}`);
   const region = regionOfZones(config.availabilityZones) ?? "us-east-1";
   step("starting moto (S3, SSM, CloudWatch) on 127.0.0.1");
   const moto = await startMoto(region);
@@ -247,6 +249,8 @@ export async function backupWipeRestore(cluster: LocalCluster, options: { files:
 /** The `restore` scenario of `npm run drill`: RTO and RPO appear in its `extra` figures. */
 export const restore: Scenario = {
   id: "restore",
+  // It drives the AWS tier's backup agent and host restore script; Kubernetes backups are not built yet.
+  platforms: ["aws"],
   title: "backup by the real agent to S3 (moto), volume servers down, wipe every -mdir, restore: same TopologyId and MaxVolumeId from the masters alone, no id reused",
   async run({ cluster, step }) {
     await cluster.waitForQuorum();

@@ -4,6 +4,7 @@
  */
 import { durationMs } from "../../../infra/seaweed/master";
 import type { LocalCluster } from "../localCluster";
+import type { Platform } from "../../../infra/config";
 
 export interface ScenarioContext {
   cluster: LocalCluster;
@@ -29,6 +30,8 @@ export interface Scenario {
   /** The letter of the scenario in issue #4 (a-h); new scenarios may omit it. */
   letter?: string;
   title: string;
+  /** The platforms whose stacks this scenario can drill. @default every platform */
+  platforms?: readonly Platform[];
   /** Also run on the SeaweedFS-defaults baseline (default raft, 10 s election timeout) for comparison. */
   baseline?: boolean;
   /** Also run with the watchdog off (same stack, same drill run), so its gain is a ratio measured side by side. */

@@ -13,7 +13,7 @@ import type { SeaweedConfig } from "../../../infra/config";
 import { ssmPrefixOf } from "../../../infra/aws/naming";
 import { bucketPolicyDocument, lifecycleRules } from "../../../infra/aws/backup/rules";
 import { BACKUP_PARAMETERS } from "../../../infra/seaweed/backup";
-import { renderBackupAgentScript } from "../../../infra/seaweed/backupAgent";
+import { renderBackupAgentScript } from "../../../infra/aws/host/backupAgent";
 import { regionOfZones } from "../../../infra/config/keys-backup";
 import { createBucketWithSettings, dropPolicyForMoto, readBucketSettings } from "./bucketApi";
 import { type Moto, VENV_BIN } from "./moto";

@@ -1,6 +1,6 @@
 /**
  * The deployed masters as a fleet the restore acts on from an operator's machine: each slot's running instance is
- * found by its tags, and the host restore script (infra/seaweed/backupRestore.ts) runs there through SSM Run
+ * found by its tags, and the host restore script (infra/aws/host/backupRestore.ts) runs there through SSM Run
  * Command, phase by phase. Uses the operator's AWS CLI and credentials.
  */
 import { execFile } from "node:child_process";

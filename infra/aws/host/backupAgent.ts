@@ -8,8 +8,8 @@
  * fingerprints every file (size, mtime in ns, inode) and the raft term and last log index before and after the
  * copy, and retries when anything moved. The drill restores such a copy into every master of a real cluster.
  */
-import { ENDPOINTS, HOST_PATHS } from "./constants";
-import { BACKUP_LAYOUT, BACKUP_METRIC, BACKUP_PARAMETERS, BACKUP_UNITS, raftDirectory, shellQuote } from "./backup";
+import { ENDPOINTS, HOST_PATHS } from "../../seaweed/constants";
+import { BACKUP_LAYOUT, BACKUP_METRIC, BACKUP_PARAMETERS, BACKUP_UNITS, raftDirectory, shellQuote } from "../../seaweed/backup";
 
 /** What the agent of a cluster needs to know (the same script runs on every master; see {@link renderBackupEnv}). */
 export interface BackupAgentOptions {
@@ -28,7 +28,7 @@ export interface BackupAgentOptions {
 export function renderBackupAgentScript(options: BackupAgentOptions): string {
   const raftDir = raftDirectory(options.mdir ?? HOST_PATHS.mdir, options.port);
   return `#!/usr/bin/env bash
-# SeaweedFS master backup agent, rendered by infra/seaweed/backupAgent.ts. Do not edit on the host.
+# SeaweedFS master backup agent, rendered by infra/aws/host/backupAgent.ts. Do not edit on the host.
 # Only the raft leader uploads: its log holds every committed entry (a follower's may lag) and there is one leader
 # at a time, so each interval yields one backup. Exit 0 on a follower; any failure exits non-zero and publishes no
 # metric, so the backup-age alarm fires.

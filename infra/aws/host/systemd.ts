@@ -1,9 +1,10 @@
 /**
- * The hardened systemd unit that runs one master, and the security.toml it reads. The JWT signing key is never
- * written into either: systemd loads it at start from a root-only environment file that the boot script fills
- * from SSM, and SeaweedFS reads `[jwt.signing] key` from `WEED_JWT_SIGNING_KEY`.
+ * The hardened systemd unit that runs one master. The JWT signing key is never written into it nor into
+ * security.toml (infra/seaweed/security.ts): systemd loads it at start from a root-only environment file that the
+ * boot script fills from SSM, and SeaweedFS reads `[jwt.signing] key` from `WEED_JWT_SIGNING_KEY`.
  */
-import { HOST_PATHS } from "./constants";
+import { HOST_PATHS } from "../../seaweed/constants";
+import { renderSecurityToml } from "../../seaweed/security";
 
 /** The master unit's restart delay (`RestartSec=`); the drills' supervisor waits the same before a restart. */
 export const MASTER_RESTART_SECONDS = 2;
@@ -75,14 +76,7 @@ export function mountUnitName(path: string): string {
   return `${path.replace(/^\/+|\/+$/g, "").replace(/-/g, "\\x2d").replace(/\//g, "-")}.mount`;
 }
 
-/**
- * security.toml for a master: JWT-signed writes with short-lived tokens. The key itself comes from the
- * environment (`WEED_JWT_SIGNING_KEY`), so this file holds no secret and can live in user data.
- */
-export function renderSecurityToml(options: { jwtExpiresAfterSeconds?: number } = {}): string {
-  return `# SeaweedFS security settings for a master. The signing key is NOT here: it is read from the
-# WEED_JWT_SIGNING_KEY environment variable, loaded by systemd from ${HOST_PATHS.secretEnvFile}.
-[jwt.signing]
-expires_after_seconds = ${options.jwtExpiresAfterSeconds ?? 10}
-`;
+/** security.toml for a master host: the key comes from the unit's root-only environment file. */
+export function renderHostSecurityToml(options: { jwtExpiresAfterSeconds?: number } = {}): string {
+  return renderSecurityToml({ ...options, keySource: `loaded by systemd from ${HOST_PATHS.secretEnvFile}` });
 }

@@ -4,8 +4,8 @@
  * raft directory, keeping the old one aside), `start`. Every master must be stopped before any is started again, and
  * every master gets the same backup: an empty master started while there is no leader can bootstrap a new cluster.
  */
-import { HOST_PATHS } from "./constants";
-import { BACKUP_LAYOUT, BACKUP_PARAMETERS, BACKUP_UNITS, raftDirectory, shellQuote } from "./backup";
+import { HOST_PATHS } from "../../seaweed/constants";
+import { BACKUP_LAYOUT, BACKUP_PARAMETERS, BACKUP_UNITS, raftDirectory, shellQuote } from "../../seaweed/backup";
 
 export interface HostRestoreOptions {
   clusterName: string;
@@ -21,7 +21,7 @@ export interface HostRestoreOptions {
 export function renderHostRestoreScript(options: HostRestoreOptions): string {
   const raftDir = raftDirectory(options.mdir ?? HOST_PATHS.mdir, options.port);
   return `#!/usr/bin/env bash
-# SeaweedFS master restore, rendered by infra/seaweed/backupRestore.ts. Runbook: docs/runbooks/restore.md.
+# SeaweedFS master restore, rendered by infra/aws/host/backupRestore.ts. Runbook: docs/runbooks/restore.md.
 # usage: seaweedfs-restore list | fetch <latest|prefix|stamp> | stop | install | start
 set -euo pipefail
 umask 077

@@ -4,7 +4,7 @@
  * declarations (infra/aws/monitoring) are rendered from this table; the monitoring drill proves every name here is
  * exposed by real 4.44 masters.
  */
-import { ENDPOINTS, METRICS } from "./constants";
+import { ENDPOINTS, METRICS } from "../../seaweed/constants";
 
 /** One master series the pipeline publishes. */
 export interface ScrapedMetric {

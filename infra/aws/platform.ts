@@ -1,0 +1,44 @@
+/**
+ * The AWS composition root: the master tier, monitoring and backups of a validated AWS config, and its outputs.
+ * Existing subnets are checked against the config before any resource is registered.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { peerList } from "../seaweed/cluster";
+import { slotAddresses } from "./placement";
+import type { SeaweedConfig } from "../config";
+import { MasterTier } from "./masterTier";
+import { verifyExistingSubnets } from "./network";
+import { Monitoring } from "./monitoring/monitoring";
+import { monitoringArgsOf, monitoringBootStep } from "./monitoring/settings";
+import { backupBootStep, Backups, backupsArgsOf, checkRegions } from "./backup";
+import { MasterWatchdog, watchdogBootStep } from "./watchdog";
+
+/** Builds every resource of the stack and returns its outputs. */
+export async function awsPlatform(config: SeaweedConfig): Promise<Record<string, unknown>> {
+  const { topology } = config;
+  const region = new pulumi.Config("aws").get("region");
+  checkRegions(config, region);
+  if (config.vpcId) await verifyExistingSubnets(config.vpcId, config.subnets, pulumi.getStack());
+  const tier = new MasterTier(config.clusterName, { config, bootSteps: (slot) => [monitoringBootStep(config, slot), backupBootStep(config, slot), watchdogBootStep(config, slot)] });
+  const monitoring = new Monitoring(`${config.clusterName}-monitoring`, monitoringArgsOf(config, tier));
+  new MasterWatchdog(`${config.clusterName}-watchdog`, { config, journalLogGroupName: monitoring.journalLogGroup.name, alarmTopicArn: monitoring.alarmTopic.arn, tags: tier.tags });
+  const backups = new Backups(`${config.clusterName}-backups`, backupsArgsOf(config, tier, monitoring.alarmTopic.arn, region));
+  return {
+    slots: topology.slots.map((s) => ({ slot: s.slot, name: s.name, az: s.az, ip: s.ip, subnetCidr: s.subnet.cidr })),
+    masterAddresses: peerList(slotAddresses(topology.slots), config.httpPort).join(","),
+    quorum: topology.quorum,
+    toleratedFailures: topology.toleratedFailures,
+    azLoss: topology.azLoss,
+    masters: tier.masters,
+    loadBalancerDnsName: tier.loadBalancer.dnsName,
+    loadBalancerAlias: tier.loadBalancerAlias,
+    clientSecurityGroupId: tier.securityGroups.clients.id,
+    jwtSigningKeyParameterName: tier.jwtParameterName,
+    privateZoneId: tier.zone.zoneId,
+    vpcId: tier.network.vpcId,
+    alarmTopicArn: monitoring.alarmTopic.arn,
+    monitoringDashboardName: monitoring.dashboard.dashboardName,
+    backupBucket: backups.bucket.bucket,
+    backupAgeAlarmName: backups.backupAgeAlarm.name,
+  };
+}

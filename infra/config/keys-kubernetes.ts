@@ -1,0 +1,120 @@
+/**
+ * Config keys of the Kubernetes platform (`platform: kubernetes`): namespace and DNS of the pods, the image, storage,
+ * pod resources and who may reach the masters. Same rules as config/keys.ts: every key declared once with type,
+ * default, documentation and fix. They are refused on an AWS stack (see config/platforms.ts).
+ */
+import { z } from "zod";
+import type { ConfigIssue } from "./spec";
+import { key } from "./spec";
+
+/** An RFC 1123 label: what Kubernetes allows for namespace and Service names. */
+const dnsLabel = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "must be a DNS label: lower-case letters, digits and dashes, at most 63");
+/** A label selector term written `key=value`. */
+const labelTerm = z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?=([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$/, "must be a label written key=value, e.g. seaweedfs.io/master-client=true");
+const quantity = z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/, "not a Kubernetes quantity such as 100m, 256Mi or 10Gi");
+
+export const KUBERNETES_KEYS = {
+  k8sNamespace: key({
+    type: "string",
+    description: "Kubernetes only: the namespace of the masters (created by the stack). Part of every master's raft identity <pod>.<service>.<namespace>.svc.<domain>, so changing it replaces the cluster.",
+    schema: dnsLabel,
+    default: "seaweedfs",
+    fix: "use a DNS label such as seaweedfs",
+  }),
+  k8sClusterDomain: key({
+    type: "string",
+    description: "Kubernetes only: the cluster's DNS domain (kubelet --cluster-domain), the last part of every master's raft identity.",
+    schema: z.string().regex(/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "not a DNS domain such as cluster.local"),
+    default: "cluster.local",
+    fix: "use the cluster's domain, usually cluster.local",
+  }),
+  k8sImage: key({
+    type: "string",
+    description: "Kubernetes only: the container image repository; the tag is seaweedVersion. The official image is chrislusf/seaweedfs.",
+    schema: z.string().regex(/^[a-z0-9]+([._/-][a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/, "not an image repository such as chrislusf/seaweedfs (no tag: the tag is seaweedVersion)"),
+    default: "chrislusf/seaweedfs",
+    fix: "use a repository without a tag, e.g. chrislusf/seaweedfs or registry.example.com/mirror/seaweedfs",
+  }),
+  k8sImageDigest: key({
+    type: "string",
+    description: "Kubernetes only: pins the image to a digest (sha256:...), so a re-pushed tag cannot change what runs. Empty: the tag alone.",
+    schema: z.string().regex(/^(sha256:[0-9a-f]{64})?$/, "not an image digest such as sha256:<64 hex digits>"),
+    default: "",
+    fix: "paste the digest from `docker buildx imagetools inspect chrislusf/seaweedfs:<version>`, or leave it empty",
+  }),
+  k8sStorageClassName: key({
+    type: "string",
+    description: "Kubernetes only: storage class of each master's -mdir volume claim. Use a WaitForFirstConsumer class (zonal volumes are then created in the zone the pod was scheduled to). Empty: the cluster's default class.",
+    schema: z.string().regex(/^([a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?)?$/, "not a storage class name"),
+    default: "",
+    fix: "name a WaitForFirstConsumer storage class, e.g. gp3 on EKS, or leave it empty",
+  }),
+  k8sStorageSize: key({
+    type: "string",
+    description: "Kubernetes only: size of each master's -mdir volume claim (raft state is small).",
+    schema: quantity,
+    default: "10Gi",
+    fix: "use a quantity such as 10Gi",
+  }),
+  k8sCpuRequest: key({
+    type: "string",
+    description: "Kubernetes only: CPU request of each master.",
+    schema: quantity,
+    default: "100m",
+    fix: "use a quantity such as 100m or 1",
+  }),
+  k8sMemoryRequest: key({
+    type: "string",
+    description: "Kubernetes only: memory request and limit of each master (equal, so the kubelet never evicts a master for memory first).",
+    schema: quantity,
+    default: "512Mi",
+    fix: "use a quantity such as 512Mi",
+  }),
+  k8sRunAsUser: key({
+    type: "integer",
+    description: "Kubernetes only: the fixed non-root UID and GID the master runs as; it owns the -mdir volume (fsGroup).",
+    schema: z.number().int("must be a whole number").min(1000, "must be a non-root, non-system id (1000 or more)").max(2147483647, "must fit in 31 bits"),
+    default: 10001,
+    fix: "use an id of 1000 or more, e.g. 10001",
+  }),
+  k8sClientNamespaceLabels: key({
+    type: "array",
+    description: "Kubernetes only: namespaces carrying all of these labels may reach the masters on the HTTP and gRPC ports (volume servers, filers, shells). Empty: only pods selected by k8sClientPodLabels in the masters' namespace.",
+    schema: z.array(labelTerm),
+    default: ["seaweedfs.io/master-client=true"],
+    fix: "write each label as key=value, e.g. seaweedfs.io/master-client=true",
+  }),
+  k8sClientPodLabels: key({
+    type: "array",
+    description: "Kubernetes only: pods carrying all of these labels (in the masters' namespace, or in a namespace matching k8sClientNamespaceLabels) may reach the masters.",
+    schema: z.array(labelTerm),
+    default: ["seaweedfs.io/master-client=true"],
+    fix: "write each label as key=value, e.g. seaweedfs.io/master-client=true",
+  }),
+  k8sPrometheusOperator: key({
+    type: "boolean",
+    description: "Kubernetes only: also deploy a PodMonitor and a PrometheusRule (alarm kinds of infra/seaweed/alarms.ts, thresholds from the alarm* keys). Needs the Prometheus Operator's CRDs in the cluster.",
+    schema: z.boolean(),
+    default: false,
+    fix: "set true when the cluster runs the Prometheus Operator, else false",
+  }),
+  k8sMonitoringNamespace: key({
+    type: "string",
+    description: "Kubernetes only: the namespace of Prometheus; only it may reach the masters' metrics port.",
+    schema: dnsLabel,
+    default: "monitoring",
+    fix: "name the namespace your Prometheus runs in",
+  }),
+};
+
+/** Checks that span several keys of this area. */
+export function kubernetesCrossChecks(v: { k8sClientPodLabels: string[] }, issues: ConfigIssue[]): void {
+  if (v.k8sClientPodLabels.length === 0) {
+    issues.push({
+      key: "k8sClientPodLabels",
+      value: v.k8sClientPodLabels,
+      message: "is empty, which would let every pod of the allowed namespaces reach the masters",
+      fix: "list at least one label your volume servers and filers carry, e.g. seaweedfs.io/master-client=true",
+    });
+  }
+}

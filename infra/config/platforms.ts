@@ -1,0 +1,61 @@
+/**
+ * Which config keys belong to which platform. Neutral keys (the rest of config/keys.ts) apply everywhere; a key of
+ * one platform set on a stack of the other is refused with a message naming both, so a half-converted stack file
+ * cannot deploy something other than what it says.
+ */
+import { AWS_KEYS } from "./keys-aws";
+import { BACKUP_KEYS } from "./keys-backup";
+import { KUBERNETES_KEYS } from "./keys-kubernetes";
+import { MONITORING_KEYS } from "./keys-monitoring";
+
+export type Platform = "aws" | "kubernetes";
+
+/**
+ * The AWS keys still declared in config/keys.ts (network, instances, the weed binary download, security groups).
+ * They stay in that file until the issue-10 branch (which edits them) is merged; ownership is decided here.
+ */
+export const AWS_KEYS_IN_CORE = [
+  "vpcId",
+  "subnetIds",
+  "vpcCidr",
+  "subnetCidrs",
+  "masterIps",
+  "instanceType",
+  "architecture",
+  "amiId",
+  "amiSsmParameter",
+  "dataVolumeSizeGiB",
+  "dataVolumeType",
+  "seaweedBinaryUrl",
+  "seaweedBinarySha256",
+  "clientCidrs",
+  "clientSecurityGroupIds",
+  "tags",
+] as const;
+
+/** Alarm thresholds both platforms read (CloudWatch alarms, the PrometheusRule); the other monitoring keys are AWS's. */
+export const NEUTRAL_MONITORING_KEYS = ["alarmLeaderCountMinutes", "alarmLeaderChangesMax", "alarmLeaderChangesWindowMinutes", "alarmDiskUsedPercent"] as const;
+
+/**
+ * The watchdog keys only the AWS unit reads: Kubernetes always probes liveness (the kubelet is its watchdog) and has
+ * no wedged-leader rule; the probe interval, timeout and miss count are neutral (infra/seaweed/watchdog.ts
+ * watchdogProbes).
+ */
+export const AWS_WATCHDOG_KEYS = ["watchdogEnabled", "watchdogWedgedMisses", "watchdogTermGraceSeconds"] as const;
+
+/** The keys only one platform reads. S3/DLM backups and the CloudWatch-only monitoring keys are AWS's for now. */
+export const PLATFORM_KEYS: Record<Platform, readonly string[]> = {
+  aws: [
+    ...AWS_KEYS_IN_CORE,
+    ...Object.keys(AWS_KEYS),
+    ...Object.keys(MONITORING_KEYS).filter((k) => !(NEUTRAL_MONITORING_KEYS as readonly string[]).includes(k)),
+    ...Object.keys(BACKUP_KEYS),
+    ...AWS_WATCHDOG_KEYS,
+  ],
+  kubernetes: Object.keys(KUBERNETES_KEYS),
+};
+
+/** The platform that owns `key`, or undefined for a neutral key. */
+export function ownerOf(key: string): Platform | undefined {
+  return (Object.keys(PLATFORM_KEYS) as Platform[]).find((p) => PLATFORM_KEYS[p].includes(key));
+}

@@ -1,0 +1,271 @@
+/**
+ * The Kubernetes master tier's invariants, read from the StatefulSet that runs `weed master` and the objects around
+ * it: pods created in parallel (OrderedReady deadlocks), a hard zone spread that keeps quorum on a zone loss, the
+ * probe paths and their bounds, a PodDisruptionBudget that agrees with quorum, a headless peer Service publishing
+ * unready pods, one identical `-peers` naming every pod, no `-raftBootstrap`, and a locked-down security context.
+ */
+import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { HEALTH_CHECK, LIVENESS_PATH } from "../../infra/seaweed/constants";
+import { flagMap, MASTER_FLAG_NAMES, UNSAFE_MASTER_FLAGS } from "../../infra/seaweed/flags";
+import { killBoundSeconds } from "../../infra/seaweed/probes";
+import { evenCountProblem, isValidMasterCount, maxPerFailureDomain, quorumOf } from "../../infra/seaweed/quorum";
+import { asArray, asRecord, ofType, Props } from "./graph";
+
+export const K8S_TYPES = {
+  statefulSet: "kubernetes:apps/v1:StatefulSet",
+  service: "kubernetes:core/v1:Service",
+  pdb: "kubernetes:policy/v1:PodDisruptionBudget",
+} as const;
+
+const ZONE_LABEL = "topology.kubernetes.io/zone";
+const HOSTNAME_LABEL = "kubernetes.io/hostname";
+
+/** A StatefulSet whose first container runs `weed master`, with what the rules read. */
+export interface MasterSet {
+  resource: PolicyResource;
+  name: string;
+  namespace: string;
+  replicas: number;
+  spec: Props;
+  pod: Props;
+  container: Props;
+  flags: Map<string, string | true>;
+  selector: Record<string, string>;
+}
+
+/** Every StatefulSet running SeaweedFS masters. */
+export function masterSets(resources: readonly PolicyResource[]): MasterSet[] {
+  return ofType(resources, K8S_TYPES.statefulSet).flatMap((resource) => {
+    const metadata = asRecord(resource.props.metadata);
+    const spec = asRecord(resource.props.spec);
+    const pod = asRecord(asRecord(spec.template).spec);
+    const container = asRecord(asArray(pod.containers)[0]);
+    const args = asArray(container.args).map(String);
+    if (args[0] !== "master") return [];
+    return [
+      {
+        resource,
+        name: String(metadata.name ?? resource.name),
+        namespace: String(metadata.namespace ?? "default"),
+        replicas: Number(spec.replicas ?? 1),
+        spec,
+        pod,
+        container,
+        flags: flagMap(args.slice(1)),
+        selector: asRecord(asRecord(spec.selector).matchLabels) as Record<string, string>,
+      },
+    ];
+  });
+}
+
+function forEachSet(args: { resources: PolicyResource[]; notApplicable: (reason?: string) => never }, check: (set: MasterSet) => void): void {
+  const sets = masterSets(args.resources);
+  if (sets.length === 0) args.notApplicable("no StatefulSet runs a SeaweedFS master");
+  sets.forEach(check);
+}
+
+export const k8sParallelPods: StackValidationPolicy = {
+  name: "seaweedfs-k8s-parallel-pods",
+  description: "The master StatefulSet starts its pods in parallel: with OrderedReady pod 0 waits for a quorum that pods 1.. are never created to give.",
+  severity: "critical",
+  validateStack: (args, report) =>
+    forEachSet(args, (set) => {
+      const policy = set.spec.podManagementPolicy ?? "OrderedReady";
+      if (policy !== "Parallel") {
+        report(
+          `StatefulSet ${set.name} uses podManagementPolicy ${String(policy)}: pod 0 only becomes ready once a leader is elected, which needs ${quorumOf(set.replicas)} masters, but pod 1 is only created after pod 0 is ready — a deadlock; use Parallel`,
+          set.resource.urn,
+        );
+      }
+    }),
+};
+
+/** The zones the pods may use: the zone node-affinity values, else the spread's minDomains. */
+function allowedZones(pod: Props, spread: Props | undefined): number | undefined {
+  const terms = asArray(asRecord(asRecord(asRecord(pod.affinity).nodeAffinity).requiredDuringSchedulingIgnoredDuringExecution).nodeSelectorTerms);
+  for (const term of terms) {
+    const expression = asArray(asRecord(term).matchExpressions).map(asRecord).find((e) => e.key === ZONE_LABEL && e.operator === "In");
+    if (expression) return asArray(expression.values).length;
+  }
+  return spread?.minDomains === undefined ? undefined : Number(spread.minDomains);
+}
+
+export const k8sZoneSpread: StackValidationPolicy = {
+  name: "seaweedfs-k8s-zone-spread",
+  description: "Masters are spread over zones by a hard topology spread (maxSkew 1, DoNotSchedule) and one per node, so losing any zone keeps a quorum.",
+  severity: "critical",
+  validateStack: (args, report) =>
+    forEachSet(args, (set) => {
+      const spreads = asArray(set.pod.topologySpreadConstraints).map(asRecord).filter((c) => c.topologyKey === ZONE_LABEL);
+      const hard = spreads.find((c) => c.whenUnsatisfiable === "DoNotSchedule" && Number(c.maxSkew) === 1);
+      if (!hard) {
+        const soft = spreads.find((c) => c.whenUnsatisfiable !== "DoNotSchedule");
+        report(
+          soft
+            ? `StatefulSet ${set.name} spreads over ${ZONE_LABEL} with whenUnsatisfiable ${String(soft.whenUnsatisfiable)}: the scheduler may crowd a zone and a zone loss may take quorum; use maxSkew 1 with DoNotSchedule`
+            : `StatefulSet ${set.name} has no hard topology spread over ${ZONE_LABEL} (maxSkew 1, DoNotSchedule)`,
+          set.resource.urn,
+        );
+      } else {
+        const zones = allowedZones(set.pod, hard);
+        const perZone = zones ? Math.ceil(set.replicas / zones) : set.replicas;
+        if (perZone > maxPerFailureDomain(set.replicas)) {
+          report(
+            `StatefulSet ${set.name}: ${set.replicas} masters over ${zones ?? "an unknown number of"} zone(s) puts up to ${perZone} in one zone; losing it leaves fewer than the quorum of ${quorumOf(set.replicas)} (pin the zones with node affinity or minDomains, and use enough of them)`,
+            set.resource.urn,
+          );
+        }
+      }
+      const antiAffinity = asArray(asRecord(asRecord(set.pod.affinity).podAntiAffinity).requiredDuringSchedulingIgnoredDuringExecution).map(asRecord);
+      if (!antiAffinity.some((t) => t.topologyKey === HOSTNAME_LABEL)) {
+        report(`StatefulSet ${set.name} has no required pod anti-affinity on ${HOSTNAME_LABEL}: one node failure could take two masters`, set.resource.urn);
+      }
+    }),
+};
+
+function probePath(probe: unknown): string | undefined {
+  const path = asRecord(asRecord(probe).httpGet).path;
+  return typeof path === "string" ? path : undefined;
+}
+
+export const k8sProbes: StackValidationPolicy = {
+  name: "seaweedfs-k8s-probes",
+  description: `Liveness probes ${LIVENESS_PATH} and kills a frozen master within the watchdog's bound; readiness probes ${HEALTH_CHECK.path}; liveness never uses ${HEALTH_CHECK.path} (503 during every election).`,
+  severity: "critical",
+  configSchema: { properties: { maxKillSeconds: { type: "integer", minimum: 1, default: killBoundSeconds() } } },
+  validateStack: (args, report) => {
+    const { maxKillSeconds } = args.getConfig<{ maxKillSeconds: number }>();
+    forEachSet(args, (set) => {
+      const liveness = asRecord(set.container.livenessProbe);
+      const livePath = probePath(liveness);
+      if (livePath !== LIVENESS_PATH) {
+        report(
+          livePath === HEALTH_CHECK.path
+            ? `StatefulSet ${set.name}: liveness probes ${livePath}, which answers 503 during every election, so the kubelet would kill masters while they elect a leader; probe ${LIVENESS_PATH}`
+            : `StatefulSet ${set.name}: liveness probe is ${livePath ? `GET ${livePath}` : "missing or not an HTTP GET"}; use GET ${LIVENESS_PATH} so a frozen master is killed`,
+          set.resource.urn,
+        );
+      } else {
+        const bound = Number(liveness.periodSeconds ?? 10) * Number(liveness.failureThreshold ?? 3) + Number(liveness.timeoutSeconds ?? 1);
+        if (bound > maxKillSeconds) {
+          report(`StatefulSet ${set.name}: the liveness probe kills a frozen master only after ${bound} s (period x failures + timeout), above ${maxKillSeconds} s; volume servers stay attached to a frozen leader that long`, set.resource.urn);
+        }
+      }
+      const readyPath = probePath(set.container.readinessProbe);
+      if (readyPath !== HEALTH_CHECK.path) {
+        report(`StatefulSet ${set.name}: readiness probe is ${readyPath ? `GET ${readyPath}` : "missing"}; use GET ${HEALTH_CHECK.path} so only masters that know a leader take traffic`, set.resource.urn);
+      }
+    });
+  },
+};
+
+function selects(selector: Record<string, string>, labels: Record<string, string>): boolean {
+  const entries = Object.entries(selector);
+  return entries.length > 0 && entries.every(([k, v]) => labels[k] === v);
+}
+
+export const k8sDisruptionBudget: StackValidationPolicy = {
+  name: "seaweedfs-k8s-disruption-budget",
+  description: "A PodDisruptionBudget covers the masters and never lets voluntary disruptions take more masters than quorum allows (maxUnavailable 1).",
+  severity: "critical",
+  validateStack: (args, report) =>
+    forEachSet(args, (set) => {
+      const podLabels = asRecord(asRecord(asRecord(set.spec.template).metadata).labels) as Record<string, string>;
+      const budgets = ofType(args.resources, K8S_TYPES.pdb).filter((b) => {
+        const spec = asRecord(b.props.spec);
+        return asRecord(b.props.metadata).namespace === set.namespace && selects(asRecord(asRecord(spec.selector).matchLabels) as Record<string, string>, podLabels);
+      });
+      if (budgets.length === 0) {
+        report(`StatefulSet ${set.name} has no PodDisruptionBudget: a node drain may evict several masters at once and lose quorum`, set.resource.urn);
+        return;
+      }
+      const allowed = maxPerFailureDomain(set.replicas);
+      for (const budget of budgets) {
+        const spec = asRecord(budget.props.spec);
+        const unavailable = spec.maxUnavailable !== undefined ? Number(spec.maxUnavailable) : spec.minAvailable !== undefined ? set.replicas - Number(spec.minAvailable) : set.replicas;
+        if (!Number.isFinite(unavailable)) report(`PodDisruptionBudget ${budget.name}: use an integer maxUnavailable (percentages round unpredictably)`, budget.urn);
+        else if (unavailable > Math.min(1, allowed)) {
+          report(`PodDisruptionBudget ${budget.name} lets ${unavailable} of ${set.replicas} masters be evicted at once; quorum is ${quorumOf(set.replicas)}: use maxUnavailable: 1`, budget.urn);
+        }
+      }
+    }),
+};
+
+export const k8sPeerService: StackValidationPolicy = {
+  name: "seaweedfs-k8s-peer-service",
+  description: "The StatefulSet's governing Service is headless and publishes not-ready addresses: peers must resolve each other before any master is ready.",
+  severity: "critical",
+  validateStack: (args, report) =>
+    forEachSet(args, (set) => {
+      const service = ofType(args.resources, K8S_TYPES.service).find((s) => {
+        const metadata = asRecord(s.props.metadata);
+        return metadata.name === set.spec.serviceName && (metadata.namespace ?? "default") === set.namespace;
+      });
+      if (!service) {
+        report(`StatefulSet ${set.name}: its serviceName ${String(set.spec.serviceName)} is not a Service of this stack; pods would have no DNS identity`, set.resource.urn);
+        return;
+      }
+      const spec = asRecord(service.props.spec);
+      if (spec.clusterIP !== "None") report(`Service ${service.name} governs the master pods but is not headless (clusterIP: None)`, service.urn);
+      if (spec.publishNotReadyAddresses !== true) {
+        report(`Service ${service.name} does not publish not-ready addresses: no master is ready before a leader exists, and none can find its peers to elect one`, service.urn);
+      }
+    }),
+};
+
+/** `<pod-name>` for ordinal i: the StatefulSet's pods. */
+function expectedPeers(set: MasterSet, port: string): string[] | undefined {
+  const self = set.flags.get(MASTER_FLAG_NAMES.ip);
+  if (typeof self !== "string" || !self.startsWith("$(POD_NAME).")) return undefined;
+  const suffix = self.slice("$(POD_NAME)".length);
+  return Array.from({ length: set.replicas }, (_, i) => `${set.name}-${i}${suffix}:${port}`);
+}
+
+export const k8sMasterArgs: StackValidationPolicy = {
+  name: "seaweedfs-k8s-master-args",
+  description: "An odd number of masters whose -ip is their pod's DNS name and whose identical -peers lists every pod exactly, and no -raftBootstrap.",
+  severity: "critical",
+  validateStack: (args, report) =>
+    forEachSet(args, (set) => {
+      if (!isValidMasterCount(set.replicas)) report(`StatefulSet ${set.name}: ${evenCountProblem(set.replicas)}`, set.resource.urn);
+      for (const flag of UNSAFE_MASTER_FLAGS) {
+        if (set.flags.has(flag)) report(`StatefulSet ${set.name} runs masters with ${flag}, which wipes raft state on every start in 4.44 (issue #10880)`, set.resource.urn);
+      }
+      const port = set.flags.get(MASTER_FLAG_NAMES.port);
+      const expected = expectedPeers(set, typeof port === "string" ? port : "9333");
+      if (!expected) {
+        report(`StatefulSet ${set.name}: ${MASTER_FLAG_NAMES.ip} must be $(POD_NAME).<headless service>.<namespace>.svc.<domain>, the pod's stable DNS name`, set.resource.urn);
+        return;
+      }
+      const peers = set.flags.get(MASTER_FLAG_NAMES.peers);
+      if (peers !== expected.join(",")) {
+        report(
+          `StatefulSet ${set.name}: ${MASTER_FLAG_NAMES.peers}=${String(peers)} does not list exactly its ${set.replicas} pods in ordinal order (${expected.join(",")}); a master missing from its own list appends itself and changes the member count`,
+          set.resource.urn,
+        );
+      }
+    }),
+};
+
+export const k8sSecurityContext: StackValidationPolicy = {
+  name: "seaweedfs-k8s-security-context",
+  description: "Masters run as a fixed non-root UID with a read-only root filesystem, no privilege escalation, all capabilities dropped and the RuntimeDefault seccomp profile.",
+  severity: "high",
+  validateStack: (args, report) =>
+    forEachSet(args, (set) => {
+      const pod = asRecord(set.pod.securityContext);
+      const container = asRecord(set.container.securityContext);
+      const problems: string[] = [];
+      const uid = container.runAsUser ?? pod.runAsUser;
+      if (uid === undefined || Number(uid) === 0) problems.push("no fixed non-root runAsUser");
+      if ((container.runAsNonRoot ?? pod.runAsNonRoot) !== true) problems.push("runAsNonRoot is not true");
+      if (container.readOnlyRootFilesystem !== true) problems.push("the root filesystem is writable");
+      if (container.allowPrivilegeEscalation !== false) problems.push("privilege escalation is allowed");
+      if (!asArray(asRecord(container.capabilities).drop).includes("ALL")) problems.push("capabilities are not all dropped");
+      const seccomp = asRecord(container.seccompProfile ?? pod.seccompProfile).type;
+      if (seccomp !== "RuntimeDefault" && seccomp !== "Localhost") problems.push("no RuntimeDefault seccomp profile");
+      if (problems.length > 0) report(`StatefulSet ${set.name}: ${problems.join("; ")}`, set.resource.urn);
+    }),
+};
+
+export const kubernetesPolicies = [k8sParallelPods, k8sZoneSpread, k8sProbes, k8sDisruptionBudget, k8sPeerService, k8sMasterArgs, k8sSecurityContext];

@@ -1,0 +1,32 @@
+/**
+ * k8s-dev through the real drill CLI, inside the private network + mount namespace it creates: masters with pod
+ * DNS identities form a cluster (a), and with the kubelet stand-in running the StatefulSet's liveness probe a frozen
+ * leader is killed and restarted, so writes come back while it is still frozen (f). Outside the namespace,
+ * /etc/hosts is untouched.
+ */
+import { describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import type { DrillReport } from "../../tools/lib/drill/runner";
+import { REPO_ROOT } from "../../tools/lib/stackFiles";
+
+describe("drill of k8s-dev with DNS identities", () => {
+  it("forms a cluster of pod DNS names and, with liveness probes, gets writes back during a leader freeze", async () => {
+    const hostsBefore = fs.readFileSync("/etc/hosts", "utf8");
+    const { stdout } = await promisify(execFile)("npx", ["tsx", "tools/drill.ts", "--stack", "k8s-dev", "--scenario", "a,f", "--no-baseline", "--json"], {
+      cwd: REPO_ROOT,
+      timeout: 240_000,
+      maxBuffer: 16 << 20,
+    });
+    const report = JSON.parse(stdout) as DrillReport;
+    const byId = new Map(report.scenarios.map((s) => [s.id, s]));
+    assert.ok(report.passed, JSON.stringify(report.scenarios.map((s) => [s.id, s.failures])));
+    assert.deepEqual([...byId.keys()].sort(), ["formation", "frozen-leader"]);
+    const frozen = byId.get("frozen-leader")!;
+    assert.ok((frozen.extra.kubeletRestarts?.min ?? 0) >= 1, `the prober restarted nothing: ${JSON.stringify(frozen)}`);
+    assert.ok(frozen.writesBackMs !== null, `no write during the freeze: ${JSON.stringify(frozen)}`);
+    assert.equal(fs.readFileSync("/etc/hosts", "utf8"), hostsBefore);
+  });
+});

@@ -1,0 +1,51 @@
+/**
+ * Platform keys stay with their platform: a Kubernetes key on an AWS stack and an AWS key on a Kubernetes stack are
+ * refused by name, Kubernetes stacks get the same zone rule as AWS ones, and their own keys are validated.
+ */
+import { describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import { ConfigError, parseStackConfig, projectKeys } from "../../infra/config";
+import { readStackConfig } from "../../tools/lib/stackFiles";
+import { refusal } from "../support/configRefusal";
+
+const cases: { name: string; base: string; overrides: Record<string, string | undefined>; key: string; mentions: RegExp }[] = [
+  { name: "a Kubernetes key on an AWS stack", base: "prod", overrides: { k8sNamespace: "masters" }, key: "k8sNamespace", mentions: /kubernetes platform.*platform is aws/ },
+  { name: "an AWS key on a Kubernetes stack", base: "k8s-prod", overrides: { instanceType: "m7i.large" }, key: "instanceType", mentions: /aws platform.*platform is kubernetes/ },
+  { name: "an AWS-only monitoring key on a Kubernetes stack", base: "k8s-prod", overrides: { alarmEmails: JSON.stringify(["ops@example.com"]) }, key: "alarmEmails", mentions: /aws platform/ },
+  { name: "5 masters over 2 zones on Kubernetes", base: "k8s-prod", overrides: { availabilityZones: JSON.stringify(["us-east-1a", "us-east-1b"]) }, key: "availabilityZones", mentions: /below the quorum of 3/ },
+  { name: "a Kubernetes zone label on an AWS stack", base: "prod", overrides: { availabilityZones: JSON.stringify(["zone-a", "us-east-1b", "us-east-1c"]) }, key: "availabilityZones", mentions: /zone-a: not an AWS availability zone/ },
+  { name: "a storage size that is not a quantity", base: "k8s-prod", overrides: { k8sStorageSize: "10 GB" }, key: "k8sStorageSize", mentions: /quantity/ },
+  { name: "a root UID", base: "k8s-prod", overrides: { k8sRunAsUser: "0" }, key: "k8sRunAsUser", mentions: /non-root/ },
+  { name: "an image with a tag", base: "k8s-prod", overrides: { k8sImage: "chrislusf/seaweedfs:latest" }, key: "k8sImage", mentions: /no tag/ },
+  { name: "no client pod labels", base: "k8s-prod", overrides: { k8sClientPodLabels: "[]" }, key: "k8sClientPodLabels", mentions: /every pod/ },
+  { name: "an unknown platform", base: "k8s-prod", overrides: { platform: "nomad" }, key: "platform", mentions: /aws or kubernetes/ },
+];
+
+describe("platform keys", () => {
+  for (const c of cases) {
+    it(`refuses ${c.name}, naming ${c.key}`, () => {
+      const error = refusal(c.overrides, c.base);
+      const issue = error.issues.find((i) => i.key === c.key);
+      assert.ok(issue, `no problem reported for ${c.key}; got: ${error.message}`);
+      assert.match(`${issue.message} ${issue.fix}`, c.mentions);
+    });
+  }
+});
+
+describe("deployed Kubernetes identities", () => {
+  const deployed = [0, 1, 2, 3, 4].map((slot) => ({ slot, name: `seaweedfs-master-${slot}`, az: "us-east-1a", host: `seaweedfs-master-${slot}.seaweedfs-master-peers.seaweedfs.svc.cluster.local` }));
+  const raw = projectKeys(readStackConfig("k8s-prod").config);
+
+  it("accepts the deployed identities unchanged", () => {
+    assert.equal(parseStackConfig(raw, { stack: "k8s-prod", previousSlots: deployed }).platform, "kubernetes");
+  });
+
+  for (const [key, value] of [["k8sNamespace", "seaweedfs-new"], ["clusterName", "masters"], ["k8sClusterDomain", "cluster.example"]] as const) {
+    it(`refuses a ${key} that would rename the deployed masters, naming the deployed value`, () => {
+      assert.throws(
+        () => parseStackConfig({ ...raw, [key]: value }, { stack: "k8s-prod", previousSlots: deployed }),
+        (e: unknown) => e instanceof ConfigError && e.issues.length === 1 && e.issues[0].key === key && e.issues[0].fix.startsWith(`keep ${key}: ${key === "k8sNamespace" ? "seaweedfs" : key === "clusterName" ? "seaweedfs" : "cluster.local"};`),
+      );
+    });
+  }
+});
