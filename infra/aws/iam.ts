@@ -6,6 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ROLES, TAG_KEYS } from "./naming";
+import { physicalName } from "./physicalNames";
 
 export interface MasterInstanceRoleArgs {
   clusterName: string;
@@ -43,6 +44,7 @@ export class MasterInstanceRole extends pulumi.ComponentResource {
     this.role = new aws.iam.Role(
       `${name}-role`,
       {
+        name: physicalName("aws:iam/role:Role", clusterName, "master"),
         description: `SeaweedFS masters of ${clusterName}`,
         assumeRolePolicy: JSON.stringify({
           Version: "2012-10-17",
@@ -128,10 +130,14 @@ export class MasterInstanceRole extends pulumi.ComponentResource {
     ];
     new aws.iam.RolePolicy(
       `${name}-boot`,
-      { role: this.role.id, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements }) },
+      { name: physicalName("aws:iam/rolePolicy:RolePolicy", clusterName, "boot"), role: this.role.id, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements }) },
       { parent: this },
     );
-    this.instanceProfile = new aws.iam.InstanceProfile(`${name}-profile`, { role: this.role, tags }, { parent: this });
+    this.instanceProfile = new aws.iam.InstanceProfile(
+      `${name}-profile`,
+      { name: physicalName("aws:iam/instanceProfile:InstanceProfile", clusterName, "master"), role: this.role, tags },
+      { parent: this },
+    );
     this.registerOutputs({ roleArn: this.role.arn, instanceProfileArn: this.instanceProfile.arn });
   }
 }

@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AmiSource } from "../config";
 import type { MasterSlot as SlotPlan } from "../topology";
 import { identityTags, ROLES, snapshotTag, TAG_KEYS } from "./naming";
+import { physicalName } from "./physicalNames";
 
 /** The root device name of Amazon Linux 2023 AMIs. */
 const ROOT_DEVICE = "/dev/xvda";
@@ -76,6 +77,7 @@ export class MasterSlot extends pulumi.ComponentResource {
     const launchTemplate = new aws.ec2.LaunchTemplate(
       `${name}-lt`,
       {
+        name: physicalName("aws:ec2/launchTemplate:LaunchTemplate", clusterName, `master-${slot.slot}`),
         description: `SeaweedFS master ${slot.name}`,
         imageId: "id" in ami ? ami.id : `resolve:ssm:${ami.ssmParameter}`,
         instanceType,

@@ -100,6 +100,7 @@ export class MasterTier extends pulumi.ComponentResource {
     this.securityGroups = new MasterSecurityGroups(
       `${name}-sg`,
       {
+        clusterName,
         vpcId: this.network.vpcId,
         httpPort: config.httpPort,
         grpcPort: config.grpcPort,
@@ -150,6 +151,7 @@ export class MasterTier extends pulumi.ComponentResource {
     this.loadBalancer = new MasterLoadBalancer(
       `${name}-lb`,
       {
+        clusterName,
         vpcId: this.network.vpcId,
         subnetIds: zonesWithMasters.map((az) => this.network.subnetIds[az]),
         securityGroupId: this.securityGroups.loadBalancer.id,

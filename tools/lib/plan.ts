@@ -5,7 +5,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseConfig, projectKeys, PROJECT } from "../../infra/config";
+import { ConfigError, parseConfig, projectKeys, PROJECT } from "../../infra/config";
+import { awsNameOf, nameProblem } from "../../infra/aws/physicalNames";
 import type { AzLoss } from "../../infra/topology";
 import { AwsTierSummary, summarizeAwsTier } from "./awsTierSummary";
 import { ProgramRun, RecordedResource, runUnderMocks } from "./mockGraph";
@@ -21,6 +22,13 @@ export interface PlannedMaster {
   subnetCidr: string;
 }
 
+export interface PlannedResource {
+  type: string;
+  name: string;
+  parent?: string;
+  awsName: string | null;
+}
+
 export interface Plan {
   stack: string;
   environment: string;
@@ -28,7 +36,11 @@ export interface Plan {
   toleratedFailures: number;
   masters: PlannedMaster[];
   azLoss: AzLoss[];
-  resources: { type: string; name: string; parent?: string }[];
+  /**
+   * Every registered resource; `awsName` is the physical name AWS will see (for a type Pulumi auto-names, the
+   * logical name plus a 7-character placeholder suffix), null for a type without a name.
+   */
+  resources: PlannedResource[];
   /** The master tier's key facts: groups, interfaces and IPs, encrypted volumes, load balancer and health checks. */
   awsTier: AwsTierSummary;
   outputs: Record<string, unknown>;
@@ -74,8 +86,19 @@ function parentName(resources: readonly RecordedResource[], r: RecordedResource)
   return parent && parent.type !== "pulumi:pulumi:Stack" ? `${parent.type}::${parent.name}` : undefined;
 }
 
+/** Refuses (ConfigError on clusterName, which every name derives from) any physical name AWS would refuse. */
+function checkPhysicalNames(clusterName: string, resources: readonly RecordedResource[]): void {
+  const issues = resources.flatMap((r) => {
+    const awsName = awsNameOf(r.type, r.name, r.inputs);
+    const problem = awsName === null ? undefined : nameProblem(r.type, awsName);
+    return problem ? [{ key: "clusterName", value: clusterName, message: `${r.type} ${r.name} would be named "${awsName}" in AWS, which ${problem}`, fix: "choose a shorter clusterName" }] : [];
+  });
+  if (issues.length > 0) throw new ConfigError(issues);
+}
+
 export async function buildPlan(stack: string, previousSlots?: unknown[], options: PlanOptions = {}): Promise<Plan> {
   const run = await runStack(stack, previousSlots, options.stacksDir);
+  checkPhysicalNames(run.config.clusterName, run.resources);
   const { topology } = run.config;
   const outputs = Object.fromEntries(
     Object.entries(run.outputs).map(([k, v]) => [k, run.secretOutputs.includes(k) ? "[secret]" : v]),
@@ -89,7 +112,12 @@ export async function buildPlan(stack: string, previousSlots?: unknown[], option
     azLoss: topology.azLoss,
     resources: run.resources
       .filter((r) => r.type !== "pulumi:pulumi:Stack")
-      .map((r) => ({ type: r.type, name: r.name, ...(parentName(run.resources, r) ? { parent: parentName(run.resources, r) } : {}) })),
+      .map((r) => ({
+        type: r.type,
+        name: r.name,
+        ...(parentName(run.resources, r) ? { parent: parentName(run.resources, r) } : {}),
+        awsName: awsNameOf(r.type, r.name, r.inputs),
+      })),
     awsTier: summarizeAwsTier(run.resources, (slot) => topology.slots.find((s) => s.slot === slot)?.az),
     outputs,
     policy: await checkGraph(run.resources, options.policyConfigFile ?? defaultPackConfigFile(stack, run.config.environment)),

@@ -13,6 +13,7 @@ import { ConfigError } from "../../config/spec";
 import type { SeaweedConfig } from "../../config";
 import type { MasterTier } from "../masterTier";
 import { ssmPrefixOf } from "../naming";
+import { physicalName } from "../physicalNames";
 import { secureBucket } from "./bucket";
 import { replicateBucket } from "./replication";
 import { agentPolicyDocument, LifecycleSettings } from "./rules";
@@ -98,10 +99,15 @@ export class Backups extends pulumi.ComponentResource {
       forceDestroy: s.environment === "dev",
       tags,
     };
-    const primary = secureBucket(`${name}-bucket`, { ...bucketArgs, kmsKeyArn: this.kmsKey.arn }, this);
+    const ownRegion = args.region ?? regionOfZones(s.availabilityZones) ?? "us-east-1";
+    const primary = secureBucket(`${name}-bucket`, { ...bucketArgs, bucketName: bucketName(s.clusterName, "backups", ownRegion, account), kmsKeyArn: this.kmsKey.arn }, this);
     this.bucket = primary.bucket;
     if (s.backupReplicationRegion) {
-      this.drBucket = replicateBucket(`${name}-dr`, { region: s.backupReplicationRegion, source: primary, sourceKeyArn: this.kmsKey.arn, bucket: bucketArgs }, this);
+      this.drBucket = replicateBucket(`${name}-dr`, {
+        clusterName: s.clusterName,
+        region: s.backupReplicationRegion,
+        bucketName: bucketName(s.clusterName, "backups-dr", s.backupReplicationRegion, account),
+        source: primary, sourceKeyArn: this.kmsKey.arn, bucket: bucketArgs }, this);
     }
 
     this.snapshotPolicy = snapshotPolicy(
@@ -129,7 +135,7 @@ export class Backups extends pulumi.ComponentResource {
       { parent: this },
     );
     // The scripts live in SSM (Advanced tier: they exceed 4 KB) so each master's user data carries only a launcher.
-    const scriptOptions = { clusterName: s.clusterName, port: s.httpPort, ssmPrefix: args.ssmPrefix, region: args.region ?? regionOfZones(s.availabilityZones) ?? "us-east-1" };
+    const scriptOptions = { clusterName: s.clusterName, port: s.httpPort, ssmPrefix: args.ssmPrefix, region: ownRegion };
     const scripts = [
       { id: "agent-script", name: BACKUP_PARAMETERS.agentScript, value: renderBackupAgentScript(scriptOptions), description: "The backup agent the masters' timer runs" },
       { id: "restore-script", name: BACKUP_PARAMETERS.restoreScript, value: renderHostRestoreScript(scriptOptions), description: "The host restore script (docs/runbooks/restore.md)" },
@@ -140,12 +146,12 @@ export class Backups extends pulumi.ComponentResource {
       .all([this.bucket.arn, this.kmsKey.arn, ...[bucketParameter, keyParameter, ...scripts].map((p) => p.arn)])
       .apply(([bucketArn, kmsKeyArn, ...parameterArns]) => JSON.stringify(agentPolicyDocument({ bucketArn, kmsKeyArn, clusterName: s.clusterName, parameterArns })));
     if (args.instanceRoleName) {
-      new aws.iam.RolePolicy(`${name}-agent`, { role: args.instanceRoleName, policy: this.agentPolicy }, { parent: this });
+      new aws.iam.RolePolicy(`${name}-agent`, { name: physicalName("aws:iam/rolePolicy:RolePolicy", s.clusterName, "backup-agent"), role: args.instanceRoleName, policy: this.agentPolicy }, { parent: this });
     }
 
     this.alarmTopicArn = args.alarmTopicArn
       ? pulumi.output(args.alarmTopicArn)
-      : new aws.sns.Topic(`${name}-alarms`, { kmsMasterKeyId: this.kmsKey.arn, tags }, { parent: this }).arn;
+      : new aws.sns.Topic(`${name}-alarms`, { name: physicalName("aws:sns/topic:Topic", s.clusterName, "backup-alarms"), kmsMasterKeyId: this.kmsKey.arn, tags }, { parent: this }).arn;
     this.backupAgeAlarm = new aws.cloudwatch.MetricAlarm(
       `${name}-age`,
       {
@@ -204,4 +210,15 @@ export function backupBootStep(config: SeaweedConfig, slot: { slot: number; ip: 
     region: regionOfZones(config.availabilityZones) ?? "us-east-1",
     intervalMinutes: config.backupIntervalMinutes,
   });
+}
+
+/**
+ * `<handle>-<use>-<account>-<region>`: bucket names are global, so the account and region make them unique and
+ * deterministic. Checked with a stand-in account id (same length) before any resource is registered.
+ */
+function bucketName(clusterName: string, use: string, region: string, account: pulumi.Output<string>): pulumi.Output<string> {
+  const type = "aws:s3/bucket:Bucket";
+  const name = (accountId: string) => physicalName(type, clusterName, `${use}-${accountId}-${region}`);
+  name("000000000000");
+  return account.apply(name);
 }

@@ -10,6 +10,7 @@ import { agentParameterNames, renderAgentConfig, renderAgentScrapeConfig } from 
 import { alarmTopicKeyPolicy, agentPolicyDocument } from "./policies";
 import { dashboardBody } from "./dashboard";
 import { MonitoredSlot, MonitoredTargetGroup } from "./metrics";
+import { physicalName } from "../physicalNames";
 
 export interface MonitoringArgs {
   /** The master tier's name: prefixes every alarm, log group and the dashboard. */
@@ -93,6 +94,7 @@ export class Monitoring extends pulumi.ComponentResource {
     new aws.iam.RolePolicy(
       `${name}-agent`,
       {
+        name: physicalName("aws:iam/rolePolicy:RolePolicy", clusterName, "monitoring-agent"),
         role: args.instanceRoleName,
         policy: agentPolicyDocument({
           logGroupArns: [this.journalLogGroup.arn, metricsLogGroup.arn],
