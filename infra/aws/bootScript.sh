@@ -148,8 +148,11 @@ mount_data() {
   if mountpoint -q "$ROOT$DATA_ROOT"; then log "$DATA_ROOT is mounted"; else mount -t xfs -o noatime "$dev" "$ROOT$DATA_ROOT"; fi
 }
 
+# The account under fixed numbers, so a replacement from another AMI owns the raft files on the re-attached volume.
 ensure_service_user() {
-  getent passwd "$SERVICE_USER" >/dev/null || useradd --system --no-create-home --home-dir "$DATA_ROOT" --shell /sbin/nologin "$SERVICE_USER"
+  getent group "$SERVICE_USER" >/dev/null || groupadd --system --gid "$SERVICE_GID" "$SERVICE_USER"
+  getent passwd "$SERVICE_USER" >/dev/null ||
+    useradd --system --uid "$SERVICE_UID" --gid "$SERVICE_GID" --no-create-home --home-dir "$DATA_ROOT" --shell /sbin/nologin "$SERVICE_USER"
 }
 
 # Downloads the pinned artifact and refuses it (and so never starts the master) on a sha256 mismatch.
@@ -220,7 +223,8 @@ main() {
   mount_data "$device"
   ensure_service_user
   install -d -m 0700 "$ROOT$MDIR"
-  chown "$SERVICE_USER:$SERVICE_USER" "$ROOT$MDIR"
+  # Every boot, the whole tree: an account that existed under other numbers (an older AMI) must still own weed's files.
+  chown -R "$SERVICE_USER:$SERVICE_USER" "$ROOT$MDIR"
   write_jwt_key
   write_security_toml
   write_master_unit

@@ -102,6 +102,8 @@ export function renderBootScript(args: BootScriptArgs): string {
     ["MDIR", HOST_PATHS.mdir],
     ["UNIT_NAME", HOST_PATHS.unitName],
     ["SERVICE_USER", HOST_PATHS.user],
+    ["SERVICE_UID", HOST_PATHS.uid],
+    ["SERVICE_GID", HOST_PATHS.gid],
     ["PER_BOOT_SCRIPT", PER_BOOT_SCRIPT],
   ];
   const mdir = masterArgs.find((a) => a.startsWith("-mdir="))?.slice("-mdir=".length);

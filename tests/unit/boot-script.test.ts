@@ -79,7 +79,7 @@ after(async () => {
 });
 
 /** A new instance in the slot's subnet, with its own root, kernel view (MACs, devices) and stub state. */
-async function launch(name: string): Promise<BootHost> {
+async function launch(name: string, nextSystemId?: number): Promise<BootHost> {
   const instanceId = (
     await moto.call("ec2", "run_instances", {
       ImageId: ami,
@@ -90,7 +90,7 @@ async function launch(name: string): Promise<BootHost> {
     })
   ).Instances[0].InstanceId;
   const mac = (await moto.call("ec2", "describe_network_interfaces", { NetworkInterfaceIds: [eni] })).NetworkInterfaces[0].MacAddress;
-  hosts[name] = new BootHost({ dir: path.join(work, name), stubs: path.join(work, "stubs"), volumes: path.join(work, "volumes"), moto, instanceId, az: SLOT.az, slotMac: mac, volumeId: volume });
+  hosts[name] = new BootHost({ dir: path.join(work, name), stubs: path.join(work, "stubs"), volumes: path.join(work, "volumes"), moto, instanceId, az: SLOT.az, slotMac: mac, volumeId: volume, nextSystemId });
   return hosts[name];
 }
 
@@ -152,7 +152,8 @@ describe("the master boot script", () => {
   });
 
   it("makes a replacement wait while its predecessor runs, takes the slot back once the dead predecessor is stopped, and keeps the data", async () => {
-    const b = await launch("b");
+    // Another AMI: it would give a new system account another number.
+    const b = await launch("b", 992);
     const boot = b.boot(script());
     await b.waitForLog(/waiting for it to be released/, 60_000);
     assert.equal((await holders()).eni, hosts.a.instanceId, "nothing is taken from a running instance");
@@ -166,6 +167,29 @@ describe("the master boot script", () => {
     assert.deepEqual(run.calls.filter((c) => c.startsWith("mkfs")), []);
     assert.match(run.stderr, /already has a filesystem: keeping it/);
     assert.equal(run.calls.filter((c) => c.startsWith("mount ")).length, 1);
+    const account = b.account(HOST_PATHS.user);
+    assert.ok(account && account === hosts.a.account(HOST_PATHS.user), `both AMIs create the service account under the same numbers: ${account}, ${hosts.a.account(HOST_PATHS.user)}`);
+  });
+
+  it("re-owns all of weed's files when the replacement's image already has the service account under another number", async () => {
+    // What weed wrote on the previous instance: 0600 files in 0700 directories, owned by that instance's account.
+    const owner = hosts.b.account(HOST_PATHS.user)!.split(":").map(Number);
+    const raft = path.join(fs.realpathSync(path.join(work, "b/root", HOST_PATHS.mdir)), "m9333");
+    for (const [file, mode] of [["log", 0o700], ["log/00000001.log", 0o600], ["snapshots", 0o700], ["snapshots/1-2-3", 0o700], ["snapshots/1-2-3/meta.json", 0o600]] as const) {
+      const full = path.join(raft, file);
+      if (mode === 0o700) fs.mkdirSync(full, { recursive: true, mode });
+      else fs.writeFileSync(full, "raft", { mode });
+      fs.chownSync(full, owner[0], owner[1]);
+    }
+    const e = await launch("e");
+    e.addAccount("seaweedfs", 4242);
+    await moto.call("ec2", "stop_instances", { InstanceIds: [hosts.b.instanceId] });
+    const run = await e.boot(script());
+    assert.equal(run.code, 0, run.stderr);
+    const owners = e.owners(HOST_PATHS.mdir);
+    assert.ok(Object.keys(owners).includes("m9333/snapshots/1-2-3/meta.json"), JSON.stringify(owners));
+    assert.deepEqual(Object.entries(owners).filter(([, o]) => o !== "4242:4242"), [], "files the running master could not read");
+    assert.deepEqual(await holders(), { eni: e.instanceId, eniIndex: 1, volume: e.instanceId });
   });
 
   it("gives up after the attach timeout while a running instance keeps the slot, touching nothing", async () => {
@@ -176,13 +200,13 @@ describe("the master boot script", () => {
     assert.ok(Date.now() - started < 30_000, `gave up after ${Date.now() - started} ms`);
     assert.match(run.stderr, /still not attached to .* after 2 s/);
     assert.deepEqual(run.calls.filter((c) => /^(aws ec2 (attach|detach)|mkfs|mount |systemctl)/.test(c)), []);
-    assert.equal((await holders()).eni, hosts.b.instanceId);
+    assert.equal((await holders()).eni, hosts.e.instanceId);
   });
 
   it("refuses to format a volume blkid cannot identify when it is not blank", async () => {
-    const b = hosts.b;
-    b.forgetFilesystems();
-    const run = await b.boot(script());
+    const e = hosts.e;
+    e.forgetFilesystems();
+    const run = await e.boot(script());
     assert.notEqual(run.code, 0);
     assert.match(run.stderr, /not blank: refusing to format it/);
     assert.deepEqual(run.calls.filter((c) => c.startsWith("mkfs")), []);
