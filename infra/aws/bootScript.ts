@@ -47,6 +47,11 @@ export interface BootScriptArgs {
   /** Seconds between two looks at a held interface or volume. @default 5 */
   pollSeconds?: number;
   /**
+   * Seconds a holder may stay `shutting-down` before it counts as dead and its attachments are force-detached
+   * (a terminated holder is force-detached at once). @default 180
+   */
+  holderShutdownSeconds?: number;
+  /**
    * Bash fragments run after the master has started, in order (e.g. the monitoring agent's setup). Each runs as
    * root under `set -euo pipefail`, must be idempotent (the script runs on every boot) and must hold no secret.
    * @default []
@@ -86,6 +91,9 @@ export function renderBootScript(args: BootScriptArgs): string {
     ["VOLUME_ROLE", ROLES.dataVolume],
     ["ATTACH_TIMEOUT_SECONDS", attachTimeoutSeconds],
     ["POLL_SECONDS", args.pollSeconds ?? 5],
+    ["HOLDER_SHUTDOWN_SECONDS", args.holderShutdownSeconds ?? 180],
+    // Tries of one AWS call before the boot gives up: with the backoff, about a minute.
+    ["AWS_ATTEMPTS", 6],
     ["VOLUME_DEVICE", DATA_VOLUME_DEVICE],
     ["INTERFACE_INDEX", SLOT_INTERFACE_INDEX],
     ["ROUTE_TABLE", SLOT_ROUTE_TABLE],

@@ -16,6 +16,8 @@ export interface MasterInstanceRoleArgs {
   kmsKeyArn: pulumi.Input<string>;
   /** The weed artifact; with an `s3://bucket/key` URL the role may read that one object. */
   binaryUrl: string;
+  /** The slots' Auto Scaling groups: a master whose boot gives up marks its own instance unhealthy in its group. */
+  slotGroupNames: readonly string[];
   tags: Record<string, string>;
 }
 
@@ -33,7 +35,7 @@ export class MasterInstanceRole extends pulumi.ComponentResource {
 
   constructor(name: string, args: MasterInstanceRoleArgs, opts?: pulumi.ComponentResourceOptions) {
     super(MasterInstanceRole.__pulumiType, name, {}, opts);
-    const { clusterName, ssmPrefix, kmsKeyArn, binaryUrl, tags } = args;
+    const { clusterName, ssmPrefix, kmsKeyArn, binaryUrl, slotGroupNames, tags } = args;
     const { partition } = aws.getPartitionOutput({}, { parent: this });
     const { region } = aws.getRegionOutput({}, { parent: this });
     const { accountId } = aws.getCallerIdentityOutput({}, { parent: this });
@@ -83,6 +85,14 @@ export class MasterInstanceRole extends pulumi.ComponentResource {
         Action: ["ec2:AttachNetworkInterface", "ec2:DetachNetworkInterface", "ec2:AttachVolume", "ec2:DetachVolume"],
         Resource: ec2Arn("instance"),
         Condition: { StringEquals: { [`aws:ResourceTag/${TAG_KEYS.cluster}`]: clusterName } },
+      },
+      {
+        // A boot that cannot finish asks its group for a replacement (the EC2 status checks would not notice).
+        // The role is shared by the slots, so this covers the cluster's slot groups and nothing else.
+        Sid: "ReportOwnInstanceUnhealthy",
+        Effect: "Allow",
+        Action: ["autoscaling:SetInstanceHealth"],
+        Resource: slotGroupNames.map((group) => pulumi.interpolate`arn:${partition}:autoscaling:${region}:${accountId}:autoScalingGroup:*:autoScalingGroupName/${group}`),
       },
       {
         Sid: "ReadStackParameters",

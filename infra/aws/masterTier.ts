@@ -117,7 +117,7 @@ export class MasterTier extends pulumi.ComponentResource {
     this.jwtParameterName = secrets.jwtParameter.name;
     const role = new MasterInstanceRole(
       `${name}-iam`,
-      { clusterName, ssmPrefix: this.ssmPrefix, kmsKeyArn: this.kmsKey.arn, binaryUrl: config.seaweedBinaryUrl, tags },
+      { clusterName, ssmPrefix: this.ssmPrefix, kmsKeyArn: this.kmsKey.arn, binaryUrl: config.seaweedBinaryUrl, slotGroupNames: topology.slots.map((s) => s.name), tags },
       child,
     );
     this.instanceRole = role.role;

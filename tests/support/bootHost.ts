@@ -162,7 +162,15 @@ export async function startMoto(): Promise<MotoServer> {
 }
 
 const STUBS: Record<string, string> = {
-  aws: 'exec "$REAL_AWS" "$@"',
+  // Faults a test plays (see BootHost.playInstanceState and failNext), then the real AWS CLI against moto.
+  aws: `if [ "$1 $2" = "ec2 describe-instances" ] && [ -f "$STUB_STATE/instance-state-$4" ]; then cat "$STUB_STATE/instance-state-$4"; exit 0; fi
+failures="$STUB_STATE/fail-$1-$2"
+if [ -f "$failures" ] && [ "$(cat "$failures")" -gt 0 ]; then
+  echo $(($(cat "$failures") - 1)) > "$failures"
+  echo "An error occurred (RequestLimitExceeded) when calling the $2 operation: Request limit exceeded." >&2
+  exit 254
+fi
+exec "$REAL_AWS" "$@"`,
   curl: `url="\${*: -1}"
 case "$url" in
   */latest/api/token) echo stub-imds-token ;;
@@ -324,6 +332,16 @@ export class BootHost {
       if (Date.now() > deadline) throw new Error(`the boot script never logged ${pattern}; it said:\n${this.liveStderr}`);
       await new Promise((r) => setTimeout(r, 100));
     }
+  }
+
+  /** Makes this host's EC2 answer `state` for another instance (e.g. one stuck `shutting-down`). */
+  playInstanceState(instanceId: string, state: string): void {
+    fs.writeFileSync(path.join(this.state, `instance-state-${instanceId}`), `${state}\n`);
+  }
+
+  /** Makes the next `times` calls of `aws <service> <operation>` on this host fail as a throttled request does. */
+  failNext(service: string, operation: string, times: number): void {
+    fs.writeFileSync(path.join(this.state, `fail-${service}-${operation}`), `${times}\n`);
   }
 
   /** Makes an https URL downloadable by the curl stub. */
