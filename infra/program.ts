@@ -13,13 +13,26 @@ import { backupBootStep, Backups, backupsArgsOf, checkRegions } from "./aws/back
 
 /** Builds every resource of the stack and returns its outputs. */
 export async function seaweedPlatform(config: SeaweedConfig): Promise<Record<string, unknown>> {
-  const { topology } = config;
   const region = new pulumi.Config("aws").get("region");
   checkRegions(config, region);
   if (config.vpcId) await verifyExistingSubnets(config.vpcId, config.subnets, pulumi.getStack());
-  const tier = new MasterTier(config.clusterName, { config, bootSteps: (slot) => [monitoringBootStep(config, slot), backupBootStep(config, slot)] });
-  const monitoring = new Monitoring(`${config.clusterName}-monitoring`, monitoringArgsOf(config, tier));
-  const backups = new Backups(`${config.clusterName}-backups`, backupsArgsOf(config, tier, monitoring.alarmTopic.arn, region));
+  // The slots' groups launch only once the monitoring and backup parameters and role policies their boot reads exist.
+  let bootReady: (resources: pulumi.Resource[]) => void = () => undefined;
+  const bootDependsOn = new Promise<pulumi.Resource[]>((resolve) => (bootReady = resolve));
+  try {
+    const tier = new MasterTier(config.clusterName, { config, bootSteps: (slot) => [monitoringBootStep(config, slot), backupBootStep(config, slot)], bootDependsOn });
+    const monitoring = new Monitoring(`${config.clusterName}-monitoring`, monitoringArgsOf(config, tier));
+    const backups = new Backups(`${config.clusterName}-backups`, backupsArgsOf(config, tier, monitoring.alarmTopic.arn, region));
+    bootReady([...monitoring.bootResources, ...backups.bootResources]);
+    return outputsOf(config, tier, monitoring, backups);
+  } finally {
+    // A refused config throws above; the groups' registration must not wait forever for the promise.
+    bootReady([]);
+  }
+}
+
+function outputsOf(config: SeaweedConfig, tier: MasterTier, monitoring: Monitoring, backups: Backups): Record<string, unknown> {
+  const { topology } = config;
   return {
     slots: topology.slots.map((s) => ({ slot: s.slot, name: s.name, az: s.az, ip: s.ip, subnetCidr: s.subnet.cidr })),
     masterAddresses: peerList(topology.slots, config.httpPort).join(","),

@@ -59,6 +59,22 @@ export interface BootScriptArgs {
   extraSteps?: readonly string[];
 }
 
+/**
+ * A boot step whose script lives in an SSM parameter, as user data is limited to 16 KiB: fetched with the boot
+ * script's retried `aws_call` into `hostPath`, then run. It must follow the boot script's main; the
+ * instance role needs `ssm:GetParameter` on the parameter.
+ */
+export function ssmBootStep(what: string, parameterName: string, hostPath: string): string {
+  const target = `"\${ROOT:-}"${q(hostPath)}`;
+  return [
+    `# ${what}: its script lives in SSM parameter ${parameterName}`,
+    `install -d -m 0755 "\${ROOT:-}"${q(hostPath.slice(0, hostPath.lastIndexOf("/")))}`,
+    `aws_call ssm get-parameter --name ${q(parameterName)} --query Parameter.Value --output text > ${target}`,
+    `bash ${target}`,
+    "",
+  ].join("\n");
+}
+
 /** Single-quotes a value for bash. */
 function q(value: string | number): string {
   return `'${String(value).replace(/'/g, `'\\''`)}'`;

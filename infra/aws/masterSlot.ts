@@ -36,6 +36,8 @@ export interface MasterSlotArgs {
   /** Protect and retain the data volume and the network interface (`pulumi destroy` refuses). @default true in prod */
   protect: boolean;
   tags: Record<string, string>;
+  /** Resources the boot script reads (see MasterTierArgs.bootDependsOn); the Auto Scaling group waits for them. */
+  bootDependsOn?: pulumi.Input<pulumi.Resource[]>;
 }
 
 export class MasterSlot extends pulumi.ComponentResource {
@@ -114,7 +116,7 @@ export class MasterSlot extends pulumi.ComponentResource {
         // No instance refresh: a template change must not replace every master at once; roll them one by one.
         tags: Object.entries(tags).map(([key, value]) => ({ key, value, propagateAtLaunch: false })),
       },
-      { parent: this, dependsOn: [networkInterface, volume] },
+      { parent: this, dependsOn: pulumi.output(args.bootDependsOn ?? []).apply((boot) => [networkInterface, volume, ...boot]) },
     );
     this.networkInterfaceId = networkInterface.id;
     this.dataVolumeId = volume.id;

@@ -31,6 +31,12 @@ export interface MasterTierArgs {
    * @default no extra steps
    */
   bootSteps?: (slot: SlotPlan) => string[];
+  /**
+   * What the boot steps read (SSM parameters, role policies), often built after the tier (monitoring, backups): the
+   * slots' Auto Scaling groups wait for them, so no instance boots before its scripts and permissions exist. A
+   * promise, resolved once those components exist. @default nothing to wait for
+   */
+  bootDependsOn?: Promise<pulumi.Resource[]>;
 }
 
 /** One master as clients and operators see it. */
@@ -90,7 +96,7 @@ export class MasterTier extends pulumi.ComponentResource {
 
   constructor(name: string, args: MasterTierArgs, opts?: pulumi.ComponentResourceOptions) {
     super(MasterTier.__pulumiType, name, {}, opts);
-    const { config, bootSteps } = args;
+    const { config, bootSteps, bootDependsOn } = args;
     const { clusterName, topology } = config;
     this.tags = { ...config.tagMap, ...identityTags(clusterName) };
     const tags = this.tags;
@@ -123,6 +129,9 @@ export class MasterTier extends pulumi.ComponentResource {
     this.instanceRole = role.role;
     this.instanceProfile = role.instanceProfile;
 
+    // A component's dependsOn does not reach its children: each group waits itself for the role (its policies and
+    // profile), the JWT parameter and what the boot steps read.
+    const slotBootDependsOn = pulumi.output(bootDependsOn ?? []).apply((extra) => [role, secrets.jwtParameter, ...extra]);
     const rendered = renderClusterMasters(topology.slots, clusterSettingsOf(config), () => HOST_PATHS.mdir);
     this.slots = topology.slots.map((slot) => {
       const userData = slotBootScript(config, slot.slot, bootSteps?.(slot) ?? []);
@@ -142,8 +151,9 @@ export class MasterTier extends pulumi.ComponentResource {
           dataVolumeType: config.dataVolumeType,
           protect: config.dataProtection,
           tags,
+          bootDependsOn: slotBootDependsOn,
         },
-        { parent: this, dependsOn: [role] },
+        { parent: this },
       );
     });
 

@@ -14,6 +14,7 @@ import type { SeaweedConfig } from "../../config";
 import type { MasterTier } from "../masterTier";
 import { ssmPrefixOf } from "../naming";
 import { physicalName } from "../physicalNames";
+import { ssmBootStep } from "../bootScript";
 import { secureBucket } from "./bucket";
 import { replicateBucket } from "./replication";
 import { agentPolicyDocument, LifecycleSettings } from "./rules";
@@ -49,6 +50,11 @@ export interface BackupsArgs {
   volumeKmsKeyArn?: pulumi.Input<string>;
   /** SNS topic of the monitoring stack for the backup-age alarm. @default a KMS-encrypted topic of its own */
   alarmTopicArn?: pulumi.Input<string>;
+  /**
+   * Each slot's boot step (backupSlotStep), stored in SSM at `slotStepParameterName`: the slot's user data carries
+   * only the launcher (backupBootStep). @default [] (no per-slot steps)
+   */
+  slotSteps?: { slot: number; script: string }[];
   /** The stack's region (`aws:region`); a replication or copy region equal to it is refused. */
   region?: string;
   tags: Record<string, string>;
@@ -63,6 +69,8 @@ export class Backups extends pulumi.ComponentResource {
   readonly snapshotPolicy: aws.dlm.LifecyclePolicy;
   readonly agentPolicy: pulumi.Output<string>;
   readonly backupAgeAlarm: aws.cloudwatch.MetricAlarm;
+  /** What a master's boot reads (the parameters and the agent's role policy): the slots' groups wait for these. */
+  readonly bootResources: pulumi.Resource[];
   readonly alarmTopicArn: pulumi.Output<string>;
 
   constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -142,11 +150,22 @@ export class Backups extends pulumi.ComponentResource {
     ].map(
       (p) => new aws.ssm.Parameter(`${name}-${p.id}`, { name: `${args.ssmPrefix}/${p.name}`, type: "String", tier: "Advanced", value: p.value, description: p.description, tags }, { parent: this }),
     );
+    const slotSteps = (args.slotSteps ?? []).map(
+      (step) =>
+        new aws.ssm.Parameter(
+          `${name}-slot-${step.slot}-boot-step`,
+          { name: slotStepParameterName(args.ssmPrefix, step.slot), type: "String", tier: "Standard", insecureValue: step.script, description: `Backup agent setup of slot ${step.slot} (run at boot)`, tags },
+          { parent: this },
+        ),
+    );
     this.agentPolicy = pulumi
-      .all([this.bucket.arn, this.kmsKey.arn, ...[bucketParameter, keyParameter, ...scripts].map((p) => p.arn)])
+      .all([this.bucket.arn, this.kmsKey.arn, ...[bucketParameter, keyParameter, ...scripts, ...slotSteps].map((p) => p.arn)])
       .apply(([bucketArn, kmsKeyArn, ...parameterArns]) => JSON.stringify(agentPolicyDocument({ bucketArn, kmsKeyArn, clusterName: s.clusterName, parameterArns })));
+    this.bootResources = [bucketParameter, keyParameter, ...scripts, ...slotSteps];
     if (args.instanceRoleName) {
-      new aws.iam.RolePolicy(`${name}-agent`, { name: physicalName("aws:iam/rolePolicy:RolePolicy", s.clusterName, "backup-agent"), role: args.instanceRoleName, policy: this.agentPolicy }, { parent: this });
+      this.bootResources.push(
+        new aws.iam.RolePolicy(`${name}-agent`, { name: physicalName("aws:iam/rolePolicy:RolePolicy", s.clusterName, "backup-agent"), role: args.instanceRoleName, policy: this.agentPolicy }, { parent: this }),
+      );
     }
 
     this.alarmTopicArn = args.alarmTopicArn
@@ -195,13 +214,24 @@ export function backupsArgsOf(config: SeaweedConfig, tier: MasterTier, alarmTopi
     instanceRoleName: tier.instanceRole.name,
     volumeKmsKeyArn: tier.kmsKey.arn,
     alarmTopicArn,
+    slotSteps: config.topology.slots.map((slot) => ({ slot: slot.slot, script: backupSlotStep(config, slot) })),
     region,
     tags: tier.tags,
   };
 }
 
-/** The boot step of one slot that installs the agent's launcher, units and timer (for MasterTier's `bootSteps`). */
-export function backupBootStep(config: SeaweedConfig, slot: { slot: number; ip: string }): string {
+/** Where the boot step of a slot lives in SSM. */
+function slotStepParameterName(ssmPrefix: string, slot: number): string {
+  return `${ssmPrefix}/backup/slot-${slot}/boot-step`;
+}
+
+/** The user-data step of one slot (for MasterTier's `bootSteps`): fetches and runs its backupSlotStep from SSM. */
+export function backupBootStep(config: SeaweedConfig, slot: { slot: number }): string {
+  return ssmBootStep("Backup agent setup", slotStepParameterName(ssmPrefixOf(config.clusterName), slot.slot), "/usr/local/sbin/seaweedfs-backup-setup");
+}
+
+/** The step of one slot that installs the agent's launcher, units and timer (kept in SSM by the Backups component). */
+export function backupSlotStep(config: SeaweedConfig, slot: { slot: number; ip: string }): string {
   return renderBackupBootStep({
     slot: slot.slot,
     ip: slot.ip,

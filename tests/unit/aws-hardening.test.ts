@@ -1,0 +1,41 @@
+/**
+ * What real AWS would quietly break and the mocks never showed (issue #10): the order in which the slots' Auto
+ * Scaling groups may launch, and the size of each slot's user data.
+ */
+import { before, describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import { runStack } from "../../tools/lib/plan";
+import type { RecordedResource } from "../../tools/lib/mockGraph";
+
+type Run = Awaited<ReturnType<typeof runStack>>;
+
+describe("the prod stack's boot order and user data", () => {
+  let run: Run;
+  before(async () => {
+    run = await runStack("prod");
+  });
+  const ofType = (type: string) => run.resources.filter((r) => r.type === type);
+
+  it("launches no slot before the SSM parameters and role policies its boot reads exist", () => {
+    const [instanceRole] = ofType("aws:iam/role:Role").filter((r) => String(r.inputs.assumeRolePolicy).includes("ec2.amazonaws.com"));
+    const onInstanceRole = ofType("aws:iam/rolePolicy:RolePolicy").filter((p) => p.propertyDependencies.role?.includes(instanceRole.urn));
+    assert.equal(onInstanceRole.length, 3, "boot, monitoring agent, backup agent");
+    const needed = [...ofType("aws:ssm/parameter:Parameter"), ...onInstanceRole];
+    assert.ok(needed.some((r) => r.name.includes("monitoring")) && needed.some((r) => r.name.includes("backups")), "monitoring and backup resources are planned");
+    const groups = ofType("aws:autoscaling/group:Group");
+    assert.equal(groups.length, 5);
+    const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
+    const descendants = (urn: string): string[] => [urn, ...run.resources.filter((r) => r.parentUrn === urn).flatMap((r) => descendants(r.urn))];
+    for (const group of groups) {
+      const waitsFor = new Set(group.dependencies.flatMap(descendants));
+      const missing = needed.filter((r: RecordedResource) => !waitsFor.has(r.urn)).map((r) => r.name);
+      assert.deepEqual(missing, [], `${group.name} may launch before these exist (${[...waitsFor].map((u) => byUrn.get(u)?.name).join(", ")})`);
+    }
+  });
+
+  it("keeps every slot's user data under 16 KiB with room to spare, the agent setup living in SSM", () => {
+    const sizes = ofType("aws:ec2/launchTemplate:LaunchTemplate").map((lt) => Buffer.from(String(lt.inputs.userData), "base64").length);
+    console.log(`user data bytes per slot: ${sizes.join(" ")}`);
+    assert.ok(Math.max(...sizes) < 16 * 1024, String(sizes));
+  });
+});
