@@ -186,7 +186,7 @@ function crossChecks(v: ConfigValues, issues: ConfigIssue[]): void {
  */
 export function parseConfig(
   raw: Record<string, string>,
-  options: { stack?: string; previousSlots?: readonly PreviousSlot[] } = {},
+  options: { stack?: string; previousSlots?: readonly PreviousSlot[]; region?: string } = {},
 ): SeaweedConfig {
   const issues: ConfigIssue[] = [];
   const values = readValues(raw, issues);
@@ -194,6 +194,7 @@ export function parseConfig(
   if (!complete) throw new ConfigError(issues, options.stack);
   const v = values as ConfigValues;
   for (const check of [crossChecks, awsCrossChecks, monitoringCrossChecks, backupCrossChecks]) check(v, issues);
+  zoneRegionChecks(v.availabilityZones, options.region, issues);
   const subnets = subnetsOf(v, issues);
   if (issues.length > 0 || !subnets) throw new ConfigError(issues, options.stack);
   const placement = planTopology({ ...v, subnets }, options.previousSlots);
@@ -205,6 +206,25 @@ export function parseConfig(
     tagMap: Object.fromEntries(v.tags.map((t) => [t.slice(0, t.indexOf("=")), t.slice(t.indexOf("=") + 1)])),
     topology: placement.topology,
   };
+}
+
+/**
+ * Every availability zone must lie in the stack's region (`aws:region`, when given) and all in one region: a zone
+ * name is its region plus a letter (us-east-1a), or plus a local-zone suffix (us-east-1-bos-1a).
+ */
+function zoneRegionChecks(zones: readonly string[], region: string | undefined, issues: ConfigIssue[]): void {
+  const expected = region || zones[0]?.replace(/(-[a-z]+-\d+)?[a-z]$/, "");
+  if (!expected) return;
+  zones.forEach((zone, i) => {
+    if (!new RegExp(`^${expected.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(-[a-z]+-\\d+)?[a-z]$`).test(zone)) {
+      issues.push({
+        key: `availabilityZones[${i}]`,
+        value: zone,
+        message: region ? `is not a zone of the stack's region aws:region = ${region}` : `is not in ${expected}, the region of availabilityZones[0]`,
+        fix: `list zones of ${expected} only, e.g. ${expected}a, ${expected}b, ${expected}c${region ? ", or change aws:region" : ""}`,
+      });
+    }
+  });
 }
 
 /** The project's keys of a flat engine config map (`seaweed-infra:masterCount` -> `masterCount`). */

@@ -17,8 +17,10 @@ async function previousSlots(): Promise<PreviousSlot[]> {
 
 /** The validated config of the running stack; throws a ConfigError listing every problem. */
 export async function loadStackConfig(): Promise<SeaweedConfig> {
-  const raw = projectKeys(pulumi.runtime.allConfig());
+  const all = pulumi.runtime.allConfig();
+  const raw = projectKeys(all);
   const stack = pulumi.getStack();
-  parseConfig(raw, { stack });
-  return parseConfig(raw, { stack, previousSlots: await previousSlots() });
+  const region = all["aws:region"];
+  parseConfig(raw, { stack, region });
+  return parseConfig(raw, { stack, region, previousSlots: await previousSlots() });
 }

@@ -60,7 +60,7 @@ function readStack(stack: string, stacksDir?: string): StackConfig {
   if (!stacksDir) return readStackConfig(stack);
   const file = path.join(stacksDir, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file)) throw new StackFileError(`no stack file ${file}`);
-  return stackConfigFromYaml(stack, fs.readFileSync(file, "utf8"));
+  return stackConfigFromYaml(stack, fs.readFileSync(file, "utf8"), undefined, file);
 }
 
 /** The stack's program under mocks; `previousSlots` stands in for the outputs of its last deployment. */
@@ -70,7 +70,7 @@ export async function runStack(
   stacksDir?: string,
 ): Promise<ProgramRun & { config: ReturnType<typeof parseConfig> }> {
   const stackConfig = readStack(stack, stacksDir);
-  const config = parseConfig(projectKeys(stackConfig.config), { stack });
+  const config = parseConfig(projectKeys(stackConfig.config), { stack, region: stackConfig.config["aws:region"] });
   const run = await runUnderMocks(program, {
     project: PROJECT,
     stack,
