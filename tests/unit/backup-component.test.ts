@@ -58,7 +58,7 @@ describe("backups of the prod stack", () => {
     assert.equal(inputs("aws:s3/bucketOwnershipControls:BucketOwnershipControls").rule.objectOwnership, "BucketOwnerEnforced");
   });
 
-  it("deny requests without TLS and uploads without SSE-KMS", () => {
+  it("deny requests without TLS and uploads asking for another encryption than SSE-KMS", () => {
     const policy = JSON.parse(inputs("aws:s3/bucketPolicy:BucketPolicy").policy) as { Statement: Inputs[] };
     const tls = policy.Statement.find((s) => s.Condition?.Bool?.["aws:SecureTransport"] === "false");
     assert.equal(tls?.Effect, "Deny");
