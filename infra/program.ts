@@ -43,6 +43,9 @@ function outputsOf(config: SeaweedConfig, tier: MasterTier, monitoring: Monitori
     loadBalancerDnsName: tier.loadBalancer.dnsName,
     loadBalancerAlias: tier.loadBalancerAlias,
     clientSecurityGroupId: tier.securityGroups.clients.id,
+    // Connections the masters open themselves (to volume servers, to peers) leave from each instance's primary
+    // address, not the slot IP: volume servers' firewalls must admit this group, not only masterAddresses.
+    mastersSecurityGroupId: tier.securityGroups.masters.id,
     jwtSigningKeyParameterName: tier.jwtParameterName,
     privateZoneId: tier.zone.zoneId,
     vpcId: tier.network.vpcId,

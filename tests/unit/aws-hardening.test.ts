@@ -33,6 +33,15 @@ describe("the prod stack's boot order and user data", () => {
     }
   });
 
+  it("exports the masters' security group, the one on every master's primary and slot interface", () => {
+    const id = run.outputs.mastersSecurityGroupId;
+    assert.equal(typeof id, "string", JSON.stringify(Object.keys(run.outputs)));
+    for (const eni of ofType("aws:ec2/networkInterface:NetworkInterface")) assert.deepEqual(eni.inputs.securityGroups, [id], eni.name);
+    for (const lt of ofType("aws:ec2/launchTemplate:LaunchTemplate")) {
+      assert.deepEqual((lt.inputs.networkInterfaces as { securityGroups: string[] }[])[0].securityGroups, [id], lt.name);
+    }
+  });
+
   it("keeps every slot's user data under 16 KiB with room to spare, the agent setup living in SSM", () => {
     const sizes = ofType("aws:ec2/launchTemplate:LaunchTemplate").map((lt) => Buffer.from(String(lt.inputs.userData), "base64").length);
     console.log(`user data bytes per slot: ${sizes.join(" ")}`);
