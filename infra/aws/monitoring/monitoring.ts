@@ -140,7 +140,7 @@ export class Monitoring extends pulumi.ComponentResource {
           `${name}-slot-${slot.slot}-down`,
           {
             alarmName: `${clusterName}-slot-${slot.slot}-down`,
-            alarmDescription: `Slot ${slot.slot} has no healthy instance (status check failed, or none in service). Runbook: docs/runbooks/replace-master.md`,
+            alarmDescription: `Slot ${slot.slot} is down: its master is not reporting, its status check fails, or it has no instance in service. Runbook: docs/runbooks/replace-master.md`,
             alarmRule: pulumi.all(children.map((c) => c.name)).apply((names) => names.map((n) => `ALARM("${n}")`).join(" OR ")),
             ...actions,
             tags,
