@@ -45,6 +45,8 @@ export interface MasterLoadBalancerArgs {
   /** @default true in prod */
   deletionProtection: boolean;
   tags: Record<string, string>;
+  /** Created before the load balancer, whose nodes take addresses in the subnets (the slots' IP reservations). @default [] */
+  placeAfter?: pulumi.Resource[];
 }
 
 /** One listener's target group, for alarms on its `arnSuffix`. */
@@ -79,7 +81,7 @@ export class MasterLoadBalancer extends pulumi.ComponentResource {
         ipAddressType: "ipv4",
         tags,
       },
-      { parent: this },
+      { parent: this, dependsOn: args.placeAfter ?? [] },
     );
     this.targetGroups = [httpPort, grpcPort].map((port) => {
       const group = new aws.lb.TargetGroup(

@@ -102,7 +102,11 @@ export class MasterTier extends pulumi.ComponentResource {
     const tags = this.tags;
     const child = { parent: this };
 
-    this.network = new MasterNetwork(`${name}-network`, { subnets: config.subnets, vpcId: config.vpcId, vpcCidr: config.vpcCidr, tags }, child);
+    this.network = new MasterNetwork(
+      `${name}-network`,
+      { subnets: config.subnets, vpcId: config.vpcId, vpcCidr: config.vpcCidr, fixedIps: topology.slots.map((s) => ({ slot: s.slot, az: s.az, ip: s.ip })), tags },
+      child,
+    );
     this.securityGroups = new MasterSecurityGroups(
       `${name}-sg`,
       {
@@ -178,6 +182,7 @@ export class MasterTier extends pulumi.ComponentResource {
         preserveClientIp: config.lbPreserveClientIp,
         deletionProtection: config.lbDeletionProtection,
         tags,
+        placeAfter: this.network.reservations,
       },
       child,
     );

@@ -5,6 +5,7 @@
 import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { runStack } from "../../tools/lib/plan";
+import { renderMasterUnit } from "../../infra/seaweed/systemd";
 import type { RecordedResource } from "../../tools/lib/mockGraph";
 
 type Run = Awaited<ReturnType<typeof runStack>>;
@@ -46,5 +47,27 @@ describe("the prod stack's boot order and user data", () => {
     const sizes = ofType("aws:ec2/launchTemplate:LaunchTemplate").map((lt) => Buffer.from(String(lt.inputs.userData), "base64").length);
     console.log(`user data bytes per slot: ${sizes.join(" ")}`);
     assert.ok(Math.max(...sizes) < 16 * 1024, String(sizes));
+  });
+});
+
+describe("the dev stack's created VPC", () => {
+  let run: Run;
+  before(async () => {
+    run = await runStack("dev");
+  });
+
+  it("reserves every slot's fixed IP before anything else takes addresses in the subnets", () => {
+    const reservations = run.resources.filter((r) => r.type === "aws:ec2/subnetCidrReservation:SubnetCidrReservation");
+    assert.deepEqual(reservations.map((r) => r.inputs.cidrBlock).sort(), run.config.topology.slots.map((s) => `${s.ip}/32`).sort());
+    assert.ok(reservations.every((r) => r.inputs.reservationType === "explicit"));
+    const takers = run.resources.filter((r) => r.type === "aws:lb/loadBalancer:LoadBalancer" || (r.type === "aws:ec2/vpcEndpoint:VpcEndpoint" && r.inputs.vpcEndpointType === "Interface"));
+    assert.ok(takers.length > 1);
+    for (const taker of takers) assert.deepEqual(reservations.filter((r) => !taker.dependencies.includes(r.urn)).map((r) => r.name), [], `${taker.name} waits for the reservations`);
+  });
+});
+
+describe("the master unit", () => {
+  it("never stops restarting weed (no start limit)", () => {
+    assert.match(renderMasterUnit(["-mdir=/var/lib/seaweedfs/master"]), /^\[Unit\][^[]*\nStartLimitIntervalSec=0\n/);
   });
 });
