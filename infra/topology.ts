@@ -48,6 +48,8 @@ export interface PlacementInput {
   /** Explicit IPs per slot; empty to derive them. */
   masterIps: string[];
   allowQuorumLossOnAzFailure: boolean;
+  /** Slots allowed to move away from where a previous deployment placed them (a zone rebuild). @default [] */
+  slotsToMove?: number[];
 }
 
 /** A slot as a previous deployment placed it (the `slots` stack output). */
@@ -122,8 +124,9 @@ function azLossTable(slots: MasterSlot[], zones: string[], masterCount: number):
 }
 
 /** Refuses placements that would move a slot a previous deployment placed elsewhere. */
-function movedSlots(slots: MasterSlot[], previous: readonly PreviousSlot[]): ConfigIssue[] {
+function movedSlots(slots: MasterSlot[], previous: readonly PreviousSlot[], allowed: readonly number[]): ConfigIssue[] {
   const moved = previous.filter((p) => {
+    if (allowed.includes(p.slot)) return false;
     const now = slots.find((s) => s.slot === p.slot);
     return now !== undefined && (now.az !== p.az || now.ip !== p.ip);
   });
@@ -177,7 +180,7 @@ export function planTopology(
           : `spread the masters over at least ${zonesNeeded} zones, or set allowQuorumLossOnAzFailure: true for a dev stack`,
     });
   }
-  issues.push(...movedSlots(slots, previous));
+  issues.push(...movedSlots(slots, previous, input.slotsToMove ?? []));
   if (issues.length > 0) return { issues };
   return { topology: { slots, quorum, toleratedFailures: input.masterCount - quorum, maxPerAz, azLoss }, issues: [] };
 }
