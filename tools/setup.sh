@@ -15,7 +15,7 @@ if [ "$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)" -l
     echo "setup: node $(node --version 2>/dev/null || echo none) is older than 22: installing node $node_version into .node/"
     mkdir -p .node
     # Its own tiny project, so that the package's install script (which fetches the platform binary) is allowed.
-    printf '{"private": true, "dependencies": {"node": "%s"}, "allowScripts": {"node@%s": true}}\n' "$node_version" "$node_version" > .node/package.json
+    printf '{"private": true, "dependencies": {"node": "%s"}, "allowScripts": {"node": true}}\n' "$node_version" > .node/package.json
     npm install --prefix .node --no-package-lock --no-audit --no-fund --loglevel=warn
   fi
   export PATH="$PWD/.node/node_modules/.bin:$PATH"
