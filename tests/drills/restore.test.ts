@@ -18,7 +18,7 @@ describe("wipe-and-restore of every master's -mdir (real weed, moto S3)", () => 
     assert.ok(result.maxVolumeId.grownAfterRestore.every((id) => id > result.maxVolumeId.before), "a volume grown after the restore gets a new id");
     assert.equal(result.fileIds.duplicates, 0);
     assert.ok(result.fileIds.before >= 10 && result.fileIds.after >= 10);
-    assert.equal(result.rpoSeconds, 3600);
+    assert.equal(result.rpoSeconds, 900, "the default backupIntervalMinutes (15)");
     assert.ok(result.rtoMs > 0 && result.rtoMs < 120_000, `RTO ${result.rtoMs} ms`);
   });
 });
