@@ -244,6 +244,8 @@ export interface ParseOptions {
    * renames a master's DNS identity.
    */
   previousSlots?: readonly (PreviousSlot | DeployedPodSlot)[];
+  /** AWS: the stack's `aws:region`; every availability zone must lie in it. */
+  region?: string;
 }
 
 /**
@@ -288,6 +290,7 @@ function kubernetesConfig(v: KubernetesConfig, options: ParseOptions, issues: Co
 
 function awsConfig(v: ConfigValues, options: ParseOptions, issues: ConfigIssue[]): SeaweedConfig {
   for (const check of [crossChecks, awsCoreChecks, awsCrossChecks, monitoringCrossChecks, backupCrossChecks, watchdogCrossChecks]) check(v, issues);
+  zoneRegionChecks(v.availabilityZones, options.region, issues);
   const subnets = subnetsOf(v, issues);
   if (issues.length > 0 || !subnets) throw new ConfigError(issues, options.stack);
   const placement = planTopology({ ...v, subnets }, (options.previousSlots ?? []).filter((s): s is PreviousSlot => "ip" in s));
@@ -300,6 +303,25 @@ function awsConfig(v: ConfigValues, options: ParseOptions, issues: ConfigIssue[]
     tagMap: Object.fromEntries(v.tags.map((t) => [t.slice(0, t.indexOf("=")), t.slice(t.indexOf("=") + 1)])),
     topology: placement.topology,
   };
+}
+
+/**
+ * Every availability zone must lie in the stack's region (`aws:region`, when given) and all in one region: a zone
+ * name is its region plus a letter (us-east-1a), or plus a local-zone suffix (us-east-1-bos-1a).
+ */
+function zoneRegionChecks(zones: readonly string[], region: string | undefined, issues: ConfigIssue[]): void {
+  const expected = region || zones[0]?.replace(/(-[a-z]+-\d+)?[a-z]$/, "");
+  if (!expected) return;
+  zones.forEach((zone, i) => {
+    if (!new RegExp(`^${expected.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(-[a-z]+-\\d+)?[a-z]$`).test(zone)) {
+      issues.push({
+        key: `availabilityZones[${i}]`,
+        value: zone,
+        message: region ? `is not a zone of the stack's region aws:region = ${region}` : `is not in ${expected}, the region of availabilityZones[0]`,
+        fix: `list zones of ${expected} only, e.g. ${expected}a, ${expected}b, ${expected}c${region ? ", or change aws:region" : ""}`,
+      });
+    }
+  });
 }
 
 /** The project's keys of a flat engine config map (`seaweed-infra:masterCount` -> `masterCount`). */

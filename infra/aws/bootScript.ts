@@ -47,11 +47,32 @@ export interface BootScriptArgs {
   /** Seconds between two looks at a held interface or volume. @default 5 */
   pollSeconds?: number;
   /**
+   * Seconds a holder may stay `shutting-down` before it counts as dead and its attachments are force-detached
+   * (a terminated holder is force-detached at once). @default 180
+   */
+  holderShutdownSeconds?: number;
+  /**
    * Bash fragments run after the master has started, in order (e.g. the monitoring agent's setup). Each runs as
    * root under `set -euo pipefail`, must be idempotent (the script runs on every boot) and must hold no secret.
    * @default []
    */
   extraSteps?: readonly string[];
+}
+
+/**
+ * A boot step whose script lives in an SSM parameter, as user data is limited to 16 KiB: fetched with the boot
+ * script's retried `aws_call` into `hostPath`, then run. It must follow the boot script's main; the
+ * instance role needs `ssm:GetParameter` on the parameter.
+ */
+export function ssmBootStep(what: string, parameterName: string, hostPath: string): string {
+  const target = `"\${ROOT:-}"${q(hostPath)}`;
+  return [
+    `# ${what}: its script lives in SSM parameter ${parameterName}`,
+    `install -d -m 0755 "\${ROOT:-}"${q(hostPath.slice(0, hostPath.lastIndexOf("/")))}`,
+    `aws_call ssm get-parameter --name ${q(parameterName)} --query Parameter.Value --output text > ${target}`,
+    `bash ${target}`,
+    "",
+  ].join("\n");
 }
 
 /** Single-quotes a value for bash. */
@@ -86,6 +107,9 @@ export function renderBootScript(args: BootScriptArgs): string {
     ["VOLUME_ROLE", ROLES.dataVolume],
     ["ATTACH_TIMEOUT_SECONDS", attachTimeoutSeconds],
     ["POLL_SECONDS", args.pollSeconds ?? 5],
+    ["HOLDER_SHUTDOWN_SECONDS", args.holderShutdownSeconds ?? 180],
+    // Tries of one AWS call before the boot gives up: with the backoff, about a minute.
+    ["AWS_ATTEMPTS", 6],
     ["VOLUME_DEVICE", DATA_VOLUME_DEVICE],
     ["INTERFACE_INDEX", SLOT_INTERFACE_INDEX],
     ["ROUTE_TABLE", SLOT_ROUTE_TABLE],
@@ -102,6 +126,8 @@ export function renderBootScript(args: BootScriptArgs): string {
     ["MDIR", HOST_PATHS.mdir],
     ["UNIT_NAME", HOST_PATHS.unitName],
     ["SERVICE_USER", HOST_PATHS.user],
+    ["SERVICE_UID", HOST_PATHS.uid],
+    ["SERVICE_GID", HOST_PATHS.gid],
     ["PER_BOOT_SCRIPT", PER_BOOT_SCRIPT],
   ];
   const mdir = masterArgs.find((a) => a.startsWith("-mdir="))?.slice("-mdir=".length);

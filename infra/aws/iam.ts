@@ -6,6 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ROLES, TAG_KEYS } from "./naming";
+import { physicalName } from "./physicalNames";
 
 export interface MasterInstanceRoleArgs {
   clusterName: string;
@@ -15,6 +16,8 @@ export interface MasterInstanceRoleArgs {
   kmsKeyArn: pulumi.Input<string>;
   /** The weed artifact; with an `s3://bucket/key` URL the role may read that one object. */
   binaryUrl: string;
+  /** The slots' Auto Scaling groups: a master whose boot gives up marks its own instance unhealthy in its group. */
+  slotGroupNames: readonly string[];
   tags: Record<string, string>;
 }
 
@@ -32,7 +35,7 @@ export class MasterInstanceRole extends pulumi.ComponentResource {
 
   constructor(name: string, args: MasterInstanceRoleArgs, opts?: pulumi.ComponentResourceOptions) {
     super(MasterInstanceRole.__pulumiType, name, {}, opts);
-    const { clusterName, ssmPrefix, kmsKeyArn, binaryUrl, tags } = args;
+    const { clusterName, ssmPrefix, kmsKeyArn, binaryUrl, slotGroupNames, tags } = args;
     const { partition } = aws.getPartitionOutput({}, { parent: this });
     const { region } = aws.getRegionOutput({}, { parent: this });
     const { accountId } = aws.getCallerIdentityOutput({}, { parent: this });
@@ -43,6 +46,7 @@ export class MasterInstanceRole extends pulumi.ComponentResource {
     this.role = new aws.iam.Role(
       `${name}-role`,
       {
+        name: physicalName("aws:iam/role:Role", clusterName, "master"),
         description: `SeaweedFS masters of ${clusterName}`,
         assumeRolePolicy: JSON.stringify({
           Version: "2012-10-17",
@@ -81,6 +85,14 @@ export class MasterInstanceRole extends pulumi.ComponentResource {
         Action: ["ec2:AttachNetworkInterface", "ec2:DetachNetworkInterface", "ec2:AttachVolume", "ec2:DetachVolume"],
         Resource: ec2Arn("instance"),
         Condition: { StringEquals: { [`aws:ResourceTag/${TAG_KEYS.cluster}`]: clusterName } },
+      },
+      {
+        // A boot that cannot finish asks its group for a replacement (the EC2 status checks would not notice).
+        // The role is shared by the slots, so this covers the cluster's slot groups and nothing else.
+        Sid: "ReportOwnInstanceUnhealthy",
+        Effect: "Allow",
+        Action: ["autoscaling:SetInstanceHealth"],
+        Resource: slotGroupNames.map((group) => pulumi.interpolate`arn:${partition}:autoscaling:${region}:${accountId}:autoScalingGroup:*:autoScalingGroupName/${group}`),
       },
       {
         Sid: "ReadStackParameters",
@@ -128,10 +140,14 @@ export class MasterInstanceRole extends pulumi.ComponentResource {
     ];
     new aws.iam.RolePolicy(
       `${name}-boot`,
-      { role: this.role.id, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements }) },
+      { name: physicalName("aws:iam/rolePolicy:RolePolicy", clusterName, "boot"), role: this.role.id, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements }) },
       { parent: this },
     );
-    this.instanceProfile = new aws.iam.InstanceProfile(`${name}-profile`, { role: this.role, tags }, { parent: this });
+    this.instanceProfile = new aws.iam.InstanceProfile(
+      `${name}-profile`,
+      { name: physicalName("aws:iam/instanceProfile:InstanceProfile", clusterName, "master"), role: this.role, tags },
+      { parent: this },
+    );
     this.registerOutputs({ roleArn: this.role.arn, instanceProfileArn: this.instanceProfile.arn });
   }
 }

@@ -6,6 +6,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { HEALTH_CHECK } from "../seaweed/constants";
+import { physicalName, shortHash } from "./physicalNames";
+
+/** Both target groups forward raw TCP to the slots' fixed IPs. */
+const TARGET_PROTOCOL = "TCP";
+const TARGET_TYPE = "ip";
 
 export interface HealthCheckSettings {
   /** Seconds between checks. @default 5 */
@@ -19,6 +24,8 @@ export interface HealthCheckSettings {
 }
 
 export interface MasterLoadBalancerArgs {
+  /** Physical names derive from it (see physicalNames.ts). */
+  clusterName: string;
   vpcId: pulumi.Input<string>;
   /** One subnet per zone that holds masters. */
   subnetIds: pulumi.Input<string>[];
@@ -38,6 +45,8 @@ export interface MasterLoadBalancerArgs {
   /** @default true in prod */
   deletionProtection: boolean;
   tags: Record<string, string>;
+  /** Created before the load balancer, whose nodes take addresses in the subnets (the slots' IP reservations). @default [] */
+  placeAfter?: pulumi.Resource[];
 }
 
 /** One listener's target group, for alarms on its `arnSuffix`. */
@@ -58,10 +67,11 @@ export class MasterLoadBalancer extends pulumi.ComponentResource {
 
   constructor(name: string, args: MasterLoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
     super(MasterLoadBalancer.__pulumiType, name, {}, opts);
-    const { vpcId, subnetIds, securityGroupId, targets, httpPort, grpcPort, healthCheck, tags } = args;
+    const { clusterName, vpcId, subnetIds, securityGroupId, targets, httpPort, grpcPort, healthCheck, tags } = args;
     const lb = new aws.lb.LoadBalancer(
       `${name}-nlb`,
       {
+        name: physicalName("aws:lb/loadBalancer:LoadBalancer", clusterName, "nlb"),
         loadBalancerType: "network",
         internal: true,
         subnets: subnetIds,
@@ -71,15 +81,16 @@ export class MasterLoadBalancer extends pulumi.ComponentResource {
         ipAddressType: "ipv4",
         tags,
       },
-      { parent: this },
+      { parent: this, dependsOn: args.placeAfter ?? [] },
     );
     this.targetGroups = [httpPort, grpcPort].map((port) => {
       const group = new aws.lb.TargetGroup(
         `${name}-${port}`,
         {
+          name: targetGroupName(clusterName, port === httpPort ? "http" : "grpc", port, vpcId),
           port,
-          protocol: "TCP",
-          targetType: "ip",
+          protocol: TARGET_PROTOCOL,
+          targetType: TARGET_TYPE,
           vpcId,
           deregistrationDelay: args.deregistrationDelaySeconds,
           preserveClientIp: String(args.preserveClientIp),
@@ -105,7 +116,7 @@ export class MasterLoadBalancer extends pulumi.ComponentResource {
       }
       new aws.lb.Listener(
         `${name}-${port}`,
-        { loadBalancerArn: lb.arn, port, protocol: "TCP", defaultActions: [{ type: "forward", targetGroupArn: group.arn }], tags },
+        { loadBalancerArn: lb.arn, port, protocol: TARGET_PROTOCOL, defaultActions: [{ type: "forward", targetGroupArn: group.arn }], tags },
         { parent: this },
       );
       return { port, arn: group.arn, arnSuffix: group.arnSuffix };
@@ -116,4 +127,15 @@ export class MasterLoadBalancer extends pulumi.ComponentResource {
     this.zoneId = lb.zoneId;
     this.registerOutputs({ arn: this.arn, dnsName: this.dnsName });
   }
+}
+
+/**
+ * `<handle>-<http|grpc>-<5 hex>`: the hash covers the inputs that force a replacement (port, protocol, target type,
+ * VPC), so a replacement group gets a new name and Pulumi can create it while the listener still uses the old one.
+ */
+function targetGroupName(clusterName: string, use: string, port: number, vpcId: pulumi.Input<string>): pulumi.Output<string> {
+  const type = "aws:lb/targetGroup:TargetGroup";
+  // Checked now, with a stand-in hash of the same length: a name that cannot fit is refused before any resource exists.
+  physicalName(type, clusterName, `${use}-00000`);
+  return pulumi.output(vpcId).apply((vpc) => physicalName(type, clusterName, `${use}-${shortHash([port, TARGET_PROTOCOL, TARGET_TYPE, vpc], 5)}`));
 }

@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AmiSource } from "../config";
 import type { MasterSlot as SlotPlan } from "./placement";
 import { identityTags, ROLES, snapshotTag, TAG_KEYS } from "./naming";
+import { physicalName } from "./physicalNames";
 
 /** The root device name of Amazon Linux 2023 AMIs. */
 const ROOT_DEVICE = "/dev/xvda";
@@ -35,6 +36,8 @@ export interface MasterSlotArgs {
   /** Protect and retain the data volume and the network interface (`pulumi destroy` refuses). @default true in prod */
   protect: boolean;
   tags: Record<string, string>;
+  /** Resources the boot script reads (see MasterTierArgs.bootDependsOn); the Auto Scaling group waits for them. */
+  bootDependsOn?: pulumi.Input<pulumi.Resource[]>;
 }
 
 export class MasterSlot extends pulumi.ComponentResource {
@@ -76,6 +79,7 @@ export class MasterSlot extends pulumi.ComponentResource {
     const launchTemplate = new aws.ec2.LaunchTemplate(
       `${name}-lt`,
       {
+        name: physicalName("aws:ec2/launchTemplate:LaunchTemplate", clusterName, `master-${slot.slot}`),
         description: `SeaweedFS master ${slot.name}`,
         imageId: "id" in ami ? ami.id : `resolve:ssm:${ami.ssmParameter}`,
         instanceType,
@@ -112,7 +116,7 @@ export class MasterSlot extends pulumi.ComponentResource {
         // No instance refresh: a template change must not replace every master at once; roll them one by one.
         tags: Object.entries(tags).map(([key, value]) => ({ key, value, propagateAtLaunch: false })),
       },
-      { parent: this, dependsOn: [networkInterface, volume] },
+      { parent: this, dependsOn: pulumi.output(args.bootDependsOn ?? []).apply((boot) => [networkInterface, volume, ...boot]) },
     );
     this.networkInterfaceId = networkInterface.id;
     this.dataVolumeId = volume.id;

@@ -32,6 +32,12 @@ export interface MasterTierArgs {
    * @default no extra steps
    */
   bootSteps?: (slot: SlotPlan) => string[];
+  /**
+   * What the boot steps read (SSM parameters, role policies), often built after the tier (monitoring, backups): the
+   * slots' Auto Scaling groups wait for them, so no instance boots before its scripts and permissions exist. A
+   * promise, resolved once those components exist. @default nothing to wait for
+   */
+  bootDependsOn?: Promise<pulumi.Resource[]>;
 }
 
 /** One master as clients and operators see it. */
@@ -91,16 +97,21 @@ export class MasterTier extends pulumi.ComponentResource {
 
   constructor(name: string, args: MasterTierArgs, opts?: pulumi.ComponentResourceOptions) {
     super(MasterTier.__pulumiType, name, {}, opts);
-    const { config, bootSteps } = args;
+    const { config, bootSteps, bootDependsOn } = args;
     const { clusterName, topology } = config;
     this.tags = { ...config.tagMap, ...identityTags(clusterName) };
     const tags = this.tags;
     const child = { parent: this };
 
-    this.network = new MasterNetwork(`${name}-network`, { subnets: config.subnets, vpcId: config.vpcId, vpcCidr: config.vpcCidr, tags }, child);
+    this.network = new MasterNetwork(
+      `${name}-network`,
+      { subnets: config.subnets, vpcId: config.vpcId, vpcCidr: config.vpcCidr, fixedIps: topology.slots.map((s) => ({ slot: s.slot, az: s.az, ip: s.ip })), tags },
+      child,
+    );
     this.securityGroups = new MasterSecurityGroups(
       `${name}-sg`,
       {
+        clusterName,
         vpcId: this.network.vpcId,
         httpPort: config.httpPort,
         grpcPort: config.grpcPort,
@@ -117,12 +128,15 @@ export class MasterTier extends pulumi.ComponentResource {
     this.jwtParameterName = secrets.jwtParameter.name;
     const role = new MasterInstanceRole(
       `${name}-iam`,
-      { clusterName, ssmPrefix: this.ssmPrefix, kmsKeyArn: this.kmsKey.arn, binaryUrl: config.seaweedBinaryUrl, tags },
+      { clusterName, ssmPrefix: this.ssmPrefix, kmsKeyArn: this.kmsKey.arn, binaryUrl: config.seaweedBinaryUrl, slotGroupNames: topology.slots.map((s) => s.name), tags },
       child,
     );
     this.instanceRole = role.role;
     this.instanceProfile = role.instanceProfile;
 
+    // A component's dependsOn does not reach its children: each group waits itself for the role (its policies and
+    // profile), the JWT parameter and what the boot steps read.
+    const slotBootDependsOn = pulumi.output(bootDependsOn ?? []).apply((extra) => [role, secrets.jwtParameter, ...extra]);
     const rendered = renderClusterMasters(slotAddresses(topology.slots), clusterSettingsOf(config), () => HOST_PATHS.mdir);
     this.slots = topology.slots.map((slot) => {
       const userData = slotBootScript(config, slot.slot, bootSteps?.(slot) ?? []);
@@ -142,8 +156,9 @@ export class MasterTier extends pulumi.ComponentResource {
           dataVolumeType: config.dataVolumeType,
           protect: config.dataProtection,
           tags,
+          bootDependsOn: slotBootDependsOn,
         },
-        { parent: this, dependsOn: [role] },
+        { parent: this },
       );
     });
 
@@ -151,6 +166,7 @@ export class MasterTier extends pulumi.ComponentResource {
     this.loadBalancer = new MasterLoadBalancer(
       `${name}-lb`,
       {
+        clusterName,
         vpcId: this.network.vpcId,
         subnetIds: zonesWithMasters.map((az) => this.network.subnetIds[az]),
         securityGroupId: this.securityGroups.loadBalancer.id,
@@ -167,6 +183,7 @@ export class MasterTier extends pulumi.ComponentResource {
         preserveClientIp: config.lbPreserveClientIp,
         deletionProtection: config.lbDeletionProtection,
         tags,
+        placeAfter: this.network.reservations,
       },
       child,
     );

@@ -62,6 +62,12 @@ export interface MasterNetworkArgs {
   vpcId: string;
   /** CIDR of the VPC to create; ignored with `vpcId`. @example "10.40.0.0/16" */
   vpcCidr: string;
+  /**
+   * The slots' fixed IPs. In a created VPC each is reserved (`SubnetCidrReservation`, explicit) so that AWS never
+   * hands it to another interface (a VPC endpoint, a load balancer node, an instance's primary interface) before or
+   * between the slot's own interface. @default [] (nothing reserved)
+   */
+  fixedIps?: readonly { slot: number; az: string; ip: string }[];
   /** Tags on every resource created. */
   tags: Record<string, string>;
 }
@@ -81,6 +87,8 @@ export class MasterNetwork extends pulumi.ComponentResource {
   readonly subnetIds: Record<string, pulumi.Output<string>>;
   /** Whether this stack created the VPC (and so its endpoints). */
   readonly created: boolean;
+  /** The reservations of the slots' IPs (created VPC only): whatever else puts interfaces in the subnets waits for them. */
+  readonly reservations: aws.ec2.SubnetCidrReservation[] = [];
 
   constructor(name: string, args: MasterNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super(MasterNetwork.__pulumiType, name, {}, opts);
@@ -101,6 +109,15 @@ export class MasterNetwork extends pulumi.ComponentResource {
           { parent: this },
         );
         new aws.ec2.RouteTableAssociation(`${name}-${s.az}`, { subnetId: subnet.id, routeTableId: routeTable.id }, { parent: this });
+        for (const fixed of (args.fixedIps ?? []).filter((f) => f.az === s.az)) {
+          this.reservations.push(
+            new aws.ec2.SubnetCidrReservation(
+              `${name}-slot-${fixed.slot}-ip`,
+              { subnetId: subnet.id, cidrBlock: `${fixed.ip}/32`, reservationType: "explicit", description: `SeaweedFS master slot ${fixed.slot}: its raft identity` },
+              { parent: this },
+            ),
+          );
+        }
         return [s.az, subnet.id] as const;
       });
       this.vpcId = vpc.id;
@@ -139,7 +156,7 @@ export class MasterNetwork extends pulumi.ComponentResource {
           securityGroupIds: [endpointGroup.id],
           tags,
         },
-        { parent: this },
+        { parent: this, dependsOn: this.reservations },
       );
     }
   }

@@ -39,6 +39,8 @@ export interface PlacementInput {
   /** Explicit IPs per slot; empty to derive them. */
   masterIps: string[];
   allowQuorumLossOnAzFailure: boolean;
+  /** Slots allowed to move away from where a previous deployment placed them (a zone rebuild). @default [] */
+  slotsToMove?: number[];
 }
 
 /** A slot as a previous deployment placed it (the `slots` stack output). */
@@ -97,8 +99,9 @@ function pinnedSlots(input: PlacementInput, issues: ConfigIssue[]): MasterSlot[]
 }
 
 /** Refuses placements that would move a slot a previous deployment placed elsewhere. */
-function movedSlots(slots: MasterSlot[], previous: readonly PreviousSlot[]): ConfigIssue[] {
+function movedSlots(slots: MasterSlot[], previous: readonly PreviousSlot[], allowed: readonly number[]): ConfigIssue[] {
   const moved = previous.filter((p) => {
+    if (allowed.includes(p.slot)) return false;
     const now = slots.find((s) => s.slot === p.slot);
     return now !== undefined && (now.az !== p.az || now.ip !== p.ip);
   });
@@ -136,7 +139,7 @@ export function planTopology(
 
   const pinned = input.masterIps.length > 0;
   issues.push(...zoneRuleIssues(input, slots, pinned ? "masterIps" : "availabilityZones", pinned ? input.masterIps : input.availabilityZones));
-  issues.push(...movedSlots(slots, previous));
+  issues.push(...movedSlots(slots, previous, input.slotsToMove ?? []));
   if (issues.length > 0) return { issues };
   return { topology: topologyOf(slots, input), issues: [] };
 }

@@ -15,14 +15,29 @@ import { MasterWatchdog, watchdogBootStep } from "./watchdog";
 
 /** Builds every resource of the stack and returns its outputs. */
 export async function awsPlatform(config: SeaweedConfig): Promise<Record<string, unknown>> {
-  const { topology } = config;
   const region = new pulumi.Config("aws").get("region");
   checkRegions(config, region);
   if (config.vpcId) await verifyExistingSubnets(config.vpcId, config.subnets, pulumi.getStack());
-  const tier = new MasterTier(config.clusterName, { config, bootSteps: (slot) => [monitoringBootStep(config, slot), backupBootStep(config, slot), watchdogBootStep(config, slot)] });
-  const monitoring = new Monitoring(`${config.clusterName}-monitoring`, monitoringArgsOf(config, tier));
-  new MasterWatchdog(`${config.clusterName}-watchdog`, { config, journalLogGroupName: monitoring.journalLogGroup.name, alarmTopicArn: monitoring.alarmTopic.arn, tags: tier.tags });
-  const backups = new Backups(`${config.clusterName}-backups`, backupsArgsOf(config, tier, monitoring.alarmTopic.arn, region));
+  // The slots' groups launch only once the monitoring, backup and watchdog parameters and role policies their boot
+  // reads exist.
+  let bootReady: (resources: pulumi.Resource[]) => void = () => undefined;
+  const bootDependsOn = new Promise<pulumi.Resource[]>((resolve) => (bootReady = resolve));
+  try {
+    const bootSteps = (slot: { slot: number }) => [monitoringBootStep(config, slot), backupBootStep(config, slot), watchdogBootStep(config, slot)];
+    const tier = new MasterTier(config.clusterName, { config, bootSteps, bootDependsOn });
+    const monitoring = new Monitoring(`${config.clusterName}-monitoring`, monitoringArgsOf(config, tier));
+    const watchdog = new MasterWatchdog(`${config.clusterName}-watchdog`, { config, journalLogGroupName: monitoring.journalLogGroup.name, alarmTopicArn: monitoring.alarmTopic.arn, tags: tier.tags });
+    const backups = new Backups(`${config.clusterName}-backups`, backupsArgsOf(config, tier, monitoring.alarmTopic.arn, region));
+    bootReady([...monitoring.bootResources, ...backups.bootResources, ...watchdog.parameters]);
+    return outputsOf(config, tier, monitoring, backups);
+  } finally {
+    // A refused config throws above; the groups' registration must not wait forever for the promise.
+    bootReady([]);
+  }
+}
+
+function outputsOf(config: SeaweedConfig, tier: MasterTier, monitoring: Monitoring, backups: Backups): Record<string, unknown> {
+  const { topology } = config;
   return {
     slots: topology.slots.map((s) => ({ slot: s.slot, name: s.name, az: s.az, ip: s.ip, subnetCidr: s.subnet.cidr })),
     masterAddresses: peerList(slotAddresses(topology.slots), config.httpPort).join(","),
@@ -33,6 +48,9 @@ export async function awsPlatform(config: SeaweedConfig): Promise<Record<string,
     loadBalancerDnsName: tier.loadBalancer.dnsName,
     loadBalancerAlias: tier.loadBalancerAlias,
     clientSecurityGroupId: tier.securityGroups.clients.id,
+    // Connections the masters open themselves (to volume servers, to peers) leave from each instance's primary
+    // address, not the slot IP: volume servers' firewalls must admit this group, not only masterAddresses.
+    mastersSecurityGroupId: tier.securityGroups.masters.id,
     jwtSigningKeyParameterName: tier.jwtParameterName,
     privateZoneId: tier.zone.zoneId,
     vpcId: tier.network.vpcId,

@@ -5,8 +5,11 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { physicalName } from "./physicalNames";
 
 export interface MasterSecurityGroupsArgs {
+  /** Physical names derive from it (see physicalNames.ts). */
+  clusterName: string;
   vpcId: pulumi.Input<string>;
   /** The master's HTTP port (API and health checks). @default 9333 */
   httpPort: number;
@@ -36,9 +39,13 @@ export class MasterSecurityGroups extends pulumi.ComponentResource {
 
   constructor(name: string, args: MasterSecurityGroupsArgs, opts?: pulumi.ComponentResourceOptions) {
     super(MasterSecurityGroups.__pulumiType, name, {}, opts);
-    const { vpcId, httpPort, grpcPort, metricsPort, clientCidrs, clientSecurityGroupIds, tags } = args;
+    const { clusterName, vpcId, httpPort, grpcPort, metricsPort, clientCidrs, clientSecurityGroupIds, tags } = args;
     const group = (suffix: string, description: string) =>
-      new aws.ec2.SecurityGroup(`${name}-${suffix}`, { vpcId, description, revokeRulesOnDelete: true, tags: { ...tags, Name: `${name}-${suffix}` } }, { parent: this });
+      new aws.ec2.SecurityGroup(
+        `${name}-${suffix}`,
+        { name: physicalName("aws:ec2/securityGroup:SecurityGroup", clusterName, suffix), vpcId, description, revokeRulesOnDelete: true, tags: { ...tags, Name: `${name}-${suffix}` } },
+        { parent: this },
+      );
     this.masters = group("masters", "SeaweedFS masters");
     this.loadBalancer = group("nlb", "SeaweedFS master load balancer");
     this.clients = group("clients", "Members may reach the SeaweedFS masters (attach to volume servers, filers, shells)");

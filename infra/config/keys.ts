@@ -102,6 +102,13 @@ export const CORE_KEYS = {
     default: [],
     fix: "list one address per master, each inside its zone's subnet and not one of the 4 first or the last address",
   }),
+  slotsToMove: key({
+    type: "array",
+    description: "Slots whose zone or IP may change in this update although a previous deployment placed them elsewhere (rebuilding slots out of a lost zone: docs/runbooks/zone-outage.md). Such a slot gets a new raft identity. Remove it again once deployed.",
+    schema: z.array(z.number().int("must be a whole number").min(0, "must be a slot number")),
+    default: [],
+    fix: "list the numbers of the slots being rebuilt elsewhere, e.g. [1, 4], or leave it empty",
+  }),
   instanceType: key({
     type: "string",
     description: "EC2 instance type of the masters. Masters are light: t3.small is plenty for dev, m7i.large for prod.",

@@ -20,6 +20,7 @@ export const AWS_KEYS_IN_CORE = [
   "vpcCidr",
   "subnetCidrs",
   "masterIps",
+  "slotsToMove",
   "instanceType",
   "architecture",
   "amiId",

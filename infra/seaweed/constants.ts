@@ -29,6 +29,13 @@ export const HOST_PATHS = {
   mdir: "/var/lib/seaweedfs/master",
   unitName: "seaweedfs-master.service",
   user: "seaweedfs",
+  /**
+   * Fixed UID and GID of `user`: weed's raft files are 0600/0700 and live on the data volume, which outlives the
+   * instance; a replacement launched from a newer AMI must own them under the same numbers. (Every boot also
+   * re-owns the whole -mdir, for a host where the account already existed under other numbers.)
+   */
+  uid: 9333,
+  gid: 9333,
 } as const;
 
 /**

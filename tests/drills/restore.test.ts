@@ -34,6 +34,6 @@ describe("wipe-and-restore of every master's -mdir (real weed, moto S3)", () => 
     assert.ok(result.backup.policyChecked.uploads >= 2, `only ${result.backup.policyChecked.uploads} uploads judged against the bucket policy`);
     assert.equal(result.backup.policyChecked.refused, 0);
     assert.equal(result.bucketSettingsAccepted, true);
-    assert.equal(result.rpoSeconds, 3600);
+    assert.equal(result.rpoSeconds, 900, "the default backupIntervalMinutes (15)");
   });
 });

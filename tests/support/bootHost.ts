@@ -1,9 +1,10 @@
 /**
  * A stand-in EC2 host for running the master boot script for real: a local moto server answers the AWS CLI (kept
  * loaded in one process, so each call costs milliseconds instead of a second of start-up), and recorded stubs replace the commands that would touch the machine (IMDS via curl, blkid, mkfs.xfs, mount,
- * mountpoint, ip, systemctl, getent, useradd, chown). Stubs log every call and keep their state in files: per host
- * (mounts, addresses, rules, users) and per volume (its filesystem), so a volume keeps its filesystem when it moves
- * to another host. Everything runs on 127.0.0.1 and every process started here is stopped by its process group.
+ * mountpoint, ip, systemctl, getent, useradd, groupadd, chown). Stubs log every call and keep their state in files:
+ * per host (mounts, addresses, rules, accounts) and per volume (its filesystem and content: the mount point links to
+ * it, and chown is the real one on those files), so a volume keeps its files and their owners when it moves to
+ * another host. Everything runs on 127.0.0.1 and every process started here is stopped by its process group.
  */
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
@@ -161,7 +162,15 @@ export async function startMoto(): Promise<MotoServer> {
 }
 
 const STUBS: Record<string, string> = {
-  aws: 'exec "$REAL_AWS" "$@"',
+  // Faults a test plays (see BootHost.playInstanceState and failNext), then the real AWS CLI against moto.
+  aws: `if [ "$1 $2" = "ec2 describe-instances" ] && [ -f "$STUB_STATE/instance-state-$4" ]; then cat "$STUB_STATE/instance-state-$4"; exit 0; fi
+failures="$STUB_STATE/fail-$1-$2"
+if [ -f "$failures" ] && [ "$(cat "$failures")" -gt 0 ]; then
+  echo $(($(cat "$failures") - 1)) > "$failures"
+  echo "An error occurred (RequestLimitExceeded) when calling the $2 operation: Request limit exceeded." >&2
+  exit 254
+fi
+exec "$REAL_AWS" "$@"`,
   curl: `url="\${*: -1}"
 case "$url" in
   */latest/api/token) echo stub-imds-token ;;
@@ -185,7 +194,12 @@ state="$STUB_VOLUMES/$(basename "$image").fs"
 if [ -f "$state" ]; then echo "mkfs.xfs: $dev contains a filesystem (use -f to force)" >&2; exit 1; fi
 printf 'XFSB' | dd of="$image" conv=notrunc status=none
 cat /proc/sys/kernel/random/uuid > "$state"`,
-  mount: 'touch "$STUB_STATE/mounted$(printf %s "${*: -1}" | tr / _)"',
+  // The mount point becomes a link to the volume's shared content, so a replacement sees its predecessor's files.
+  mount: `target="\${*: -1}"
+data="$STUB_VOLUMES/$(basename "$(readlink -f "\${*: -2:1}")").data"
+mkdir -p "$data"
+rmdir "$target" && ln -s "$data" "$target"
+touch "$STUB_STATE/mounted$(printf %s "$target" | tr / _)"`,
   mountpoint: '[ -f "$STUB_STATE/mounted$(printf %s "${*: -1}" | tr / _)" ]',
   ip: `case "$*" in
   "-4 addr show dev "*) cat "$STUB_STATE/addresses" 2>/dev/null || true ;;
@@ -193,10 +207,28 @@ cat /proc/sys/kernel/random/uuid > "$state"`,
   "rule show") cat "$STUB_STATE/rules" 2>/dev/null || true ;;
   "rule add "*) printf '%s:\\tfrom %s lookup %s\\n' "$8" "$4" "$6" >> "$STUB_STATE/rules" ;;
 esac`,
-  getent: '[ -f "$STUB_STATE/user-$2" ]',
-  useradd: 'touch "$STUB_STATE/user-${*: -1}"',
+  // Accounts live in $STUB_STATE/{passwd,group}-<name> as getent prints them; without --uid/--gid an account gets
+  // the AMI's next free system number ($FAKE_NEXT_SYSTEM_ID), which differs between AMIs.
+  getent: 'cat "$STUB_STATE/$1-$2" 2>/dev/null',
+  // Without --gid, useradd also creates the user's own group (USERGROUPS_ENAB, as on Amazon Linux).
+  useradd: `id=$FAKE_NEXT_SYSTEM_ID gid=""
+while [ $# -gt 1 ]; do case "$1" in --uid) id=$2; shift ;; --gid) gid=$2; shift ;; --home-dir | --shell) shift ;; esac; shift; done
+[ -n "$gid" ] || { gid=$id; echo "$1:x:$gid:" > "$STUB_STATE/group-$1"; }
+echo "$1:x:$id:$gid::/:/sbin/nologin" > "$STUB_STATE/passwd-$1"`,
+  groupadd: `id=$FAKE_NEXT_SYSTEM_ID
+while [ $# -gt 1 ]; do case "$1" in --gid) id=$2; shift ;; esac; shift; done
+echo "$1:x:$id:" > "$STUB_STATE/group-$1"`,
   systemctl: "true",
-  chown: "true",
+  // The real chown on the scratch files, with the host's account names turned into its numbers.
+  chown: `args=()
+for a in "$@"; do
+  if [[ "$a" == *:* && "$a" != /* ]]; then
+    u=$(cut -d: -f3 "$STUB_STATE/passwd-\${a%%:*}") && g=$(cut -d: -f3 "$STUB_STATE/group-\${a##*:}") || exit 1
+    a="$u:$g"
+  fi
+  args+=("$a")
+done
+exec /bin/chown "\${args[@]}"`,
 };
 
 /** Writes the recording stubs: each logs `name args...` to $STUB_LOG, then plays its part. */
@@ -226,6 +258,8 @@ export interface BootHostOptions {
   /** The MAC of the slot's network interface, shown by the kernel once it is attached. */
   slotMac: string;
   volumeId: string;
+  /** The number this host's AMI gives the next system account created without --uid/--gid. @default 991 */
+  nextSystemId?: number;
 }
 
 export class BootHost {
@@ -272,6 +306,7 @@ export class BootHost {
         STUB_VOLUMES: this.options.volumes,
         FAKE_INSTANCE_ID: this.instanceId,
         FAKE_AZ: this.options.az,
+        FAKE_NEXT_SYSTEM_ID: String(this.options.nextSystemId ?? 991),
         FAKE_DOWNLOADS: path.join(this.options.dir, "downloads"),
         REAL_AWS: this.options.moto.aws,
         ...this.options.moto.env,
@@ -299,6 +334,16 @@ export class BootHost {
     }
   }
 
+  /** Makes this host's EC2 answer `state` for another instance (e.g. one stuck `shutting-down`). */
+  playInstanceState(instanceId: string, state: string): void {
+    fs.writeFileSync(path.join(this.state, `instance-state-${instanceId}`), `${state}\n`);
+  }
+
+  /** Makes the next `times` calls of `aws <service> <operation>` on this host fail as a throttled request does. */
+  failNext(service: string, operation: string, times: number): void {
+    fs.writeFileSync(path.join(this.state, `fail-${service}-${operation}`), `${times}\n`);
+  }
+
   /** Makes an https URL downloadable by the curl stub. */
   offerDownload(url: string, content: string): void {
     fs.writeFileSync(path.join(this.options.dir, "downloads", url.slice(url.lastIndexOf("/") + 1)), content);
@@ -307,6 +352,31 @@ export class BootHost {
   /** Plays a volume blkid no longer recognises (its content stays). */
   forgetFilesystems(): void {
     for (const f of fs.readdirSync(this.options.volumes)) if (f.endsWith(".fs")) fs.rmSync(path.join(this.options.volumes, f));
+  }
+
+  /** An account (user and group of the same name and number) that already exists on this host's image. */
+  addAccount(name: string, id: number): void {
+    fs.writeFileSync(path.join(this.state, `passwd-${name}`), `${name}:x:${id}:${id}::/:/sbin/nologin\n`);
+    fs.writeFileSync(path.join(this.state, `group-${name}`), `${name}:x:${id}:\n`);
+  }
+
+  /** `uid:gid` of an account on this host, as getent shows it, or undefined. */
+  account(name: string): string | undefined {
+    const file = path.join(this.state, `passwd-${name}`);
+    return fs.existsSync(file) ? fs.readFileSync(file, "utf8").split(":").slice(2, 4).join(":") : undefined;
+  }
+
+  /** `uid:gid` of every file and directory below `hostPath` (through the data volume's mount), by relative path. */
+  owners(hostPath: string): Record<string, string> {
+    const top = fs.realpathSync(path.join(this.root, hostPath));
+    const result: Record<string, string> = {};
+    const walk = (full: string) => {
+      const stat = fs.lstatSync(full);
+      result[path.relative(top, full) || "."] = `${stat.uid}:${stat.gid}`;
+      if (stat.isDirectory()) for (const entry of fs.readdirSync(full)) walk(path.join(full, entry));
+    };
+    walk(top);
+    return result;
   }
 
   read(hostPath: string): string {

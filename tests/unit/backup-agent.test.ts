@@ -67,7 +67,7 @@ describe("the backup agent of the prod masters", () => {
   });
 
   it("runs from a timer with the configured interval, as the master's user, read-only on the data volume", () => {
-    assert.match(renderBackupTimer(config.backupIntervalMinutes), /^OnUnitActiveSec=60min$/m);
+    assert.match(renderBackupTimer(config.backupIntervalMinutes), /^OnUnitActiveSec=15min$/m);
     const service = renderBackupService();
     assert.match(service, new RegExp(`^User=${HOST_PATHS.user}$`, "m"));
     assert.match(service, new RegExp(`^ReadOnlyPaths=${HOST_PATHS.dataRoot}$`, "m"));

@@ -58,7 +58,7 @@ describe("backups of the prod stack", () => {
     assert.equal(inputs("aws:s3/bucketOwnershipControls:BucketOwnershipControls").rule.objectOwnership, "BucketOwnerEnforced");
   });
 
-  it("deny requests without TLS and uploads without SSE-KMS", () => {
+  it("deny requests without TLS and uploads asking for another encryption than SSE-KMS", () => {
     const policy = JSON.parse(inputs("aws:s3/bucketPolicy:BucketPolicy").policy) as { Statement: Inputs[] };
     const tls = policy.Statement.find((s) => s.Condition?.Bool?.["aws:SecureTransport"] === "false");
     assert.equal(tls?.Effect, "Deny");
@@ -106,7 +106,7 @@ describe("backups of the prod stack", () => {
   it("alarm when no backup succeeded for twice the interval, to a KMS-encrypted topic", () => {
     const alarm = inputs("aws:cloudwatch/metricAlarm:MetricAlarm");
     assert.equal(alarm.metricName, BACKUP_METRIC.name);
-    assert.equal(alarm.period, 2 * 60 * 60);
+    assert.equal(alarm.period, 2 * 15 * 60, "twice the default backupIntervalMinutes (15)");
     assert.equal(alarm.treatMissingData, "breaching");
     assert.deepEqual([alarm.statistic, alarm.comparisonOperator, alarm.threshold], ["SampleCount", "LessThanThreshold", 1]);
     const topic = only(resources, "aws:sns/topic:Topic");

@@ -3,7 +3,10 @@
  * host commands (IMDS via curl, blkid, mkfs.xfs, mount, ip, systemctl, ...) are recorded stubs on PATH that keep
  * their state in files. Every file the script writes lands under a scratch root. Proven here: a first boot takes the
  * slot over, a re-run changes nothing, a replacement waits (bounded) for its predecessor and keeps the data, a
- * stopped holder is detached, a volume with content is never formatted, a sha256 mismatch starts nothing.
+ * stopped holder is detached, a holder stuck shutting-down is force-detached after a bound, transient AWS API
+ * failures are retried, a boot that gives up marks its instance unhealthy in its Auto Scaling group, weed's files
+ * stay owned by the service account across AMIs, a volume with content is never formatted, a sha256 mismatch
+ * starts nothing. Faults (an instance state, a throttled call) are played by the aws stub; moto checks no IAM.
  */
 import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
@@ -79,8 +82,8 @@ after(async () => {
 });
 
 /** A new instance in the slot's subnet, with its own root, kernel view (MACs, devices) and stub state. */
-async function launch(name: string): Promise<BootHost> {
-  const instanceId = (
+async function launch(name: string, nextSystemId?: number, inGroup?: string): Promise<BootHost> {
+  const instanceId = inGroup ? await groupInstance(inGroup) : (
     await moto.call("ec2", "run_instances", {
       ImageId: ami,
       MinCount: 1,
@@ -90,8 +93,15 @@ async function launch(name: string): Promise<BootHost> {
     })
   ).Instances[0].InstanceId;
   const mac = (await moto.call("ec2", "describe_network_interfaces", { NetworkInterfaceIds: [eni] })).NetworkInterfaces[0].MacAddress;
-  hosts[name] = new BootHost({ dir: path.join(work, name), stubs: path.join(work, "stubs"), volumes: path.join(work, "volumes"), moto, instanceId, az: SLOT.az, slotMac: mac, volumeId: volume });
+  hosts[name] = new BootHost({ dir: path.join(work, name), stubs: path.join(work, "stubs"), volumes: path.join(work, "volumes"), moto, instanceId, az: SLOT.az, slotMac: mac, volumeId: volume, nextSystemId });
   return hosts[name];
+}
+
+/** The instance of a new Auto Scaling group of one, as the slot's group would launch it. */
+async function groupInstance(group: string): Promise<string> {
+  await moto.call("autoscaling", "create_launch_configuration", { LaunchConfigurationName: group, ImageId: ami, InstanceType: "t3.small" });
+  await moto.call("autoscaling", "create_auto_scaling_group", { AutoScalingGroupName: group, LaunchConfigurationName: group, MinSize: 1, MaxSize: 1, DesiredCapacity: 1, VPCZoneIdentifier: subnet });
+  return (await moto.call("autoscaling", "describe_auto_scaling_groups", { AutoScalingGroupNames: [group] })).AutoScalingGroups[0].Instances[0].InstanceId;
 }
 
 /** Which instance holds the slot's interface (and at which device index) and its volume, as EC2 says. */
@@ -152,7 +162,8 @@ describe("the master boot script", () => {
   });
 
   it("makes a replacement wait while its predecessor runs, takes the slot back once the dead predecessor is stopped, and keeps the data", async () => {
-    const b = await launch("b");
+    // Another AMI: it would give a new system account another number.
+    const b = await launch("b", 992);
     const boot = b.boot(script());
     await b.waitForLog(/waiting for it to be released/, 60_000);
     assert.equal((await holders()).eni, hosts.a.instanceId, "nothing is taken from a running instance");
@@ -166,23 +177,74 @@ describe("the master boot script", () => {
     assert.deepEqual(run.calls.filter((c) => c.startsWith("mkfs")), []);
     assert.match(run.stderr, /already has a filesystem: keeping it/);
     assert.equal(run.calls.filter((c) => c.startsWith("mount ")).length, 1);
+    const account = b.account(HOST_PATHS.user);
+    assert.ok(account && account === hosts.a.account(HOST_PATHS.user), `both AMIs create the service account under the same numbers: ${account}, ${hosts.a.account(HOST_PATHS.user)}`);
   });
 
-  it("gives up after the attach timeout while a running instance keeps the slot, touching nothing", async () => {
-    const c = await launch("c");
+  it("re-owns all of weed's files when the replacement's image already has the service account under another number", async () => {
+    // What weed wrote on the previous instance: 0600 files in 0700 directories, owned by that instance's account.
+    const owner = hosts.b.account(HOST_PATHS.user)!.split(":").map(Number);
+    const raft = path.join(fs.realpathSync(path.join(work, "b/root", HOST_PATHS.mdir)), "m9333");
+    for (const [file, mode] of [["log", 0o700], ["log/00000001.log", 0o600], ["snapshots", 0o700], ["snapshots/1-2-3", 0o700], ["snapshots/1-2-3/meta.json", 0o600]] as const) {
+      const full = path.join(raft, file);
+      if (mode === 0o700) fs.mkdirSync(full, { recursive: true, mode });
+      else fs.writeFileSync(full, "raft", { mode });
+      fs.chownSync(full, owner[0], owner[1]);
+    }
+    const e = await launch("e");
+    e.addAccount("seaweedfs", 4242);
+    await moto.call("ec2", "stop_instances", { InstanceIds: [hosts.b.instanceId] });
+    const run = await e.boot(script());
+    assert.equal(run.code, 0, run.stderr);
+    const owners = e.owners(HOST_PATHS.mdir);
+    assert.ok(Object.keys(owners).includes("m9333/snapshots/1-2-3/meta.json"), JSON.stringify(owners));
+    assert.deepEqual(Object.entries(owners).filter(([, o]) => o !== "4242:4242"), [], "files the running master could not read");
+    assert.deepEqual(await holders(), { eni: e.instanceId, eniIndex: 1, volume: e.instanceId });
+  });
+
+  it("force-detaches the slot from a holder stuck shutting-down, once the bound has passed", async () => {
+    const e = hosts.e;
+    const f = await launch("f");
+    f.playInstanceState(e.instanceId, "shutting-down");
+    const run = await f.boot(script({ holderShutdownSeconds: 2 }));
+    assert.equal(run.code, 0, run.stderr);
+    const waited = run.stderr.indexOf(`held by ${e.instanceId}): waiting`);
+    const forced = run.stderr.indexOf(`held by dead instance ${e.instanceId} (shutting-down): force-detaching`);
+    assert.ok(waited >= 0 && forced > waited, `waits out the bound before force-detaching:\n${run.stderr}`);
+    assert.ok(run.calls.includes(`aws ec2 detach-volume --volume-id ${volume} --instance-id ${e.instanceId} --force`), run.calls.join("\n"));
+    assert.ok(run.calls.some((c) => /^aws ec2 detach-network-interface --attachment-id \S+ --force$/.test(c)), run.calls.join("\n"));
+    assert.deepEqual(await holders(), { eni: f.instanceId, eniIndex: 1, volume: f.instanceId });
+  });
+
+  it("retries transient AWS API failures (throttling) and finishes the boot", async () => {
+    const f = hosts.f;
+    f.failNext("ec2", "describe-network-interfaces", 2);
+    f.failNext("ssm", "get-parameter", 1);
+    const run = await f.boot(script());
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /aws ec2 describe-network-interfaces failed \(attempt 2 of 6\); retrying in 2 s/);
+    assert.match(run.stderr, /aws ssm get-parameter failed \(attempt 1 of 6\)/);
+    assert.equal(f.read(HOST_PATHS.secretEnvFile), `WEED_JWT_SIGNING_KEY=${SECRET}\n`);
+  });
+
+  it("gives up after the attach timeout while a running instance keeps the slot, touching nothing, and reports itself unhealthy", async () => {
+    const c = await launch("c", undefined, "slot-0-group");
     const started = Date.now();
     const run = await c.boot(script({ attachTimeoutSeconds: 2 }));
     assert.notEqual(run.code, 0);
     assert.ok(Date.now() - started < 30_000, `gave up after ${Date.now() - started} ms`);
     assert.match(run.stderr, /still not attached to .* after 2 s/);
     assert.deepEqual(run.calls.filter((c) => /^(aws ec2 (attach|detach)|mkfs|mount |systemctl)/.test(c)), []);
-    assert.equal((await holders()).eni, hosts.b.instanceId);
+    assert.equal((await holders()).eni, hosts.f.instanceId);
+    assert.ok(run.calls.includes(`aws autoscaling set-instance-health --instance-id ${c.instanceId} --health-status Unhealthy --no-should-respect-grace-period`), run.calls.join("\n"));
+    const [instance] = (await moto.call("autoscaling", "describe_auto_scaling_instances", { InstanceIds: [c.instanceId] })).AutoScalingInstances;
+    assert.equal(instance.HealthStatus, "Unhealthy", "its group replaces it");
   });
 
   it("refuses to format a volume blkid cannot identify when it is not blank", async () => {
-    const b = hosts.b;
-    b.forgetFilesystems();
-    const run = await b.boot(script());
+    const f = hosts.f;
+    f.forgetFilesystems();
+    const run = await f.boot(script());
     assert.notEqual(run.code, 0);
     assert.match(run.stderr, /not blank: refusing to format it/);
     assert.deepEqual(run.calls.filter((c) => c.startsWith("mkfs")), []);

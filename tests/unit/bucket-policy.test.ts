@@ -1,7 +1,7 @@
 /**
  * The drill judges the backup agent's S3 requests against the bucket's real policy (moto ignores its conditions):
- * the judge refuses what AWS would refuse under that policy (no TLS, no SSE header, SSE other than aws:kms) and lets
- * through an encrypted upload over TLS; requests are read from moto's recorder format.
+ * the judge refuses what AWS would refuse under that policy (no TLS, an SSE header other than aws:kms) and lets
+ * through an upload over TLS that asks for SSE-KMS or for nothing (the bucket's default encryption is SSE-KMS); requests are read from moto's recorder format.
  */
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
@@ -18,9 +18,12 @@ describe("the backup bucket policy, applied to recorded S3 requests", () => {
     assert.deepEqual(judge(put({ "X-Amz-Server-Side-Encryption": "aws:kms", "X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id": "arn:aws:kms:us-east-1:1:key/k" })), [[]]);
   });
 
-  it("refuses an upload without the encryption header, with AES256, or over plain HTTP", () => {
-    assert.deepEqual(judge(put({})), [["DenyUploadsWithoutKms", "DenyUploadsWithoutEncryptionHeader"]]);
-    assert.deepEqual(judge(put({ "x-amz-server-side-encryption": "AES256" })), [["DenyUploadsWithoutKms"]]);
+  it("lets an upload without the encryption header through: the bucket's default encryption makes it SSE-KMS", () => {
+    assert.deepEqual(judge(put({})), [[]]);
+  });
+
+  it("refuses an upload asking for AES256, or over plain HTTP", () => {
+    assert.deepEqual(judge(put({ "x-amz-server-side-encryption": "AES256" })), [["DenyUploadsAskingForOtherEncryption"]]);
     assert.deepEqual(judge(put({ "x-amz-server-side-encryption": "aws:kms" }), false), [["DenyInsecureTransport"]]);
   });
 

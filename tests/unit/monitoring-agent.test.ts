@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { AGENT_PATHS, agentParameterNames } from "../../infra/aws/monitoring/agentConfig";
 import { renderAgentSetup } from "../../infra/aws/monitoring/agentSetup";
+import { monitoringBootStep } from "../../infra/aws/monitoring/settings";
 import { METRIC_NAMESPACE } from "../../infra/aws/monitoring/metrics";
 import { SCRAPED_METRICS } from "../../infra/aws/monitoring/cloudwatch";
 import { HOST_PATHS } from "../../infra/seaweed/constants";
@@ -93,8 +94,11 @@ describe("the CloudWatch agent of each prod slot", () => {
       const template = templates.find((t) => t.name.startsWith(`${slot.name}-`));
       assert.ok(template, `slot ${slot.slot}'s launch template`);
       const userData = Buffer.from(String(template.inputs.userData), "base64").toString("utf8");
-      const step = renderAgentSetup(agentParameterNames(ssmPrefixOf(clusterName), slot.slot));
-      assert.ok(userData.includes(step.trimEnd()), `slot ${slot.slot}'s user data carries its agent step`);
+      const names = agentParameterNames(ssmPrefixOf(clusterName), slot.slot);
+      const step = monitoringBootStep(run.config, slot);
+      assert.ok(userData.includes(step.trimEnd()) && step.includes(names.setupScript), `slot ${slot.slot}'s user data carries its agent launcher`);
+      assert.ok(!userData.includes("amazon-cloudwatch-agent"), "the setup itself is not in the user data");
+      assert.equal(parameter(names.setupScript), renderAgentSetup(names), "the launcher's parameter holds the setup");
       assert.ok(userData.indexOf('main "$@"') < userData.indexOf(step.trimEnd()), "after the master has started");
       assert.ok(Buffer.byteLength(userData) < 16 * 1024, `user data of slot ${slot.slot} is ${Buffer.byteLength(userData)} bytes`);
     }
@@ -114,7 +118,7 @@ describe("the CloudWatch agent of each prod slot", () => {
     assert.equal(groups.length, 2);
     assert.deepEqual([byAction("logs:PutLogEvents")[0].Resource].flat().sort(), groups.flatMap((g) => [g, `${g}:log-stream:*`]).sort());
     const params = run.mine("aws:ssm/parameter:Parameter").map((p) => String(p.state.arn));
-    assert.equal(params.length, 2 * run.config.topology.slots.length);
+    assert.equal(params.length, 3 * run.config.topology.slots.length);
     assert.deepEqual([byAction("ssm:GetParameter")[0].Resource].flat().sort(), params.sort());
     assert.ok(statements.every((s) => [s.Action].flat().every((a) => !a.includes("*"))), "no wildcard actions");
   });

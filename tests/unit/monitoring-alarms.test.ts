@@ -25,13 +25,13 @@ for (const stack of ["dev", "staging", "prod"]) {
       run = await monitoringGraph(stack);
     });
 
-    it("has the cluster alarms, two per target group and four per slot", () => {
+    it("has the cluster alarms, two per target group and five per slot", () => {
       const { clusterName, topology } = run.config;
       const expected = [
         "leader-count",
         "leader-flapping",
         ...TARGET_GROUPS.flatMap((g) => [`${g}-unhealthy-hosts`, `${g}-healthy-hosts-low`]),
-        ...topology.slots.flatMap((s) => [`slot-${s.slot}-status-check`, `slot-${s.slot}-no-instance`, `slot-${s.slot}-data-disk`, `slot-${s.slot}-memory`]),
+        ...topology.slots.flatMap((s) => [`slot-${s.slot}-master-silent`, `slot-${s.slot}-status-check`, `slot-${s.slot}-no-instance`, `slot-${s.slot}-data-disk`, `slot-${s.slot}-memory`]),
       ].map((id) => `${clusterName}-${id}`);
       assert.deepEqual(run.mine(ALARM).map((a) => a.inputs.name).sort(), expected.sort());
     });
@@ -106,7 +106,7 @@ for (const stack of ["dev", "staging", "prod"]) {
       assert.ok(rule.length <= 10240, "within CloudWatch's rule length");
       const slotDown = run.mine(COMPOSITE).filter((c) => String(c.inputs.alarmName).endsWith("-down"));
       assert.equal(slotDown.length, n);
-      for (const c of slotDown) assert.match(String(c.inputs.alarmRule), /^ALARM\("[^"]+-status-check"\) OR ALARM\("[^"]+-no-instance"\)$/);
+      for (const c of slotDown) assert.match(String(c.inputs.alarmRule), /^ALARM\("[^"]+-master-silent"\) OR ALARM\("[^"]+-status-check"\) OR ALARM\("[^"]+-no-instance"\)$/);
     });
 
     it("charts only metrics the pipeline or AWS publishes, on a grid without overlaps", () => {

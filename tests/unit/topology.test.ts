@@ -142,6 +142,18 @@ describe("master placement", () => {
     assert.equal(issue.fix, `pin the deployed addresses: masterIps: [${deployed.map((s) => s.ip).join(", ")}]`);
   });
 
+  it("lets exactly the slots listed in slotsToMove move (a zone rebuild), still refusing the others", () => {
+    const deployed = planTopology(input(5, 3)).topology!.slots;
+    // Slot 3 (us-east-1a) moves to the fourth zone; with 4 zones slot 4 would move too.
+    const rebuilt = planTopology({ ...input(5, 4), slotsToMove: [3] }, deployed);
+    assert.equal(rebuilt.topology, undefined);
+    assert.doesNotMatch(rebuilt.issues[0].message, /slot 3 /);
+    assert.match(rebuilt.issues[0].message, /moves slot 4 /);
+    const both = planTopology({ ...input(5, 4), slotsToMove: [3, 4] }, deployed);
+    assert.deepEqual(both.issues, []);
+    assert.equal(both.topology!.slots.find((s) => s.slot === 3)!.az, "us-east-1d");
+  });
+
   it("places prod's 5 masters 2/2/1 over 3 zones", () => {
     const { topology } = planTopology(input(5, 3));
     assert.deepEqual(topology!.azLoss.map((r) => r.lost), [2, 2, 1]);

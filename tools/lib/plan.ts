@@ -5,7 +5,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseConfig, parseStackConfig, projectKeys, PROJECT, SeaweedConfig, StackSettings } from "../../infra/config";
+import { ConfigError, parseConfig, parseStackConfig, projectKeys, PROJECT, SeaweedConfig, StackSettings } from "../../infra/config";
+import { awsNameOf, nameProblem } from "../../infra/aws/physicalNames";
 import type { AzLoss } from "../../infra/topology";
 import { AwsTierSummary, summarizeAwsTier } from "./awsTierSummary";
 import { KubernetesTierSummary, summarizeKubernetesTier } from "./kubernetesTierSummary";
@@ -26,6 +27,13 @@ export interface PlannedMaster {
   subnetCidr?: string;
 }
 
+export interface PlannedResource {
+  type: string;
+  name: string;
+  parent?: string;
+  awsName: string | null;
+}
+
 export interface Plan {
   stack: string;
   /** `aws` or `kubernetes`. */
@@ -35,7 +43,11 @@ export interface Plan {
   toleratedFailures: number;
   masters: PlannedMaster[];
   azLoss: AzLoss[];
-  resources: { type: string; name: string; parent?: string }[];
+  /**
+   * Every registered resource; `awsName` is the physical name AWS will see (for a type Pulumi auto-names, the
+   * logical name plus a 7-character placeholder suffix), null for a type without an AWS name (Kubernetes objects).
+   */
+  resources: PlannedResource[];
   /** AWS stacks: the master tier's key facts: groups, interfaces and IPs, encrypted volumes, load balancer and health checks. */
   awsTier?: AwsTierSummary;
   /** Kubernetes stacks: the StatefulSet's key facts: replicas, pod management, zone spread, probes, PDB, services. */
@@ -57,13 +69,13 @@ function readStack(stack: string, stacksDir?: string): StackConfig {
   if (!stacksDir) return readStackConfig(stack);
   const file = path.join(stacksDir, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file)) throw new StackFileError(`no stack file ${file}`);
-  return stackConfigFromYaml(stack, fs.readFileSync(file, "utf8"));
+  return stackConfigFromYaml(stack, fs.readFileSync(file, "utf8"), undefined, file);
 }
 
 /** The program of a stack of either platform under mocks; `previousSlots` stands in for its last deployment's outputs. */
 export async function runAnyStack(stack: string, previousSlots?: unknown[], stacksDir?: string): Promise<ProgramRun & { config: StackSettings }> {
   const stackConfig = readStack(stack, stacksDir);
-  const config = parseStackConfig(projectKeys(stackConfig.config), { stack });
+  const config = parseStackConfig(projectKeys(stackConfig.config), { stack, region: stackConfig.config["aws:region"] });
   const run = await runUnderMocks(program, {
     project: PROJECT,
     stack,
@@ -97,9 +109,20 @@ function parentName(resources: readonly RecordedResource[], r: RecordedResource)
   return parent && parent.type !== "pulumi:pulumi:Stack" ? `${parent.type}::${parent.name}` : undefined;
 }
 
+/** Refuses (ConfigError on clusterName, which every name derives from) any physical name AWS would refuse. */
+function checkPhysicalNames(clusterName: string, resources: readonly RecordedResource[]): void {
+  const issues = resources.flatMap((r) => {
+    const awsName = awsNameOf(r.type, r.name, r.inputs);
+    const problem = awsName === null ? undefined : nameProblem(r.type, awsName);
+    return problem ? [{ key: "clusterName", value: clusterName, message: `${r.type} ${r.name} would be named "${awsName}" in AWS, which ${problem}`, fix: "choose a shorter clusterName" }] : [];
+  });
+  if (issues.length > 0) throw new ConfigError(issues);
+}
+
 export async function buildPlan(stack: string, previousSlots?: unknown[], options: PlanOptions = {}): Promise<Plan> {
   const run = await runAnyStack(stack, previousSlots, options.stacksDir);
   const { config } = run;
+  if (config.platform === "aws") checkPhysicalNames(config.clusterName, run.resources);
   const { topology } = config;
   const outputs = Object.fromEntries(
     Object.entries(run.outputs).map(([k, v]) => [k, run.secretOutputs.includes(k) ? "[secret]" : v]),
@@ -114,7 +137,12 @@ export async function buildPlan(stack: string, previousSlots?: unknown[], option
     azLoss: topology.azLoss,
     resources: run.resources
       .filter((r) => r.type !== "pulumi:pulumi:Stack")
-      .map((r) => ({ type: r.type, name: r.name, ...(parentName(run.resources, r) ? { parent: parentName(run.resources, r) } : {}) })),
+      .map((r) => ({
+        type: r.type,
+        name: r.name,
+        ...(parentName(run.resources, r) ? { parent: parentName(run.resources, r) } : {}),
+        awsName: awsNameOf(r.type, r.name, r.inputs),
+      })),
     ...(config.platform === "aws"
       ? { awsTier: summarizeAwsTier(run.resources, (slot) => topology.slots.find((s) => s.slot === slot)?.az) }
       : { kubernetesTier: summarizeKubernetesTier(run.resources) }),

@@ -7,6 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { bucketPolicyDocument, lifecycleRules, LifecycleSettings } from "./rules";
 
 export interface SecureBucketArgs {
+  /** The bucket's global name (`bucketName` in backup/index.ts). */
+  bucketName: pulumi.Input<string>;
   /** KMS key for SSE-KMS (with an S3 bucket key, which cuts KMS requests by reusing a data key per bucket). */
   kmsKeyArn: pulumi.Input<string>;
   lifecycle: LifecycleSettings;
@@ -36,7 +38,7 @@ export function secureBucket(name: string, args: SecureBucketArgs, parent: pulum
   const opts: pulumi.CustomResourceOptions = { parent, ...(args.provider ? { provider: args.provider } : {}) };
   const bucket = new aws.s3.Bucket(
     name,
-    { objectLockEnabled: args.objectLock !== undefined, forceDestroy: args.forceDestroy ?? false, tags: args.tags },
+    { bucket: args.bucketName, objectLockEnabled: args.objectLock !== undefined, forceDestroy: args.forceDestroy ?? false, tags: args.tags },
     { ...opts, protect: args.protect },
   );
   const publicAccess = new aws.s3.BucketPublicAccessBlock(

@@ -13,6 +13,8 @@ import { ConfigError } from "../../config/spec";
 import type { SeaweedConfig } from "../../config";
 import type { MasterTier } from "../masterTier";
 import { ssmPrefixOf } from "../naming";
+import { physicalName } from "../physicalNames";
+import { ssmBootStep } from "../bootScript";
 import { secureBucket } from "./bucket";
 import { replicateBucket } from "./replication";
 import { agentPolicyDocument, LifecycleSettings } from "./rules";
@@ -48,6 +50,11 @@ export interface BackupsArgs {
   volumeKmsKeyArn?: pulumi.Input<string>;
   /** SNS topic of the monitoring stack for the backup-age alarm. @default a KMS-encrypted topic of its own */
   alarmTopicArn?: pulumi.Input<string>;
+  /**
+   * Each slot's boot step (backupSlotStep), stored in SSM at `slotStepParameterName`: the slot's user data carries
+   * only the launcher (backupBootStep). @default [] (no per-slot steps)
+   */
+  slotSteps?: { slot: number; script: string }[];
   /** The stack's region (`aws:region`); a replication or copy region equal to it is refused. */
   region?: string;
   tags: Record<string, string>;
@@ -62,6 +69,8 @@ export class Backups extends pulumi.ComponentResource {
   readonly snapshotPolicy: aws.dlm.LifecyclePolicy;
   readonly agentPolicy: pulumi.Output<string>;
   readonly backupAgeAlarm: aws.cloudwatch.MetricAlarm;
+  /** What a master's boot reads (the parameters and the agent's role policy): the slots' groups wait for these. */
+  readonly bootResources: pulumi.Resource[];
   readonly alarmTopicArn: pulumi.Output<string>;
 
   constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -98,10 +107,15 @@ export class Backups extends pulumi.ComponentResource {
       forceDestroy: s.environment === "dev",
       tags,
     };
-    const primary = secureBucket(`${name}-bucket`, { ...bucketArgs, kmsKeyArn: this.kmsKey.arn }, this);
+    const ownRegion = args.region ?? regionOfZones(s.availabilityZones) ?? "us-east-1";
+    const primary = secureBucket(`${name}-bucket`, { ...bucketArgs, bucketName: bucketName(s.clusterName, "backups", ownRegion, account), kmsKeyArn: this.kmsKey.arn }, this);
     this.bucket = primary.bucket;
     if (s.backupReplicationRegion) {
-      this.drBucket = replicateBucket(`${name}-dr`, { region: s.backupReplicationRegion, source: primary, sourceKeyArn: this.kmsKey.arn, bucket: bucketArgs }, this);
+      this.drBucket = replicateBucket(`${name}-dr`, {
+        clusterName: s.clusterName,
+        region: s.backupReplicationRegion,
+        bucketName: bucketName(s.clusterName, "backups-dr", s.backupReplicationRegion, account),
+        source: primary, sourceKeyArn: this.kmsKey.arn, bucket: bucketArgs }, this);
     }
 
     this.snapshotPolicy = snapshotPolicy(
@@ -129,23 +143,34 @@ export class Backups extends pulumi.ComponentResource {
       { parent: this },
     );
     // The scripts live in SSM (Advanced tier: they exceed 4 KB) so each master's user data carries only a launcher.
-    const scriptOptions = { clusterName: s.clusterName, port: s.httpPort, ssmPrefix: args.ssmPrefix, region: args.region ?? regionOfZones(s.availabilityZones) ?? "us-east-1" };
+    const scriptOptions = { clusterName: s.clusterName, port: s.httpPort, ssmPrefix: args.ssmPrefix, region: ownRegion };
     const scripts = [
       { id: "agent-script", name: BACKUP_PARAMETERS.agentScript, value: renderBackupAgentScript(scriptOptions), description: "The backup agent the masters' timer runs" },
       { id: "restore-script", name: BACKUP_PARAMETERS.restoreScript, value: renderHostRestoreScript(scriptOptions), description: "The host restore script (docs/runbooks/restore.md)" },
     ].map(
       (p) => new aws.ssm.Parameter(`${name}-${p.id}`, { name: `${args.ssmPrefix}/${p.name}`, type: "String", tier: "Advanced", value: p.value, description: p.description, tags }, { parent: this }),
     );
+    const slotSteps = (args.slotSteps ?? []).map(
+      (step) =>
+        new aws.ssm.Parameter(
+          `${name}-slot-${step.slot}-boot-step`,
+          { name: slotStepParameterName(args.ssmPrefix, step.slot), type: "String", tier: "Standard", insecureValue: step.script, description: `Backup agent setup of slot ${step.slot} (run at boot)`, tags },
+          { parent: this },
+        ),
+    );
     this.agentPolicy = pulumi
-      .all([this.bucket.arn, this.kmsKey.arn, ...[bucketParameter, keyParameter, ...scripts].map((p) => p.arn)])
+      .all([this.bucket.arn, this.kmsKey.arn, ...[bucketParameter, keyParameter, ...scripts, ...slotSteps].map((p) => p.arn)])
       .apply(([bucketArn, kmsKeyArn, ...parameterArns]) => JSON.stringify(agentPolicyDocument({ bucketArn, kmsKeyArn, clusterName: s.clusterName, parameterArns })));
+    this.bootResources = [bucketParameter, keyParameter, ...scripts, ...slotSteps];
     if (args.instanceRoleName) {
-      new aws.iam.RolePolicy(`${name}-agent`, { role: args.instanceRoleName, policy: this.agentPolicy }, { parent: this });
+      this.bootResources.push(
+        new aws.iam.RolePolicy(`${name}-agent`, { name: physicalName("aws:iam/rolePolicy:RolePolicy", s.clusterName, "backup-agent"), role: args.instanceRoleName, policy: this.agentPolicy }, { parent: this }),
+      );
     }
 
     this.alarmTopicArn = args.alarmTopicArn
       ? pulumi.output(args.alarmTopicArn)
-      : new aws.sns.Topic(`${name}-alarms`, { kmsMasterKeyId: this.kmsKey.arn, tags }, { parent: this }).arn;
+      : new aws.sns.Topic(`${name}-alarms`, { name: physicalName("aws:sns/topic:Topic", s.clusterName, "backup-alarms"), kmsMasterKeyId: this.kmsKey.arn, tags }, { parent: this }).arn;
     this.backupAgeAlarm = new aws.cloudwatch.MetricAlarm(
       `${name}-age`,
       {
@@ -189,13 +214,24 @@ export function backupsArgsOf(config: SeaweedConfig, tier: MasterTier, alarmTopi
     instanceRoleName: tier.instanceRole.name,
     volumeKmsKeyArn: tier.kmsKey.arn,
     alarmTopicArn,
+    slotSteps: config.topology.slots.map((slot) => ({ slot: slot.slot, script: backupSlotStep(config, slot) })),
     region,
     tags: tier.tags,
   };
 }
 
-/** The boot step of one slot that installs the agent's launcher, units and timer (for MasterTier's `bootSteps`). */
-export function backupBootStep(config: SeaweedConfig, slot: { slot: number; ip: string }): string {
+/** Where the boot step of a slot lives in SSM. */
+function slotStepParameterName(ssmPrefix: string, slot: number): string {
+  return `${ssmPrefix}/backup/slot-${slot}/boot-step`;
+}
+
+/** The user-data step of one slot (for MasterTier's `bootSteps`): fetches and runs its backupSlotStep from SSM. */
+export function backupBootStep(config: SeaweedConfig, slot: { slot: number }): string {
+  return ssmBootStep("Backup agent setup", slotStepParameterName(ssmPrefixOf(config.clusterName), slot.slot), "/usr/local/sbin/seaweedfs-backup-setup");
+}
+
+/** The step of one slot that installs the agent's launcher, units and timer (kept in SSM by the Backups component). */
+export function backupSlotStep(config: SeaweedConfig, slot: { slot: number; ip: string }): string {
   return renderBackupBootStep({
     slot: slot.slot,
     ip: slot.ip,
@@ -204,4 +240,15 @@ export function backupBootStep(config: SeaweedConfig, slot: { slot: number; ip: 
     region: regionOfZones(config.availabilityZones) ?? "us-east-1",
     intervalMinutes: config.backupIntervalMinutes,
   });
+}
+
+/**
+ * `<handle>-<use>-<account>-<region>`: bucket names are global, so the account and region make them unique and
+ * deterministic. Checked with a stand-in account id (same length) before any resource is registered.
+ */
+function bucketName(clusterName: string, use: string, region: string, account: pulumi.Output<string>): pulumi.Output<string> {
+  const type = "aws:s3/bucket:Bucket";
+  const name = (accountId: string) => physicalName(type, clusterName, `${use}-${accountId}-${region}`);
+  name("000000000000");
+  return account.apply(name);
 }

@@ -4,13 +4,17 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { physicalName } from "../physicalNames";
 import { secureBucket, SecureBucket, SecureBucketArgs } from "./bucket";
 
 export interface ReplicationArgs {
+  clusterName: string;
   region: string;
+  /** The DR bucket's global name. */
+  bucketName: pulumi.Input<string>;
   source: SecureBucket;
   sourceKeyArn: pulumi.Input<string>;
-  bucket: Omit<SecureBucketArgs, "kmsKeyArn" | "provider">;
+  bucket: Omit<SecureBucketArgs, "kmsKeyArn" | "provider" | "bucketName">;
 }
 
 /** The DR bucket and its replication; returns the DR bucket. */
@@ -21,11 +25,12 @@ export function replicateBucket(name: string, args: ReplicationArgs, parent: pul
     { description: `Backups replicated to ${args.region}`, enableKeyRotation: true, deletionWindowInDays: 30, tags: args.bucket.tags },
     { parent, provider },
   );
-  const target = secureBucket(name, { ...args.bucket, kmsKeyArn: key.arn, provider }, parent);
+  const target = secureBucket(name, { ...args.bucket, bucketName: args.bucketName, kmsKeyArn: key.arn, provider }, parent);
 
   const role = new aws.iam.Role(
     `${name}-role`,
     {
+      name: physicalName("aws:iam/role:Role", args.clusterName, "backup-replication"),
       assumeRolePolicy: JSON.stringify({
         Version: "2012-10-17",
         Statement: [{ Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" }],
@@ -37,6 +42,7 @@ export function replicateBucket(name: string, args: ReplicationArgs, parent: pul
   new aws.iam.RolePolicy(
     `${name}-role-policy`,
     {
+      name: physicalName("aws:iam/rolePolicy:RolePolicy", args.clusterName, "backup-replication"),
       role: role.id,
       policy: pulumi.jsonStringify({
         Version: "2012-10-17",

@@ -53,7 +53,14 @@ export function lifecycleRules(s: LifecycleSettings): LifecycleRule[] {
 
 type PolicyStatement = Record<string, unknown>;
 
-/** Denies any request not made over TLS, and any upload that does not ask for SSE-KMS. */
+/**
+ * Denies any request not made over TLS, and any upload that explicitly asks for another encryption than SSE-KMS.
+ * An upload without the header is allowed: the bucket's default encryption (SSE-KMS with the backup key) applies
+ * to it. Denying a missing header would deny every multipart upload, whose UploadPart requests (authorized as
+ * s3:PutObject) never carry it (`aws s3 cp` switches to multipart above 8 MiB). In IAM, a negated operator such as
+ * StringNotEquals (and any ...IfExists operator) is true when the key is absent, hence the Null check: the
+ * statement applies only when the header is present.
+ */
 export function bucketPolicyDocument(bucketArn: string): { Version: string; Statement: PolicyStatement[] } {
   return {
     Version: "2012-10-17",
@@ -67,20 +74,12 @@ export function bucketPolicyDocument(bucketArn: string): { Version: string; Stat
         Condition: { Bool: { "aws:SecureTransport": "false" } },
       },
       {
-        Sid: "DenyUploadsWithoutKms",
+        Sid: "DenyUploadsAskingForOtherEncryption",
         Effect: "Deny",
         Principal: "*",
         Action: "s3:PutObject",
         Resource: `${bucketArn}/*`,
-        Condition: { StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" } },
-      },
-      {
-        Sid: "DenyUploadsWithoutEncryptionHeader",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "s3:PutObject",
-        Resource: `${bucketArn}/*`,
-        Condition: { Null: { "s3:x-amz-server-side-encryption": "true" } },
+        Condition: { Null: { "s3:x-amz-server-side-encryption": "false" }, StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" } },
       },
     ],
   };

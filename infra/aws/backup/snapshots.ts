@@ -5,6 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { snapshotTag } from "../naming";
+import { physicalName } from "../physicalNames";
 
 export interface SnapshotPolicyArgs {
   clusterName: string;
@@ -30,6 +31,7 @@ export function snapshotPolicy(name: string, args: SnapshotPolicyArgs, parent: p
   const role = new aws.iam.Role(
     `${name}-role`,
     {
+      name: physicalName("aws:iam/role:Role", args.clusterName, "snapshots"),
       assumeRolePolicy: JSON.stringify({
         Version: "2012-10-17",
         Statement: [{ Effect: "Allow", Principal: { Service: "dlm.amazonaws.com" }, Action: "sts:AssumeRole" }],
@@ -47,6 +49,7 @@ export function snapshotPolicy(name: string, args: SnapshotPolicyArgs, parent: p
     new aws.iam.RolePolicy(
       `${name}-role-kms`,
       {
+        name: physicalName("aws:iam/rolePolicy:RolePolicy", args.clusterName, "snapshot-copy-kms"),
         role: role.id,
         policy: pulumi.jsonStringify({
           Version: "2012-10-17",

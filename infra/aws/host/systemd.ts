@@ -21,7 +21,9 @@ export function execStart(args: readonly string[], binary: string = HOST_PATHS.b
 
 /**
  * The unit file. `args` come from `renderMasterArgs`; `-mdir` must lie under {@link HOST_PATHS.dataRoot}, the only
- * path the unit may write.
+ * path the unit may write. `StartLimitIntervalSec=0`: without it systemd stops restarting weed after 5 failures in
+ * 10 s (start-limit-hit) and a master that crash-looped through a short outage (a peer or the disk briefly gone)
+ * stays down for good; with it, `Restart=always` keeps trying every `RestartSec`.
  */
 export function renderMasterUnit(args: readonly string[]): string {
   return `[Unit]
@@ -30,6 +32,7 @@ Documentation=https://github.com/seaweedfs/seaweedfs/wiki/Failover-Master-Server
 Wants=network-online.target
 After=network-online.target ${mountUnitName(HOST_PATHS.dataRoot)}
 RequiresMountsFor=${HOST_PATHS.dataRoot}
+StartLimitIntervalSec=0
 
 [Service]
 Type=simple

@@ -20,6 +20,8 @@ export const AGENT_PATHS = {
 export interface AgentParameterNames {
   agentConfig: string;
   scrapeConfig: string;
+  /** The agent's setup script (renderAgentSetup), which the boot script fetches and runs. */
+  setupScript: string;
 }
 
 /**
@@ -28,7 +30,7 @@ export interface AgentParameterNames {
  */
 export function agentParameterNames(ssmPrefix: string, slot: number): AgentParameterNames {
   const base = `${ssmPrefix.replace(/\/+$/, "")}/cloudwatch-agent/slot-${slot}`;
-  return { agentConfig: `${base}/agent-config`, scrapeConfig: `${base}/prometheus-scrape` };
+  return { agentConfig: `${base}/agent-config`, scrapeConfig: `${base}/prometheus-scrape`, setupScript: `${base}/setup-script` };
 }
 
 /** What one slot's agent config depends on. */

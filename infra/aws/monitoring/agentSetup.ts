@@ -3,7 +3,8 @@
  * copies the master's journal into a file the agent ships (the agent reads files, not journald). It is a bash
  * fragment for a script running as root under `set -euo pipefail` on Amazon Linux 2023 with the AWS CLI and
  * `AWS_DEFAULT_REGION` exported (the boot script does both). Every path it writes is taken under `$ROOT` (empty on an
- * instance, a scratch directory in tests), as in the boot script. Kept terse: user data is limited to 16 KiB.
+ * instance, a scratch directory in tests), as in the boot script. It lives in an SSM parameter: the slot's user data
+ * (limited to 16 KiB) carries only the `ssmBootStep` that fetches and runs it.
  */
 import { HOST_PATHS } from "../../seaweed/constants";
 import { WATCHDOG_HOST } from "../host/watchdogUnit";
@@ -26,7 +27,7 @@ function dirOf(path: string): string {
 }
 
 /**
- * The fragment. Include it in a slot's boot script after the master unit is installed; it needs
+ * The fragment (the content of the setup-script parameter). Include it after the master unit is installed; it needs
  * `ssm:GetParameter` on both parameters (granted by the Monitoring component's role policy).
  */
 export function renderAgentSetup(parameters: AgentParameterNames): string {

@@ -15,6 +15,7 @@ export type AlarmKind =
   | "healthy-hosts-below-threshold"
   | "status-check-failed"
   | "no-in-service-instance"
+  | "master-not-reporting"
   | "data-disk-used"
   | "memory-used";
 
@@ -148,10 +149,37 @@ function loadBalancerAlarms(loadBalancerArnSuffix: pulumi.Input<string>, groups:
   });
 }
 
+/**
+ * Minutes without a single `SeaweedFS_master_is_leader` sample from a slot before its master counts as not
+ * reporting. Every master (leader or not) reports it each scrape, so silence means no running, scraped master: a
+ * boot that failed or still waits for its predecessor, a crash-looping weed, or a dead agent.
+ */
+export const MASTER_SILENT_MINUTES = 3;
+
 function slotAlarms(clusterName: string, slot: MonitoredSlot, s: AlarmSettings): AlarmDefinition[] {
   const group = { AutoScalingGroupName: slot.autoScalingGroupName };
   const host = slotDimensions(clusterName, slot.slot);
   return [
+    {
+      kind: "master-not-reporting",
+      id: `slot-${slot.slot}-master-silent`,
+      slot: slot.slot,
+      critical: true,
+      args: {
+        alarmDescription: `Slot ${slot.slot}: no ${METRICS.isLeader} sample for ${MASTER_SILENT_MINUTES} min: its master is not running (failed or waiting boot, crash loop) or not scraped. Runbook: docs/runbooks/replace-master.md`,
+        namespace: METRIC_NAMESPACE,
+        metricName: METRICS.isLeader,
+        dimensions: host,
+        statistic: "SampleCount",
+        period: 60,
+        comparisonOperator: "LessThanThreshold",
+        threshold: 1,
+        evaluationPeriods: MASTER_SILENT_MINUTES,
+        datapointsToAlarm: MASTER_SILENT_MINUTES,
+        // Silence is the failure this alarm exists for.
+        treatMissingData: "breaching",
+      },
+    },
     {
       kind: "status-check-failed",
       id: `slot-${slot.slot}-status-check`,

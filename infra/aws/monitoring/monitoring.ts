@@ -7,9 +7,11 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmSettings, atRiskRule, masterTierAlarms } from "./alarms";
 import { agentParameterNames, renderAgentConfig, renderAgentScrapeConfig } from "./agentConfig";
+import { renderAgentSetup } from "./agentSetup";
 import { alarmTopicKeyPolicy, agentPolicyDocument } from "./policies";
 import { dashboardBody } from "./dashboard";
 import { MonitoredSlot, MonitoredTargetGroup } from "./metrics";
+import { physicalName } from "../physicalNames";
 
 export interface MonitoringArgs {
   /** The master tier's name: prefixes every alarm, log group and the dashboard. */
@@ -50,7 +52,9 @@ export class Monitoring extends pulumi.ComponentResource {
   readonly atRisk: aws.cloudwatch.CompositeAlarm;
   readonly journalLogGroup: aws.cloudwatch.LogGroup;
   /** Per slot: the SSM parameters the boot script's agent fragment reads. */
-  readonly agentParameters: { slot: number; agentConfig: aws.ssm.Parameter; scrapeConfig: aws.ssm.Parameter }[];
+  readonly agentParameters: { slot: number; agentConfig: aws.ssm.Parameter; scrapeConfig: aws.ssm.Parameter; setupScript: aws.ssm.Parameter }[];
+  /** What a master's boot reads (the parameters and the agent's role policy): the slots' groups wait for these. */
+  readonly bootResources: pulumi.Resource[];
 
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super(Monitoring.__pulumiType, name, {}, opts);
@@ -87,20 +91,24 @@ export class Monitoring extends pulumi.ComponentResource {
           `CloudWatch agent config of ${clusterName} slot ${slot.slot}`,
         ),
         scrapeConfig: parameter("prometheus-scrape", names.scrapeConfig, renderAgentScrapeConfig(configOf), `Prometheus scrape config of ${clusterName} slot ${slot.slot}`),
+        setupScript: parameter("setup-script", names.setupScript, renderAgentSetup(names), `CloudWatch agent setup of ${clusterName} slot ${slot.slot} (run at boot)`),
       };
     });
 
-    new aws.iam.RolePolicy(
+    const agentPolicy = new aws.iam.RolePolicy(
       `${name}-agent`,
       {
+        name: physicalName("aws:iam/rolePolicy:RolePolicy", clusterName, "monitoring-agent"),
         role: args.instanceRoleName,
         policy: agentPolicyDocument({
           logGroupArns: [this.journalLogGroup.arn, metricsLogGroup.arn],
-          parameterArns: this.agentParameters.flatMap((p) => [p.agentConfig.arn, p.scrapeConfig.arn]),
+          parameterArns: this.agentParameters.flatMap((p) => [p.agentConfig.arn, p.scrapeConfig.arn, p.setupScript.arn]),
         }),
       },
       parent,
     );
+
+    this.bootResources = [...this.agentParameters.flatMap((p) => [p.agentConfig, p.scrapeConfig, p.setupScript]), agentPolicy];
 
     const topicKey = new aws.kms.Key(
       `${name}-alarm-topic`,
@@ -132,7 +140,7 @@ export class Monitoring extends pulumi.ComponentResource {
           `${name}-slot-${slot.slot}-down`,
           {
             alarmName: `${clusterName}-slot-${slot.slot}-down`,
-            alarmDescription: `Slot ${slot.slot} has no healthy instance (status check failed, or none in service). Runbook: docs/runbooks/replace-master.md`,
+            alarmDescription: `Slot ${slot.slot} is down: its master is not reporting, its status check fails, or it has no instance in service. Runbook: docs/runbooks/replace-master.md`,
             alarmRule: pulumi.all(children.map((c) => c.name)).apply((names) => names.map((n) => `ALARM("${n}")`).join(" OR ")),
             ...actions,
             tags,

@@ -6,7 +6,7 @@ import type { MasterSlot as SlotPlan } from "../placement";
 import type { MasterTier } from "../masterTier";
 import { ssmPrefixOf } from "../naming";
 import { agentParameterNames } from "./agentConfig";
-import { renderAgentSetup } from "./agentSetup";
+import { ssmBootStep } from "../bootScript";
 import { healthyHostsThreshold } from "../../config/keys-monitoring";
 import type { AlarmSettings } from "./alarms";
 import type { MonitoringArgs } from "./monitoring";
@@ -57,5 +57,5 @@ export function monitoringArgsOf(config: SeaweedConfig, tier: MasterTier): Monit
 
 /** The boot-script step that installs and starts a slot's CloudWatch agent (MasterTier `bootSteps`). */
 export function monitoringBootStep(config: SeaweedConfig, slot: Pick<SlotPlan, "slot">): string {
-  return renderAgentSetup(agentParameterNames(ssmPrefixOf(config.clusterName), slot.slot));
+  return ssmBootStep("CloudWatch agent setup", agentParameterNames(ssmPrefixOf(config.clusterName), slot.slot).setupScript, "/usr/local/sbin/seaweedfs-cloudwatch-setup");
 }

@@ -153,16 +153,16 @@ export async function backupWipeRestore(cluster: LocalCluster, options: { files:
     let agents: Awaited<ReturnType<typeof runAgents>>;
     try {
       agents = await runAgents(cluster, { ...moto, endpoint: proxy.endpoint, env: { ...moto.env, AWS_ENDPOINT_URL: proxy.endpoint } }, region);
-      // Negative control for the policy check: an upload without the encryption header, which the policy must refuse.
+      // Negative control for the policy check: an upload asking for SSE-S3 instead of SSE-KMS, which the policy must refuse.
       const control = s3Client({ endpoint: proxy.endpoint, region, credentials: MOTO_CREDENTIALS });
-      await control.send(new PutObjectCommand({ Bucket: bucket, Key: "policy-control/unencrypted.txt", Body: "no SSE header" }));
+      await control.send(new PutObjectCommand({ Bucket: bucket, Key: "policy-control/sse-s3.txt", Body: "SSE-S3 asked for", ServerSideEncryption: "AES256" }));
       control.destroy();
     } finally {
       await proxy.stop();
     }
     const judged = s3Requests(proxy.requests, true).map((r) => ({ ...r, deniedBy: deniedBy(policy, r) }));
-    const control = judged.filter((r) => r.resource.endsWith("/policy-control/unencrypted.txt"));
-    expect(control.length === 1 && control[0].deniedBy.length > 0, `the bucket policy check did not refuse an unencrypted upload: ${JSON.stringify(control)}`);
+    const control = judged.filter((r) => r.resource.endsWith("/policy-control/sse-s3.txt"));
+    expect(control.length === 1 && control[0].deniedBy.length > 0, `the bucket policy check did not refuse an upload asking for SSE-S3: ${JSON.stringify(control)}`);
     const agentRequests = judged.filter((r) => !control.includes(r));
     const refused = agentRequests.filter((r) => r.deniedBy.length > 0);
     expect(agentRequests.some((r) => r.action === "s3:PutObject"), "the agents sent no upload to judge against the bucket policy");

@@ -1,0 +1,73 @@
+/**
+ * What real AWS would quietly break and the mocks never showed (issue #10): the order in which the slots' Auto
+ * Scaling groups may launch, and the size of each slot's user data.
+ */
+import { before, describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import { runStack } from "../../tools/lib/plan";
+import { renderMasterUnit } from "../../infra/aws/host/systemd";
+import type { RecordedResource } from "../../tools/lib/mockGraph";
+
+type Run = Awaited<ReturnType<typeof runStack>>;
+
+describe("the prod stack's boot order and user data", () => {
+  let run: Run;
+  before(async () => {
+    run = await runStack("prod");
+  });
+  const ofType = (type: string) => run.resources.filter((r) => r.type === type);
+
+  it("launches no slot before the SSM parameters and role policies its boot reads exist", () => {
+    const [instanceRole] = ofType("aws:iam/role:Role").filter((r) => String(r.inputs.assumeRolePolicy).includes("ec2.amazonaws.com"));
+    const onInstanceRole = ofType("aws:iam/rolePolicy:RolePolicy").filter((p) => p.propertyDependencies.role?.includes(instanceRole.urn));
+    assert.equal(onInstanceRole.length, 3, "boot, monitoring agent, backup agent");
+    const needed = [...ofType("aws:ssm/parameter:Parameter"), ...onInstanceRole];
+    assert.ok(needed.some((r) => r.name.includes("monitoring")) && needed.some((r) => r.name.includes("backups")), "monitoring and backup resources are planned");
+    const groups = ofType("aws:autoscaling/group:Group");
+    assert.equal(groups.length, 5);
+    const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
+    const descendants = (urn: string): string[] => [urn, ...run.resources.filter((r) => r.parentUrn === urn).flatMap((r) => descendants(r.urn))];
+    for (const group of groups) {
+      const waitsFor = new Set(group.dependencies.flatMap(descendants));
+      const missing = needed.filter((r: RecordedResource) => !waitsFor.has(r.urn)).map((r) => r.name);
+      assert.deepEqual(missing, [], `${group.name} may launch before these exist (${[...waitsFor].map((u) => byUrn.get(u)?.name).join(", ")})`);
+    }
+  });
+
+  it("exports the masters' security group, the one on every master's primary and slot interface", () => {
+    const id = run.outputs.mastersSecurityGroupId;
+    assert.equal(typeof id, "string", JSON.stringify(Object.keys(run.outputs)));
+    for (const eni of ofType("aws:ec2/networkInterface:NetworkInterface")) assert.deepEqual(eni.inputs.securityGroups, [id], eni.name);
+    for (const lt of ofType("aws:ec2/launchTemplate:LaunchTemplate")) {
+      assert.deepEqual((lt.inputs.networkInterfaces as { securityGroups: string[] }[])[0].securityGroups, [id], lt.name);
+    }
+  });
+
+  it("keeps every slot's user data under 16 KiB with room to spare, the agent setup living in SSM", () => {
+    const sizes = ofType("aws:ec2/launchTemplate:LaunchTemplate").map((lt) => Buffer.from(String(lt.inputs.userData), "base64").length);
+    console.log(`user data bytes per slot: ${sizes.join(" ")}`);
+    assert.ok(Math.max(...sizes) < 16 * 1024, String(sizes));
+  });
+});
+
+describe("the dev stack's created VPC", () => {
+  let run: Run;
+  before(async () => {
+    run = await runStack("dev");
+  });
+
+  it("reserves every slot's fixed IP before anything else takes addresses in the subnets", () => {
+    const reservations = run.resources.filter((r) => r.type === "aws:ec2/subnetCidrReservation:SubnetCidrReservation");
+    assert.deepEqual(reservations.map((r) => r.inputs.cidrBlock).sort(), run.config.topology.slots.map((s) => `${s.ip}/32`).sort());
+    assert.ok(reservations.every((r) => r.inputs.reservationType === "explicit"));
+    const takers = run.resources.filter((r) => r.type === "aws:lb/loadBalancer:LoadBalancer" || (r.type === "aws:ec2/vpcEndpoint:VpcEndpoint" && r.inputs.vpcEndpointType === "Interface"));
+    assert.ok(takers.length > 1);
+    for (const taker of takers) assert.deepEqual(reservations.filter((r) => !taker.dependencies.includes(r.urn)).map((r) => r.name), [], `${taker.name} waits for the reservations`);
+  });
+});
+
+describe("the master unit", () => {
+  it("never stops restarting weed (no start limit)", () => {
+    assert.match(renderMasterUnit(["-mdir=/var/lib/seaweedfs/master"]), /^\[Unit\][^[]*\nStartLimitIntervalSec=0\n/);
+  });
+});
