@@ -23,6 +23,18 @@ export function spareLoopbackIp(network: number, n: number): string {
   return `127.${network}.200.${n}`;
 }
 
+/** A TCP port of 127.0.0.1 that is free right now (for one-off local services: moto, a control plane). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen({ host: "127.0.0.1", port: 0 }, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 /** Whether `ip:port` can be bound right now. */
 function bindable(ip: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {

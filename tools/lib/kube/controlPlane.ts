@@ -7,9 +7,9 @@
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { freePort } from "../cluster/loopback";
 import { ManagedProcess, onExitCleanup } from "../cluster/processes";
 import { sleep } from "../cluster/http";
 import { KubeEndpoint, kubeCall, kubeRequest } from "./api";
@@ -32,17 +32,6 @@ export interface ControlPlane {
   /** Node name -> zone. */
   nodes: Map<string, string>;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen({ host: "127.0.0.1", port: 0 }, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function kubeconfigYaml(server: string, caFile: string, token: string): string {

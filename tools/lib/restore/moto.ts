@@ -4,9 +4,9 @@
  * fake credentials and endpoint the AWS CLI and SDK need to talk to it and to nothing else.
  */
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { freePort } from "../cluster/loopback";
 import { ManagedProcess } from "../cluster/processes";
 import { poll, request } from "../cluster/http";
 import { REPO_ROOT } from "../stackFiles";
@@ -21,17 +21,6 @@ export interface Moto {
   /** Environment for the AWS CLI (and SDK): the endpoint override, fake credentials, a region. */
   env: NodeJS.ProcessEnv;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen({ host: "127.0.0.1", port: 0 }, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startMoto(region = "us-east-1"): Promise<Moto> {
