@@ -138,7 +138,7 @@ async function main(): Promise<void> {
     args.scenarios = args.scenarios.filter((s) => !elsewhere.includes(s));
     const why = platform === "kubernetes" ? "masters have DNS identities" : args.scenarios.some((s) => s.needsNetworkNamespace) ? "partition scenarios selected" : undefined;
     if (why && !insidePrivateNamespace()) {
-      progress(`drill ${args.stack}: ${why}; re-running inside a private network + mount namespace (unshare)`);
+      progress(`drill ${args.stack}: ${why}; re-running inside a private network namespace (unshare --net --mount)`);
       process.exitCode = await rerunInPrivateNamespace();
       return;
     }

@@ -49,9 +49,12 @@ describe("gray failures on real weed", { timeout: 240_000 }, () => {
     assert.equal(on.kills, 1, "the watchdog killed the frozen leader exactly once");
     assert.ok(on.measured.writesBackMs! < FREEZE_MS, `with the watchdog writes came back after ${on.measured.writesBackMs} ms`);
     // The negative control: the same freeze without the watchdog keeps writes out for the whole freeze.
+    // (Without the watchdog the resumed old leader may also claim leadership beside the new one for a moment: that
+    // fails its run too, and writes then have no measured return.)
     assert.match(off.failure ?? "passed", /no write worked while master-\d was frozen/);
     assert.equal(off.kills, 0);
-    assert.ok(off.measured.writesBackMs! > FREEZE_MS, `without the watchdog writes came back after ${off.measured.writesBackMs} ms`);
+    const offBack = off.measured.writesBackMs;
+    assert.ok(offBack === undefined || offBack > FREEZE_MS, `without the watchdog writes came back after ${offBack} ms`);
     assert.deepEqual([on.duplicates, off.duplicates], [0, 0]);
   });
 

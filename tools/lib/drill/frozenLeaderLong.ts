@@ -56,21 +56,30 @@ export function frozenLeaderLongFor(freezeMs: number): Scenario {
         await sleep(500);
       }
 
-      step(`freeze over: SIGCONT master-${old} (a no-op if the watchdog replaced the process)`);
-      const resumed = Date.now();
-      await cluster.kill(old, "SIGCONT");
-      const settled = await poll(async () => {
-        await atMostOneLeader(cluster, cluster.masters.map((m) => m.slot));
-        const leaders = await cluster.leaders(cluster.masters.map((m) => m.slot));
-        const status = await cluster.statusOf(old);
-        return leaders.length === 1 && !status.isLeader && status.leaderSlot === leaders[0] ? leaders[0] : undefined;
-      }, electionBoundMs(cluster));
-      expect(settled !== undefined, `no single leader followed by master-${old} after the freeze`);
-      result.extra.followerAfterFreezeMs = Date.now() - resumed;
-      if (!wroteWhileFrozen) {
-        result.writesBackMs = (await writesBackSince(cluster, settled, resumed)) + (resumed - since);
-        cluster.timeline?.interval("write outage", since, since + result.writesBackMs);
-        result.notes.push(`no write worked while the leader was frozen (${freezeMs / 1000} s): volume servers stayed attached to it`);
+      // After the freeze a DrillFailure (e.g. the resumed old leader claiming leadership beside the new one, seen
+      // without the watchdog) still reports what was measured, above all whether writes worked while it was frozen.
+      let settled: number | undefined;
+      try {
+        step(`freeze over: SIGCONT master-${old} (a no-op if the watchdog replaced the process)`);
+        const resumed = Date.now();
+        await cluster.kill(old, "SIGCONT");
+        settled = await poll(async () => {
+          await atMostOneLeader(cluster, cluster.masters.map((m) => m.slot));
+          const leaders = await cluster.leaders(cluster.masters.map((m) => m.slot));
+          const status = await cluster.statusOf(old);
+          return leaders.length === 1 && !status.isLeader && status.leaderSlot === leaders[0] ? leaders[0] : undefined;
+        }, electionBoundMs(cluster));
+        expect(settled !== undefined, `no single leader followed by master-${old} after the freeze`);
+        result.extra.followerAfterFreezeMs = Date.now() - resumed;
+        if (!wroteWhileFrozen) {
+          result.writesBackMs = (await writesBackSince(cluster, settled, resumed)) + (resumed - since);
+          cluster.timeline?.interval("write outage", since, since + result.writesBackMs);
+          result.notes.push(`no write worked while the leader was frozen (${freezeMs / 1000} s): volume servers stayed attached to it`);
+        }
+      } catch (error) {
+        if (!(error instanceof DrillFailure) || error.measured) throw error;
+        const frozenNote = wroteWhileFrozen ? "" : `; no write worked while master-${old} was frozen (${freezeMs / 1000} s)`;
+        throw new DrillFailure(`${error.message}${frozenNote}`, result);
       }
       result.extra.watchdogKills = cluster.watchdogKills(old) - killsBefore;
       step(`master-${old} follows master-${settled}; write outage ${result.writesBackMs} ms; watchdog actions on master-${old}: ${result.extra.watchdogKills}`);
