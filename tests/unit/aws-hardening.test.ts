@@ -6,6 +6,7 @@ import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { runStack } from "../../tools/lib/plan";
 import { renderMasterUnit } from "../../infra/aws/host/systemd";
+import { renderWatchdogUnit } from "../../infra/aws/host/watchdogUnit";
 import type { RecordedResource } from "../../tools/lib/mockGraph";
 
 type Run = Awaited<ReturnType<typeof runStack>>;
@@ -66,8 +67,9 @@ describe("the dev stack's created VPC", () => {
   });
 });
 
-describe("the master unit", () => {
-  it("never stops restarting weed (no start limit)", () => {
+describe("the master and watchdog units", () => {
+  it("never stop restarting weed or its watchdog (no start limit)", () => {
     assert.match(renderMasterUnit(["-mdir=/var/lib/seaweedfs/master"]), /^\[Unit\][^[]*\nStartLimitIntervalSec=0\n/);
+    assert.match(renderWatchdogUnit({ user: "seaweedfs", masterUnit: "seaweedfs-master.service" }), /^\[Unit\][^[]*\nStartLimitIntervalSec=0\n/);
   });
 });

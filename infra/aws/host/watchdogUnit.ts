@@ -12,11 +12,15 @@ export const WATCHDOG_HOST = {
   stateDirectory: "seaweedfs-watchdog",
 } as const;
 
-/** The systemd unit that runs the watchdog beside the master, as the master's user (it may signal its own uid). */
+/**
+ * The systemd unit that runs the watchdog beside the master, as the master's user (it may signal its own uid). Like
+ * the master unit it has no start limit: systemd's default (5 starts in 10 s) would end the restarts for good.
+ */
 export function renderWatchdogUnit(options: { user: string; masterUnit: string }): string {
   return `[Unit]
 Description=SeaweedFS master watchdog (docs/failover.md)
 After=${options.masterUnit}
+StartLimitIntervalSec=0
 [Service]
 Type=simple
 User=${options.user}
