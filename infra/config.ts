@@ -17,7 +17,7 @@ import { MONITORING_KEYS, monitoringCrossChecks } from "./config/keys-monitoring
 import { BACKUP_KEYS, backupCrossChecks } from "./config/keys-backup";
 import { WATCHDOG_KEYS, watchdogCrossChecks } from "./config/keys-watchdog";
 import { KUBERNETES_KEYS, kubernetesCrossChecks } from "./config/keys-kubernetes";
-import { AWS_KEYS_IN_CORE, AWS_WATCHDOG_KEYS, NEUTRAL_MONITORING_KEYS, ownerOf, Platform } from "./config/platforms";
+import { AWS_KEYS_IN_CORE, AWS_WATCHDOG_KEYS, NEUTRAL_BACKUP_KEYS, NEUTRAL_MONITORING_KEYS, ownerOf, Platform } from "./config/platforms";
 import { ConfigError, ConfigIssue, didYouMean, Environment, KeySpec, PROJECT } from "./config/spec";
 
 export { ConfigError, PROJECT };
@@ -34,7 +34,7 @@ type AwsOnlyKey =
   | (typeof AWS_KEYS_IN_CORE)[number]
   | keyof typeof AWS_KEYS
   | Exclude<keyof typeof MONITORING_KEYS, (typeof NEUTRAL_MONITORING_KEYS)[number]>
-  | keyof typeof BACKUP_KEYS
+  | Exclude<keyof typeof BACKUP_KEYS, (typeof NEUTRAL_BACKUP_KEYS)[number]>
   | (typeof AWS_WATCHDOG_KEYS)[number];
 /** The keys every platform reads. */
 export type NeutralValues = Omit<ConfigValues, AwsOnlyKey | keyof typeof KUBERNETES_KEYS>;

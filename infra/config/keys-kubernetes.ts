@@ -105,10 +105,49 @@ export const KUBERNETES_KEYS = {
     default: "monitoring",
     fix: "name the namespace your Prometheus runs in",
   }),
+  k8sBackupBucket: key({
+    type: "string",
+    description: "Kubernetes only: the S3 (or S3-compatible) bucket a backup sidecar next to each master uploads to, every backupIntervalMinutes and only while its master leads, in the AWS tier's backup format. Empty: no backups (the policy pack requires them on prod).",
+    schema: z.string().regex(/^([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])?$/, "not an S3 bucket name (3-63 lower-case letters, digits, dots, dashes)"),
+    default: "",
+    fix: "name an existing bucket such as seaweedfs-master-backups, or leave it empty to run without backups",
+  }),
+  k8sBackupEndpoint: key({
+    type: "string",
+    description: "Kubernetes only: the S3 endpoint URL of an S3-compatible store (MinIO, Ceph, a SeaweedFS S3 gateway); empty: AWS S3 of k8sBackupRegion.",
+    schema: z.string().regex(/^(https?:\/\/[^\s/]+(\/\S*)?)?$/, "not an http(s) URL such as https://minio.storage.svc:9000"),
+    default: "",
+    fix: "use the store's URL, e.g. https://minio.storage.svc:9000, or leave it empty for AWS S3",
+  }),
+  k8sBackupRegion: key({
+    type: "string",
+    description: "Kubernetes only: the region the backup bucket is signed for (S3-compatible stores usually accept us-east-1).",
+    schema: z.string().regex(/^[a-z0-9-]+$/, "not a region name such as us-east-1"),
+    default: "us-east-1",
+    fix: "use the bucket's region, e.g. eu-west-1",
+  }),
+  k8sBackupCredentialsSecret: key({
+    type: "string",
+    description: "Kubernetes only: a Secret in k8sNamespace (made by you, not the stack) with keys AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY allowed to put objects into k8sBackupBucket. Needed with k8sBackupBucket.",
+    schema: dnsLabel.or(z.literal("")),
+    default: "",
+    fix: "create the Secret (kubectl create secret generic seaweedfs-backup-credentials --from-literal=AWS_ACCESS_KEY_ID=... --from-literal=AWS_SECRET_ACCESS_KEY=...) and name it here",
+  }),
+  k8sBackupImage: key({
+    type: "string",
+    description: "Kubernetes only: the backup sidecar's image (with tag or digest). It must provide bash, curl, python3, GNU find and the AWS CLI v2; images/backup/Dockerfile builds one. Needed with k8sBackupBucket.",
+    schema: z.string().regex(/^([a-z0-9]+([._/:-][a-z0-9]+)*(@sha256:[0-9a-f]{64})?)?$/, "not an image reference such as registry.example.com/seaweedfs-backup:1.0"),
+    default: "",
+    fix: "build images/backup/Dockerfile, push it and name it here with its tag or digest",
+  }),
 };
 
 /** Checks that span several keys of this area. */
-export function kubernetesCrossChecks(v: { k8sClientPodLabels: string[] }, issues: ConfigIssue[]): void {
+export function kubernetesCrossChecks(
+  v: { k8sClientPodLabels: string[]; k8sBackupBucket: string; k8sBackupEndpoint: string; k8sBackupCredentialsSecret: string; k8sBackupImage: string },
+  issues: ConfigIssue[],
+): void {
+  backupChecks(v, issues);
   if (v.k8sClientPodLabels.length === 0) {
     issues.push({
       key: "k8sClientPodLabels",
@@ -116,5 +155,22 @@ export function kubernetesCrossChecks(v: { k8sClientPodLabels: string[] }, issue
       message: "is empty, which would let every pod of the allowed namespaces reach the masters",
       fix: "list at least one label your volume servers and filers carry, e.g. seaweedfs.io/master-client=true",
     });
+  }
+}
+
+/** Backups are all or nothing: a bucket needs the sidecar's image and credentials, and those mean nothing without it. */
+function backupChecks(v: { k8sBackupBucket: string; k8sBackupEndpoint: string; k8sBackupCredentialsSecret: string; k8sBackupImage: string }, issues: ConfigIssue[]): void {
+  const needed = [
+    { key: "k8sBackupCredentialsSecret", fix: "name a Secret in k8sNamespace with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY" },
+    { key: "k8sBackupImage", fix: "name an image with bash, curl, python3, GNU find and the AWS CLI (images/backup/Dockerfile)" },
+  ] as const;
+  if (v.k8sBackupBucket) {
+    for (const n of needed) {
+      if (!v[n.key]) issues.push({ key: n.key, value: "", message: `is empty while k8sBackupBucket is ${v.k8sBackupBucket}: the backup sidecar needs it`, fix: n.fix });
+    }
+    return;
+  }
+  for (const k of ["k8sBackupEndpoint", ...needed.map((n) => n.key)] as const) {
+    if (v[k]) issues.push({ key: k, value: v[k], message: "has no effect: k8sBackupBucket is empty, so no backup sidecar runs", fix: "set k8sBackupBucket to enable backups, or remove this key" });
   }
 }

@@ -37,6 +37,9 @@ export const AWS_KEYS_IN_CORE = [
 /** Alarm thresholds both platforms read (CloudWatch alarms, the PrometheusRule); the other monitoring keys are AWS's. */
 export const NEUTRAL_MONITORING_KEYS = ["alarmLeaderCountMinutes", "alarmLeaderChangesMax", "alarmLeaderChangesWindowMinutes", "alarmDiskUsedPercent"] as const;
 
+/** Backup keys both platforms read: the AWS agent's timer and the Kubernetes sidecar's loop run every interval. */
+export const NEUTRAL_BACKUP_KEYS = ["backupIntervalMinutes"] as const;
+
 /**
  * The watchdog keys only the AWS unit reads: Kubernetes always probes liveness (the kubelet is its watchdog) and has
  * no wedged-leader rule; the probe interval, timeout and miss count are neutral (infra/seaweed/watchdog.ts
@@ -44,13 +47,13 @@ export const NEUTRAL_MONITORING_KEYS = ["alarmLeaderCountMinutes", "alarmLeaderC
  */
 export const AWS_WATCHDOG_KEYS = ["watchdogEnabled", "watchdogWedgedMisses", "watchdogTermGraceSeconds"] as const;
 
-/** The keys only one platform reads. S3/DLM backups and the CloudWatch-only monitoring keys are AWS's for now. */
+/** The keys only one platform reads. The bucket, lifecycle and DLM keys and the CloudWatch-only monitoring keys are AWS's. */
 export const PLATFORM_KEYS: Record<Platform, readonly string[]> = {
   aws: [
     ...AWS_KEYS_IN_CORE,
     ...Object.keys(AWS_KEYS),
     ...Object.keys(MONITORING_KEYS).filter((k) => !(NEUTRAL_MONITORING_KEYS as readonly string[]).includes(k)),
-    ...Object.keys(BACKUP_KEYS),
+    ...Object.keys(BACKUP_KEYS).filter((k) => !(NEUTRAL_BACKUP_KEYS as readonly string[]).includes(k)),
     ...AWS_WATCHDOG_KEYS,
   ],
   kubernetes: Object.keys(KUBERNETES_KEYS),

@@ -9,6 +9,7 @@ import { JWT_SIGNING_KEY_ENV } from "../seaweed/constants";
 import { MasterProbe, MASTER_READINESS } from "../seaweed/probes";
 import { watchdogProbeSettingsOf, watchdogProbes } from "../seaweed/watchdog";
 import { maxPerFailureDomain } from "../seaweed/quorum";
+import { backupConfigMapName, backupsEnabled, backupSidecar } from "./backup";
 import { CONFIG_DIR, HOSTNAME_LABEL, masterNames, MDIR, podHost, POD_IP_ENV, POD_NAME_ENV, slotHosts, ZONE_LABEL } from "./names";
 
 /** A manifest as the API server takes it (JSON). */
@@ -19,6 +20,8 @@ export const WEED_BINARY = "/usr/bin/weed";
 /** `weed` global flags before the `master` subcommand: logs go to the container's stderr, not to files in /tmp. */
 export const WEED_GLOBAL_FLAGS = ["-logtostderr=true"];
 const DATA_VOLUME = "data";
+/** The backup sidecar's scratch space: a copy of the raft directory is taken there before the upload. */
+const BACKUP_VOLUMES = { tmp: "backup-tmp", scripts: "backup-scripts" } as const;
 
 export function imageOf(config: KubernetesConfig): string {
   return `${config.k8sImage}:${config.seaweedVersion}${config.k8sImageDigest ? `@${config.k8sImageDigest}` : ""}`;
@@ -116,10 +119,17 @@ export function masterPodSpec(config: KubernetesConfig): Manifest {
           { name: "tmp", mountPath: "/tmp" },
         ],
       },
+      ...(backupsEnabled(config) ? [backupSidecar(config, { data: DATA_VOLUME, ...BACKUP_VOLUMES })] : []),
     ],
     volumes: [
       { name: "config", configMap: { name: names.configMap } },
       { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+      ...(backupsEnabled(config)
+        ? [
+            { name: BACKUP_VOLUMES.scripts, configMap: { name: backupConfigMapName(config), defaultMode: 0o555 } },
+            { name: BACKUP_VOLUMES.tmp, emptyDir: { sizeLimit: config.k8sStorageSize } },
+          ]
+        : []),
     ],
   };
 }

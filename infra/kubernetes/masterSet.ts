@@ -10,6 +10,7 @@ import * as random from "@pulumi/random";
 import type { KubernetesConfig } from "../config";
 import { renderSecurityToml } from "../seaweed/security";
 import { clientService, disruptionBudget, masterStatefulSet, networkPolicy, peerService } from "./manifests";
+import { backupConfigMapData, backupConfigMapName, backupsEnabled } from "./backup";
 import { grafanaDashboardConfigMap, podMonitor, prometheusRule } from "./monitoring";
 import { masterNames } from "./names";
 
@@ -53,11 +54,15 @@ export class MasterStatefulSet extends pulumi.ComponentResource {
       },
       inNamespace,
     );
+    // The backup sidecar's scripts (infra/kubernetes/backup.ts); the credentials Secret is the operator's.
+    const backupScripts = backupsEnabled(config)
+      ? [new k8s.core.v1.ConfigMap(`${name}-backup`, { metadata: { name: backupConfigMapName(config), namespace: names.namespace, labels: names.labels }, data: backupConfigMapData(config) }, inNamespace)]
+      : [];
     this.peerService = new k8s.core.v1.Service(`${name}-peers`, as<k8s.core.v1.ServiceArgs>(peerService(config)), inNamespace);
     this.clientService = new k8s.core.v1.Service(`${name}-clients`, as<k8s.core.v1.ServiceArgs>(clientService(config)), inNamespace);
     this.statefulSet = new k8s.apps.v1.StatefulSet(`${name}-statefulset`, as<k8s.apps.v1.StatefulSetArgs>(masterStatefulSet(config)), {
       ...inNamespace,
-      dependsOn: [this.namespace, this.peerService, this.secret],
+      dependsOn: [this.namespace, this.peerService, this.secret, ...backupScripts],
       protect,
     });
     new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, as<k8s.policy.v1.PodDisruptionBudgetArgs>(disruptionBudget(config)), inNamespace);

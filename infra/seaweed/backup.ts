@@ -3,7 +3,7 @@
  * out in S3 and what their manifest records. The backup agent (backupAgent.ts), the host restore script
  * (backupRestore.ts), the operator's restore tool and the drill all read these facts from here.
  */
-import { HOST_PATHS } from "./constants";
+import { ENDPOINTS, HOST_PATHS } from "./constants";
 
 /**
  * The raft directory of a master: SeaweedFS keeps its state in `<mdir>/m<port>` (`weed/command/master.go`,
@@ -115,3 +115,83 @@ export function parseManifest(text: string): BackupManifest {
 export function shellQuote(value: string | number): string {
   return `'${String(value).replace(/'/g, `'\\''`)}'`;
 }
+
+/**
+ * The platform-neutral part of every backup agent (bash): only on the raft leader, a consistent copy of the raft
+ * directory (the seqlock described in infra/aws/host/backupAgent.ts) and its manifest, laid out as above. The AWS
+ * agent and the Kubernetes sidecar paste `functions` after their settings and `steps` before their upload.
+ *
+ * Contract: the script sets `set -euo pipefail` and `CLUSTER`, `PORT`, `SLOT`, `MASTER_URL` (this master's
+ * `http://host:port`) and `RAFT_DIR`; it needs curl, python3 and GNU find. On a follower the steps `exit 0`. After
+ * them, `$work/${BACKUP_LAYOUT.raftFolder}/` holds the copy, `$work/${BACKUP_LAYOUT.manifest}` the manifest and `$prefix` the backup's
+ * key prefix (see {@link backupPrefix}); `$work` is removed on exit.
+ */
+export const BACKUP_SNAPSHOT = {
+  functions: `log() { printf 'seaweedfs-backup: %s\\n' "$*" >&2; }
+master() { curl -fsS --max-time 10 "$MASTER_URL$1"; }
+`,
+  steps: `# What must not move while the copy is taken: every file's size, mtime (ns) and inode, the raft term and last index.
+fingerprint() {
+  find "$RAFT_DIR" -printf '%P %y %s %T@ %i\\n' | LC_ALL=C sort
+  master ${ENDPOINTS.raftStats} | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["term"], s["last_log_index"])'
+}
+
+status=$(master ${ENDPOINTS.clusterStatus})
+if ! printf '%s' "$status" | python3 -c 'import json,sys; sys.exit(0 if json.load(sys.stdin).get("IsLeader") else 1)'; then
+  log "this master is not the raft leader; the leader takes the backup"
+  exit 0
+fi
+dir_status=$(master ${ENDPOINTS.dirStatus})
+raft_stats=$(master ${ENDPOINTS.raftStats})
+
+work=$(mktemp -d "\${TMPDIR:-/tmp}/seaweedfs-backup.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+consistent=no
+for attempt in 1 2 3 4 5; do
+  before=$(fingerprint)
+  rm -rf "$work/${BACKUP_LAYOUT.raftFolder}"
+  cp -R "$RAFT_DIR" "$work/${BACKUP_LAYOUT.raftFolder}"
+  after=$(fingerprint)
+  if [ "$before" = "$after" ]; then consistent=yes; break; fi
+  log "the raft directory changed during copy $attempt; retrying"
+  sleep "$attempt"
+done
+if [ "$consistent" != yes ]; then
+  log "no quiet moment to copy the raft directory in 5 attempts; giving up"
+  exit 1
+fi
+
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+prefix="$CLUSTER/\${stamp:0:4}-\${stamp:4:2}-\${stamp:6:2}/$stamp"
+export CLUSTER SLOT PORT
+STATUS="$status" DIR_STATUS="$dir_status" RAFT_STATS="$raft_stats" STAMP="$stamp" python3 - "$work/${BACKUP_LAYOUT.raftFolder}" > "$work/${BACKUP_LAYOUT.manifest}" <<'PY'
+import hashlib, json, os, sys
+root = sys.argv[1]
+status, dir_status, raft = (json.loads(os.environ[k]) for k in ("STATUS", "DIR_STATUS", "RAFT_STATS"))
+if not dir_status.get("TopologyId"):
+    sys.exit("seaweedfs-backup: the leader reports no TopologyId; nothing worth backing up yet")
+files = []
+for folder, _, names in os.walk(root):
+    for name in sorted(names):
+        path = os.path.join(folder, name)
+        with open(path, "rb") as f:
+            digest = hashlib.sha256(f.read()).hexdigest()
+        files.append({"path": os.path.relpath(path, root), "sha256": digest, "bytes": os.path.getsize(path)})
+s = os.environ["STAMP"]
+json.dump({
+    "format": 1,
+    "cluster": os.environ["CLUSTER"],
+    "slot": int(os.environ["SLOT"]),
+    "seaweedfsVersion": dir_status.get("Version", ""),
+    "topologyId": dir_status["TopologyId"],
+    "maxVolumeId": int(status.get("MaxVolumeId", 0)),
+    "leader": status.get("Leader", ""),
+    "peers": status.get("Peers", []),
+    "port": int(os.environ["PORT"]),
+    "raft": {"term": raft.get("term", ""), "lastLogIndex": raft.get("last_log_index", "")},
+    "createdAt": f"{s[0:4]}-{s[4:6]}-{s[6:8]}T{s[9:11]}:{s[11:13]}:{s[13:15]}Z",
+    "files": sorted(files, key=lambda f: f["path"]),
+}, sys.stdout, indent=2)
+PY
+`,
+} as const;

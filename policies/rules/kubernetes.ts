@@ -249,23 +249,56 @@ export const k8sMasterArgs: StackValidationPolicy = {
 
 export const k8sSecurityContext: StackValidationPolicy = {
   name: "seaweedfs-k8s-security-context",
-  description: "Masters run as a fixed non-root UID with a read-only root filesystem, no privilege escalation, all capabilities dropped and the RuntimeDefault seccomp profile.",
+  description: "Every container of a master pod (the master and any sidecar) runs as a fixed non-root UID with a read-only root filesystem, no privilege escalation, all capabilities dropped and the RuntimeDefault seccomp profile.",
   severity: "high",
   validateStack: (args, report) =>
     forEachSet(args, (set) => {
       const pod = asRecord(set.pod.securityContext);
-      const container = asRecord(set.container.securityContext);
-      const problems: string[] = [];
-      const uid = container.runAsUser ?? pod.runAsUser;
-      if (uid === undefined || Number(uid) === 0) problems.push("no fixed non-root runAsUser");
-      if ((container.runAsNonRoot ?? pod.runAsNonRoot) !== true) problems.push("runAsNonRoot is not true");
-      if (container.readOnlyRootFilesystem !== true) problems.push("the root filesystem is writable");
-      if (container.allowPrivilegeEscalation !== false) problems.push("privilege escalation is allowed");
-      if (!asArray(asRecord(container.capabilities).drop).includes("ALL")) problems.push("capabilities are not all dropped");
-      const seccomp = asRecord(container.seccompProfile ?? pod.seccompProfile).type;
-      if (seccomp !== "RuntimeDefault" && seccomp !== "Localhost") problems.push("no RuntimeDefault seccomp profile");
+      const problems = asArray(set.pod.containers).map(asRecord).flatMap((c) => {
+        const container = asRecord(c.securityContext);
+        const found: string[] = [];
+        const uid = container.runAsUser ?? pod.runAsUser;
+        if (uid === undefined || Number(uid) === 0) found.push("no fixed non-root runAsUser");
+        if ((container.runAsNonRoot ?? pod.runAsNonRoot) !== true) found.push("runAsNonRoot is not true");
+        if (container.readOnlyRootFilesystem !== true) found.push("the root filesystem is writable");
+        if (container.allowPrivilegeEscalation !== false) found.push("privilege escalation is allowed");
+        if (!asArray(asRecord(container.capabilities).drop).includes("ALL")) found.push("capabilities are not all dropped");
+        const seccomp = asRecord(container.seccompProfile ?? pod.seccompProfile).type;
+        if (seccomp !== "RuntimeDefault" && seccomp !== "Localhost") found.push("no RuntimeDefault seccomp profile");
+        return found.map((f) => `container ${String(c.name)}: ${f}`);
+      });
       if (problems.length > 0) report(`StatefulSet ${set.name}: ${problems.join("; ")}`, set.resource.urn);
     }),
 };
 
-export const kubernetesPolicies = [k8sParallelPods, k8sZoneSpread, k8sProbes, k8sDisruptionBudget, k8sPeerService, k8sMasterArgs, k8sSecurityContext];
+/** The pod volume the master keeps `-mdir` on: the one its container mounts at the `-mdir` path. */
+function mdirVolume(set: MasterSet): string | undefined {
+  const mdir = set.flags.get("-mdir");
+  const mount = asArray(set.container.volumeMounts).map(asRecord).find((m) => m.mountPath === mdir);
+  return mount ? String(mount.name) : undefined;
+}
+
+export const k8sBackups: StackValidationPolicy = {
+  name: "seaweedfs-k8s-backups",
+  description: "A master pod carries a backup sidecar (a second container mounting the -mdir volume) when required, and no other container may mount the -mdir volume writable: the raft state has one writer, the master.",
+  severity: "high",
+  configSchema: { properties: { required: { type: "boolean", default: false } } },
+  validateStack: (args, report) => {
+    const { required } = args.getConfig<{ required: boolean }>();
+    forEachSet(args, (set) => {
+      const volume = mdirVolume(set);
+      const readers = asArray(set.pod.containers).slice(1).map(asRecord).flatMap((c) =>
+        asArray(c.volumeMounts).map(asRecord).filter((m) => m.name === volume).map((m) => ({ container: String(c.name), readOnly: m.readOnly === true })),
+      );
+      const writers = readers.filter((r) => !r.readOnly);
+      if (writers.length > 0) {
+        report(`StatefulSet ${set.name}: container ${writers.map((w) => w.container).join(", ")} mounts the -mdir volume ${volume} writable; only the master may write its raft state (mount it readOnly)`, set.resource.urn);
+      }
+      if (required && readers.length === 0) {
+        report(`StatefulSet ${set.name} has no backup sidecar reading the -mdir volume ${volume ?? "(none found)"}: a lost cluster cannot be restored (set k8sBackupBucket, k8sBackupCredentialsSecret and k8sBackupImage)`, set.resource.urn);
+      }
+    });
+  },
+};
+
+export const kubernetesPolicies = [k8sParallelPods, k8sZoneSpread, k8sProbes, k8sDisruptionBudget, k8sPeerService, k8sMasterArgs, k8sSecurityContext, k8sBackups];
