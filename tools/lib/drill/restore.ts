@@ -1,6 +1,7 @@
 /**
  * The restore drill: a stack's masters as a real local cluster with volume servers taking writes, the real backup
- * agent (bash + AWS CLI) run on every master against a local moto S3, then the disaster: volume servers stopped
+ * agent (bash + AWS CLI: on AWS the host agent fetched from SSM, on Kubernetes the sidecar's ConfigMap script with the
+ * container's env) run on every master against a local moto S3, then the disaster: volume servers stopped
  * (they would otherwise re-report their volumes and rebuild MaxVolumeId and the file-key sequence for the masters)
  * and every `-mdir` wiped. As a negative control, the wiped masters are first started without a restore: the
  * masters-only checks must see a different cluster (new TopologyId or lower MaxVolumeId). Then the wipe again and
@@ -14,8 +15,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { CloudWatchClient, ListMetricsCommand } from "@aws-sdk/client-cloudwatch";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
-import type { SeaweedConfig } from "../../../infra/config";
+import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import type { KubernetesConfig, Platform, SeaweedConfig } from "../../../infra/config";
 import { ssmPrefixOf } from "../../../infra/aws/naming";
 import { regionOfZones } from "../../../infra/config/keys-backup";
 import { BACKUP_METRIC, BACKUP_PARAMETERS, raftDirectory } from "../../../infra/seaweed/backup";
@@ -23,7 +24,8 @@ import { renderBackupEnv, renderLauncher } from "../../../infra/aws/host/backupA
 import { LocalCluster } from "../localCluster";
 import { jsonOf, request } from "../cluster/http";
 import { ENDPOINTS } from "../../../infra/seaweed/constants";
-import { chooseBackup, downloadBackup, listBackups, s3Client } from "../restore/backups";
+import { BackupStore, chooseBackup, downloadBackup, listBackups, s3Client } from "../restore/backups";
+import { runBackupSidecars } from "../restore/sidecarRun";
 import { prepareBackupBucket } from "../restore/drillBucket";
 import { localFleet } from "../restore/localFleet";
 import { deniedBy, s3Requests } from "../restore/bucketPolicy";
@@ -69,6 +71,8 @@ export interface RestoreFigures {
   maxVolumeId: { manifest: number; before: number; after: number; grownAfterRestore: number[] };
   fileIds: { before: number; after: number; duplicates: number };
   bucketSettingsAccepted: boolean;
+  /** AWS: the agent on the host, the bucket policy and metric checked; Kubernetes: the backup sidecar, S3 only. */
+  platform: Platform;
 }
 
 /**
@@ -124,6 +128,79 @@ async function growVolume(cluster: LocalCluster): Promise<number[]> {
   return answer.status === 200 && status.maxVolumeId !== undefined ? [status.maxVolumeId] : [];
 }
 
+/** What the backup step left behind, on either platform. */
+interface BackupStep {
+  store: BackupStore;
+  uploads: { slot: number; prefix: string; ms: number }[];
+  skipped: number[];
+  metricPublished: boolean;
+  policyChecked: { requests: number; uploads: number; refused: number };
+  settingsAccepted: boolean;
+}
+
+/**
+ * AWS: the bucket as the Backups component makes it, the agent fetched from SSM by each slot's launcher, its S3
+ * requests judged against the bucket's real policy, and the last-successful-backup metric.
+ */
+async function awsBackup(cluster: LocalCluster, config: SeaweedConfig, moto: Moto, region: string, step: (line: string) => void): Promise<BackupStep> {
+  const s3 = s3Client({ endpoint: moto.endpoint, region, credentials: MOTO_CREDENTIALS });
+  const { bucket, policy, settingsAccepted, readBack } = await prepareBackupBucket(moto, s3, config);
+  expect(settingsAccepted, `moto did not keep the bucket settings the program renders: ${JSON.stringify(readBack)}`);
+  step("running the backup agent on every master");
+  // The agents talk to moto through a recorder, so their requests can be judged against the real bucket policy.
+  const proxy = await startRecordingProxy(moto.endpoint);
+  let agents: Awaited<ReturnType<typeof runAgents>>;
+  try {
+    agents = await runAgents(cluster, { ...moto, endpoint: proxy.endpoint, env: { ...moto.env, AWS_ENDPOINT_URL: proxy.endpoint } }, region);
+    // Negative control for the policy check: an upload asking for SSE-S3 instead of SSE-KMS, which the policy must refuse.
+    const control = s3Client({ endpoint: proxy.endpoint, region, credentials: MOTO_CREDENTIALS });
+    await control.send(new PutObjectCommand({ Bucket: bucket, Key: "policy-control/sse-s3.txt", Body: "SSE-S3 asked for", ServerSideEncryption: "AES256" }));
+    control.destroy();
+  } finally {
+    await proxy.stop();
+  }
+  const judged = s3Requests(proxy.requests, true).map((r) => ({ ...r, deniedBy: deniedBy(policy, r) }));
+  const control = judged.filter((r) => r.resource.endsWith("/policy-control/sse-s3.txt"));
+  expect(control.length === 1 && control[0].deniedBy.length > 0, `the bucket policy check did not refuse an upload asking for SSE-S3: ${JSON.stringify(control)}`);
+  const agentRequests = judged.filter((r) => !control.includes(r));
+  const refused = agentRequests.filter((r) => r.deniedBy.length > 0);
+  expect(agentRequests.some((r) => r.action === "s3:PutObject"), "the agents sent no upload to judge against the bucket policy");
+  expect(refused.length === 0, `the bucket policy refuses the agent's requests: ${refused.map((r) => `${r.summary} (${r.deniedBy.join(", ")})`).join("; ")}`);
+  const metrics = await new CloudWatchClient({ endpoint: moto.endpoint, region, credentials: MOTO_CREDENTIALS }).send(
+    new ListMetricsCommand({ Namespace: BACKUP_METRIC.namespace, MetricName: BACKUP_METRIC.name, Dimensions: [{ Name: BACKUP_METRIC.dimension, Value: config.clusterName }] }),
+  );
+  const metricPublished = (metrics.Metrics ?? []).length > 0;
+  expect(metricPublished, "the agent published no last-successful-backup metric");
+  return {
+    store: { client: s3, bucket, cluster: config.clusterName },
+    ...agents,
+    metricPublished,
+    policyChecked: { requests: agentRequests.length, uploads: agentRequests.filter((r) => r.action === "s3:PutObject").length, refused: refused.length },
+    settingsAccepted,
+  };
+}
+
+/**
+ * Kubernetes: the stack with backups pointed at moto as an S3-compatible store (k8sBackupEndpoint), a plain bucket
+ * (on Kubernetes the bucket is the operator's), and one pass of every pod's backup sidecar. No bucket policy or
+ * metric exists on this platform, so none is checked.
+ */
+async function kubernetesBackup(cluster: LocalCluster, config: KubernetesConfig, moto: Moto, step: (line: string) => void): Promise<BackupStep> {
+  const bucket = `${config.clusterName}-backups-drill`;
+  const withBackups: KubernetesConfig = {
+    ...config,
+    k8sBackupBucket: bucket,
+    k8sBackupEndpoint: moto.endpoint,
+    k8sBackupCredentialsSecret: config.k8sBackupCredentialsSecret || "drill-backup-credentials",
+    k8sBackupImage: config.k8sBackupImage || "drill/host-tools",
+  };
+  const s3 = s3Client({ endpoint: moto.endpoint, region: withBackups.k8sBackupRegion, credentials: MOTO_CREDENTIALS });
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  step(`running one pass of the backup sidecar of every pod against ${moto.endpoint} (moto as an S3-compatible store)`);
+  const agents = await runBackupSidecars(cluster, withBackups, MOTO_CREDENTIALS);
+  return { store: { client: s3, bucket, cluster: config.clusterName }, ...agents, metricPublished: false, policyChecked: { requests: 0, uploads: 0, refused: 0 }, settingsAccepted: true };
+}
+
 /**
  * Backup, wipe and restore on a running cluster, against a moto this function starts and stops. Every broken
  * promise throws a DrillFailure (via `expect`).
@@ -131,48 +208,20 @@ async function growVolume(cluster: LocalCluster): Promise<number[]> {
 export async function backupWipeRestore(cluster: LocalCluster, options: { files: number; step: (line: string) => void }): Promise<RestoreFigures> {
   const { step } = options;
   const config = cluster.config;
-  // The backup agent, bucket and restore script of this drill are the AWS tier's; Kubernetes backups are not built yet.
-  if (config.platform !== "aws") throw new Error(`the restore drill needs an AWS stack (its backup settings); ${cluster.stack} runs on ${config.platform}`);
-  const region = regionOfZones(config.availabilityZones) ?? "us-east-1";
-  step("starting moto (S3, SSM, CloudWatch) on 127.0.0.1");
+  const region = config.platform === "aws" ? (regionOfZones(config.availabilityZones) ?? "us-east-1") : config.k8sBackupRegion;
+  step(`starting moto (${config.platform === "aws" ? "S3, SSM, CloudWatch" : "S3"}) on 127.0.0.1`);
   const moto = await startMoto(region);
   try {
-    const s3 = s3Client({ endpoint: moto.endpoint, region, credentials: MOTO_CREDENTIALS });
-    const { bucket, policy, settingsAccepted, readBack } = await prepareBackupBucket(moto, s3, config);
-    expect(settingsAccepted, `moto did not keep the bucket settings the program renders: ${JSON.stringify(readBack)}`);
-
     for (let i = 0; i < options.files; i++) {
       const answer = await cluster.assign();
       expect(answer.ok && answer.written, `write ${i} before the backup failed: ${answer.status} ${answer.body}`);
     }
     const before = await cluster.dirStatus();
     const fileIdsBefore = cluster.fileIds.count;
-    step(`running the backup agent on every master (TopologyId ${before.topologyId}, MaxVolumeId ${before.maxVolumeId})`);
-    // The agents talk to moto through a recorder, so their requests can be judged against the real bucket policy.
-    const proxy = await startRecordingProxy(moto.endpoint);
-    let agents: Awaited<ReturnType<typeof runAgents>>;
-    try {
-      agents = await runAgents(cluster, { ...moto, endpoint: proxy.endpoint, env: { ...moto.env, AWS_ENDPOINT_URL: proxy.endpoint } }, region);
-      // Negative control for the policy check: an upload asking for SSE-S3 instead of SSE-KMS, which the policy must refuse.
-      const control = s3Client({ endpoint: proxy.endpoint, region, credentials: MOTO_CREDENTIALS });
-      await control.send(new PutObjectCommand({ Bucket: bucket, Key: "policy-control/sse-s3.txt", Body: "SSE-S3 asked for", ServerSideEncryption: "AES256" }));
-      control.destroy();
-    } finally {
-      await proxy.stop();
-    }
-    const judged = s3Requests(proxy.requests, true).map((r) => ({ ...r, deniedBy: deniedBy(policy, r) }));
-    const control = judged.filter((r) => r.resource.endsWith("/policy-control/sse-s3.txt"));
-    expect(control.length === 1 && control[0].deniedBy.length > 0, `the bucket policy check did not refuse an upload asking for SSE-S3: ${JSON.stringify(control)}`);
-    const agentRequests = judged.filter((r) => !control.includes(r));
-    const refused = agentRequests.filter((r) => r.deniedBy.length > 0);
-    expect(agentRequests.some((r) => r.action === "s3:PutObject"), "the agents sent no upload to judge against the bucket policy");
-    expect(refused.length === 0, `the bucket policy refuses the agent's requests: ${refused.map((r) => `${r.summary} (${r.deniedBy.join(", ")})`).join("; ")}`);
+    step(`backing up (TopologyId ${before.topologyId}, MaxVolumeId ${before.maxVolumeId}, leader master-${before.leader})`);
+    const agents = config.platform === "aws" ? await awsBackup(cluster, config, moto, region, step) : await kubernetesBackup(cluster, config, moto, step);
     expect(agents.uploads.length === 1 && agents.uploads[0].slot === before.leader, `expected only the leader (master-${before.leader}) to upload; uploads: ${JSON.stringify(agents.uploads)}`);
-    const metrics = await new CloudWatchClient({ endpoint: moto.endpoint, region, credentials: MOTO_CREDENTIALS }).send(
-      new ListMetricsCommand({ Namespace: BACKUP_METRIC.namespace, MetricName: BACKUP_METRIC.name, Dimensions: [{ Name: BACKUP_METRIC.dimension, Value: config.clusterName }] }),
-    );
-    const metricPublished = (metrics.Metrics ?? []).length > 0;
-    expect(metricPublished, "the agent published no last-successful-backup metric");
+    const { metricPublished, settingsAccepted } = agents;
 
     step("stopping the volume servers: until the restored masters lead, nothing but their raft state can tell them ids");
     await Promise.all(cluster.volumeServers.map((v) => v.stop(3000)));
@@ -190,7 +239,7 @@ export async function backupWipeRestore(cluster: LocalCluster, options: { files:
     await wipeMasters(cluster);
     const wiped = Date.now();
 
-    const store = { client: s3, bucket, cluster: config.clusterName };
+    const { store } = agents;
     const chosen = chooseBackup(await listBackups(store), "latest");
     const backup = await downloadBackup(store, chosen, path.join(cluster.runDir, "restore"));
     const downloaded = Date.now();
@@ -232,7 +281,7 @@ export async function backupWipeRestore(cluster: LocalCluster, options: { files:
         skippedBy: agents.skipped,
         agentMs: agents.uploads[0].ms,
         metricPublished,
-        policyChecked: { requests: agentRequests.length, uploads: agentRequests.filter((r) => r.action === "s3:PutObject").length, refused: refused.length },
+        policyChecked: agents.policyChecked,
       },
       topologyId: { before: before.topologyId, after: after.topologyId },
       mastersOnly,
@@ -240,6 +289,7 @@ export async function backupWipeRestore(cluster: LocalCluster, options: { files:
       maxVolumeId: { manifest: backup.manifest.maxVolumeId, before: before.maxVolumeId, after: after.maxVolumeId, grownAfterRestore: grown },
       fileIds: { before: fileIdsBefore, after: cluster.fileIds.count - fileIdsBefore, duplicates: duplicates.length },
       bucketSettingsAccepted: settingsAccepted,
+      platform: config.platform,
     };
   } finally {
     await moto.stop();
@@ -249,9 +299,7 @@ export async function backupWipeRestore(cluster: LocalCluster, options: { files:
 /** The `restore` scenario of `npm run drill`: RTO and RPO appear in its `extra` figures. */
 export const restore: Scenario = {
   id: "restore",
-  // It drives the AWS tier's backup agent and host restore script; Kubernetes backups are not built yet.
-  platforms: ["aws"],
-  title: "backup by the real agent to S3 (moto), volume servers down, wipe every -mdir, restore: same TopologyId and MaxVolumeId from the masters alone, no id reused",
+  title: "backup by the real agent (AWS host agent or Kubernetes sidecar) to S3 (moto), volume servers down, wipe every -mdir, restore: same TopologyId and MaxVolumeId from the masters alone, no id reused",
   async run({ cluster, step }) {
     await cluster.waitForQuorum();
     const figures = await backupWipeRestore(cluster, { files: 10, step });
