@@ -2,7 +2,8 @@
  * The pack's Kubernetes rules on the k8s-prod graph the program registers under mocks: the graph passes every rule,
  * and each broken variant (OrderedReady, a soft or crowded spread, no anti-affinity, liveness on /cluster/healthz or
  * too slow, no or a loose PDB, a peer Service hiding unready pods, -raftBootstrap, a peer list missing a pod, an
- * even replica count, a writable root filesystem) is refused by the rule named for it, as a mandatory violation
+ * even replica count, a writable root filesystem, a sidecar allowed to escalate, no backup sidecar, a sidecar
+ * mounting -mdir writable) is refused by the rule named for it, as a mandatory violation
  * under the prod pack config.
  */
 import { before, describe, it } from "node:test";
@@ -32,6 +33,7 @@ function variant(type: string, change: (state: Inputs) => void): RecordedResourc
 const STS = "kubernetes:apps/v1:StatefulSet";
 const pod = (s: Inputs) => s.spec.template.spec;
 const container = (s: Inputs) => pod(s).containers[0];
+const sidecar = (s: Inputs) => pod(s).containers.find((c: Inputs) => c.name === "backup");
 const setArg = (s: Inputs, name: string, value: string) => {
   const args: string[] = container(s).args;
   args[args.findIndex((a) => a.startsWith(`${name}=`))] = `${name}=${value}`;
@@ -78,6 +80,24 @@ const variants: { name: string; rule: string; mentions: RegExp; graph: () => Rec
   },
   { name: "4 replicas", rule: "seaweedfs-k8s-master-args", mentions: /odd number/, graph: () => variant(STS, (s) => (s.spec.replicas = 4)), also: ["seaweedfs-k8s-zone-spread"] },
   { name: "a writable root filesystem", rule: "seaweedfs-k8s-security-context", mentions: /root filesystem is writable/, graph: () => variant(STS, (s) => (container(s).securityContext.readOnlyRootFilesystem = false)) },
+  {
+    name: "a backup sidecar allowed to escalate privileges",
+    rule: "seaweedfs-k8s-security-context",
+    mentions: /container backup: privilege escalation is allowed/,
+    graph: () => variant(STS, (s) => (sidecar(s).securityContext.allowPrivilegeEscalation = true)),
+  },
+  {
+    name: "no backup sidecar on prod",
+    rule: "seaweedfs-k8s-backups",
+    mentions: /no backup sidecar/,
+    graph: () => variant(STS, (s) => (pod(s).containers = [container(s)])),
+  },
+  {
+    name: "a backup sidecar mounting -mdir writable",
+    rule: "seaweedfs-k8s-backups",
+    mentions: /container backup mounts the -mdir volume data writable/,
+    graph: () => variant(STS, (s) => sidecar(s).volumeMounts.forEach((m: Inputs) => m.name === "data" && (m.readOnly = false))),
+  },
 ];
 
 describe("the pack's Kubernetes rules on k8s-prod", () => {
@@ -85,7 +105,7 @@ describe("the pack's Kubernetes rules on k8s-prod", () => {
     const report = await runPolicies(toPolicyResources(recorded), prodConfig());
     assert.deepEqual(report.violations, []);
     const k8s = report.verdicts.filter((v) => v.policy.startsWith("seaweedfs-k8s-"));
-    assert.equal(k8s.length, 7);
+    assert.equal(k8s.length, 8);
     assert.ok(k8s.every((v) => v.verdict === "pass"), JSON.stringify(k8s));
   });
 

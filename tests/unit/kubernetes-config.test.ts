@@ -18,6 +18,12 @@ const cases: { name: string; base: string; overrides: Record<string, string | un
   { name: "a root UID", base: "k8s-prod", overrides: { k8sRunAsUser: "0" }, key: "k8sRunAsUser", mentions: /non-root/ },
   { name: "an image with a tag", base: "k8s-prod", overrides: { k8sImage: "chrislusf/seaweedfs:latest" }, key: "k8sImage", mentions: /no tag/ },
   { name: "no client pod labels", base: "k8s-prod", overrides: { k8sClientPodLabels: "[]" }, key: "k8sClientPodLabels", mentions: /every pod/ },
+  { name: "a backup bucket without credentials", base: "k8s-prod", overrides: { k8sBackupCredentialsSecret: undefined }, key: "k8sBackupCredentialsSecret", mentions: /k8sBackupBucket is seaweedfs-prod-master-backups.*AWS_ACCESS_KEY_ID/ },
+  { name: "a backup bucket without an image", base: "k8s-prod", overrides: { k8sBackupImage: undefined }, key: "k8sBackupImage", mentions: /sidecar needs it.*AWS CLI/ },
+  { name: "a backup endpoint without a bucket", base: "k8s-dev", overrides: { k8sBackupEndpoint: "http://minio.storage.svc:9000" }, key: "k8sBackupEndpoint", mentions: /no effect: k8sBackupBucket is empty/ },
+  { name: "a backup endpoint that is not a URL", base: "k8s-prod", overrides: { k8sBackupEndpoint: "minio:9000" }, key: "k8sBackupEndpoint", mentions: /http\(s\) URL/ },
+  { name: "a bucket key on an AWS stack", base: "prod", overrides: { k8sBackupBucket: "b-backups" }, key: "k8sBackupBucket", mentions: /kubernetes platform/ },
+  { name: "an AWS bucket lifecycle key on a Kubernetes stack", base: "k8s-prod", overrides: { backupExpirationDays: "400" }, key: "backupExpirationDays", mentions: /aws platform/ },
   { name: "an unknown platform", base: "k8s-prod", overrides: { platform: "nomad" }, key: "platform", mentions: /aws or kubernetes/ },
 ];
 
@@ -30,6 +36,13 @@ describe("platform keys", () => {
       assert.match(`${issue.message} ${issue.fix}`, c.mentions);
     });
   }
+});
+
+describe("backupIntervalMinutes is neutral", () => {
+  it("is read on a Kubernetes stack (the sidecar's loop) as on AWS", () => {
+    const config = parseStackConfig({ ...projectKeys(readStackConfig("k8s-dev").config), backupIntervalMinutes: "30" }, { stack: "k8s-dev" });
+    assert.equal(config.backupIntervalMinutes, 30);
+  });
 });
 
 describe("deployed Kubernetes identities", () => {

@@ -150,4 +150,30 @@ describe("Kubernetes master tier (k8s-prod, k8s-dev under mocks)", () => {
     const env = statefulSet("k8s-prod").spec.template.spec.containers[0].env.find((e: Inputs) => e.name === "WEED_JWT_SIGNING_KEY");
     assert.equal(env.valueFrom.secretKeyRef.name, "seaweedfs-master-jwt");
   });
+
+  it("runs a backup sidecar on k8s-prod that reads -mdir read-only, gets the bucket keys from the operator's Secret and never the JWT key", () => {
+    const podSpec = statefulSet("k8s-prod").spec.template.spec;
+    assert.deepEqual(podSpec.containers.map((c: Inputs) => c.name), ["master", "backup"]);
+    const [master, backup] = podSpec.containers;
+    const mdir = master.args.find((a: string) => a.startsWith("-mdir=")).slice("-mdir=".length);
+    const dataMount = master.volumeMounts.find((m: Inputs) => m.mountPath === mdir);
+    assert.deepEqual(backup.volumeMounts.find((m: Inputs) => m.name === dataMount.name), { name: dataMount.name, mountPath: mdir, readOnly: true });
+    assert.equal(backup.image, "registry.example.com/seaweedfs/master-backup:1.0.0");
+    const env = Object.fromEntries(backup.env.map((e: Inputs) => [e.name, e]));
+    assert.equal(env.SEAWEEDFS_BACKUP_BUCKET.value, "seaweedfs-prod-master-backups");
+    assert.equal(env.AWS_SECRET_ACCESS_KEY.valueFrom.secretKeyRef.name, "seaweedfs-backup-credentials");
+    assert.equal(env.WEED_JWT_SIGNING_KEY, undefined);
+    // Its scripts come from a ConfigMap the stack registers, holding the one-pass script and the loop.
+    const scripts = podSpec.volumes.find((v: Inputs) => v.configMap && backup.volumeMounts.some((m: Inputs) => m.name === v.name && m.readOnly));
+    const configMap = runs["k8s-prod"].resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap" && (r.inputs as Inputs).metadata.name === scripts.configMap.name);
+    assert.ok(configMap, `no ConfigMap ${scripts.configMap.name} registered`);
+    assert.deepEqual(Object.keys((configMap.inputs as Inputs).data).sort(), ["backup.sh", "loop.sh"]);
+    assert.match((configMap.inputs as Inputs).data["loop.sh"], /sleep \$\(\(15 \* 60/);
+  });
+
+  it("runs no sidecar and registers no backup ConfigMap when k8sBackupBucket is empty (k8s-dev)", () => {
+    const podSpec = statefulSet("k8s-dev").spec.template.spec;
+    assert.deepEqual(podSpec.containers.map((c: Inputs) => c.name), ["master"]);
+    assert.ok(!runs["k8s-dev"].resources.some((r) => r.type === "kubernetes:core/v1:ConfigMap" && /backup/.test((r.inputs as Inputs).metadata.name)));
+  });
 });
