@@ -5,7 +5,7 @@
  * Grafana sidecar) with the panels of infra/seaweed/dashboard.ts. Metric names come from infra/seaweed.
  */
 import type { KubernetesConfig } from "../config";
-import { MASTER_ALARMS, MasterAlarmKind } from "../seaweed/alarms";
+import { alarmText, MASTER_ALARMS, MASTER_SILENT_MINUTES, MasterAlarmKind } from "../seaweed/alarms";
 import { masterPanels } from "../seaweed/dashboard";
 import { METRICS } from "../seaweed/constants";
 import { quorumOf } from "../seaweed/quorum";
@@ -37,7 +37,7 @@ function ruleOf(kind: MasterAlarmKind, config: KubernetesConfig): { expr: string
     case "masters-below-quorum":
       return { expr: `(count(up${series} == 1) or vector(0)) < ${quorumOf(config.masterCount)}`, for: "1m" };
     case "slot-down":
-      return { expr: `up${series} == 0`, for: "2m" };
+      return { expr: `up${series} == 0`, for: `${MASTER_SILENT_MINUTES}m` };
     case "data-disk-used":
       return {
         expr: `100 * kubelet_volume_stats_used_bytes{namespace="${names.namespace}", persistentvolumeclaim=~"data-${names.statefulSet}-[0-9]+"} / kubelet_volume_stats_capacity_bytes > ${config.alarmDiskUsedPercent}`,
@@ -48,11 +48,21 @@ function ruleOf(kind: MasterAlarmKind, config: KubernetesConfig): { expr: string
 
 export function prometheusRule(config: KubernetesConfig): Manifest {
   const names = masterNames(config);
+  const thresholds = {
+    leaderChangesMax: config.alarmLeaderChangesMax,
+    leaderChangesWindowMinutes: config.alarmLeaderChangesWindowMinutes,
+    diskUsedPercent: config.alarmDiskUsedPercent,
+    quorum: quorumOf(config.masterCount),
+  };
   const rules = MASTER_ALARMS.map((alarm) => ({
     alert: `SeaweedFSMaster${alarm.kind.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase())}`,
     ...ruleOf(alarm.kind, config),
-    labels: { severity: alarm.critical ? "critical" : "warning", kind: alarm.kind },
-    annotations: { summary: `${config.clusterName}: ${alarm.summary}`, runbook: alarm.runbook },
+    // A slot's alarm pages only through masters-below-quorum, the tier-wide form of "too many slots down".
+    labels: { severity: alarm.critical && alarm.scope === "cluster" ? "critical" : "warning", kind: alarm.kind },
+    annotations: {
+      summary: alarmText(alarm.scope === "slot" ? `${config.clusterName} {{ $labels.pod }}{{ $labels.persistentvolumeclaim }}` : config.clusterName, alarm.describe(thresholds), alarm.runbook),
+      runbook: alarm.runbook,
+    },
   }));
   return object(config, "monitoring.coreos.com/v1", "PrometheusRule", names.statefulSet, { groups: [{ name: `${names.statefulSet}.rules`, rules }] });
 }

@@ -1,9 +1,12 @@
 /**
  * The master tier's alarms as data: for each, the metric (or metric math), threshold, periods and what missing data
- * means. docs/monitoring.md explains each one and its first response. The Monitoring component adds the actions.
+ * means. The platform-neutral kinds take their description, criticality and runbook from infra/seaweed/alarms.ts
+ * (shared with the Kubernetes PrometheusRule); the AWS-only kinds (NLB, EC2, memory) are written here.
+ * docs/monitoring.md explains each one and its first response. The Monitoring component adds the actions.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { AlarmThresholds, alarmText, MASTER_SILENT_MINUTES, masterAlarm, MasterAlarmKind } from "../../seaweed/alarms";
 import { METRICS } from "../../seaweed/constants";
 import { AWS_METRICS, HOST_METRICS, METRIC_NAMESPACE, METRICS_INTERVAL_SECONDS, MonitoredSlot, MonitoredTargetGroup, slotDimensions, statisticOf } from "./metrics";
 
@@ -18,6 +21,15 @@ export type AlarmKind =
   | "master-not-reporting"
   | "data-disk-used"
   | "memory-used";
+
+/** The shared kind each CloudWatch kind realises (the others are AWS-only). */
+export const SHARED_KINDS: Partial<Record<AlarmKind, MasterAlarmKind>> = {
+  "leader-count": "leader-count",
+  "leader-flapping": "leader-flapping",
+  "healthy-hosts-below-threshold": "masters-below-quorum",
+  "master-not-reporting": "slot-down",
+  "data-disk-used": "data-disk-used",
+};
 
 /** Alarm thresholds and windows, from the stack config (infra/config/keys-monitoring.ts). */
 export interface AlarmSettings {
@@ -51,6 +63,17 @@ export interface AlarmDefinition {
   args: Omit<aws.cloudwatch.MetricAlarmArgs, "name" | "alarmActions" | "okActions" | "tags">;
 }
 
+/** The thresholds the shared sentences quote (the healthy-host threshold stands for the quorum). */
+function thresholdsOf(s: AlarmSettings): AlarmThresholds {
+  return { leaderChangesMax: s.leaderChangesMax, leaderChangesWindowMinutes: s.leaderChangesWindowMinutes, diskUsedPercent: s.diskUsedPercent, quorum: s.healthyHostsBelow };
+}
+
+/** Description and criticality of a shared kind, for `subject` (the cluster, or `Slot <n>`). */
+function shared(kind: MasterAlarmKind, subject: string, s: AlarmSettings): { critical: boolean; alarmDescription: string } {
+  const alarm = masterAlarm(kind);
+  return { critical: alarm.critical, alarmDescription: alarmText(subject, alarm.describe(thresholdsOf(s)), alarm.runbook) };
+}
+
 /** Per-slot metric-math inputs: one query per slot, not returned, reduced with `stat`. */
 function perSlotQueries(prefix: string, clusterName: string, slots: readonly MonitoredSlot[], metricName: string, period: number) {
   return slots.map((s) => ({
@@ -65,13 +88,15 @@ function leaderAlarms(clusterName: string, slots: readonly MonitoredSlot[], s: A
   const window = s.leaderChangesWindowMinutes * 60;
   const changes = perSlotQueries("changes", clusterName, slots, METRICS.leaderChanges, window);
   const list = (queries: { id: string }[]) => `[${queries.map((q) => q.id).join(", ")}]`;
+  const count = shared("leader-count", clusterName, s);
+  const flapping = shared("leader-flapping", clusterName, s);
   return [
     {
       kind: "leader-count",
       id: "leader-count",
-      critical: true,
+      critical: count.critical,
       args: {
-        alarmDescription: `${clusterName}: the number of masters reporting SeaweedFS_master_is_leader = 1 is not exactly 1 (0: no quorum, writes and assignments fail; 2+: split brain). Runbook: docs/runbooks/lost-quorum.md`,
+        alarmDescription: count.alarmDescription,
         metricQueries: [
           ...leaders,
           { id: "leaders", expression: `SUM(${list(leaders)})`, label: "masters that are leader", returnData: false },
@@ -88,9 +113,9 @@ function leaderAlarms(clusterName: string, slots: readonly MonitoredSlot[], s: A
     {
       kind: "leader-flapping",
       id: "leader-flapping",
-      critical: false,
+      critical: flapping.critical,
       args: {
-        alarmDescription: `${clusterName}: more than ${s.leaderChangesMax} leader elections within ${s.leaderChangesWindowMinutes} min (SeaweedFS_master_leader_changes summed over every slot). Runbook: docs/runbooks/lost-quorum.md`,
+        alarmDescription: flapping.alarmDescription,
         metricQueries: [...changes, { id: "elections", expression: `SUM(${list(changes)})`, label: "leader elections", returnData: true }],
         comparisonOperator: "GreaterThanThreshold",
         threshold: s.leaderChangesMax,
@@ -104,6 +129,8 @@ function leaderAlarms(clusterName: string, slots: readonly MonitoredSlot[], s: A
 }
 
 function loadBalancerAlarms(loadBalancerArnSuffix: pulumi.Input<string>, groups: readonly MonitoredTargetGroup[], s: AlarmSettings): AlarmDefinition[] {
+  // The NLB's view of masters-below-quorum: its own sentence (per target group), the shared runbook and criticality.
+  const belowQuorum = masterAlarm("masters-below-quorum");
   return groups.flatMap((group): AlarmDefinition[] => {
     const dimensions = { LoadBalancer: loadBalancerArnSuffix, TargetGroup: group.arnSuffix };
     return [
@@ -128,9 +155,9 @@ function loadBalancerAlarms(loadBalancerArnSuffix: pulumi.Input<string>, groups:
       {
         kind: "healthy-hosts-below-threshold",
         id: `${group.name}-healthy-hosts-low`,
-        critical: true,
+        critical: belowQuorum.critical,
         args: {
-          alarmDescription: `Fewer than ${s.healthyHostsBelow} healthy masters in the ${group.name} target group: one more failure (or none) and raft loses quorum. Runbook: docs/runbooks/lost-quorum.md`,
+          alarmDescription: `Fewer than ${s.healthyHostsBelow} healthy masters in the ${group.name} target group: one more failure (or none) and raft loses quorum. Runbook: ${belowQuorum.runbook}`,
           namespace: AWS_METRICS.healthyHosts.namespace,
           metricName: AWS_METRICS.healthyHosts.name,
           dimensions,
@@ -149,24 +176,21 @@ function loadBalancerAlarms(loadBalancerArnSuffix: pulumi.Input<string>, groups:
   });
 }
 
-/**
- * Minutes without a single `SeaweedFS_master_is_leader` sample from a slot before its master counts as not
- * reporting. Every master (leader or not) reports it each scrape, so silence means no running, scraped master: a
- * boot that failed or still waits for its predecessor, a crash-looping weed, or a dead agent.
- */
-export const MASTER_SILENT_MINUTES = 3;
+export { MASTER_SILENT_MINUTES };
 
 function slotAlarms(clusterName: string, slot: MonitoredSlot, s: AlarmSettings): AlarmDefinition[] {
   const group = { AutoScalingGroupName: slot.autoScalingGroupName };
   const host = slotDimensions(clusterName, slot.slot);
+  const silent = shared("slot-down", `Slot ${slot.slot}`, s);
+  const disk = shared("data-disk-used", `Slot ${slot.slot}`, s);
   return [
     {
       kind: "master-not-reporting",
       id: `slot-${slot.slot}-master-silent`,
       slot: slot.slot,
-      critical: true,
+      critical: silent.critical,
       args: {
-        alarmDescription: `Slot ${slot.slot}: no ${METRICS.isLeader} sample for ${MASTER_SILENT_MINUTES} min: its master is not running (failed or waiting boot, crash loop) or not scraped. Runbook: docs/runbooks/replace-master.md`,
+        alarmDescription: silent.alarmDescription,
         namespace: METRIC_NAMESPACE,
         metricName: METRICS.isLeader,
         dimensions: host,
@@ -224,9 +248,9 @@ function slotAlarms(clusterName: string, slot: MonitoredSlot, s: AlarmSettings):
       kind: "data-disk-used",
       id: `slot-${slot.slot}-data-disk`,
       slot: slot.slot,
-      critical: false,
+      critical: disk.critical,
       args: {
-        alarmDescription: `Slot ${slot.slot}: the data volume (raft state) is more than ${s.diskUsedPercent}% full; a full volume stops the master. Runbook: docs/runbooks/replace-master.md`,
+        alarmDescription: disk.alarmDescription,
         namespace: METRIC_NAMESPACE,
         metricName: HOST_METRICS.dataDiskUsedPercent,
         dimensions: host,

@@ -1,10 +1,12 @@
 /**
- * The master tier's CloudWatch dashboard body: leaders, elections, load-balancer health per target group, heartbeats,
- * writable volumes, disk and memory per slot, and the alarm states. Widgets sit on a fixed 3-column grid in a fixed
+ * The master tier's CloudWatch dashboard body: the platform-neutral panels of infra/seaweed/dashboard.ts (leaders,
+ * elections, heartbeats, writable volumes) around the AWS-only ones (load-balancer health per target group, disk and
+ * memory per slot, the alarm states). Widgets sit on a fixed 3-column grid in a fixed
  * order, so the body only changes when the tier does.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { METRICS } from "../../seaweed/constants";
+import { MasterPanel, masterPanels } from "../../seaweed/dashboard";
 import { AWS_METRICS, HOST_METRICS, METRIC_NAMESPACE, METRICS_INTERVAL_SECONDS, MonitoredSlot, MonitoredTargetGroup, statisticOf } from "./metrics";
 import { DIMENSION_LABELS } from "./cloudwatch";
 
@@ -69,17 +71,30 @@ function perTargetGroup(input: DashboardInput, title: string, metric: { namespac
   return metricWidget(title, input.region, rows);
 }
 
+/**
+ * A shared panel as a CloudWatch widget: a `sum` panel is one line summed over the slots (a counter over its increase
+ * window as the period), a `perMaster` panel one line per slot with the metric's own statistic.
+ */
+function sharedWidget(input: DashboardInput, panel: MasterPanel): Widget {
+  if (panel.view === "perMaster") return perSlot(input, panel.title, panel.metric);
+  const period = panel.increaseMinutes ? panel.increaseMinutes * 60 : METRICS_INTERVAL_SECONDS;
+  // A leader count below 0 cannot happen; anchoring the axis there keeps 0 leaders visible as the floor.
+  const extra = panel.metric === METRICS.isLeader ? { yAxis: { left: { min: 0 } } } : {};
+  return summed(input, panel.title, panel.metric, panel.lineLabel ?? panel.title, period, extra);
+}
+
 /** The dashboard's widgets, in display order. */
 export function dashboardWidgets(input: DashboardInput): Widget[] {
   const percent = { yAxis: { left: { min: 0, max: 100 } } };
+  const panels = masterPanels(input.electionsWindowMinutes);
+  // Tier-wide lines first, per-slot panels after the load balancer's: every shared panel appears, in its order.
+  const shared = (view: MasterPanel["view"]) => panels.filter((p) => p.view === view).map((p) => sharedWidget(input, p));
   return [
-    summed(input, "Leaders (must be 1)", METRICS.isLeader, "masters that are leader", METRICS_INTERVAL_SECONDS, { yAxis: { left: { min: 0 } } }),
-    summed(input, `Leader elections (per ${input.electionsWindowMinutes} min)`, METRICS.leaderChanges, "elections", input.electionsWindowMinutes * 60),
+    ...shared("sum"),
     { type: "alarm", properties: { title: "Alarms", alarms: input.alarmArns, sortBy: "stateUpdatedTimestamp" } },
     perTargetGroup(input, "Healthy masters per target group", AWS_METRICS.healthyHosts, "Minimum"),
     perTargetGroup(input, "Unhealthy masters per target group", AWS_METRICS.unhealthyHosts, "Maximum"),
-    perSlot(input, "Volume-server heartbeats received", METRICS.receivedHeartbeats),
-    perSlot(input, "Writable volumes (leader's layouts)", METRICS.volumeLayoutWritable),
+    ...shared("perMaster"),
     perSlot(input, "Data volume used %", HOST_METRICS.dataDiskUsedPercent, percent),
     perSlot(input, "Memory used %", HOST_METRICS.memoryUsedPercent, percent),
   ];
