@@ -28,6 +28,13 @@ export default tseslint.config(
     },
   },
   {
+    // The neutral keys: no platform's wing and no network addressing (fixed IPs and CIDRs are AWS keys).
+    files: ["infra/config/keys.ts"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [{ group: ["**/aws/**", "**/kubernetes/**", "**/net", "@pulumi/*"], message: "config/keys.ts holds platform-neutral keys only; platform keys go to keys-aws.ts or keys-kubernetes.ts" }] }],
+    },
+  },
+  {
     files: ["infra/aws/**/*.ts"],
     rules: { "no-restricted-imports": ["error", { patterns: [{ group: ["**/kubernetes/**", "@pulumi/kubernetes"], message: "the AWS wing does not use the Kubernetes one" }] }] },
   },

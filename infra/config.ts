@@ -17,7 +17,7 @@ import { MONITORING_KEYS, monitoringCrossChecks } from "./config/keys-monitoring
 import { BACKUP_KEYS, backupCrossChecks } from "./config/keys-backup";
 import { WATCHDOG_KEYS, watchdogCrossChecks } from "./config/keys-watchdog";
 import { KUBERNETES_KEYS, kubernetesCrossChecks } from "./config/keys-kubernetes";
-import { AWS_KEYS_IN_CORE, AWS_WATCHDOG_KEYS, NEUTRAL_BACKUP_KEYS, NEUTRAL_MONITORING_KEYS, ownerOf, Platform } from "./config/platforms";
+import { AWS_WATCHDOG_KEYS, NEUTRAL_BACKUP_KEYS, NEUTRAL_MONITORING_KEYS, ownerOf, Platform } from "./config/platforms";
 import { ConfigError, ConfigIssue, didYouMean, Environment, KeySpec, PROJECT } from "./config/spec";
 
 export { ConfigError, PROJECT };
@@ -31,7 +31,6 @@ type Keys = typeof CONFIG_KEYS;
 export type ConfigValues = { [K in keyof Keys]: z.output<Keys[K]["schema"]> };
 
 type AwsOnlyKey =
-  | (typeof AWS_KEYS_IN_CORE)[number]
   | keyof typeof AWS_KEYS
   | Exclude<keyof typeof MONITORING_KEYS, (typeof NEUTRAL_MONITORING_KEYS)[number]>
   | Exclude<keyof typeof BACKUP_KEYS, (typeof NEUTRAL_BACKUP_KEYS)[number]>

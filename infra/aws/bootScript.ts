@@ -6,7 +6,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { HOST_PATHS, JWT_SIGNING_KEY_ENV } from "../seaweed/constants";
+import { JWT_SIGNING_KEY_ENV } from "../seaweed/constants";
+import { HOST_PATHS } from "./host/paths";
 import { renderMasterUnit, renderHostSecurityToml } from "./host/systemd";
 import { addressAt, parseCidr } from "../net";
 import { ROLES, TAG_KEYS } from "./naming";

@@ -9,7 +9,6 @@ import type { SeaweedConfig } from "../config";
 import { slotAddresses } from "./placement";
 import type { MasterSlot as SlotPlan } from "./placement";
 import { clusterSettingsOf, renderClusterMasters } from "../seaweed/cluster";
-import { HOST_PATHS } from "../seaweed/constants";
 import { renderBootScript } from "./bootScript";
 import { MasterInstanceRole } from "./iam";
 import { MasterLoadBalancer } from "./loadBalancer";
@@ -18,6 +17,7 @@ import { identityTags, jwtParameterNameOf, loadBalancerDnsName, masterDnsName, p
 import { MasterNetwork } from "./network";
 import { MasterSecrets } from "./secrets";
 import { MasterSecurityGroups } from "./securityGroups";
+import { HOST_PATHS } from "./host/paths";
 
 export interface MasterTierArgs {
   /**

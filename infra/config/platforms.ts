@@ -10,30 +10,6 @@ import { MONITORING_KEYS } from "./keys-monitoring";
 
 export type Platform = "aws" | "kubernetes";
 
-/**
- * The AWS keys still declared in config/keys.ts (network, instances, the weed binary download, security groups).
- * They stay in that file until the issue-10 branch (which edits them) is merged; ownership is decided here.
- */
-export const AWS_KEYS_IN_CORE = [
-  "vpcId",
-  "subnetIds",
-  "vpcCidr",
-  "subnetCidrs",
-  "masterIps",
-  "slotsToMove",
-  "instanceType",
-  "architecture",
-  "amiId",
-  "amiSsmParameter",
-  "dataVolumeSizeGiB",
-  "dataVolumeType",
-  "seaweedBinaryUrl",
-  "seaweedBinarySha256",
-  "clientCidrs",
-  "clientSecurityGroupIds",
-  "tags",
-] as const;
-
 /** Alarm thresholds both platforms read (CloudWatch alarms, the PrometheusRule); the other monitoring keys are AWS's. */
 export const NEUTRAL_MONITORING_KEYS = ["alarmLeaderCountMinutes", "alarmLeaderChangesMax", "alarmLeaderChangesWindowMinutes", "alarmDiskUsedPercent"] as const;
 
@@ -50,7 +26,6 @@ export const AWS_WATCHDOG_KEYS = ["watchdogEnabled", "watchdogWedgedMisses", "wa
 /** The keys only one platform reads. The bucket, lifecycle and DLM keys and the CloudWatch-only monitoring keys are AWS's. */
 export const PLATFORM_KEYS: Record<Platform, readonly string[]> = {
   aws: [
-    ...AWS_KEYS_IN_CORE,
     ...Object.keys(AWS_KEYS),
     ...Object.keys(MONITORING_KEYS).filter((k) => !(NEUTRAL_MONITORING_KEYS as readonly string[]).includes(k)),
     ...Object.keys(BACKUP_KEYS).filter((k) => !(NEUTRAL_BACKUP_KEYS as readonly string[]).includes(k)),

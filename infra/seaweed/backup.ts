@@ -1,9 +1,10 @@
 /**
  * What a backup of a master's raft state is: where the state lives, which files make a copy, how backups are laid
- * out in S3 and what their manifest records. The backup agent (backupAgent.ts), the host restore script
- * (backupRestore.ts), the operator's restore tool and the drill all read these facts from here.
+ * out in S3 and what their manifest records. The AWS backup agent and host restore script (infra/aws/host), the
+ * Kubernetes sidecar (infra/kubernetes/backup.ts), the operator's restore tool and the drill all read these facts
+ * from here; the AWS agent's SSM parameters, systemd units and CloudWatch metric are in infra/aws/host/backupNames.ts.
  */
-import { ENDPOINTS, HOST_PATHS } from "./constants";
+import { ENDPOINTS } from "./constants";
 
 /**
  * The raft directory of a master: SeaweedFS keeps its state in `<mdir>/m<port>` (`weed/command/master.go`,
@@ -26,37 +27,6 @@ export function backupPrefix(cluster: string, stamp: string): string {
   if (!match) throw new Error(`backup stamp ${stamp} is not yyyymmddThhmmssZ`);
   return `${cluster}/${match[1]}-${match[2]}-${match[3]}/${stamp}`;
 }
-
-/** The CloudWatch metric the agent publishes after every successful upload; the backup-age alarm watches it. */
-export const BACKUP_METRIC = {
-  namespace: "SeaweedFS/Backup",
-  name: "LastSuccessfulBackup",
-  /** The metric's value is the backup's Unix time in seconds. */
-  unit: "Seconds",
-  dimension: "ClusterName",
-} as const;
-
-/** SSM parameters (below the stack's prefix) that tell the agent where to upload; the Backups component writes them. */
-export const BACKUP_PARAMETERS = {
-  bucket: "backup/bucket",
-  kmsKeyArn: "backup/kms-key-arn",
-  /** The rendered agent script; the launcher on each master runs its current version. */
-  agentScript: "backup/agent-script",
-  /** The rendered host restore script, run the same way. */
-  restoreScript: "backup/restore-script",
-} as const;
-
-/** systemd names of the agent on a master host. */
-export const BACKUP_UNITS = {
-  script: "/usr/local/sbin/seaweedfs-backup",
-  /** The slot's identity for the agent (written at boot, loaded by the service). */
-  envFile: "/etc/seaweedfs/backup.env",
-  restoreScript: "/usr/local/sbin/seaweedfs-restore",
-  service: "seaweedfs-backup.service",
-  timer: "seaweedfs-backup.timer",
-  /** Where the host restore script stages a downloaded backup before installing it. */
-  stagingDir: `${HOST_PATHS.dataRoot}/restore-staging`,
-} as const;
 
 /** One file of a backup, relative to the raft directory. */
 export interface BackupFile {

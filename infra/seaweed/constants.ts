@@ -1,6 +1,7 @@
 /**
- * SeaweedFS master facts (release 4.44) that the rest of the project relies on: ports, paths on a master host,
- * health-check semantics and metric names. Every other module imports them from here; nothing else spells them.
+ * SeaweedFS master facts (release 4.44) that the rest of the project relies on: ports, health-check semantics and
+ * metric names (where a Linux host keeps its files is the AWS wing's: infra/aws/host/paths.ts). Every other module
+ * imports them from here; nothing else spells them.
  */
 
 /** The SeaweedFS release whose behaviour this module encodes and the drills prove. */
@@ -17,26 +18,6 @@ export const GRPC_PORT_OFFSET = 10000;
 
 /** `weed master -metricsPort`: Prometheus `/metrics` is served only there, never on the HTTP port. */
 export const DEFAULT_METRICS_PORT = 9327;
-
-/** Where a master host keeps its files. The data volume is mounted at `dataRoot`; `-mdir` lives below it. */
-export const HOST_PATHS = {
-  binary: "/usr/local/bin/weed",
-  configDir: "/etc/seaweedfs",
-  securityToml: "/etc/seaweedfs/security.toml",
-  /** Root-only environment file holding `WEED_JWT_SIGNING_KEY`, written at boot from SSM. */
-  secretEnvFile: "/etc/seaweedfs/master-secrets.env",
-  dataRoot: "/var/lib/seaweedfs",
-  mdir: "/var/lib/seaweedfs/master",
-  unitName: "seaweedfs-master.service",
-  user: "seaweedfs",
-  /**
-   * Fixed UID and GID of `user`: weed's raft files are 0600/0700 and live on the data volume, which outlives the
-   * instance; a replacement launched from a newer AMI must own them under the same numbers. (Every boot also
-   * re-owns the whole -mdir, for a host where the account already existed under other numbers.)
-   */
-  uid: 9333,
-  gid: 9333,
-} as const;
 
 /**
  * The environment variable that overrides `[jwt.signing] key` of security.toml (SeaweedFS reads every

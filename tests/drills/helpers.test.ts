@@ -14,7 +14,7 @@ import { medianRatio, spread } from "../../tools/lib/drill/stats";
 import { slotBootScript } from "../../infra/aws/masterTier";
 import { parseMasterCommands } from "../../infra/aws/host/commandLine";
 import { execStart } from "../../infra/aws/host/systemd";
-import { HOST_PATHS } from "../../infra/seaweed/constants";
+import { HOST_PATHS } from "../../infra/aws/host/paths";
 import type { SeaweedConfig } from "../../infra/config";
 import { runAnyStack } from "../../tools/lib/plan";
 

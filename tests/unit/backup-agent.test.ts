@@ -11,10 +11,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { parseConfig, projectKeys } from "../../infra/config";
-import { BACKUP_METRIC, backupPrefix, parseManifest, raftDirectory } from "../../infra/seaweed/backup";
+import { backupPrefix, parseManifest, raftDirectory } from "../../infra/seaweed/backup";
+import { BACKUP_METRIC } from "../../infra/aws/host/backupNames";
 import { renderBackupAgentScript, renderBackupBootStep, renderBackupService, renderBackupTimer } from "../../infra/aws/host/backupAgent";
 import { renderHostRestoreScript } from "../../infra/aws/host/backupRestore";
-import { HOST_PATHS } from "../../infra/seaweed/constants";
+import { HOST_PATHS } from "../../infra/aws/host/paths";
 import { readStackConfig, REPO_ROOT } from "../../tools/lib/stackFiles";
 
 const run = promisify(execFile);

@@ -7,7 +7,7 @@ import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { parseConfig, projectKeys, PROJECT } from "../../infra/config";
 import { Backups } from "../../infra/aws/backup";
-import { BACKUP_METRIC } from "../../infra/seaweed/backup";
+import { BACKUP_METRIC } from "../../infra/aws/host/backupNames";
 import { RecordedResource, runUnderMocks } from "../../tools/lib/mockGraph";
 import { readStackConfig } from "../../tools/lib/stackFiles";
 

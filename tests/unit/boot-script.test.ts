@@ -17,7 +17,7 @@ import * as path from "node:path";
 import { renderBootScript, BootScriptArgs, PER_BOOT_SCRIPT } from "../../infra/aws/bootScript";
 import { ROLES, TAG_KEYS } from "../../infra/aws/naming";
 import { renderClusterMasters } from "../../infra/seaweed/cluster";
-import { HOST_PATHS } from "../../infra/seaweed/constants";
+import { HOST_PATHS } from "../../infra/aws/host/paths";
 import { execStart, renderHostSecurityToml } from "../../infra/aws/host/systemd";
 import { BootHost, MotoServer, startMoto, writeStubs } from "../support/bootHost";
 

@@ -14,7 +14,7 @@ import { renderAgentSetup } from "../../infra/aws/monitoring/agentSetup";
 import { monitoringBootStep } from "../../infra/aws/monitoring/settings";
 import { METRIC_NAMESPACE } from "../../infra/aws/monitoring/metrics";
 import { SCRAPED_METRICS } from "../../infra/aws/monitoring/cloudwatch";
-import { HOST_PATHS } from "../../infra/seaweed/constants";
+import { HOST_PATHS } from "../../infra/aws/host/paths";
 import { REPO_ROOT } from "../../tools/lib/stackFiles";
 import { ssmPrefixOf } from "../../infra/aws/naming";
 import { monitoringGraph, MonitoringRun, plain } from "../support/monitoringGraph";

@@ -8,7 +8,8 @@ import { parseConfig, projectKeys } from "../../infra/config";
 import { peerList, renderClusterMasters } from "../../infra/seaweed/cluster";
 import { MasterConfigError, renderMasterArgs } from "../../infra/seaweed/master";
 import { execStart, mountUnitName, renderMasterUnit, renderHostSecurityToml } from "../../infra/aws/host/systemd";
-import { HOST_PATHS, JWT_SIGNING_KEY_ENV } from "../../infra/seaweed/constants";
+import { JWT_SIGNING_KEY_ENV } from "../../infra/seaweed/constants";
+import { HOST_PATHS } from "../../infra/aws/host/paths";
 import { readStackConfig } from "../../tools/lib/stackFiles";
 import { slotAddresses } from "../../infra/aws/placement";
 

@@ -5,7 +5,6 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { BACKUP_METRIC, BACKUP_PARAMETERS } from "../../seaweed/backup";
 import { renderBackupAgentScript, renderBackupBootStep } from "../host/backupAgent";
 import { renderHostRestoreScript } from "../host/backupRestore";
 import { regionOfZones } from "../../config/keys-backup";
@@ -19,6 +18,7 @@ import { secureBucket } from "./bucket";
 import { replicateBucket } from "./replication";
 import { agentPolicyDocument, LifecycleSettings } from "./rules";
 import { snapshotPolicy } from "./snapshots";
+import { BACKUP_METRIC, BACKUP_PARAMETERS } from "../host/backupNames";
 
 /** The config keys the backups read (config/keys-backup.ts). */
 export interface BackupSettings extends LifecycleSettings {

@@ -2,7 +2,7 @@
  * The backup bucket's rules as plain data: lifecycle, bucket policy and the agent's IAM policy. The component
  * registers them; the tests send the very same documents to a local S3 (moto) and read them back.
  */
-import { BACKUP_METRIC } from "../../seaweed/backup";
+import { BACKUP_METRIC } from "../host/backupNames";
 
 /** The lifecycle keys of the config (see config/keys-backup.ts for what S3 allows). */
 export interface LifecycleSettings {

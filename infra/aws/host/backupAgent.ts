@@ -8,8 +8,9 @@
  * fingerprints every file (size, mtime in ns, inode) and the raft term and last log index before and after the
  * copy, and retries when anything moved. The drill restores such a copy into every master of a real cluster.
  */
-import { HOST_PATHS } from "../../seaweed/constants";
-import { BACKUP_LAYOUT, BACKUP_METRIC, BACKUP_PARAMETERS, BACKUP_SNAPSHOT, BACKUP_UNITS, raftDirectory, shellQuote } from "../../seaweed/backup";
+import { BACKUP_LAYOUT, BACKUP_SNAPSHOT, raftDirectory, shellQuote } from "../../seaweed/backup";
+import { HOST_PATHS } from "./paths";
+import { BACKUP_METRIC, BACKUP_PARAMETERS, BACKUP_UNITS } from "./backupNames";
 
 /** What the agent of a cluster needs to know (the same script runs on every master; see {@link renderBackupEnv}). */
 export interface BackupAgentOptions {

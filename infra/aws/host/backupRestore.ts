@@ -4,8 +4,9 @@
  * raft directory, keeping the old one aside), `start`. Every master must be stopped before any is started again, and
  * every master gets the same backup: an empty master started while there is no leader can bootstrap a new cluster.
  */
-import { HOST_PATHS } from "../../seaweed/constants";
-import { BACKUP_LAYOUT, BACKUP_PARAMETERS, BACKUP_UNITS, raftDirectory, shellQuote } from "../../seaweed/backup";
+import { BACKUP_LAYOUT, raftDirectory, shellQuote } from "../../seaweed/backup";
+import { BACKUP_PARAMETERS, BACKUP_UNITS } from "./backupNames";
+import { HOST_PATHS } from "./paths";
 
 export interface HostRestoreOptions {
   clusterName: string;

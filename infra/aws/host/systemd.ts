@@ -3,8 +3,8 @@
  * security.toml (infra/seaweed/security.ts): systemd loads it at start from a root-only environment file that the
  * boot script fills from SSM, and SeaweedFS reads `[jwt.signing] key` from `WEED_JWT_SIGNING_KEY`.
  */
-import { HOST_PATHS } from "../../seaweed/constants";
 import { renderSecurityToml } from "../../seaweed/security";
+import { HOST_PATHS } from "./paths";
 
 /** The master unit's restart delay (`RestartSec=`); the drills' supervisor waits the same before a restart. */
 export const MASTER_RESTART_SECONDS = 2;

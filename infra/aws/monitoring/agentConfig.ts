@@ -4,8 +4,8 @@
  * the data volume and memory, and ships the weed journal. Every series carries the ClusterName and Slot dimensions.
  */
 import { DIMENSION_LABELS, exactNames, renderScrapeConfig, SCRAPE_JOB, SCRAPED_METRICS } from "./cloudwatch";
-import { HOST_PATHS } from "../../seaweed/constants";
 import { HOST_METRICS, METRIC_NAMESPACE, METRICS_INTERVAL_SECONDS, slotDimensions } from "./metrics";
+import { HOST_PATHS } from "../host/paths";
 
 /** Files the boot-script fragment writes and the agent reads, on a master host. */
 export const AGENT_PATHS = {

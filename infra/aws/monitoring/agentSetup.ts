@@ -6,9 +6,9 @@
  * instance, a scratch directory in tests), as in the boot script. It lives in an SSM parameter: the slot's user data
  * (limited to 16 KiB) carries only the `ssmBootStep` that fetches and runs it.
  */
-import { HOST_PATHS } from "../../seaweed/constants";
 import { WATCHDOG_HOST } from "../host/watchdogUnit";
 import { AGENT_PATHS, AgentParameterNames } from "./agentConfig";
+import { HOST_PATHS } from "../host/paths";
 
 const JOURNAL_EXPORT_UNIT = "seaweedfs-journal-export.service";
 

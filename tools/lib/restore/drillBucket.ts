@@ -12,7 +12,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import type { SeaweedConfig } from "../../../infra/config";
 import { ssmPrefixOf } from "../../../infra/aws/naming";
 import { bucketPolicyDocument, lifecycleRules } from "../../../infra/aws/backup/rules";
-import { BACKUP_PARAMETERS } from "../../../infra/seaweed/backup";
+import { BACKUP_PARAMETERS } from "../../../infra/aws/host/backupNames";
 import { renderBackupAgentScript } from "../../../infra/aws/host/backupAgent";
 import { regionOfZones } from "../../../infra/config/keys-backup";
 import { createBucketWithSettings, dropPolicyForMoto, readBucketSettings } from "./bucketApi";

@@ -5,7 +5,7 @@
  */
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { BACKUP_UNITS } from "../../../infra/seaweed/backup";
+import { BACKUP_UNITS } from "../../../infra/aws/host/backupNames";
 import { TAG_KEYS } from "../../../infra/aws/naming";
 import type { MasterFleet } from "./restoreCluster";
 

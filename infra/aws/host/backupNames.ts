@@ -1,0 +1,36 @@
+/**
+ * The AWS backup agent's names: the CloudWatch metric it publishes, the SSM parameters it reads, and its files and
+ * systemd units on a master host. The backup format itself is SeaweedFS knowledge (infra/seaweed/backup.ts).
+ */
+import { HOST_PATHS } from "./paths";
+
+/** The CloudWatch metric the agent publishes after every successful upload; the backup-age alarm watches it. */
+export const BACKUP_METRIC = {
+  namespace: "SeaweedFS/Backup",
+  name: "LastSuccessfulBackup",
+  /** The metric's value is the backup's Unix time in seconds. */
+  unit: "Seconds",
+  dimension: "ClusterName",
+} as const;
+
+/** SSM parameters (below the stack's prefix) that tell the agent where to upload; the Backups component writes them. */
+export const BACKUP_PARAMETERS = {
+  bucket: "backup/bucket",
+  kmsKeyArn: "backup/kms-key-arn",
+  /** The rendered agent script; the launcher on each master runs its current version. */
+  agentScript: "backup/agent-script",
+  /** The rendered host restore script, run the same way. */
+  restoreScript: "backup/restore-script",
+} as const;
+
+/** systemd names of the agent on a master host. */
+export const BACKUP_UNITS = {
+  script: "/usr/local/sbin/seaweedfs-backup",
+  /** The slot's identity for the agent (written at boot, loaded by the service). */
+  envFile: "/etc/seaweedfs/backup.env",
+  restoreScript: "/usr/local/sbin/seaweedfs-restore",
+  service: "seaweedfs-backup.service",
+  timer: "seaweedfs-backup.timer",
+  /** Where the host restore script stages a downloaded backup before installing it. */
+  stagingDir: `${HOST_PATHS.dataRoot}/restore-staging`,
+} as const;
