@@ -3,7 +3,7 @@ import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/po
 import { masterCount, masterNoRaftBootstrap, masterPeers, masterZoneFailure } from "./masters";
 import { lbCrossZone, lbDeletionProtection, lbHealthCheck, lbInternal, lbListeners } from "./loadBalancer";
 import { attachActionsScoped, encryptedVolumes, imdsV2Required, noPublicIp, noSecretsInUserData, noWorldIngress } from "./security";
-import { alarmActions, requiredAlarms } from "./monitoring";
+import { alarmActions, masterSilentAlarm, requiredAlarms } from "./monitoring";
 import { bucketEncryption, bucketLifecycle, bucketPublicAccessBlock, bucketTlsOnly, bucketVersioning, volumeSnapshots } from "./backups";
 import { kubernetesPolicies } from "./kubernetes";
 
@@ -28,6 +28,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   noSecretsInUserData,
   requiredAlarms,
   alarmActions,
+  masterSilentAlarm,
   bucketVersioning,
   bucketEncryption,
   bucketPublicAccessBlock,

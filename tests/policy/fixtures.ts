@@ -139,6 +139,20 @@ function addMonitoring(g: Graph): void {
   }, { parent: monitoring, refs: { alarmActions: topic } });
   g.add("aws:cloudwatch/metricAlarm:MetricAlarm", `${CLUSTER}-unhealthy`, { ...actions, namespace: "AWS/NetworkELB", metricName: "UnHealthyHostCount" }, { parent: monitoring, refs: { alarmActions: topic } });
   g.add("aws:cloudwatch/metricAlarm:MetricAlarm", `${CLUSTER}-status`, { ...actions, namespace: "AWS/EC2", metricName: "StatusCheckFailed" }, { parent: monitoring, refs: { alarmActions: topic } });
+  SLOT_IPS.forEach((_, slot) =>
+    g.add("aws:cloudwatch/metricAlarm:MetricAlarm", `${CLUSTER}-slot-${slot}-master-silent`, {
+      ...actions,
+      namespace: "SeaweedFS/Master",
+      metricName: METRICS.isLeader,
+      dimensions: { ClusterName: CLUSTER, Slot: String(slot) },
+      statistic: "SampleCount",
+      period: 60,
+      evaluationPeriods: 3,
+      comparisonOperator: "LessThanThreshold",
+      threshold: 1,
+      treatMissingData: "breaching",
+    }, { parent: monitoring, refs: { alarmActions: topic } }),
+  );
   g.add("aws:cloudwatch/compositeAlarm:CompositeAlarm", `${CLUSTER}-at-risk`, { ...actions, alarmRule: "ALARM(leader-count)" }, { parent: monitoring, refs: { alarmActions: topic } });
 }
 

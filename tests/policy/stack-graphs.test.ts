@@ -41,6 +41,7 @@ const EVERY_POLICY = [
   "seaweedfs-no-secrets-in-user-data",
   "seaweedfs-required-alarms",
   "seaweedfs-alarm-actions",
+  "seaweedfs-master-silent-alarm",
   "seaweedfs-backup-bucket-versioning",
   "seaweedfs-backup-bucket-encryption",
   "seaweedfs-backup-bucket-public-access-block",
@@ -58,6 +59,7 @@ const KUBERNETES_POLICIES = [
   "seaweedfs-k8s-peer-service",
   "seaweedfs-k8s-master-args",
   "seaweedfs-k8s-security-context",
+  "seaweedfs-k8s-backups",
 ];
 
 describe("the policy pack on each stack's mocked graph", () => {
