@@ -65,6 +65,7 @@ describe("Kubernetes master tier (k8s-prod, k8s-dev under mocks)", () => {
     assert.deepEqual(prodPlan.policy.violations, []);
     assert.ok(prodPlan.policy.verdicts.filter((v) => v.policy.startsWith("seaweedfs-k8s-")).every((v) => v.verdict === "pass"));
     assert.equal(prodPlan.kubernetesTier?.statefulSets[0].replicas, 5);
+    assert.deepEqual(prodPlan.kubernetesTier?.statefulSets[0].backup, { image: "registry.example.com/seaweedfs/master-backup:1.0.0", bucket: "seaweedfs-prod-master-backups", endpoint: undefined });
   });
 
   it("gives every pod exactly the argv infra/seaweed renders for its DNS identity (template args with the pod's name and IP expanded)", () => {

@@ -1,7 +1,8 @@
 /**
  * The `kubernetesTier` section of `npm run plan -- --json`: what a reviewer checks of a Kubernetes master tier,
  * read from the recorded resource graph (what the program would send to the API server): the StatefulSet's
- * replicas, pod management, zone spread, probes and security context, the Services, the PDB and the NetworkPolicy.
+ * replicas, pod management, zone spread, probes and security context, the backup sidecar, the Services, the PDB and
+ * the NetworkPolicy.
  */
 import type { RecordedResource } from "./mockGraph";
 
@@ -19,6 +20,8 @@ export interface KubernetesTierSummary {
     probes: { startup: Inputs; liveness: Inputs; readiness: Inputs };
     securityContext: { pod: Inputs; container: Inputs };
     volumeClaims: { name: string; storageClassName?: string; storage: string }[];
+    /** The backup sidecar (k8sBackupBucket), or null when the pod has none. */
+    backup: { image: string; bucket?: string; endpoint?: string } | null;
   }[];
   services: { name: string; clusterIP?: string; publishNotReadyAddresses: boolean; ports: number[] }[];
   disruptionBudgets: { name: string; maxUnavailable?: number; minAvailable?: number }[];
@@ -40,6 +43,8 @@ export function summarizeKubernetesTier(resources: readonly RecordedResource[]):
     statefulSets: ofType(TYPES.statefulSet).map(({ i }) => {
       const pod = i.spec.template.spec;
       const container = pod.containers[0];
+      const sidecar = pod.containers.find((c: Inputs) => c.name === "backup");
+      const envOf = (name: string) => sidecar?.env?.find((e: Inputs) => e.name === name)?.value as string | undefined;
       return {
         name: i.metadata.name,
         namespace: i.metadata.namespace,
@@ -55,6 +60,7 @@ export function summarizeKubernetesTier(resources: readonly RecordedResource[]):
           ...(c.spec.storageClassName ? { storageClassName: c.spec.storageClassName } : {}),
           storage: c.spec.resources.requests.storage,
         })),
+        backup: sidecar ? { image: sidecar.image, bucket: envOf("SEAWEEDFS_BACKUP_BUCKET"), endpoint: envOf("SEAWEEDFS_BACKUP_ENDPOINT") } : null,
       };
     }),
     services: ofType(TYPES.service).map(({ i }) => ({
