@@ -103,6 +103,8 @@ export class LocalCluster {
   private readonly extras: ManagedProcess[] = [];
   private readonly env: NodeJS.ProcessEnv;
   private readonly cancelExitCleanup: () => void;
+  /** A supervised `weed master` process for a slot with the given argv (membership changes re-render it). */
+  private readonly masterProcess: (m: PlannedMaster, args: readonly string[]) => ManagedProcess;
 
   private constructor(
     readonly plan: ClusterPlan,
@@ -139,12 +141,13 @@ export class LocalCluster {
         this.log(`master-${slot} exited (${exit.signal ?? `code ${exit.code}`}) and was restarted after ${MASTER_RESTART_SECONDS} s, as systemd would`);
       },
     });
+    this.masterProcess = (m, args) => managed(`master-${m.slot}`, m.dir, [...args], supervised(m.slot));
     this.masters = plan.masters.map((m) => {
       fs.mkdirSync(m.mdir, { recursive: true });
       const watchdogState = path.join(m.dir, "watchdog");
       const master: LocalMaster = {
         ...m,
-        process: managed(`master-${m.slot}`, m.dir, m.args, supervised(m.slot)),
+        process: this.masterProcess(m, m.args),
         watchdogState,
         httpUrl: `http://${m.address}`,
         metricsUrl: `http://${m.ip}:${plan.settings.metricsPort}${ENDPOINTS.metrics}`,
@@ -419,6 +422,40 @@ export class LocalCluster {
     const status = await this.statusOf(leader);
     if (!dir?.TopologyId) throw new Error(`dirStatus: master-${leader} reported no TopologyId`);
     return { topologyId: dir.TopologyId, maxVolumeId: status.maxVolumeId ?? 0, leader };
+  }
+
+  /**
+   * Membership changes: a master slot this cluster did not start with (planned by the caller on this cluster's
+   * network and run directory, e.g. a 5-master plan of the same stack). Not started; no watchdog beside it.
+   */
+  addMaster(planned: PlannedMaster): LocalMaster {
+    if (this.masters.some((m) => m.slot === planned.slot)) throw new Error(`master slot ${planned.slot} exists already`);
+    fs.mkdirSync(planned.mdir, { recursive: true });
+    const master: LocalMaster = {
+      ...planned,
+      process: this.masterProcess(planned, planned.args),
+      watchdogState: path.join(planned.dir, "watchdog"),
+      httpUrl: `http://${planned.address}`,
+      metricsUrl: `http://${planned.ip}:${this.plan.settings.metricsPort}${ENDPOINTS.metrics}`,
+    };
+    this.masters.push(master);
+    return master;
+  }
+
+  /** Gives a stopped master slot a new argv (same `-mdir` and address) for its next start, as a new launch template would. */
+  setMasterArgs(slot: number, args: readonly string[]): void {
+    const master = this.master(slot);
+    if (master.process.running) throw new Error(`master-${slot} is running: stop it before changing its flags`);
+    master.args = [...args];
+    master.process = this.masterProcess(master, args);
+  }
+
+  /** Stops a master slot for good and forgets it (a scale-in); its run directory stays until `stop()`. */
+  async removeMaster(slot: number): Promise<void> {
+    const master = this.master(slot);
+    await master.watchdog?.stop(1000);
+    await master.process.stop(3000);
+    this.masters.splice(this.masters.indexOf(master), 1);
   }
 
   /** Starts a one-off `weed` process that `stop()` also cleans up (e.g. a deliberately misconfigured master). */

@@ -1,0 +1,143 @@
+/**
+ * How a running master tier changes its raft membership (a change of `masterCount`), written once for the plan,
+ * the program's guard, the policy pack, the drills and the runbook.
+ *
+ * Why this order (SeaweedFS 4.44, `-raftHashicorp`, read in the source and proven by the `scale-out` / `scale-in`
+ * drills): hashicorp raft keeps membership in its replicated log and changes it one server at a time
+ * (`AddVoter` / `RemoveServer`, reached through `weed shell` `cluster.raft.add` / `cluster.raft.remove`), so every
+ * intermediate configuration keeps a live majority as long as one member changes per step. Two SeaweedFS behaviours
+ * fix the rest of the order:
+ * - `-peers` is read at a master's start, and a master that started on existing state reconciles the configuration
+ *   to its own `-peers` the first time it becomes leader (`updatePeers()`, `weed/server/raft_hashicorp.go`): it adds
+ *   every listed member that is missing (even a stopped one) and removes every unlisted one. So no election may be
+ *   won by a master with the old list: the kept masters are rolled followers first, the leader last, and in a
+ *   scale-in leadership is first handed to a kept master (a leaving leader would otherwise trigger an election that
+ *   a not-yet-rolled master can win and re-add the members already removed).
+ * - A leader admits every master that connects to it and is not a member (`AdmitRaftPeer`, `master_server.go`),
+ *   whatever its `-peers`: a new member joins on its own, and a removed member still running re-joins the next time
+ *   its client reconnects. So a leaving master is stopped right after its removal, while the leader is stable.
+ * Changing `-peers` on every master at once (a full restart) loses quorum for the whole restart.
+ */
+import { isValidMasterCount, quorumOf } from "./quorum";
+
+/** One step of a membership change, in the order it must run. */
+export type MembershipStep =
+  /** Start a new slot's master with the new peer list (empty `-mdir`: it cannot campaign, the leader admits it). */
+  | { action: "start-member"; slot: number }
+  /** `cluster.raft.add` the slot as a voter (4.44's leader admits a newcomer on its own; the step makes sure). */
+  | { action: "add-voter"; slot: number }
+  /** When a leaving slot leads, `cluster.raft.transferLeader` to kept slot `slot` (one planned election). */
+  | { action: "keep-leader"; slot: number }
+  /** `cluster.raft.remove` the slot (never the leader: see keep-leader). */
+  | { action: "remove-voter"; slot: number }
+  /** Stop a removed slot's master for good (after its removal, so the configuration never counts it while down). */
+  | { action: "stop-member"; slot: number }
+  /** Restart a kept slot's master on the new peer list (same `-mdir`, same address); followers first, leader last. */
+  | { action: "roll"; slot: number };
+
+export interface MembershipChange {
+  from: number;
+  to: number;
+  kind: "scale-out" | "scale-in";
+  /** Slots that join (new numbers above the kept ones; slots are never renumbered). */
+  added: number[];
+  /** Slots that leave (the highest numbers). */
+  removed: number[];
+  /** Slots that stay and are rolled onto the new peer list. */
+  kept: number[];
+  steps: MembershipStep[];
+}
+
+/**
+ * The steps that take a running tier of `from` masters (slots 0..from-1) to `to`, one member at a time.
+ * @throws Error when either count is not one SeaweedFS runs (odd, at least 1) or nothing changes
+ */
+export function membershipChange(from: number, to: number): MembershipChange {
+  for (const [name, count] of [["from", from], ["to", to]] as const) {
+    if (!isValidMasterCount(count)) throw new Error(`membership change ${name} ${count} masters: SeaweedFS runs an odd number of masters`);
+  }
+  if (from === to) throw new Error(`membership change from ${from} to ${to} masters changes nothing`);
+  const range = (start: number, end: number) => Array.from({ length: Math.max(0, end - start) }, (_, i) => start + i);
+  const kept = range(0, Math.min(from, to));
+  if (to > from) {
+    const added = range(from, to);
+    return {
+      from,
+      to,
+      kind: "scale-out",
+      added,
+      removed: [],
+      kept,
+      steps: [...added.flatMap((slot): MembershipStep[] => [{ action: "start-member", slot }, { action: "add-voter", slot }]), ...kept.map((slot): MembershipStep => ({ action: "roll", slot }))],
+    };
+  }
+  const removed = range(to, from).reverse();
+  return {
+    from,
+    to,
+    kind: "scale-in",
+    added: [],
+    removed,
+    kept,
+    steps: [
+      { action: "keep-leader", slot: kept[0] },
+      ...removed.flatMap((slot): MembershipStep[] => [{ action: "remove-voter", slot }, { action: "stop-member", slot }]),
+      ...kept.map((slot): MembershipStep => ({ action: "roll", slot })),
+    ],
+  };
+}
+
+/** One line per step, as the plan, the guard and the runbook print them. */
+export function describeStep(step: MembershipStep, peers: string): string {
+  switch (step.action) {
+    case "start-member":
+      return `start slot ${step.slot}'s master with -peers=${peers} (empty -mdir) and wait until it names the leader`;
+    case "add-voter":
+      return `weed shell: cluster.raft.add -id <slot ${step.slot} host:port> -address <host:grpcPort> -voter (skip if cluster.raft.ps lists it); wait for healthz 200 everywhere`;
+    case "keep-leader":
+      return `if the leader is a leaving slot, weed shell: cluster.raft.transferLeader -id <slot ${step.slot} host:port> -address <host:grpcPort>; wait for one agreed leader and a write`;
+    case "remove-voter":
+      return `weed shell: cluster.raft.remove -id <slot ${step.slot} host:port>; wait until cluster.raft.ps no longer lists it and one leader is agreed`;
+    case "stop-member":
+      return `stop slot ${step.slot}'s master for good (remove its group or pod)`;
+    case "roll":
+      return `restart slot ${step.slot}'s master with -peers=${peers} (same -mdir and address), followers first, the leader last; gate: healthz 200 everywhere, one leader, raft peers as expected, a write`;
+  }
+}
+
+/**
+ * Raft voters in the configuration and live voters after each step, for a cluster that runs every member it should;
+ * a rolled master counts as down while it restarts. Used to show (and test) that every step keeps a live majority.
+ */
+export function quorumAlongTheWay(change: MembershipChange): { step: MembershipStep; voters: number; liveDuringStep: number; quorum: number }[] {
+  const voters = new Set(Array.from({ length: change.from }, (_, i) => i));
+  const running = new Set(voters);
+  return change.steps.map((step) => {
+    let liveDuringStep: number;
+    switch (step.action) {
+      case "start-member":
+        running.add(step.slot);
+        liveDuringStep = [...voters].filter((v) => running.has(v)).length;
+        break;
+      case "add-voter":
+        voters.add(step.slot);
+        liveDuringStep = [...voters].filter((v) => running.has(v)).length;
+        break;
+      case "keep-leader":
+        liveDuringStep = [...voters].filter((v) => running.has(v)).length;
+        break;
+      case "remove-voter":
+        voters.delete(step.slot);
+        liveDuringStep = [...voters].filter((v) => running.has(v)).length;
+        break;
+      case "stop-member":
+        running.delete(step.slot);
+        liveDuringStep = [...voters].filter((v) => running.has(v)).length;
+        break;
+      case "roll":
+        liveDuringStep = [...voters].filter((v) => running.has(v) && v !== step.slot).length;
+        break;
+    }
+    return { step, voters: voters.size, liveDuringStep, quorum: quorumOf(voters.size) };
+  });
+}

@@ -1,0 +1,175 @@
+/**
+ * Runs a raft membership change ({@link membershipChange}: start and add the new members, or remove and stop the
+ * leaving ones, then roll the kept masters onto the new `-peers`, followers first and the leader last) against a
+ * {@link LocalCluster}, gating every step: every live master healthy and naming one leader, the leader's raft
+ * configuration exactly the expected members, and a write (assign, upload, read back) working.
+ */
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { projectKeys, parseStackConfig } from "../../../infra/config";
+import { membershipChange, MembershipStep } from "../../../infra/seaweed/membership";
+import { GRPC_PORT_OFFSET } from "../../../infra/seaweed/constants";
+import { poll } from "../cluster/http";
+import { PlannedMaster, planCluster } from "../cluster/plan";
+import { weedBinary } from "../cluster/weed";
+import type { LocalCluster } from "../localCluster";
+import { readStackConfig } from "../stackFiles";
+
+const run = promisify(execFile);
+
+/** A master's gRPC address (`host:grpcPort`) from its raft id (`host:port`). */
+function grpcAddress(cluster: LocalCluster, address: string): string {
+  return `${address.slice(0, address.lastIndexOf(":"))}:${cluster.plan.settings.port + GRPC_PORT_OFFSET}`;
+}
+
+/** The last non-empty line a `weed shell` printed (its answer), or a dash. */
+function lastLine(output: string): string {
+  return output.trim().split("\n").filter(Boolean).slice(-1)[0] ?? "-";
+}
+
+/** How long one gate may take; long enough for an election after a leader's restart (3-17 s seen) plus the warm-up. */
+const GATE_TIMEOUT_MS = 90_000;
+
+/** The cluster's stack planned with `count` masters on the same loopback network and run directory. */
+export function plannedMembers(cluster: LocalCluster, count: number): PlannedMaster[] {
+  const raw = { ...projectKeys(readStackConfig(cluster.stack).config), masterCount: String(count) };
+  const config = parseStackConfig(raw, { stack: cluster.stack });
+  const raftOverride = cluster.plan.settings.raftImplementation === "goraft" ? { implementation: "goraft" as const, ...cluster.plan.settings.raft } : undefined;
+  return planCluster(config, { network: cluster.network, runDir: cluster.runDir, raft: raftOverride, volumeServers: cluster.volumeServers.length }).masters;
+}
+
+/** Runs `weed shell` commands against a master (the shell follows it to the leader); returns stdout. */
+export async function weedShell(cluster: LocalCluster, via: number, commands: string[]): Promise<string> {
+  const master = cluster.master(via);
+  const child = run(weedBinary(), ["shell", `-master=${master.address}`], { cwd: master.dir, timeout: 30_000 });
+  child.child.stdin?.end(`${commands.join("\n")}\nexit\n`);
+  const { stdout } = await child;
+  return stdout;
+}
+
+/** Raft members (`host:port` ids) in the leader's configuration, or undefined when no live master leads. */
+export async function raftMembers(cluster: LocalCluster): Promise<{ leader: number; members: string[] } | undefined> {
+  const statuses = await Promise.all(cluster.liveSlots().map((s) => cluster.statusOf(s)));
+  const leaders = statuses.filter((s) => s.isLeader);
+  if (leaders.length !== 1) return undefined;
+  // Hashicorp raft reports every server id of its configuration, itself included; goraft leaves itself out.
+  const members = new Set(leaders[0].peers);
+  members.add(cluster.master(leaders[0].slot).address);
+  return { leader: leaders[0].slot, members: [...members].sort() };
+}
+
+/**
+ * The gate between two steps: one leader every live master names with `/cluster/healthz` 200, the leader's raft
+ * configuration is exactly `expected`, and a write through a follower works. Throws with what was last seen.
+ */
+export async function membershipGate(cluster: LocalCluster, expected: readonly string[], timeoutMs = GATE_TIMEOUT_MS): Promise<number> {
+  const started = Date.now();
+  const want = [...expected].sort().join(",");
+  await cluster.waitForQuorum(timeoutMs);
+  let seen = "";
+  const leader = await poll(async () => {
+    const now = await raftMembers(cluster);
+    seen = now ? now.members.join(",") : "no single leader";
+    return now && seen === want ? now.leader : undefined;
+  }, Math.max(1000, timeoutMs - (Date.now() - started)), 200);
+  if (leader === undefined) throw new Error(`raft members [${seen}], expected [${want}]`);
+  const follower = cluster.liveSlots().find((s) => s !== leader) ?? leader;
+  await cluster.waitWritable(Math.max(1000, timeoutMs - (Date.now() - started)), () => follower);
+  return leader;
+}
+
+export interface MembershipRun {
+  /** Each step with how long it and its gate took. */
+  steps: { step: MembershipStep; ms: number }[];
+  /** Slots whose master was leader when its turn came (rolled or removed last / at its turn). */
+  leaderSteps: string[];
+}
+
+/**
+ * Takes the cluster from its current member count to `to`, one step at a time, each gated.
+ * @param progress one line per step
+ */
+export async function changeMembership(cluster: LocalCluster, to: number, progress: (line: string) => void): Promise<MembershipRun> {
+  const from = cluster.masters.length;
+  const change = membershipChange(from, to);
+  const target = plannedMembers(cluster, to);
+  const targetOf = (slot: number) => target.find((m) => m.slot === slot)!;
+  const members = new Set(cluster.masters.map((m) => m.address));
+  const result: MembershipRun = { steps: [], leaderSteps: [] };
+  // Followers first, the leader last: the kept slots are re-ordered when the rolling starts.
+  const rolls = change.steps.filter((s) => s.action === "roll");
+  const steps: MembershipStep[] = change.steps.filter((s) => s.action !== "roll");
+  for (let index = 0; index < change.steps.length; index++) {
+    if (index === steps.length && rolls.length > 0) {
+      const leader = await cluster.waitForQuorum(GATE_TIMEOUT_MS);
+      steps.push(...rolls.filter((s) => s.slot !== leader), ...rolls.filter((s) => s.slot === leader));
+    }
+    const step = steps[index];
+    const started = Date.now();
+    progress(`${change.kind} ${from} -> ${to}, step ${index + 1}/${change.steps.length}: ${step.action} slot ${step.slot}`);
+    const leaderNow = await cluster.leader();
+    if (leaderNow === step.slot && (step.action === "roll" || step.action === "remove-voter")) result.leaderSteps.push(`${step.action} slot ${step.slot}`);
+    switch (step.action) {
+      case "start-member": {
+        cluster.addMaster(targetOf(step.slot));
+        cluster.start(step.slot);
+        const named = await poll(async () => ((await cluster.statusOf(step.slot)).leader ? true : undefined), GATE_TIMEOUT_MS, 200);
+        if (!named) throw new Error(`new master-${step.slot} named no leader within ${GATE_TIMEOUT_MS} ms`);
+        break;
+      }
+      case "add-voter": {
+        const address = cluster.master(step.slot).address;
+        const current = await raftMembers(cluster);
+        if (!current?.members.includes(address)) {
+          const out = await weedShell(cluster, current?.leader ?? cluster.liveSlots()[0], [`cluster.raft.add -id ${address} -address ${grpcAddress(cluster, address)} -voter`]);
+          progress(`cluster.raft.add ${address}: ${lastLine(out)}`);
+        } else {
+          progress(`${address} is a voter already (the leader admitted it when it connected)`);
+        }
+        members.add(address);
+        break;
+      }
+      case "keep-leader": {
+        const leader = await cluster.waitForQuorum(GATE_TIMEOUT_MS);
+        if (!change.removed.includes(leader)) {
+          progress(`master-${leader} leads and stays: nothing to hand over`);
+          break;
+        }
+        result.leaderSteps.push(`keep-leader from slot ${leader}`);
+        const address = cluster.master(step.slot).address;
+        const out = await weedShell(cluster, leader, [`cluster.raft.transferLeader -id ${address} -address ${grpcAddress(cluster, address)}`]);
+        progress(`cluster.raft.transferLeader to ${address}: ${lastLine(out)}`);
+        const moved = await cluster.waitForLeader({ exclude: change.removed, timeoutMs: GATE_TIMEOUT_MS });
+        if (moved === undefined) throw new Error(`leadership did not leave master-${leader} within ${GATE_TIMEOUT_MS} ms of cluster.raft.transferLeader`);
+        break;
+      }
+      case "remove-voter": {
+        const address = cluster.master(step.slot).address;
+        const via = cluster.liveSlots().find((s) => s !== step.slot)!;
+        const out = await weedShell(cluster, via, [`cluster.raft.remove -id ${address}`]);
+        progress(`cluster.raft.remove ${address}: ${lastLine(out)}`);
+        members.delete(address);
+        const gone = await poll(async () => {
+          const others = cluster.liveSlots().filter((s) => s !== step.slot);
+          const statuses = await Promise.all(others.map((s) => cluster.statusOf(s)));
+          const leader = statuses.find((s) => s.isLeader);
+          return leader && !leader.peers.includes(address) ? true : undefined;
+        }, GATE_TIMEOUT_MS, 200);
+        if (!gone) throw new Error(`master-${step.slot} (${address}) is still a raft member ${GATE_TIMEOUT_MS} ms after cluster.raft.remove`);
+        break;
+      }
+      case "stop-member":
+        await cluster.removeMaster(step.slot);
+        break;
+      case "roll":
+        await cluster.kill(step.slot, "SIGTERM");
+        cluster.setMasterArgs(step.slot, targetOf(step.slot).args);
+        cluster.start(step.slot);
+        break;
+    }
+    // A started member is gated once it is a voter; a removed one once it is stopped (it names no leader meanwhile).
+    if (step.action !== "start-member" && step.action !== "remove-voter") await membershipGate(cluster, [...members]);
+    result.steps.push({ step, ms: Date.now() - started });
+  }
+  return result;
+}
