@@ -4,7 +4,7 @@
  * quorum checked every 200 ms. Opt-in (`--suite day2` or `--scenario`): each takes about a minute.
  */
 import { membershipChange } from "../../../infra/seaweed/membership";
-import { changeMembership } from "../rollout/membership";
+import { changeMembership, transferLeadership } from "../rollout/membership";
 import type { LocalCluster } from "../localCluster";
 import { electionWriteBoundMs } from "./bounds";
 import { QuorumWatch, WriteLoad } from "./quorumWatch";
@@ -87,8 +87,14 @@ export const scaleIn: Scenario = {
   platforms: ["aws"],
   suite: DAY2_SUITE,
   async run(context) {
-    const { small, large } = counts(context.cluster);
+    const { cluster, step } = context;
+    const { small, large } = counts(cluster);
     await ensureMembers(context, large);
+    // The hard case on purpose: a leaving master leads, so the procedure must hand leadership over first.
+    const leaving = Math.max(...cluster.masters.map((m) => m.slot));
+    step(`setting up: master-${leaving}, which leaves, takes the lead`);
+    await transferLeadership(cluster, leaving, step);
+    await cluster.waitWritable(electionWriteBoundMs(cluster));
     return drillMembershipChange(context, small);
   },
 };

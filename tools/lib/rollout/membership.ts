@@ -78,6 +78,17 @@ export async function membershipGate(cluster: LocalCluster, expected: readonly s
   return leader;
 }
 
+/** Hands leadership to `slot` (`cluster.raft.transferLeader`, hashicorp raft) and waits until it leads. */
+export async function transferLeadership(cluster: LocalCluster, slot: number, progress: (line: string) => void): Promise<void> {
+  const leader = await cluster.waitForQuorum(GATE_TIMEOUT_MS);
+  if (leader === slot) return;
+  const address = cluster.master(slot).address;
+  const out = await weedShell(cluster, leader, [`cluster.raft.transferLeader -id ${address} -address ${grpcAddress(cluster, address)}`]);
+  progress(`cluster.raft.transferLeader master-${leader} -> master-${slot}: ${lastLine(out)}`);
+  const now = await cluster.waitForLeader({ among: cluster.liveSlots(), timeoutMs: GATE_TIMEOUT_MS });
+  if (now !== slot) throw new Error(`master-${slot} does not lead ${GATE_TIMEOUT_MS} ms after cluster.raft.transferLeader (leader: ${now ?? "none"})`);
+}
+
 export interface MembershipRun {
   /** Each step with how long it and its gate took. */
   steps: { step: MembershipStep; ms: number }[];
@@ -136,11 +147,7 @@ export async function changeMembership(cluster: LocalCluster, to: number, progre
           break;
         }
         result.leaderSteps.push(`keep-leader from slot ${leader}`);
-        const address = cluster.master(step.slot).address;
-        const out = await weedShell(cluster, leader, [`cluster.raft.transferLeader -id ${address} -address ${grpcAddress(cluster, address)}`]);
-        progress(`cluster.raft.transferLeader to ${address}: ${lastLine(out)}`);
-        const moved = await cluster.waitForLeader({ exclude: change.removed, timeoutMs: GATE_TIMEOUT_MS });
-        if (moved === undefined) throw new Error(`leadership did not leave master-${leader} within ${GATE_TIMEOUT_MS} ms of cluster.raft.transferLeader`);
+        await transferLeadership(cluster, step.slot, progress);
         break;
       }
       case "remove-voter": {
