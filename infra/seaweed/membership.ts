@@ -18,6 +18,7 @@
  *   its client reconnects. So a leaving master is stopped right after its removal, while the leader is stable.
  * Changing `-peers` on every master at once (a full restart) loses quorum for the whole restart.
  */
+import { GRPC_PORT_OFFSET } from "./constants";
 import { isValidMasterCount, quorumOf } from "./quorum";
 
 /** One step of a membership change, in the order it must run. */
@@ -87,22 +88,32 @@ export function membershipChange(from: number, to: number): MembershipChange {
   };
 }
 
-/** One line per step, as the plan, the guard and the runbook print them. */
-export function describeStep(step: MembershipStep, peers: string): string {
+/** One line per step, as the plan, the guard and the runbook print them; `addressOf` gives a slot's `host:port` when known. */
+export function describeStep(step: MembershipStep, peers: string, addressOf: (slot: number) => string | undefined = () => undefined): string {
+  const id = addressOf(step.slot) ?? `<slot ${step.slot} host:port>`;
+  const grpc = addressOf(step.slot)?.replace(/:(\d+)$/, (_, port: string) => `:${Number(port) + GRPC_PORT_OFFSET}`) ?? "<host:grpcPort>";
   switch (step.action) {
     case "start-member":
       return `start slot ${step.slot}'s master with -peers=${peers} (empty -mdir) and wait until it names the leader`;
     case "add-voter":
-      return `weed shell: cluster.raft.add -id <slot ${step.slot} host:port> -address <host:grpcPort> -voter (skip if cluster.raft.ps lists it); wait for healthz 200 everywhere`;
+      return `weed shell: cluster.raft.add -id ${id} -address ${grpc} -voter (skip if cluster.raft.ps lists it); wait for healthz 200 everywhere`;
     case "keep-leader":
-      return `if the leader is a leaving slot, weed shell: cluster.raft.transferLeader -id <slot ${step.slot} host:port> -address <host:grpcPort>; wait for one agreed leader and a write`;
+      return `if the leader is a leaving slot, weed shell: cluster.raft.transferLeader -id ${id} -address ${grpc}; wait for one agreed leader and a write`;
     case "remove-voter":
-      return `weed shell: cluster.raft.remove -id <slot ${step.slot} host:port>; wait until cluster.raft.ps no longer lists it and one leader is agreed`;
+      return `weed shell: cluster.raft.remove -id ${id}; wait until cluster.raft.ps no longer lists it and one leader is agreed`;
     case "stop-member":
-      return `stop slot ${step.slot}'s master for good (remove its group or pod)`;
+      return `stop slot ${step.slot}'s master for good right away (systemctl stop seaweedfs-master / delete the pod), before its client reconnects and the leader re-admits it`;
     case "roll":
       return `restart slot ${step.slot}'s master with -peers=${peers} (same -mdir and address), followers first, the leader last; gate: healthz 200 everywhere, one leader, raft peers as expected, a write`;
   }
+}
+
+/** The change as numbered lines: a title, then one line per step ({@link describeStep}). */
+export function describeChange(change: MembershipChange, peers: string, addressOf?: (slot: number) => string | undefined): string[] {
+  return [
+    `raft membership change ${change.from} -> ${change.to} masters (${change.kind}), one step at a time, each gated:`,
+    ...change.steps.map((step, i) => `  ${i + 1}. ${describeStep(step, peers, addressOf)}`),
+  ];
 }
 
 /**
@@ -140,4 +151,29 @@ export function quorumAlongTheWay(change: MembershipChange): { step: MembershipS
     }
     return { step, voters: voters.size, liveDuringStep, quorum: quorumOf(voters.size) };
   });
+}
+
+/** The membership change from a deployment's slots (the `slots` output) to `masterCount`; undefined when none. */
+export function membershipChangeSince(previousSlots: readonly number[], masterCount: number): MembershipChange | undefined {
+  const deployed = new Set(previousSlots).size;
+  if (deployed === 0 || deployed === masterCount || !isValidMasterCount(deployed) || !isValidMasterCount(masterCount)) return undefined;
+  return membershipChange(deployed, masterCount);
+}
+
+/**
+ * Why a deployment may not apply `change` yet, or undefined. A scale-in deletes the leaving slots' masters; unless
+ * they were taken out of raft first (listed in `removedFromRaft`), the configuration keeps counting them as voters and
+ * the next restart of any other master loses quorum (5 voters, 3 running, one restarting: 2 < 3). A scale-out is
+ * safe to apply: the new slots' masters start with the new peer list and the leader admits them; the kept ones are
+ * then rolled with the rollout.
+ */
+export function membershipChangeProblem(change: MembershipChange, removedFromRaft: readonly number[]): string | undefined {
+  if (change.kind === "scale-out") return undefined;
+  const pending = change.removed.filter((slot) => !removedFromRaft.includes(slot));
+  if (pending.length === 0) return undefined;
+  const afterwards = change.from - pending.length;
+  return (
+    `shrinks the deployed ${change.from} masters to ${change.to}: this update would delete slot(s) ${pending.join(", ")} while raft still counts them as voters; ` +
+    `with ${afterwards} of ${change.from} voters running, restarting one more master (the rollout of -peers) leaves ${afterwards - 1} < quorum ${quorumOf(change.from)}`
+  );
 }
