@@ -30,6 +30,9 @@ function lastLine(output: string): string {
 /** How long one gate may take; long enough for an election after a leader's restart (3-17 s seen) plus the warm-up. */
 const GATE_TIMEOUT_MS = 90_000;
 
+/** How often a leadership transfer is asked for before the step fails. */
+const TRANSFER_ATTEMPTS = 3;
+
 /** The cluster's stack planned with `count` masters on the same loopback network and run directory. */
 export function plannedMembers(cluster: LocalCluster, count: number): PlannedMaster[] {
   const raw = { ...projectKeys(readStackConfig(cluster.stack).config), masterCount: String(count) };
@@ -80,11 +83,21 @@ export async function membershipGate(cluster: LocalCluster, expected: readonly s
 
 /** Hands leadership to `slot` (`cluster.raft.transferLeader`, hashicorp raft) and waits until it leads. */
 export async function transferLeadership(cluster: LocalCluster, slot: number, progress: (line: string) => void): Promise<void> {
-  const leader = await cluster.waitForQuorum(GATE_TIMEOUT_MS);
-  if (leader === slot) return;
   const address = cluster.master(slot).address;
-  const out = await weedShell(cluster, leader, [`cluster.raft.transferLeader -id ${address} -address ${grpcAddress(cluster, address)}`]);
-  progress(`cluster.raft.transferLeader master-${leader} -> master-${slot}: ${lastLine(out)}`);
+  // Hashicorp raft gives up a transfer after one election timeout when the target lags (seen on a loaded host with
+  // 4.48): the leader stays, so asking again after the cluster settles is safe.
+  for (let attempt = 1; ; attempt++) {
+    const leader = await cluster.waitForQuorum(GATE_TIMEOUT_MS);
+    if (leader === slot) return;
+    try {
+      const out = await weedShell(cluster, leader, [`cluster.raft.transferLeader -id ${address} -address ${grpcAddress(cluster, address)}`]);
+      progress(`cluster.raft.transferLeader master-${leader} -> master-${slot}: ${lastLine(out)}`);
+      break;
+    } catch (error) {
+      if (attempt >= TRANSFER_ATTEMPTS) throw error;
+      progress(`cluster.raft.transferLeader master-${leader} -> master-${slot} failed (attempt ${attempt}/${TRANSFER_ATTEMPTS}): ${lastLine(error instanceof Error ? error.message : String(error))}`);
+    }
+  }
   const now = await cluster.waitForLeader({ among: cluster.liveSlots(), timeoutMs: GATE_TIMEOUT_MS });
   if (now !== slot) throw new Error(`master-${slot} does not lead ${GATE_TIMEOUT_MS} ms after cluster.raft.transferLeader (leader: ${now ?? "none"})`);
 }
