@@ -124,31 +124,12 @@ export function quorumAlongTheWay(change: MembershipChange): { step: MembershipS
   const voters = new Set(Array.from({ length: change.from }, (_, i) => i));
   const running = new Set(voters);
   return change.steps.map((step) => {
-    let liveDuringStep: number;
-    switch (step.action) {
-      case "start-member":
-        running.add(step.slot);
-        liveDuringStep = [...voters].filter((v) => running.has(v)).length;
-        break;
-      case "add-voter":
-        voters.add(step.slot);
-        liveDuringStep = [...voters].filter((v) => running.has(v)).length;
-        break;
-      case "keep-leader":
-        liveDuringStep = [...voters].filter((v) => running.has(v)).length;
-        break;
-      case "remove-voter":
-        voters.delete(step.slot);
-        liveDuringStep = [...voters].filter((v) => running.has(v)).length;
-        break;
-      case "stop-member":
-        running.delete(step.slot);
-        liveDuringStep = [...voters].filter((v) => running.has(v)).length;
-        break;
-      case "roll":
-        liveDuringStep = [...voters].filter((v) => running.has(v) && v !== step.slot).length;
-        break;
-    }
+    if (step.action === "start-member") running.add(step.slot);
+    if (step.action === "add-voter") voters.add(step.slot);
+    if (step.action === "remove-voter") voters.delete(step.slot);
+    if (step.action === "stop-member") running.delete(step.slot);
+    const down = step.action === "roll" ? step.slot : undefined;
+    const liveDuringStep = [...voters].filter((v) => running.has(v) && v !== down).length;
     return { step, voters: voters.size, liveDuringStep, quorum: quorumOf(voters.size) };
   });
 }
@@ -171,9 +152,10 @@ export function membershipChangeProblem(change: MembershipChange, removedFromRaf
   if (change.kind === "scale-out") return undefined;
   const pending = change.removed.filter((slot) => !removedFromRaft.includes(slot));
   if (pending.length === 0) return undefined;
-  const afterwards = change.from - pending.length;
+  const voters = change.from - (change.removed.length - pending.length);
+  const running = voters - pending.length;
   return (
     `shrinks the deployed ${change.from} masters to ${change.to}: this update would delete slot(s) ${pending.join(", ")} while raft still counts them as voters; ` +
-    `with ${afterwards} of ${change.from} voters running, restarting one more master (the rollout of -peers) leaves ${afterwards - 1} < quorum ${quorumOf(change.from)}`
+    `with ${running} of ${voters} voters running, restarting one more master (the rollout of -peers) leaves ${running - 1} < quorum ${quorumOf(voters)}`
   );
 }

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { ConfigError, parseConfig, parseStackConfig, projectKeys, PROJECT, SeaweedConfig, StackSettings } from "../../infra/config";
 import { awsNameOf, nameProblem } from "../../infra/aws/physicalNames";
 import type { AzLoss } from "../../infra/topology";
-import { describeStep, membershipChangeSince, MembershipStep } from "../../infra/seaweed/membership";
+import { describeStep, MembershipChange, membershipChangeSince, MembershipStep } from "../../infra/seaweed/membership";
 import { AwsTierSummary, summarizeAwsTier } from "./awsTierSummary";
 import { KubernetesTierSummary, summarizeKubernetesTier } from "./kubernetesTierSummary";
 import { ProgramRun, RecordedResource, runUnderMocks } from "./mockGraph";
@@ -63,17 +63,12 @@ export interface Plan {
   membershipChange?: PlannedMembershipChange;
 }
 
-export interface PlannedMembershipChange {
-  from: number;
-  to: number;
-  kind: "scale-out" | "scale-in";
-  added: number[];
-  removed: number[];
-  kept: number[];
+/** A {@link MembershipChange} with the new peer list and a printable line per step. */
+export interface PlannedMembershipChange extends Omit<MembershipChange, "steps"> {
   /** The `-peers` value every master runs after the change. */
   peers: string;
   /** In order; `description` is the line the text output prints. */
-  steps: { action: MembershipStep["action"]; slot: number; description: string }[];
+  steps: (MembershipStep & { description: string })[];
 }
 
 function plannedMembershipChange(previousSlots: unknown[] | undefined, config: StackSettings, masters: readonly PlannedMaster[]): PlannedMembershipChange | undefined {
