@@ -14,6 +14,7 @@ import type { StackSettings } from "../../infra/config";
 import { ENDPOINTS, HEALTH_CHECK, JWT_SIGNING_KEY_ENV } from "../../infra/seaweed/constants";
 import { MASTER_RESTART_SECONDS, renderHostSecurityToml } from "../../infra/aws/host/systemd";
 import { renderWatchdogScript, WATCHDOG_KILLS_FILE, watchdogSettingsOf } from "../../infra/seaweed/watchdog";
+import { uploadAndReadBack } from "./cluster/blob";
 import { jsonOf, poll, request, sleep } from "./cluster/http";
 import { FileIdLedger, MaxVolumeIdWatch } from "./cluster/invariants";
 import { bearerToken } from "./cluster/jwt";
@@ -378,15 +379,7 @@ export class LocalCluster {
    * @returns undefined when the blob came back byte-identical, else what went wrong
    */
   async write(url: string, fid: string, auth?: string): Promise<string | undefined> {
-    const blob = `drill ${fid} ${randomBytes(8).toString("hex")}\n`;
-    const form = new FormData();
-    form.append("file", new Blob([blob]), "drill.txt");
-    const headers: Record<string, string> = auth ? { Authorization: `Bearer ${auth}` } : {};
-    const upload = await request(`http://${url}/${fid}`, { method: "POST", body: form, headers, timeoutMs: 3000 });
-    if (upload.status !== 201 && upload.status !== 200) return `upload of ${fid} to ${url}: HTTP ${upload.status} ${upload.body || upload.error || ""}`.trim();
-    const read = await request(`http://${url}/${fid}`, { timeoutMs: 3000 });
-    if (read.status !== 200) return `read-back of ${fid} from ${url}: HTTP ${read.status} ${read.error ?? ""}`.trim();
-    return read.body === blob ? undefined : `read-back of ${fid} from ${url} differs from the upload (${read.body.length} bytes, ${blob.length} written)`;
+    return uploadAndReadBack(url, fid, auth);
   }
 
   /** Polls a write (assign, upload, read back) through `via` (default: any live master) until it works; returns the elapsed ms. */
