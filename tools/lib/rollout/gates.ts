@@ -160,7 +160,8 @@ export async function waitForStableGates(tier: GateTier, options: StableGatesOpt
   for (;;) {
     const check = await checkGates(tier);
     options.onCheck?.(check);
-    if (!check.ok || check.leaderSlot !== leader) since = check.ok ? check.at : undefined;
+    if (!check.ok) since = undefined;
+    else if (since === undefined || check.leaderSlot !== leader) since = check.at;
     leader = check.leaderSlot;
     if (since !== undefined && Date.now() - since >= options.stableMs) return { ok: true, last: check, waitedMs: Date.now() - started };
     if (Date.now() - started >= options.timeoutMs) return { ok: false, last: check, waitedMs: Date.now() - started };
