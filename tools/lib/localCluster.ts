@@ -84,6 +84,8 @@ export interface AssignAnswer {
   writeError?: string;
   /** The whole write path worked: assigned, uploaded, read back byte-identical. */
   stored: boolean;
+  /** A refused assignment's `Retry-After` (a new leader's warm-up), in ms. */
+  retryAfterMs?: number;
   body: string;
 }
 
@@ -359,7 +361,8 @@ export class LocalCluster {
     const body = jsonOf<{ fid?: string; url?: string }>(answer);
     if (answer.status !== 200 || !body?.fid || !body.url) {
       if (write) this.timeline?.write(false, slot, started);
-      return { ok: false, status: answer.status, via: slot, stored: false, body: answer.body || (answer.error ?? "") };
+      const retryAfter = Number(answer.headers.get("retry-after") ?? Number.NaN);
+      return { ok: false, status: answer.status, via: slot, stored: false, body: answer.body || (answer.error ?? ""), ...(retryAfter >= 0 ? { retryAfterMs: retryAfter * 1000 } : {}) };
     }
     this.fileIds.record(body.fid);
     const auth = bearerToken(answer.headers.get("authorization"));

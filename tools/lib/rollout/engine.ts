@@ -8,6 +8,7 @@
  * election instead of a leader loss.
  * The {@link RolloutReport} is the `--json` contract of `npm run rollout` (fields are only ever added).
  */
+import { durationMs, RaftTiming } from "../../../infra/seaweed/master";
 import { checkGates, GateCheck, GateMaster, GateName, GateResult, GATES, GateTier, waitForStableGates } from "./gates";
 
 /** How one slot is replaced. */
@@ -79,6 +80,14 @@ export interface RolloutReport {
   /** Times the agreed leader changed between two gate checks, over the whole rollout. */
   leaderChanges: number;
   totalMs: number;
+}
+
+/**
+ * How long the gates must hold after a step: a rejoined master that missed heartbeats can still start a vote a few
+ * election timeouts later, so the window spans two election timeouts plus one for the vote itself (at least 5 s).
+ */
+export function stabilityWindowMs(raft: RaftTiming): number {
+  return Math.max(5000, 3 * durationMs(raft.electionTimeout));
 }
 
 /** The next slot to take: the lowest-numbered follower, the leader only once it is the last one left. */
