@@ -42,6 +42,13 @@ describe("npm run drill", { timeout: 150_000 }, () => {
     assert.match(stderr, /b leader-kill/);
   });
 
+  it("keeps the day-2 suite out of the default set and refuses an unknown suite with exit code 2", async () => {
+    const { code, stderr } = await drill(["--stack", "dev", "--suite", "nope"]);
+    assert.equal(code, 2);
+    assert.match(stderr, /unknown suite: nope \(known: day2\)/);
+    for (const id of ["rolling-upgrade", "rolling-upgrade-no-transfer", "slot-rebuild", "slot-rebuild-blank-first-peer"]) assert.match(stderr, new RegExp(`- ${id} \\(suite day2, opt-in\\)`));
+  });
+
   it("refuses an unknown stack with exit code 2", async () => {
     const { code, stderr } = await drill(["--stack", "nope", "--scenario", "a"]);
     assert.equal(code, 2);

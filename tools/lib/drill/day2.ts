@@ -13,7 +13,7 @@ import { jsonOf, request, sleep } from "../cluster/http";
 import { upgradeTargetBinary, upgradeTargetVersion, weedBinary } from "../cluster/weed";
 import type { LocalCluster } from "../localCluster";
 import { RolloutReport, runRollout, stabilityWindowMs } from "../rollout/engine";
-import { localBackend, localGateTier, SlotChange } from "../rollout/local";
+import { localBackend, localGateTier, restartSlot, SlotChange } from "../rollout/local";
 import { oneElectionWriteBoundMs } from "./bounds";
 import { ContinuousWrites, WriteSummary } from "./continuousWrites";
 import { registerScenario } from "./registry";
@@ -184,4 +184,38 @@ export const slotRebuild: Scenario = {
   },
 };
 
-for (const scenario of [rollingUpgrade(true), rollingUpgrade(false), slotRebuild]) registerScenario(scenario);
+/**
+ * The one case where a blank member may mint a cluster: in SeaweedFS 4.44 (weed/command/master.go, the bootstrap
+ * check after "A master that starts with no raft state"), a master without raft state asks its peers for a leader
+ * and, when none names one, the first master in `-peers` calls Bootstrap(). So: every master down, the first one
+ * restarted blank and alone (it finds no leader and bootstraps), the others back with their state afterwards. The
+ * cluster must come back as itself: one leader, the old TopologyId, MaxVolumeId not behind, writes working.
+ */
+export const blankFirstPeer: Scenario = {
+  id: "slot-rebuild-blank-first-peer",
+  title: "every master down, the first peer restarted blank and alone (it bootstraps), the rest back later: the same cluster returns",
+  platforms: ["aws"],
+  suite: "day2",
+  async run({ cluster, step }) {
+    await settledLeader(cluster);
+    const before = await cluster.dirStatus();
+    const first = cluster.masters[0];
+    step(`stopping every master; wiping master-${first.slot}'s -mdir (first in -peers)`);
+    for (const m of cluster.masters) await m.process.stop();
+    await restartSlot(cluster, first.slot, { wipeMdir: true });
+    // Longer than its bootstrap check (1.5-1.9 s for peer index 0) plus one retry, so it bootstraps alone.
+    await sleep(6000);
+    step("starting the other masters on their own state");
+    for (const m of cluster.masters.slice(1)) cluster.start(m.slot);
+    await cluster.waitForQuorum(electionBoundMs(cluster));
+    const writesMs = await cluster.waitWritable(electionBoundMs(cluster));
+    const after = await cluster.dirStatus();
+    expect(after.topologyId === before.topologyId, `the cluster came back with TopologyId ${after.topologyId}, was ${before.topologyId}: the blank first peer minted a new cluster`);
+    expect(after.maxVolumeId >= before.maxVolumeId, `MaxVolumeId ${after.maxVolumeId} after, ${before.maxVolumeId} before`);
+    const blank = await cluster.statusOf(first.slot);
+    expect(blank.reachable && blank.leaderSlot === after.leader, `master-${first.slot} does not follow master-${after.leader}`);
+    return { writesBackMs: writesMs, notes: [`TopologyId ${before.topologyId} kept; the blank first peer follows master-${after.leader}`] };
+  },
+};
+
+for (const scenario of [rollingUpgrade(true), rollingUpgrade(false), slotRebuild, blankFirstPeer]) registerScenario(scenario);
