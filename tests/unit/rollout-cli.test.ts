@@ -5,24 +5,13 @@
  */
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { promisify } from "node:util";
 import { parse } from "yaml";
 import { REPO_ROOT } from "../../tools/lib/stackFiles";
+import { runTool } from "../support/runTool";
 
-const run = promisify(execFile);
-
-async function rollout(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(path.join(REPO_ROOT, "node_modules", ".bin", "tsx"), [path.join(REPO_ROOT, "tools", "rollout.ts"), ...args], { cwd: REPO_ROOT, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const rollout = (args: string[]) => runTool("rollout.ts", args, 60_000);
 
 describe("npm run rollout", { timeout: 120_000 }, () => {
   it("--dry-run --json lists prod's five slots, the order rule and the four gates, and touches nothing", async () => {
