@@ -16,6 +16,7 @@ import { LocalCluster } from "../../tools/lib/localCluster";
 import { MOTO_CREDENTIALS, Moto, startMoto } from "../../tools/lib/restore/moto";
 import { awsBackend, awsGateTier, AwsSlot, awsSlotsOf } from "../../tools/lib/rollout/aws";
 import { RolloutReport, runRollout } from "../../tools/lib/rollout/engine";
+import { checkGates } from "../../tools/lib/rollout/gates";
 import { restartSlot } from "../../tools/lib/rollout/local";
 import { transferLeadershipWithShell } from "../../tools/lib/rollout/transfer";
 
@@ -109,6 +110,21 @@ describe("npm run rollout's AWS back end: moto Auto Scaling groups, gates answer
     assert.equal((await motoTerminated()).length - terminatedBefore, 5, "moto recorded exactly five terminated instances");
     const facts = report.steps.map((s) => s.facts);
     assert.ok(facts.every((f) => f.oldInstanceId && f.newInstanceId && f.oldInstanceId !== f.newInstanceId), JSON.stringify(facts));
+  });
+
+  it("fails the membership gate, naming the difference, when raft membership is not the expected peer list", async () => {
+    await cluster.waitForQuorum();
+    const tier = awsGateTier(slots);
+    const members = slots.map((s) => s.address);
+    const stranger = "127.0.0.99:9333";
+    const extra = await checkGates({ ...tier, expectedPeers: [...members, stranger] });
+    assert.equal(extra.failed?.gate, "membership");
+    assert.match(extra.failed!.detail, new RegExp(`missing ${stranger}`));
+    const missing = await checkGates({ ...tier, expectedPeers: members.slice(1) });
+    assert.equal(missing.failed?.gate, "membership");
+    assert.match(missing.failed!.detail, new RegExp(`unexpected ${members[0]}`));
+    // Control: the real peer list passes.
+    assert.equal((await checkGates({ ...tier, expectedPeers: members })).ok, true);
   });
 
   it("refuses to start while a slot is unhealthy, terminating nothing", async () => {
