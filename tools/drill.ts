@@ -1,5 +1,5 @@
 /**
- * `npm run drill -- --stack <name> [--scenario <id|letter>]... [--suite <name>] [--runs K] [--json] [--no-baseline] [--keep] [--report <file.html>]`
+ * `npm run drill -- --stack <name> [--scenario <id|letter>]... [--suite day2] [--runs K] [--json] [--no-baseline] [--keep] [--report <file.html>]`
  *
  * Runs the stack's rendered SeaweedFS master configuration as a real local cluster (loopback only) through the
  * failure scenarios of tools/lib/drill, K times each, then the gray-failure ones with the watchdog off and the
@@ -8,14 +8,13 @@
  * a self-contained HTML page with a timeline per scenario run. Partition scenarios and Kubernetes stacks need root:
  * the drill then re-executes itself in a private network + mount namespace (unshare), where the partitions'
  * nftables rules live and a private /etc/hosts maps each pod DNS name to its loopback address. Exit codes: 0 all
- * passed, 1 a scenario or invariant failed, 2 bad usage or config. Scenarios of a suite (`day2`: the membership
- * changes scale-out and scale-in, about a minute each) are not in the default set: name them with --scenario or
- * select the whole suite with --suite.
+ * passed, 1 a scenario or invariant failed, 2 bad usage or config.
  */
 import { ConfigError } from "../infra/config";
 import { stackConfig } from "./lib/cluster/plan";
-import { findScenario, SCENARIOS } from "./lib/drill/registry";
+import "./lib/drill/day2";
 import "./lib/drill/scale";
+import { findScenario, SCENARIOS } from "./lib/drill/registry";
 import { DrillReport, runDrill, ScenarioReport, SEAWEEDFS_DEFAULTS, SeriesReport } from "./lib/drill/runner";
 import { Spread } from "./lib/drill/stats";
 import { Scenario } from "./lib/drill/types";
@@ -41,8 +40,8 @@ interface DrillArgs {
 
 function usage(message: string): never {
   process.stderr.write(
-    `${message}\nusage: npm run drill -- --stack <dev|staging|prod|...> [--scenario <id|letter>]... [--suite <name>] [--runs K] [--json] [--no-baseline] [--keep] [--report <file.html>]\n` +
-      `scenarios: ${SCENARIOS.map((s) => `${s.letter ?? "-"} ${s.id}${s.suite ? ` (suite ${s.suite})` : ""}`).join(", ")}\n`,
+    `${message}\nusage: npm run drill -- --stack <dev|staging|prod|...> [--scenario <id|letter>]... [--suite day2] [--runs K] [--json] [--no-baseline] [--keep] [--report <file.html>]\n` +
+      `scenarios: ${SCENARIOS.map((s) => `${s.letter ?? "-"} ${s.id}${s.suite ? ` (suite ${s.suite}, opt-in)` : ""}`).join(", ")}\n`,
   );
   process.exit(2);
 }
@@ -57,9 +56,9 @@ function parseArgs(argv: string[]): DrillArgs {
         args.scenarios.push(findScenario(id) ?? usage(`unknown scenario: ${id}`));
       }
     } else if (arg === "--suite") {
-      const suite = argv[++i] ?? usage("--suite needs a value");
+      const suite = argv[++i] ?? usage("--suite needs a value, e.g. day2");
       const members = SCENARIOS.filter((s) => s.suite === suite);
-      if (members.length === 0) usage(`unknown suite: ${suite} (suites: ${[...new Set(SCENARIOS.flatMap((s) => (s.suite ? [s.suite] : [])))].join(", ")})`);
+      if (members.length === 0) usage(`unknown suite: ${suite} (known: ${[...new Set(SCENARIOS.flatMap((s) => (s.suite ? [s.suite] : [])))].join(", ")})`);
       args.scenarios.push(...members);
     } else if (arg === "--runs") {
       args.runs = Number(argv[++i]);
@@ -72,6 +71,7 @@ function parseArgs(argv: string[]): DrillArgs {
   }
   if (!args.stack) usage("--stack is required");
   args.chosen = args.scenarios.length > 0;
+  // Opt-in suites (the slow day-2 drills) run only when named.
   args.scenarios = args.chosen ? SCENARIOS.filter((s) => args.scenarios.includes(s)) : SCENARIOS.filter((s) => !s.suite);
   const unavailable = insidePrivateNamespace() ? undefined : privateNamespaceUnavailable();
   if (unavailable) {

@@ -1,7 +1,7 @@
 /**
  * The dev stack's masters as a real local SeaweedFS cluster go 3 -> 5 -> 3 through the documented membership steps
  * (the `scale-out` and `scale-in` drills: quorum sampled every 200 ms, writes throughout, same TopologyId, no
- * duplicate file id), and the quorum watch itself reports a lost majority when one is really lost. About 1.5 min.
+ * duplicate file id), and the quorum watch itself reports a lost majority when one is really lost. About 2.5 min.
  */
 import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
@@ -12,7 +12,7 @@ import { scaleIn, scaleOut } from "../../tools/lib/drill/scale";
 import { recover } from "../../tools/lib/drill/steps";
 import { sleep } from "../../tools/lib/cluster/http";
 
-describe("dev masters change membership 3 -> 5 -> 3 on a real local cluster", { timeout: 400_000 }, () => {
+describe("dev masters change membership 3 -> 5 -> 3 on a real local cluster", { timeout: 480_000 }, () => {
   let cluster: LocalCluster;
   const steps: string[] = [];
   before(async () => {

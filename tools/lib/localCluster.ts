@@ -14,6 +14,7 @@ import type { StackSettings } from "../../infra/config";
 import { ENDPOINTS, HEALTH_CHECK, JWT_SIGNING_KEY_ENV } from "../../infra/seaweed/constants";
 import { MASTER_RESTART_SECONDS, renderHostSecurityToml } from "../../infra/aws/host/systemd";
 import { renderWatchdogScript, WATCHDOG_KILLS_FILE, watchdogSettingsOf } from "../../infra/seaweed/watchdog";
+import { uploadAndReadBack } from "./cluster/blob";
 import { jsonOf, poll, request, sleep } from "./cluster/http";
 import { FileIdLedger, MaxVolumeIdWatch } from "./cluster/invariants";
 import { bearerToken } from "./cluster/jwt";
@@ -83,6 +84,8 @@ export interface AssignAnswer {
   writeError?: string;
   /** The whole write path worked: assigned, uploaded, read back byte-identical. */
   stored: boolean;
+  /** A refused assignment's `Retry-After` (a new leader's warm-up), in ms. */
+  retryAfterMs?: number;
   body: string;
 }
 
@@ -361,7 +364,8 @@ export class LocalCluster {
     const body = jsonOf<{ fid?: string; url?: string }>(answer);
     if (answer.status !== 200 || !body?.fid || !body.url) {
       if (write) this.timeline?.write(false, slot, started);
-      return { ok: false, status: answer.status, via: slot, stored: false, body: answer.body || (answer.error ?? "") };
+      const retryAfter = Number(answer.headers.get("retry-after") ?? Number.NaN);
+      return { ok: false, status: answer.status, via: slot, stored: false, body: answer.body || (answer.error ?? ""), ...(retryAfter >= 0 ? { retryAfterMs: retryAfter * 1000 } : {}) };
     }
     this.fileIds.record(body.fid);
     const auth = bearerToken(answer.headers.get("authorization"));
@@ -381,15 +385,7 @@ export class LocalCluster {
    * @returns undefined when the blob came back byte-identical, else what went wrong
    */
   async write(url: string, fid: string, auth?: string): Promise<string | undefined> {
-    const blob = `drill ${fid} ${randomBytes(8).toString("hex")}\n`;
-    const form = new FormData();
-    form.append("file", new Blob([blob]), "drill.txt");
-    const headers: Record<string, string> = auth ? { Authorization: `Bearer ${auth}` } : {};
-    const upload = await request(`http://${url}/${fid}`, { method: "POST", body: form, headers, timeoutMs: 3000 });
-    if (upload.status !== 201 && upload.status !== 200) return `upload of ${fid} to ${url}: HTTP ${upload.status} ${upload.body || upload.error || ""}`.trim();
-    const read = await request(`http://${url}/${fid}`, { timeoutMs: 3000 });
-    if (read.status !== 200) return `read-back of ${fid} from ${url}: HTTP ${read.status} ${read.error ?? ""}`.trim();
-    return read.body === blob ? undefined : `read-back of ${fid} from ${url} differs from the upload (${read.body.length} bytes, ${blob.length} written)`;
+    return uploadAndReadBack(url, fid, auth);
   }
 
   /** Polls a write (assign, upload, read back) through `via` (default: any live master) until it works; returns the elapsed ms. */
@@ -440,14 +436,6 @@ export class LocalCluster {
     };
     this.masters.push(master);
     return master;
-  }
-
-  /** Gives a stopped master slot a new argv (same `-mdir` and address) for its next start, as a new launch template would. */
-  setMasterArgs(slot: number, args: readonly string[]): void {
-    const master = this.master(slot);
-    if (master.process.running) throw new Error(`master-${slot} is running: stop it before changing its flags`);
-    master.args = [...args];
-    master.process = this.masterProcess(master, args);
   }
 
   /** Stops a master slot for good and forgets it (a scale-in); its run directory stays until `stop()`. */

@@ -1,8 +1,7 @@
 /**
- * Background observers for day-2 drills: {@link QuorumWatch} samples every master every 200 ms and records any moment
- * when fewer voters of the leader's raft configuration answer than its quorum needs (or two masters claim to lead);
- * {@link WriteLoad} keeps writing (assign, upload, read back) through the masters in turn, as clients behind the load
- * balancer would, and measures the longest stretch without a successful write.
+ * {@link QuorumWatch}: a background observer for the membership drills that samples every master every 200 ms and
+ * records any moment when fewer voters of the leader's raft configuration answer than its quorum needs, or two
+ * masters claim to lead.
  */
 import { quorumOf } from "../../../infra/seaweed/quorum";
 import { sleep } from "../cluster/http";
@@ -65,49 +64,5 @@ export class QuorumWatch {
     const live = this.configuration.filter((id) => answering.has(id)).length;
     const quorum = quorumOf(this.configuration.length);
     if (live < quorum) this.lost.push(`${at}: ${live} of ${this.configuration.length} voters answer, quorum is ${quorum}`);
-  }
-}
-
-export class WriteLoad {
-  attempts = 0;
-  failures = 0;
-  /** The longest time from one successful write to the next (ms). */
-  longestOutageMs = 0;
-  private lastOk = Date.now();
-  private running = false;
-  private loop?: Promise<void>;
-  private turn = 0;
-
-  constructor(private readonly cluster: LocalCluster) {}
-
-  start(): this {
-    this.running = true;
-    this.lastOk = Date.now();
-    this.loop = (async () => {
-      while (this.running) {
-        const live = this.cluster.liveSlots();
-        if (live.length > 0) {
-          const answer = await this.cluster.assign(live[this.turn++ % live.length], { timeoutMs: 2000 });
-          this.attempts++;
-          if (answer.stored) this.ok();
-          else this.failures++;
-        }
-        await sleep(100);
-      }
-    })();
-    return this;
-  }
-
-  private ok(): void {
-    const now = Date.now();
-    this.longestOutageMs = Math.max(this.longestOutageMs, now - this.lastOk);
-    this.lastOk = now;
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    await this.loop;
-    // A stretch that is still failing when the load stops counts too.
-    this.longestOutageMs = Math.max(this.longestOutageMs, Date.now() - this.lastOk);
   }
 }

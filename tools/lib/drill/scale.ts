@@ -6,8 +6,9 @@
 import { membershipChange } from "../../../infra/seaweed/membership";
 import { changeMembership, transferLeadership } from "../rollout/membership";
 import type { LocalCluster } from "../localCluster";
-import { electionWriteBoundMs } from "./bounds";
-import { QuorumWatch, WriteLoad } from "./quorumWatch";
+import { oneElectionWriteBoundMs } from "./bounds";
+import { ContinuousWrites } from "./continuousWrites";
+import { QuorumWatch } from "./quorumWatch";
 import { registerScenario } from "./registry";
 import { settledLeader } from "./steps";
 import { DrillFailure, Scenario, ScenarioContext, ScenarioMeasurements } from "./types";
@@ -22,17 +23,22 @@ export async function drillMembershipChange({ cluster, step }: ScenarioContext, 
   await settledLeader(cluster);
   const before = await cluster.dirStatus();
   const duplicatesBefore = cluster.fileIds.duplicates.length;
+  const bound = oneElectionWriteBoundMs(cluster);
   const watch = new QuorumWatch(cluster).start();
-  const load = new WriteLoad(cluster).start();
+  const writer = new ContinuousWrites(cluster, bound);
+  writer.start();
   const began = Date.now();
-  const run = await changeMembership(cluster, to, step).finally(() => Promise.all([watch.stop(), load.stop()]));
+  const run = await changeMembership(cluster, to, step).finally(() => Promise.all([watch.stop(), writer.stop()]));
   const totalMs = Date.now() - began;
+  const writes = writer.summary;
+  const unreadable = await writer.verifyAll();
   const measured: ScenarioMeasurements = {
     extra: {
       totalMs,
-      longestWriteOutageMs: load.longestOutageMs,
-      writeAttempts: load.attempts,
-      failedWrites: load.failures,
+      longestWriteOutageMs: writes.longestGapMs,
+      storedWrites: writes.stored,
+      failedWriteAttempts: writes.failedAttempts,
+      failedWrites: writes.failed,
       leaderChanges: watch.leaderChanges,
       quorumSamples: watch.samples,
       quorumLostSamples: watch.lost.length,
@@ -49,10 +55,11 @@ export async function drillMembershipChange({ cluster, step }: ScenarioContext, 
   check(watch.configuration.length === to, `raft configuration at the end has ${watch.configuration.length} voters (${watch.configuration.join(", ")}), expected ${to}`);
   const after = await cluster.dirStatus();
   check(after.topologyId === before.topologyId, `TopologyId changed from ${before.topologyId} to ${after.topologyId}`);
-  const bound = electionWriteBoundMs(cluster);
-  check(load.longestOutageMs <= bound, `writes stopped for ${load.longestOutageMs} ms, more than one election allows (${bound} ms)`);
+  check(writes.longestGapMs <= bound, `writes stopped for ${writes.longestGapMs} ms, more than one election allows (${bound} ms)`);
+  check(writes.failed === 0, `${writes.failed} write(s) still failed after retrying for ${bound} ms (honouring Retry-After): ${writes.reasons.join(" | ")}`);
+  check(unreadable.length === 0, `${unreadable.length} blob(s) written during the ${change.kind} do not read back: ${unreadable.slice(0, 3).join("; ")}`);
   check(cluster.fileIds.duplicates.length === duplicatesBefore, `a file id was handed out twice during the ${change.kind}`);
-  step(`${change.kind} done in ${(totalMs / 1000).toFixed(1)} s: longest write outage ${(load.longestOutageMs / 1000).toFixed(1)} s, ${load.failures}/${load.attempts} writes failed, ${watch.leaderChanges} leader change(s), quorum held in ${watch.samples} samples`);
+  step(`${change.kind} done in ${(totalMs / 1000).toFixed(1)} s: longest write outage ${(writes.longestGapMs / 1000).toFixed(1)} s, ${writes.stored} writes stored, ${writes.failed} failed after retries, ${watch.leaderChanges} leader change(s), quorum held in ${watch.samples} samples`);
   return measured;
 }
 
@@ -94,7 +101,7 @@ export const scaleIn: Scenario = {
     const leaving = Math.max(...cluster.masters.map((m) => m.slot));
     step(`setting up: master-${leaving}, which leaves, takes the lead`);
     await transferLeadership(cluster, leaving, step);
-    await cluster.waitWritable(electionWriteBoundMs(cluster));
+    await cluster.waitWritable(oneElectionWriteBoundMs(cluster));
     return drillMembershipChange(context, small);
   },
 };

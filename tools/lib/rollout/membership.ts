@@ -1,8 +1,9 @@
 /**
  * Runs a raft membership change ({@link membershipChange}: start and add the new members, or remove and stop the
- * leaving ones, then roll the kept masters onto the new `-peers`, followers first and the leader last) against a
- * {@link LocalCluster}, gating every step: every live master healthy and naming one leader, the leader's raft
- * configuration exactly the expected members, and a write (assign, upload, read back) working.
+ * leaving ones, then roll the kept masters onto the new `-peers`) against a {@link LocalCluster}. Every step is gated
+ * by the rollout engine's gates (every master's healthz 200, one leader everyone names, raft membership exactly the
+ * expected members, a write and read-back), and the roll of the kept masters is the rollout engine itself with the
+ * local back end (followers first, the leader last after a leadership transfer).
  */
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
@@ -10,6 +11,9 @@ import { projectKeys, parseStackConfig } from "../../../infra/config";
 import { membershipChange, MembershipStep } from "../../../infra/seaweed/membership";
 import { GRPC_PORT_OFFSET } from "../../../infra/seaweed/constants";
 import { poll } from "../cluster/http";
+import { runRollout, stabilityWindowMs } from "./engine";
+import { waitForStableGates } from "./gates";
+import { localBackend, localGateTier } from "./local";
 import { PlannedMaster, planCluster } from "../cluster/plan";
 import { weedBinary } from "../cluster/weed";
 import type { LocalCluster } from "../localCluster";
@@ -29,6 +33,13 @@ function lastLine(output: string): string {
 
 /** How long one gate may take; long enough for an election after a leader's restart (3-17 s seen) plus the warm-up. */
 const GATE_TIMEOUT_MS = 90_000;
+
+/**
+ * How long the gates must hold after an add, remove or hand-over step: no master restarted, so the rollout's longer
+ * window for a rejoining master ({@link stabilityWindowMs}) is not needed; a few heartbeats show the new configuration
+ * holds.
+ */
+const MEMBERSHIP_STABLE_MS = 2000;
 
 /** How often a leadership transfer is asked for before the step fails. */
 const TRANSFER_ATTEMPTS = 3;
@@ -59,26 +70,6 @@ export async function raftMembers(cluster: LocalCluster): Promise<{ leader: numb
   const members = new Set(leaders[0].peers);
   members.add(cluster.master(leaders[0].slot).address);
   return { leader: leaders[0].slot, members: [...members].sort() };
-}
-
-/**
- * The gate between two steps: one leader every live master names with `/cluster/healthz` 200, the leader's raft
- * configuration is exactly `expected`, and a write through a follower works. Throws with what was last seen.
- */
-export async function membershipGate(cluster: LocalCluster, expected: readonly string[], timeoutMs = GATE_TIMEOUT_MS): Promise<number> {
-  const started = Date.now();
-  const want = [...expected].sort().join(",");
-  await cluster.waitForQuorum(timeoutMs);
-  let seen = "";
-  const leader = await poll(async () => {
-    const now = await raftMembers(cluster);
-    seen = now ? now.members.join(",") : "no single leader";
-    return now && seen === want ? now.leader : undefined;
-  }, Math.max(1000, timeoutMs - (Date.now() - started)), 200);
-  if (leader === undefined) throw new Error(`raft members [${seen}], expected [${want}]`);
-  const follower = cluster.liveSlots().find((s) => s !== leader) ?? leader;
-  await cluster.waitWritable(Math.max(1000, timeoutMs - (Date.now() - started)), () => follower);
-  return leader;
 }
 
 /** Hands leadership to `slot` (`cluster.raft.transferLeader`, hashicorp raft) and waits until it leads. */
@@ -120,19 +111,14 @@ export async function changeMembership(cluster: LocalCluster, to: number, progre
   const targetOf = (slot: number) => target.find((m) => m.slot === slot)!;
   const members = new Set(cluster.masters.map((m) => m.address));
   const result: MembershipRun = { steps: [], leaderSteps: [] };
-  // Followers first, the leader last: the kept slots are re-ordered when the rolling starts.
-  const rolls = change.steps.filter((s) => s.action === "roll");
-  const steps: MembershipStep[] = change.steps.filter((s) => s.action !== "roll");
-  for (let index = 0; index < change.steps.length; index++) {
-    if (index === steps.length && rolls.length > 0) {
-      const leader = await cluster.waitForQuorum(GATE_TIMEOUT_MS);
-      steps.push(...rolls.filter((s) => s.slot !== leader), ...rolls.filter((s) => s.slot === leader));
-    }
-    const step = steps[index];
+  const gate = async (stableMs: number) => {
+    const gates = await waitForStableGates(localGateTier(cluster, [...members]), { timeoutMs: GATE_TIMEOUT_MS, stableMs });
+    if (!gates.ok) throw new Error(`gate ${gates.last.failed?.gate}: ${gates.last.failed?.detail}`);
+  };
+  const steps = change.steps.filter((s) => s.action !== "roll");
+  for (const [index, step] of steps.entries()) {
     const started = Date.now();
     progress(`${change.kind} ${from} -> ${to}, step ${index + 1}/${change.steps.length}: ${step.action} slot ${step.slot}`);
-    const leaderNow = await cluster.leader();
-    if (leaderNow === step.slot && (step.action === "roll" || step.action === "remove-voter")) result.leaderSteps.push(`${step.action} slot ${step.slot}`);
     switch (step.action) {
       case "start-member": {
         cluster.addMaster(targetOf(step.slot));
@@ -151,6 +137,7 @@ export async function changeMembership(cluster: LocalCluster, to: number, progre
           progress(`${address} is a voter already (the leader admitted it when it connected)`);
         }
         members.add(address);
+        await gate(MEMBERSHIP_STABLE_MS);
         break;
       }
       case "keep-leader": {
@@ -161,6 +148,7 @@ export async function changeMembership(cluster: LocalCluster, to: number, progre
         }
         result.leaderSteps.push(`keep-leader from slot ${leader}`);
         await transferLeadership(cluster, step.slot, progress);
+        await gate(MEMBERSHIP_STABLE_MS);
         break;
       }
       case "remove-voter": {
@@ -179,17 +167,28 @@ export async function changeMembership(cluster: LocalCluster, to: number, progre
         break;
       }
       case "stop-member":
+        // Right after its removal, while the leader is stable: a running ex-member would be re-admitted on reconnect.
         await cluster.removeMaster(step.slot);
-        break;
-      case "roll":
-        await cluster.kill(step.slot, "SIGTERM");
-        cluster.setMasterArgs(step.slot, targetOf(step.slot).args);
-        cluster.start(step.slot);
+        await gate(MEMBERSHIP_STABLE_MS);
         break;
     }
-    // A started member is gated once it is a voter; a removed one once it is stopped (it names no leader meanwhile).
-    if (step.action !== "start-member" && step.action !== "remove-voter") await membershipGate(cluster, [...members]);
     result.steps.push({ step, ms: Date.now() - started });
+  }
+  // The kept masters onto the new -peers: the rollout engine itself, followers first, the leader last.
+  const kept = change.kept;
+  progress(`${change.kind} ${from} -> ${to}, steps ${steps.length + 1}-${change.steps.length}: roll slots ${kept.join(", ")} onto the new -peers (rollout engine)`);
+  const rollout = await runRollout({
+    tier: localGateTier(cluster, [...members]),
+    backend: localBackend(cluster, (slot) => ({ args: () => targetOf(slot).args })),
+    stableMs: stabilityWindowMs(cluster.plan.settings.raft),
+    gateTimeoutMs: GATE_TIMEOUT_MS,
+    slots: kept,
+    progress,
+  });
+  if (!rollout.passed) throw new Error(`rolling the kept masters onto the new -peers: ${rollout.message}`);
+  for (const step of rollout.steps) {
+    result.steps.push({ step: { action: "roll", slot: step.slot }, ms: (step.transfer?.ms ?? 0) + (step.replaceMs ?? 0) + (step.gatesMs ?? 0) });
+    if (step.wasLeader) result.leaderSteps.push(`roll slot ${step.slot}${step.transfer ? " (leadership transferred first)" : ""}`);
   }
   return result;
 }
