@@ -32,7 +32,7 @@ describe("npm run drill", { timeout: 150_000 }, () => {
     const { code, stderr } = await drill(["--stack", "dev", "--suite", "nope"]);
     assert.equal(code, 2);
     assert.match(stderr, /unknown suite: nope \(known: day2\)/);
-    for (const id of ["rolling-upgrade", "rolling-upgrade-no-transfer", "slot-rebuild", "slot-rebuild-blank-first-peer"]) assert.match(stderr, new RegExp(`- ${id} \\(suite day2, opt-in\\)`));
+    for (const id of ["rolling-upgrade", "rolling-upgrade-no-transfer", "slot-rebuild", "slot-rebuild-blank-first-peer", "scale-out", "scale-in"]) assert.match(stderr, new RegExp(`- ${id} \\(suite day2, opt-in\\)`));
   });
 
   it("refuses an unknown stack with exit code 2", async () => {

@@ -1,7 +1,7 @@
 /**
  * Day-2 membership drills: `scale-out` (3 -> 5 masters) and `scale-in` (5 -> 3) through the documented steps
  * (infra/seaweed/membership.ts, run by tools/lib/rollout/membership.ts), with writes running throughout and the
- * quorum checked every 200 ms. Opt-in (`--suite day2` or `--scenario`): each takes about a minute.
+ * quorum checked every 200 ms. Opt-in (`--suite day2` or `--scenario`): about 2.5 min for both on dev.
  */
 import { membershipChange } from "../../../infra/seaweed/membership";
 import { changeMembership, transferLeadership } from "../rollout/membership";
