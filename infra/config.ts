@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { durationMs } from "./seaweed/master";
+import { membershipChangeProblem, membershipChangeSince } from "./seaweed/membership";
 import { GRPC_PORT_OFFSET } from "./seaweed/constants";
 import { carveSubnet, cidrsOverlap, cidrWithin, parseCidr } from "./net";
 import { planTopology, PreviousSlot, SubnetPlan, Topology } from "./aws/placement";
@@ -279,6 +280,7 @@ export function parseConfig(raw: Record<string, string>, options: ParseOptions =
 function kubernetesConfig(v: KubernetesConfig, options: ParseOptions, issues: ConfigIssue[]): KubernetesConfig {
   crossChecks(v, issues);
   kubernetesCrossChecks(v, issues);
+  issues.push(...membershipIssues(v, options.previousSlots ?? []));
   if (issues.length > 0) throw new ConfigError(issues, options.stack);
   const placement = planZones(v);
   if (!placement.topology) throw new ConfigError(placement.issues, options.stack);
@@ -287,9 +289,38 @@ function kubernetesConfig(v: KubernetesConfig, options: ParseOptions, issues: Co
   return { ...v, platform: "kubernetes", topology: placement.topology };
 }
 
+/**
+ * A `masterCount` change against the last deployment is a raft membership change: a scale-in is refused until the
+ * leaving slots were taken out of raft (`slotsRemovedFromRaft`); a slot listed there that stays is refused too.
+ */
+function membershipIssues(v: NeutralValues, previous: readonly { slot: number }[]): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const staying = v.slotsRemovedFromRaft.filter((slot) => slot < v.masterCount);
+  if (staying.length > 0) {
+    issues.push({
+      key: "slotsRemovedFromRaft",
+      value: v.slotsRemovedFromRaft,
+      message: `lists slot(s) ${staying.join(", ")}, which stay with masterCount ${v.masterCount} (slots 0-${v.masterCount - 1})`,
+      fix: "list only the slots that leave, or leave it empty",
+    });
+  }
+  const change = membershipChangeSince(previous.map((p) => p.slot), v.masterCount);
+  const problem = change && membershipChangeProblem(change, v.slotsRemovedFromRaft);
+  if (change && problem) {
+    issues.push({
+      key: "masterCount",
+      value: v.masterCount,
+      message: `${problem} (deployed: ${change.from}, new: ${change.to})`,
+      fix: `first run the membership steps of docs/runbooks/scaling.md (npm run plan -- --previous prints them: hand leadership to a kept slot, then for slot ${change.removed.join(", then ")}: cluster.raft.remove and stop it), then set slotsRemovedFromRaft: [${change.removed.join(", ")}]; or keep masterCount: ${change.from}`,
+    });
+  }
+  return issues;
+}
+
 function awsConfig(v: ConfigValues, options: ParseOptions, issues: ConfigIssue[]): SeaweedConfig {
   for (const check of [crossChecks, awsCoreChecks, awsCrossChecks, monitoringCrossChecks, backupCrossChecks, watchdogCrossChecks]) check(v, issues);
   zoneRegionChecks(v.availabilityZones, options.region, issues);
+  issues.push(...membershipIssues(v, options.previousSlots ?? []));
   const subnets = subnetsOf(v, issues);
   if (issues.length > 0 || !subnets) throw new ConfigError(issues, options.stack);
   const placement = planTopology({ ...v, subnets }, (options.previousSlots ?? []).filter((s): s is PreviousSlot => "ip" in s));

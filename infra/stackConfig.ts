@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig, projectKeys, StackSettings } from "./config";
+import { describeChange, membershipChangeSince } from "./seaweed/membership";
 import type { PreviousSlot } from "./aws/placement";
 import type { DeployedPodSlot } from "./kubernetes/identity";
 
@@ -26,5 +27,11 @@ export async function loadStackConfig(): Promise<StackSettings> {
   const stack = pulumi.getStack();
   const region = all["aws:region"];
   parseStackConfig(raw, { stack, region });
-  return parseStackConfig(raw, { stack, region, previousSlots: await previousSlots() });
+  const previous = await previousSlots();
+  const config = parseStackConfig(raw, { stack, region, previousSlots: previous });
+  // A scale-out is applied by this update (new slots start with the new peer list and are admitted by the leader);
+  // the kept masters still run the old -peers until the rollout restarts them, leader last.
+  const change = membershipChangeSince(previous.map((p) => p.slot), config.masterCount);
+  if (change) pulumi.log.warn(describeChange(change, "<the new peer list of every slot>").join("\n"));
+  return config;
 }

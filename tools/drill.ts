@@ -1,5 +1,5 @@
 /**
- * `npm run drill -- --stack <name> [--scenario <id|letter>]... [--runs K] [--json] [--no-baseline] [--keep] [--report <file.html>]`
+ * `npm run drill -- --stack <name> [--scenario <id|letter>]... [--suite day2] [--runs K] [--json] [--no-baseline] [--keep] [--report <file.html>]`
  *
  * Runs the stack's rendered SeaweedFS master configuration as a real local cluster (loopback only) through the
  * failure scenarios of tools/lib/drill, K times each, then the gray-failure ones with the watchdog off and the
@@ -12,6 +12,8 @@
  */
 import { ConfigError } from "../infra/config";
 import { stackConfig } from "./lib/cluster/plan";
+import "./lib/drill/day2";
+import "./lib/drill/scale";
 import { findScenario, SCENARIOS } from "./lib/drill/registry";
 import { DrillReport, runDrill, ScenarioReport, SEAWEEDFS_DEFAULTS, SeriesReport } from "./lib/drill/runner";
 import { Spread } from "./lib/drill/stats";
@@ -38,8 +40,8 @@ interface DrillArgs {
 
 function usage(message: string): never {
   process.stderr.write(
-    `${message}\nusage: npm run drill -- --stack <dev|staging|prod|...> [--scenario <id|letter>]... [--runs K] [--json] [--no-baseline] [--keep] [--report <file.html>]\n` +
-      `scenarios: ${SCENARIOS.map((s) => `${s.letter ?? "-"} ${s.id}`).join(", ")}\n`,
+    `${message}\nusage: npm run drill -- --stack <dev|staging|prod|...> [--scenario <id|letter>]... [--suite day2] [--runs K] [--json] [--no-baseline] [--keep] [--report <file.html>]\n` +
+      `scenarios: ${SCENARIOS.map((s) => `${s.letter ?? "-"} ${s.id}${s.suite ? ` (suite ${s.suite}, opt-in)` : ""}`).join(", ")}\n`,
   );
   process.exit(2);
 }
@@ -53,6 +55,11 @@ function parseArgs(argv: string[]): DrillArgs {
       for (const id of (argv[++i] ?? usage("--scenario needs a value")).split(",")) {
         args.scenarios.push(findScenario(id) ?? usage(`unknown scenario: ${id}`));
       }
+    } else if (arg === "--suite") {
+      const suite = argv[++i] ?? usage("--suite needs a value, e.g. day2");
+      const members = SCENARIOS.filter((s) => s.suite === suite);
+      if (members.length === 0) usage(`unknown suite: ${suite} (known: ${[...new Set(SCENARIOS.flatMap((s) => (s.suite ? [s.suite] : [])))].join(", ")})`);
+      args.scenarios.push(...members);
     } else if (arg === "--runs") {
       args.runs = Number(argv[++i]);
       if (!Number.isInteger(args.runs) || args.runs < 1) usage("--runs must be a whole number >= 1");
@@ -64,7 +71,8 @@ function parseArgs(argv: string[]): DrillArgs {
   }
   if (!args.stack) usage("--stack is required");
   args.chosen = args.scenarios.length > 0;
-  args.scenarios = args.chosen ? SCENARIOS.filter((s) => args.scenarios.includes(s)) : [...SCENARIOS];
+  // Opt-in suites (the slow day-2 drills) run only when named.
+  args.scenarios = args.chosen ? SCENARIOS.filter((s) => args.scenarios.includes(s)) : SCENARIOS.filter((s) => !s.suite);
   const unavailable = insidePrivateNamespace() ? undefined : privateNamespaceUnavailable();
   if (unavailable) {
     const needing = args.scenarios.filter((s) => s.needsNetworkNamespace);

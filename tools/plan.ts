@@ -7,7 +7,9 @@
  * (policies/config.<stack>.json, else the environment's file). No cloud account, no Pulumi CLI.
  * Exit codes: 0 ok, 2 invalid config or usage, 3 a mandatory policy is violated.
  *
- * --previous takes the JSON of an earlier plan (or the stack's outputs) and refuses a change that moves a slot.
+ * --previous takes the JSON of an earlier plan (or the stack's outputs) and refuses a change that moves a slot; a
+ * masterCount change against it is reported as a raft membership change with its steps (`membershipChange` in --json),
+ * and a scale-in is refused until the leaving slots are out of raft (`slotsRemovedFromRaft`).
  * --policy-config runs the pack with another config file; --stacks-dir reads Pulumi.<stack>.yaml from another directory.
  */
 import * as fs from "node:fs";
@@ -73,6 +75,11 @@ function printSummary(plan: Plan): void {
   out.push("", "Outputs:");
   for (const [name, value] of Object.entries(plan.outputs)) {
     out.push(`  ${name}: ${typeof value === "string" ? value : JSON.stringify(value)}`);
+  }
+  if (plan.membershipChange) {
+    const change = plan.membershipChange;
+    out.push("", `Membership change against --previous: ${change.from} -> ${change.to} masters (${change.kind}); not a plain diff, run these steps one at a time (docs/runbooks/scaling.md):`);
+    out.push(...change.steps.map((s, i) => `  ${i + 1}. ${s.description}`));
   }
   out.push("", ...policySummary(plan.policy));
   console.log(out.join("\n"));

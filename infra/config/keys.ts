@@ -48,6 +48,13 @@ export const CORE_KEYS = {
     default: 3,
     fix: "set masterCount to 3 (or 5 for prod)",
   }),
+  slotsRemovedFromRaft: key({
+    type: "array",
+    description: "Scale-in only: the leaving slots (the highest numbers) after they were taken out of raft and stopped as docs/runbooks/scaling.md says. Without it a masterCount lower than the deployed one is refused. Remove it again once deployed.",
+    schema: z.array(z.number().int("must be a whole number").min(0, "must be a slot number")),
+    default: [],
+    fix: "list the slot numbers that leave, e.g. [4, 3] for 5 -> 3, only after cluster.raft.remove and stopping them; or leave it empty",
+  }),
   availabilityZones: key({
     type: "array",
     description: "The availability zones to spread masters over, e.g. [us-east-1a, us-east-1b, us-east-1c]. Order matters: slot i goes to zone i mod count unless masterIps pins it. On Kubernetes: values of the nodes' topology.kubernetes.io/zone label.",

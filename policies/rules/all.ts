@@ -6,6 +6,7 @@ import { attachActionsScoped, encryptedVolumes, imdsV2Required, noPublicIp, noSe
 import { alarmActions, masterSilentAlarm, requiredAlarms } from "./monitoring";
 import { bucketEncryption, bucketLifecycle, bucketPublicAccessBlock, bucketTlsOnly, bucketVersioning, volumeSnapshots } from "./backups";
 import { kubernetesPolicies } from "./kubernetes";
+import { masterOneAtATime } from "./membership";
 
 /** The pack's name as `pulumi preview --policy-pack` reports it. */
 export const PACK_NAME = "seaweedfs-ha";
@@ -15,6 +16,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   masterZoneFailure,
   masterPeers,
   masterNoRaftBootstrap,
+  masterOneAtATime,
   lbInternal,
   lbCrossZone,
   lbDeletionProtection,

@@ -4,23 +4,9 @@
  */
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import * as path from "node:path";
-import { promisify } from "node:util";
-import { REPO_ROOT } from "../../tools/lib/stackFiles";
+import { runTool } from "../support/runTool";
 
-const run = promisify(execFile);
-const DRILL = [path.join(REPO_ROOT, "node_modules", ".bin", "tsx"), path.join(REPO_ROOT, "tools", "drill.ts")] as const;
-
-async function drill(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(DRILL[0], [DRILL[1], ...args], { cwd: REPO_ROOT, timeout: 120_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const drill = (args: string[]) => runTool("drill.ts", args);
 
 describe("npm run drill", { timeout: 150_000 }, () => {
   it("prints one JSON object with the contract fields", async () => {
@@ -40,6 +26,13 @@ describe("npm run drill", { timeout: 150_000 }, () => {
     assert.equal(code, 2);
     assert.match(stderr, /unknown scenario: nope/);
     assert.match(stderr, /b leader-kill/);
+  });
+
+  it("keeps the day-2 suite out of the default set and refuses an unknown suite with exit code 2", async () => {
+    const { code, stderr } = await drill(["--stack", "dev", "--suite", "nope"]);
+    assert.equal(code, 2);
+    assert.match(stderr, /unknown suite: nope \(known: day2\)/);
+    for (const id of ["rolling-upgrade", "rolling-upgrade-no-transfer", "slot-rebuild", "slot-rebuild-blank-first-peer", "scale-out", "scale-in"]) assert.match(stderr, new RegExp(`- ${id} \\(suite day2, opt-in\\)`));
   });
 
   it("refuses an unknown stack with exit code 2", async () => {

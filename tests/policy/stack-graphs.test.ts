@@ -28,6 +28,7 @@ const EVERY_POLICY = [
   "seaweedfs-master-zone-failure",
   "seaweedfs-master-peers",
   "seaweedfs-master-no-raft-bootstrap",
+  "seaweedfs-master-one-at-a-time",
   "seaweedfs-lb-internal",
   "seaweedfs-lb-cross-zone",
   "seaweedfs-lb-deletion-protection",

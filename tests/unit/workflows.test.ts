@@ -98,6 +98,11 @@ describe("GitHub workflows", () => {
       assert.equal(step.with?.command, "up");
       assert.equal(step.with?.["stack-name"], stack);
       assert.equal(step.with?.policyPackConfigs, `policies/config.${stack}.json`);
+      // The masters are rolled onto the new templates after `pulumi up`, in the same job (so a stopped rollout halts the chain).
+      const steps = entry.job.steps ?? [];
+      const up = steps.findIndex((s) => s === step);
+      const rollout = steps.findIndex((s) => typeof s.run === "string" && s.run.includes(`npm run rollout -- --stack ${stack}`));
+      assert.ok(rollout > up, `the ${stack} job must run npm run rollout -- --stack ${stack} after pulumi up`);
       const needs = [entry.job.needs ?? []].flat();
       assert.deepEqual(needs, order.length ? [order[order.length - 1]] : [], `${stack} must wait for ${order.at(-1) ?? "nothing"}`);
       order.push(entry.id);

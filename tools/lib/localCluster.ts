@@ -14,6 +14,7 @@ import type { StackSettings } from "../../infra/config";
 import { ENDPOINTS, HEALTH_CHECK, JWT_SIGNING_KEY_ENV } from "../../infra/seaweed/constants";
 import { MASTER_RESTART_SECONDS, renderHostSecurityToml } from "../../infra/aws/host/systemd";
 import { renderWatchdogScript, WATCHDOG_KILLS_FILE, watchdogSettingsOf } from "../../infra/seaweed/watchdog";
+import { uploadAndReadBack } from "./cluster/blob";
 import { jsonOf, poll, request, sleep } from "./cluster/http";
 import { FileIdLedger, MaxVolumeIdWatch } from "./cluster/invariants";
 import { bearerToken } from "./cluster/jwt";
@@ -83,6 +84,8 @@ export interface AssignAnswer {
   writeError?: string;
   /** The whole write path worked: assigned, uploaded, read back byte-identical. */
   stored: boolean;
+  /** A refused assignment's `Retry-After` (a new leader's warm-up), in ms. */
+  retryAfterMs?: number;
   body: string;
 }
 
@@ -103,6 +106,8 @@ export class LocalCluster {
   private readonly extras: ManagedProcess[] = [];
   private readonly env: NodeJS.ProcessEnv;
   private readonly cancelExitCleanup: () => void;
+  /** A supervised `weed master` process for a slot with the given argv (membership changes re-render it). */
+  private readonly masterProcess: (m: PlannedMaster, args: readonly string[]) => ManagedProcess;
 
   private constructor(
     readonly plan: ClusterPlan,
@@ -139,12 +144,13 @@ export class LocalCluster {
         this.log(`master-${slot} exited (${exit.signal ?? `code ${exit.code}`}) and was restarted after ${MASTER_RESTART_SECONDS} s, as systemd would`);
       },
     });
+    this.masterProcess = (m, args) => managed(`master-${m.slot}`, m.dir, [...args], supervised(m.slot));
     this.masters = plan.masters.map((m) => {
       fs.mkdirSync(m.mdir, { recursive: true });
       const watchdogState = path.join(m.dir, "watchdog");
       const master: LocalMaster = {
         ...m,
-        process: managed(`master-${m.slot}`, m.dir, m.args, supervised(m.slot)),
+        process: this.masterProcess(m, m.args),
         watchdogState,
         httpUrl: `http://${m.address}`,
         metricsUrl: `http://${m.ip}:${plan.settings.metricsPort}${ENDPOINTS.metrics}`,
@@ -358,7 +364,8 @@ export class LocalCluster {
     const body = jsonOf<{ fid?: string; url?: string }>(answer);
     if (answer.status !== 200 || !body?.fid || !body.url) {
       if (write) this.timeline?.write(false, slot, started);
-      return { ok: false, status: answer.status, via: slot, stored: false, body: answer.body || (answer.error ?? "") };
+      const retryAfter = Number(answer.headers.get("retry-after") ?? Number.NaN);
+      return { ok: false, status: answer.status, via: slot, stored: false, body: answer.body || (answer.error ?? ""), ...(retryAfter >= 0 ? { retryAfterMs: retryAfter * 1000 } : {}) };
     }
     this.fileIds.record(body.fid);
     const auth = bearerToken(answer.headers.get("authorization"));
@@ -378,15 +385,7 @@ export class LocalCluster {
    * @returns undefined when the blob came back byte-identical, else what went wrong
    */
   async write(url: string, fid: string, auth?: string): Promise<string | undefined> {
-    const blob = `drill ${fid} ${randomBytes(8).toString("hex")}\n`;
-    const form = new FormData();
-    form.append("file", new Blob([blob]), "drill.txt");
-    const headers: Record<string, string> = auth ? { Authorization: `Bearer ${auth}` } : {};
-    const upload = await request(`http://${url}/${fid}`, { method: "POST", body: form, headers, timeoutMs: 3000 });
-    if (upload.status !== 201 && upload.status !== 200) return `upload of ${fid} to ${url}: HTTP ${upload.status} ${upload.body || upload.error || ""}`.trim();
-    const read = await request(`http://${url}/${fid}`, { timeoutMs: 3000 });
-    if (read.status !== 200) return `read-back of ${fid} from ${url}: HTTP ${read.status} ${read.error ?? ""}`.trim();
-    return read.body === blob ? undefined : `read-back of ${fid} from ${url} differs from the upload (${read.body.length} bytes, ${blob.length} written)`;
+    return uploadAndReadBack(url, fid, auth);
   }
 
   /** Polls a write (assign, upload, read back) through `via` (default: any live master) until it works; returns the elapsed ms. */
@@ -419,6 +418,32 @@ export class LocalCluster {
     const status = await this.statusOf(leader);
     if (!dir?.TopologyId) throw new Error(`dirStatus: master-${leader} reported no TopologyId`);
     return { topologyId: dir.TopologyId, maxVolumeId: status.maxVolumeId ?? 0, leader };
+  }
+
+  /**
+   * Membership changes: a master slot this cluster did not start with (planned by the caller on this cluster's
+   * network and run directory, e.g. a 5-master plan of the same stack). Not started; no watchdog beside it.
+   */
+  addMaster(planned: PlannedMaster): LocalMaster {
+    if (this.masters.some((m) => m.slot === planned.slot)) throw new Error(`master slot ${planned.slot} exists already`);
+    fs.mkdirSync(planned.mdir, { recursive: true });
+    const master: LocalMaster = {
+      ...planned,
+      process: this.masterProcess(planned, planned.args),
+      watchdogState: path.join(planned.dir, "watchdog"),
+      httpUrl: `http://${planned.address}`,
+      metricsUrl: `http://${planned.ip}:${this.plan.settings.metricsPort}${ENDPOINTS.metrics}`,
+    };
+    this.masters.push(master);
+    return master;
+  }
+
+  /** Stops a master slot for good and forgets it (a scale-in); its run directory stays until `stop()`. */
+  async removeMaster(slot: number): Promise<void> {
+    const master = this.master(slot);
+    await master.watchdog?.stop(1000);
+    await master.process.stop(3000);
+    this.masters.splice(this.masters.indexOf(master), 1);
   }
 
   /** Starts a one-off `weed` process that `stop()` also cleans up (e.g. a deliberately misconfigured master). */

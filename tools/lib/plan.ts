@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { ConfigError, parseConfig, parseStackConfig, projectKeys, PROJECT, SeaweedConfig, StackSettings } from "../../infra/config";
 import { awsNameOf, nameProblem } from "../../infra/aws/physicalNames";
 import type { AzLoss } from "../../infra/topology";
+import { describeStep, MembershipChange, membershipChangeSince, MembershipStep } from "../../infra/seaweed/membership";
 import { AwsTierSummary, summarizeAwsTier } from "./awsTierSummary";
 import { KubernetesTierSummary, summarizeKubernetesTier } from "./kubernetesTierSummary";
 import { ProgramRun, RecordedResource, runUnderMocks } from "./mockGraph";
@@ -55,6 +56,32 @@ export interface Plan {
   outputs: Record<string, unknown>;
   /** The policy pack run on the recorded graph: verdict per policy and every violation. */
   policy: PolicyReport;
+  /**
+   * With `--previous`: a `masterCount` change against that deployment is a raft membership change, with the exact
+   * steps to run (docs/runbooks/scaling.md); absent when the member count is unchanged or nothing was given.
+   */
+  membershipChange?: PlannedMembershipChange;
+}
+
+/** A {@link MembershipChange} with the new peer list and a printable line per step. */
+export interface PlannedMembershipChange extends Omit<MembershipChange, "steps"> {
+  /** The `-peers` value every master runs after the change. */
+  peers: string;
+  /** In order; `description` is the line the text output prints. */
+  steps: (MembershipStep & { description: string })[];
+}
+
+function plannedMembershipChange(previousSlots: unknown[] | undefined, config: StackSettings, masters: readonly PlannedMaster[]): PlannedMembershipChange | undefined {
+  const previous = (previousSlots ?? []).filter((s): s is { slot: number; host?: unknown; ip?: unknown } => typeof (s as { slot?: unknown }).slot === "number");
+  const change = membershipChangeSince(previous.map((s) => s.slot), config.masterCount);
+  if (!change) return undefined;
+  const peers = masters.map((m) => `${m.host}:${config.httpPort}`).join(",");
+  const addressOf = (slot: number) => {
+    const host = masters.find((m) => m.slot === slot)?.host ?? [previous.find((p) => p.slot === slot)].map((p) => p?.host ?? p?.ip)[0];
+    return typeof host === "string" ? `${host}:${config.httpPort}` : undefined;
+  };
+  const { steps, ...facts } = change;
+  return { ...facts, peers, steps: steps.map((step) => ({ ...step, description: describeStep(step, peers, addressOf) })) };
 }
 
 /** Where a plan reads its stack and policy config from. */
@@ -148,5 +175,10 @@ export async function buildPlan(stack: string, previousSlots?: unknown[], option
       : { kubernetesTier: summarizeKubernetesTier(run.resources) }),
     outputs,
     policy: await checkGraph(run.resources, options.policyConfigFile ?? defaultPackConfigFile(stack, run.config.environment)),
+    ...optional("membershipChange", plannedMembershipChange(previousSlots, config, plannedMasters(config, run.outputs))),
   };
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }

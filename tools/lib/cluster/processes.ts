@@ -165,6 +165,13 @@ export class ManagedProcess {
     this.restartTimer = undefined;
   }
 
+  /** Runs a different binary or argv from the next `start()` on (a rollout's new version or flags); refused while running. */
+  reconfigure(change: { binary?: string; args?: readonly string[] }): void {
+    if (this.running) throw new Error(`${this.name}: stop it before changing its binary or arguments`);
+    if (change.binary !== undefined) this.options.binary = change.binary;
+    if (change.args !== undefined) this.options.args = change.args;
+  }
+
   /** Sends a signal to the whole group (SIGSTOP and SIGCONT included). */
   signal(signal: NodeJS.Signals): void {
     const pgid = this.pgid;

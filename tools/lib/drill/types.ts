@@ -36,6 +36,11 @@ export interface Scenario {
   baseline?: boolean;
   /** Also run with the watchdog off (same stack, same drill run), so its gain is a ratio measured side by side. */
   watchdogBaseline?: boolean;
+  /**
+   * Opt-in suite: left out of a default run (too slow for it) and run with `--suite <name>` or `--scenario <id>`.
+   * @default the default set
+   */
+  suite?: "day2";
   /** Needs the drill's private network namespace (nftables partitions); the drill re-executes itself inside one. */
   needsNetworkNamespace?: boolean;
   run(context: ScenarioContext): Promise<ScenarioMeasurements>;

@@ -1,0 +1,24 @@
+/** Runs one of the repository's `tools/*.ts` commands as `npm run` would (tsx), never throwing on a non-zero exit. */
+import { execFile } from "node:child_process";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { REPO_ROOT } from "../../tools/lib/stackFiles";
+
+const run = promisify(execFile);
+
+export interface ToolRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** `tools/<script>` with `args` from the repository root; the exit code, stdout and stderr. */
+export async function runTool(script: string, args: string[], timeoutMs = 120_000): Promise<ToolRun> {
+  try {
+    const { stdout, stderr } = await run(path.join(REPO_ROOT, "node_modules", ".bin", "tsx"), [path.join(REPO_ROOT, "tools", script), ...args], { cwd: REPO_ROOT, timeout: timeoutMs });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as ToolRun;
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
