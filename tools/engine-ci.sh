@@ -8,7 +8,7 @@
 # Environment:
 #   CI_STARTED_AT          epoch seconds when .ci/run started (default: now)
 #   CI_LIMIT_MINUTES       CI's hard limit (default 90)
-#   ENGINE_CHECK_MINUTES   the engine checks' time limit (default 10; measured 6-7 min on a busy machine)
+#   ENGINE_CHECK_MINUTES   the engine checks' time limit (default 20; measured 6-10 min on a busy machine)
 #   ENGINE_MARGIN_MINUTES  safety margin kept free (default 10)
 #   SEAWEED_ENGINE_CI      "skip" never builds nor runs; "require" fails when the checks cannot run; "plan" only
 #                          prints what it would do (default: budget)
@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 
 started=${CI_STARTED_AT:-$(date +%s)}
 limit=${CI_LIMIT_MINUTES:-90}
-checks=${ENGINE_CHECK_MINUTES:-10}
+checks=${ENGINE_CHECK_MINUTES:-20}
 margin=${ENGINE_MARGIN_MINUTES:-10}
 mode=${SEAWEED_ENGINE_CI:-budget}
 
