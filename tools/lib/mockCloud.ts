@@ -5,13 +5,15 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT } from "../../infra/config/spec";
+import { SigningKey } from "../../infra/kubernetes/signingKey";
 
 export const MOCK_ACCOUNT = "123456789012";
 export const MOCK_REGION = "us-east-1";
 export const MOCK_ORGANIZATION = "acme";
 
 /**
- * The value every mocked `random.RandomPassword` returns. Tests search the whole resource graph for it to prove the
+ * The value every mocked signing key returns: `random.RandomPassword` (AWS) and the Kubernetes stacks' dynamic
+ * SigningKey (whose own create never runs under mocks). Tests search the whole resource graph for it to prove the
  * JWT signing key reaches nothing but its SSM parameter.
  */
 export const MOCK_SECRET_VALUE = "mock-jwt-signing-key-7f3c9a1e5b2d4c6f8a0e";
@@ -37,6 +39,8 @@ export function mockState(
     }
     case "random:index/randomPassword:RandomPassword":
       return { id, state: { ...inputs, result: MOCK_SECRET_VALUE, bcryptHash: "mock-bcrypt" } };
+    case SigningKey.type:
+      return { id, state: { ...inputs, result: MOCK_SECRET_VALUE } };
     case "aws:lb/loadBalancer:LoadBalancer":
       Object.assign(state, { dnsName: `${name}-0123456789.elb.${MOCK_REGION}.amazonaws.com`, zoneId: "Z26RNL4JYFTOTI", arnSuffix: `net/${name}/0123456789abcdef` });
       break;

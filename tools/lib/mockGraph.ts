@@ -22,6 +22,8 @@ export interface RecordedResource {
   retainOnDelete: boolean;
   ignoreChanges: string[];
   deleteBeforeReplace: boolean;
+  /** Outputs the engine is asked to keep secret in the state. */
+  additionalSecretOutputs: string[];
   dependencies: string[];
   propertyDependencies: Record<string, string[]>;
 }
@@ -52,6 +54,7 @@ interface RegisterRequest {
   getRetainondelete(): boolean;
   getIgnorechangesList(): string[];
   getDeletebeforereplace(): boolean;
+  getAdditionalsecretoutputsList(): string[];
   getDependenciesList(): string[];
   getPropertydependenciesMap(): { entries(): { next(): { done: boolean; value?: [string, { getUrnsList(): string[] }] } } };
 }
@@ -86,6 +89,7 @@ export async function runUnderMocks(program: () => Promise<Record<string, unknow
           retainOnDelete: false,
           ignoreChanges: [],
           deleteBeforeReplace: false,
+          additionalSecretOutputs: [],
           dependencies: [],
           propertyDependencies: {},
         });
@@ -113,6 +117,7 @@ export async function runUnderMocks(program: () => Promise<Record<string, unknow
           retainOnDelete: req.getRetainondelete(),
           ignoreChanges: req.getIgnorechangesList(),
           deleteBeforeReplace: req.getDeletebeforereplace(),
+          additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
           dependencies: req.getDependenciesList(),
           propertyDependencies: propertyDependenciesOf(req),
         });

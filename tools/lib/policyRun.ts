@@ -60,7 +60,7 @@ export function toPolicyResources(recorded: readonly RecordedResource[]): Policy
       props,
       urn: r.urn,
       name: r.name,
-      opts: { protect: r.protect, ignoreChanges: r.ignoreChanges, deleteBeforeReplace: r.deleteBeforeReplace, aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [], ...(r.parentUrn ? { parent: r.parentUrn } : {}) },
+      opts: { protect: r.protect, ignoreChanges: r.ignoreChanges, deleteBeforeReplace: r.deleteBeforeReplace, aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: r.additionalSecretOutputs, ...(r.parentUrn ? { parent: r.parentUrn } : {}) },
       dependencies: [],
       propertyDependencies: {},
       isType: (cls) => (cls as unknown as { __pulumiType?: string }).__pulumiType === r.type,

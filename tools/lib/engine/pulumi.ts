@@ -9,6 +9,7 @@ import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { onExitCleanup } from "../cluster/processes";
 import { REPO_ROOT } from "../stackFiles";
 
 /** Where setup-engine.sh links the binaries (same default as the script). */
@@ -88,15 +89,28 @@ export function createWorkspace(options: WorkspaceOptions = {}): PulumiWorkspace
 
   const run = (args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CommandResult> =>
     new Promise((resolve, reject) => {
-      const child = spawn(pulumi, [...args, "--non-interactive"], { cwd: projectDir, env: { ...env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+      // Its own process group, so the language host, the program and the provider plugins it starts end with it, also
+      // when the test is interrupted or times out.
+      const child = spawn(pulumi, [...args, "--non-interactive"], { cwd: projectDir, env: { ...env, ...options.env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+      const killGroup = () => {
+        try {
+          if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+        } catch {
+          // ESRCH: the group is already gone.
+        }
+      };
+      const cancelCleanup = onExitCleanup(killGroup);
       let stdout = "";
       let stderr = "";
       child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
       child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-      const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 600_000);
+      const timer = setTimeout(killGroup, options.timeoutMs ?? 600_000);
       child.on("error", reject);
       child.on("close", (code, signal) => {
         clearTimeout(timer);
+        // Plugins the CLI started and left behind (it waits for them normally) go with the group.
+        killGroup();
+        cancelCleanup();
         resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
       });
     });
