@@ -142,12 +142,34 @@ export const KUBERNETES_KEYS = {
   }),
 };
 
+/**
+ * The port of the backup sidecar's Prometheus endpoint (infra/kubernetes/backup.ts). The sidecar shares the pod's
+ * network with the master, so no master port may take it.
+ */
+export const BACKUP_METRICS_PORT = 9328;
+
 /** Checks that span several keys of this area. */
 export function kubernetesCrossChecks(
-  v: { k8sClientPodLabels: string[]; k8sBackupBucket: string; k8sBackupEndpoint: string; k8sBackupCredentialsSecret: string; k8sBackupImage: string },
+  v: {
+    k8sClientPodLabels: string[];
+    k8sBackupBucket: string;
+    k8sBackupEndpoint: string;
+    k8sBackupCredentialsSecret: string;
+    k8sBackupImage: string;
+    httpPort: number;
+    grpcPort: number;
+    metricsPort: number;
+  },
   issues: ConfigIssue[],
 ): void {
   backupChecks(v, issues);
+  if (v.k8sBackupBucket) {
+    for (const port of ["httpPort", "grpcPort", "metricsPort"] as const) {
+      if (v[port] === BACKUP_METRICS_PORT) {
+        issues.push({ key: port, value: v[port], message: `is the backup sidecar's metrics port (${BACKUP_METRICS_PORT}), in the same pod`, fix: `use another port for ${port}` });
+      }
+    }
+  }
   if (v.k8sClientPodLabels.length === 0) {
     issues.push({
       key: "k8sClientPodLabels",

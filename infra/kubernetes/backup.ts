@@ -10,6 +10,7 @@
  * every run, so a changed script applies without restarting a master (like the SSM launcher on AWS).
  */
 import type { KubernetesConfig } from "../config";
+import { BACKUP_METRICS_PORT } from "../config/keys-kubernetes";
 import { BACKUP_LAYOUT, BACKUP_SNAPSHOT, raftDirectory, shellQuote } from "../seaweed/backup";
 import type { Manifest } from "./manifests";
 import { masterNames, MDIR, POD_IP_ENV, POD_NAME_ENV } from "./names";
@@ -19,6 +20,26 @@ export const BACKUP_CONTAINER = "backup";
 export const BACKUP_SCRIPT_DIR = "/etc/seaweedfs-backup";
 export const BACKUP_SCRIPT = "backup.sh";
 export const BACKUP_LOOP = "loop.sh";
+export const BACKUP_EXPORTER = "metrics.py";
+
+/**
+ * The sidecar's Prometheus endpoint, which the backup-age alert reads (infra/kubernetes/monitoring.ts). The loop
+ * records when the sidecar started and the script when an upload succeeded, each as a `*.prom` file in `dir`; the
+ * exporter serves them at `GET /metrics` on the pod IP. A follower's sidecar never records a success.
+ */
+export const BACKUP_METRICS = {
+  port: BACKUP_METRICS_PORT,
+  portName: "backup-metrics",
+  lastSuccess: "seaweedfs_master_backup_last_success_timestamp_seconds",
+  started: "seaweedfs_master_backup_sidecar_start_timestamp_seconds",
+  dirEnv: "SEAWEEDFS_BACKUP_METRICS_DIR",
+  dir: "/tmp/backup-metrics",
+} as const;
+
+/** Shell that writes one gauge as `<dir>/<file>` atomically (a scrape sees the old or the new file, never half). */
+function recordGauge(file: string, name: string, help: string): string {
+  return `{ printf '# HELP ${name} ${help}\\n# TYPE ${name} gauge\\n${name} %s\\n' "$(date -u +%s)" > "$metrics_dir/${file}.tmp" && mv -f "$metrics_dir/${file}.tmp" "$metrics_dir/${file}"; }`;
+}
 
 /** The environment the script reads besides the pod's name and IP (the drill sets the same names). */
 export const BACKUP_ENV = {
@@ -61,18 +82,28 @@ upload() { "$AWS" "\${endpoint[@]}" s3 cp --only-show-errors "$@"; }
 upload --recursive "$work/${BACKUP_LAYOUT.raftFolder}/" "s3://$BUCKET/$prefix/${BACKUP_LAYOUT.raftFolder}/"
 upload "$work/${BACKUP_LAYOUT.manifest}" "s3://$BUCKET/$prefix/${BACKUP_LAYOUT.manifest}"
 log "uploaded s3://$BUCKET/$prefix/"
+# For the backup-age alert; a failure here must not turn a good upload into a failed run.
+metrics_dir="\${${BACKUP_METRICS.dirEnv}:-}"
+if [ -n "$metrics_dir" ] && ! { mkdir -p "$metrics_dir" && ${recordGauge("last_success.prom", BACKUP_METRICS.lastSuccess, "Unix time of the last backup this sidecar uploaded.")}; }; then
+  log "could not record the backup time in $metrics_dir"
+fi
 printf '%s\\n' "$prefix"
 `;
 }
 
 /**
- * The sidecar's main loop: wait an interval (with up to a minute of jitter, so the pods do not ask the leader at
- * once), run the current script, log a failure and keep going. A failed run is visible in the container's log.
+ * The sidecar's main loop: record its start and serve the metrics (in the background; if the exporter dies, its
+ * series vanish and the backup-age alert fires), then wait an interval (with up to a minute of jitter, so the pods
+ * do not ask the leader at once), run the current script, log a failure and keep going. A failed run is visible in
+ * the container's log.
  */
 export function renderBackupLoop(intervalMinutes: number): string {
   return `#!/usr/bin/env bash
 # The backup sidecar's loop, rendered by infra/kubernetes/backup.ts.
 set -uo pipefail
+metrics_dir="\${${BACKUP_METRICS.dirEnv}:?${BACKUP_METRICS.dirEnv} is not set}"
+mkdir -p "$metrics_dir" && ${recordGauge("started.prom", BACKUP_METRICS.started, "Unix time this backup sidecar started.")}
+python3 ${BACKUP_SCRIPT_DIR}/${BACKUP_EXPORTER} "\${${POD_IP_ENV}:?${POD_IP_ENV} is not set}" ${BACKUP_METRICS.port} "$metrics_dir" &
 while :; do
   sleep $((${intervalMinutes} * 60 + RANDOM % 60))
   if ! bash ${BACKUP_SCRIPT_DIR}/${BACKUP_SCRIPT}; then
@@ -82,9 +113,43 @@ done
 `;
 }
 
-/** The ConfigMap the sidecar mounts: the script and the loop. */
+/**
+ * The exporter (python3): `GET /metrics` answers the `*.prom` files of a folder, concatenated, in Prometheus' text
+ * format; anything else is 404. Arguments: bind address, port, folder.
+ */
+export function renderBackupExporter(): string {
+  return `"""The backup sidecar's /metrics, rendered by infra/kubernetes/backup.ts: every *.prom file of a folder."""
+import glob
+import http.server
+import os
+import sys
+
+BIND, PORT, FOLDER = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+
+
+class Metrics(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path != "/metrics":
+            self.send_error(404)
+            return
+        body = b"".join(open(f, "rb").read() for f in sorted(glob.glob(os.path.join(FOLDER, "*.prom"))))
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+http.server.ThreadingHTTPServer((BIND, PORT), Metrics).serve_forever()
+`;
+}
+
+/** The ConfigMap the sidecar mounts: the script, the loop and the metrics exporter. */
 export function backupConfigMapData(config: KubernetesConfig): Record<string, string> {
-  return { [BACKUP_SCRIPT]: renderKubernetesBackupScript(config), [BACKUP_LOOP]: renderBackupLoop(config.backupIntervalMinutes) };
+  return { [BACKUP_SCRIPT]: renderKubernetesBackupScript(config), [BACKUP_LOOP]: renderBackupLoop(config.backupIntervalMinutes), [BACKUP_EXPORTER]: renderBackupExporter() };
 }
 
 /** The name of the backup ConfigMap. */
@@ -111,10 +176,12 @@ export function backupSidecar(config: KubernetesConfig, mounts: { data: string; 
       { name: "AWS_DEFAULT_REGION", value: config.k8sBackupRegion },
       secretKey("AWS_ACCESS_KEY_ID"),
       secretKey("AWS_SECRET_ACCESS_KEY"),
+      { name: BACKUP_METRICS.dirEnv, value: BACKUP_METRICS.dir },
       // The AWS CLI writes its cache below HOME; the root filesystem is read-only.
       { name: "HOME", value: "/tmp" },
       { name: "TMPDIR", value: "/tmp" },
     ],
+    ports: [{ name: BACKUP_METRICS.portName, containerPort: BACKUP_METRICS.port }],
     resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { memory: "256Mi" } },
     securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, privileged: false, capabilities: { drop: ["ALL"] } },
     volumeMounts: [

@@ -9,7 +9,7 @@ import { JWT_SIGNING_KEY_ENV } from "../seaweed/constants";
 import { MasterProbe, MASTER_READINESS } from "../seaweed/probes";
 import { watchdogProbeSettingsOf, watchdogProbes } from "../seaweed/watchdog";
 import { maxPerFailureDomain } from "../seaweed/quorum";
-import { backupConfigMapName, backupsEnabled, backupSidecar } from "./backup";
+import { BACKUP_METRICS, backupConfigMapName, backupsEnabled, backupSidecar } from "./backup";
 import { CONFIG_DIR, HOSTNAME_LABEL, masterNames, MDIR, podHost, POD_IP_ENV, POD_NAME_ENV, slotHosts, ZONE_LABEL } from "./names";
 
 /** A manifest as the API server takes it (JSON). */
@@ -200,7 +200,8 @@ function labelMap(terms: readonly string[]): Record<string, string> {
 
 /**
  * Ingress to the masters: HTTP and gRPC from the other masters and from labelled clients (in this namespace, or in
- * labelled namespaces), the metrics port from the monitoring namespace only. Everything else is dropped.
+ * labelled namespaces), the metrics ports (the master's, and the backup sidecar's when backups are on) from the
+ * monitoring namespace only. Everything else is dropped.
  */
 export function networkPolicy(config: KubernetesConfig): Manifest {
   const names = masterNames(config);
@@ -221,7 +222,7 @@ export function networkPolicy(config: KubernetesConfig): Manifest {
       { from: clients, ports: apiPorts },
       {
         from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": config.k8sMonitoringNamespace } } }],
-        ports: [{ protocol: "TCP", port: config.metricsPort }],
+        ports: [{ protocol: "TCP", port: config.metricsPort }, ...(backupsEnabled(config) ? [{ protocol: "TCP", port: BACKUP_METRICS.port }] : [])],
       },
     ],
   });

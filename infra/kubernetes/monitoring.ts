@@ -6,9 +6,11 @@
  */
 import type { KubernetesConfig } from "../config";
 import { alarmText, MASTER_ALARMS, MASTER_SILENT_MINUTES, MasterAlarmKind } from "../seaweed/alarms";
+import { backupAgeLimitMinutes } from "../seaweed/backup";
 import { masterPanels } from "../seaweed/dashboard";
 import { METRICS } from "../seaweed/constants";
 import { quorumOf } from "../seaweed/quorum";
+import { BACKUP_METRICS, backupsEnabled } from "./backup";
 import { Manifest, object } from "./manifests";
 import { masterNames } from "./names";
 
@@ -21,7 +23,11 @@ export function podMonitor(config: KubernetesConfig): Manifest {
   const names = masterNames(config);
   return object(config, "monitoring.coreos.com/v1", "PodMonitor", names.statefulSet, {
     selector: { matchLabels: names.selector },
-    podMetricsEndpoints: [{ port: "metrics", path: "/metrics", interval: "15s", relabelings: [{ targetLabel: "job", replacement: scrapeJob(config) }] }],
+    podMetricsEndpoints: [
+      { port: "metrics", path: "/metrics", interval: "15s", relabelings: [{ targetLabel: "job", replacement: scrapeJob(config) }] },
+      // The backup sidecar's own endpoint (infra/kubernetes/backup.ts): the backup-age alert reads it.
+      ...(backupsEnabled(config) ? [{ port: BACKUP_METRICS.portName, path: "/metrics", interval: "60s", relabelings: [{ targetLabel: "job", replacement: scrapeJob(config) }] }] : []),
+    ],
   });
 }
 
@@ -64,7 +70,29 @@ export function prometheusRule(config: KubernetesConfig): Manifest {
       runbook: alarm.runbook,
     },
   }));
-  return object(config, "monitoring.coreos.com/v1", "PrometheusRule", names.statefulSet, { groups: [{ name: `${names.statefulSet}.rules`, rules }] });
+  const backupRules = backupsEnabled(config) ? [backupAgeRule(config)] : [];
+  return object(config, "monitoring.coreos.com/v1", "PrometheusRule", names.statefulSet, { groups: [{ name: `${names.statefulSet}.rules`, rules: [...rules, ...backupRules] }] });
+}
+
+/**
+ * The backup-age alert, as the AWS tier's CloudWatch alarm: no successful backup for backupAgeLimitMinutes. The age
+ * counts from the newest upload any sidecar recorded, or before the first one from the newest sidecar start (a new
+ * stack is not late at once); with no sidecar scraped at all (exporters down) it fires too.
+ */
+function backupAgeRule(config: KubernetesConfig): Record<string, unknown> {
+  const series = `{namespace="${masterNames(config).namespace}", job="${scrapeJob(config)}"}`;
+  const limitMinutes = backupAgeLimitMinutes(config.backupIntervalMinutes);
+  const runbook = "docs/runbooks/restore.md";
+  return {
+    alert: "SeaweedFSMasterBackupAge",
+    expr: `time() - (max(${BACKUP_METRICS.lastSuccess}${series}) or max(${BACKUP_METRICS.started}${series})) > ${limitMinutes * 60} or absent(${BACKUP_METRICS.started}${series})`,
+    for: "5m",
+    labels: { severity: "warning", kind: "backup-age" },
+    annotations: {
+      summary: alarmText(config.clusterName, `no successful metadata backup for ${limitMinutes} min (twice backupIntervalMinutes), or no backup sidecar scraped.`, runbook),
+      runbook,
+    },
+  };
 }
 
 /** The label the Grafana sidecar (kube-prometheus-stack) loads dashboards from. */

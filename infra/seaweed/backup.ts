@@ -15,6 +15,14 @@ export function raftDirectory(mdir: string, port: number): string {
   return `${mdir.replace(/\/+$/, "")}/m${port}`;
 }
 
+/**
+ * How old the newest backup may get before the backup-age alert fires (CloudWatch on AWS, the PrometheusRule on
+ * Kubernetes): twice the interval, so one failed or skipped run (a leader change mid-interval) is not an alert.
+ */
+export function backupAgeLimitMinutes(intervalMinutes: number): number {
+  return 2 * intervalMinutes;
+}
+
 /** S3 layout: `<cluster>/<yyyy-mm-dd>/<yyyymmddThhmmssZ>/` holding `manifest.json` and `raft/<files>`. */
 export const BACKUP_LAYOUT = {
   manifest: "manifest.json",

@@ -22,6 +22,7 @@ const cases: { name: string; base: string; overrides: Record<string, string | un
   { name: "a backup bucket without an image", base: "k8s-prod", overrides: { k8sBackupImage: undefined }, key: "k8sBackupImage", mentions: /sidecar needs it.*AWS CLI/ },
   { name: "a backup endpoint without a bucket", base: "k8s-dev", overrides: { k8sBackupEndpoint: "http://minio.storage.svc:9000" }, key: "k8sBackupEndpoint", mentions: /no effect: k8sBackupBucket is empty/ },
   { name: "a backup endpoint that is not a URL", base: "k8s-prod", overrides: { k8sBackupEndpoint: "minio:9000" }, key: "k8sBackupEndpoint", mentions: /http\(s\) URL/ },
+  { name: "a master port on the backup sidecar's metrics port", base: "k8s-prod", overrides: { metricsPort: "9328" }, key: "metricsPort", mentions: /backup sidecar's metrics port \(9328\)/ },
   { name: "a bucket key on an AWS stack", base: "prod", overrides: { k8sBackupBucket: "b-backups" }, key: "k8sBackupBucket", mentions: /kubernetes platform/ },
   { name: "an AWS bucket lifecycle key on a Kubernetes stack", base: "k8s-prod", overrides: { backupExpirationDays: "400" }, key: "backupExpirationDays", mentions: /aws platform/ },
   { name: "an unknown platform", base: "k8s-prod", overrides: { platform: "nomad" }, key: "platform", mentions: /aws or kubernetes/ },

@@ -122,13 +122,13 @@ describe("Kubernetes master tier (k8s-prod, k8s-dev under mocks)", () => {
     assert.equal(services.find((s) => s !== peers)!.spec.publishNotReadyAddresses, false);
   });
 
-  it("raises every shared alarm kind in a PrometheusRule on the masters' own series, and scrapes their metrics port", () => {
+  it("raises every shared alarm kind and backup age in a PrometheusRule on the masters' own series, and scrapes their metrics ports", () => {
     const custom = (kind: string) => runs["k8s-prod"].resources.filter((r) => r.type === `kubernetes:monitoring.coreos.com/v1:${kind}`).map((r) => r.inputs as Inputs);
     const [monitor] = custom("PodMonitor");
-    assert.deepEqual(monitor.spec.podMetricsEndpoints.map((e: Inputs) => e.port), ["metrics"]);
+    assert.deepEqual(monitor.spec.podMetricsEndpoints.map((e: Inputs) => e.port), ["metrics", "backup-metrics"]);
     const rules: Inputs[] = custom("PrometheusRule")[0].spec.groups[0].rules;
     const byKind = Object.fromEntries(rules.map((r) => [r.labels.kind, r]));
-    assert.deepEqual(Object.keys(byKind).sort(), ["data-disk-used", "leader-count", "leader-flapping", "masters-below-quorum", "slot-down"]);
+    assert.deepEqual(Object.keys(byKind).sort(), ["backup-age", "data-disk-used", "leader-count", "leader-flapping", "masters-below-quorum", "slot-down"]);
     assert.match(byKind["leader-count"].expr, /sum\(SeaweedFS_master_is_leader\{namespace="seaweedfs", job="seaweedfs-master"\}\) or vector\(0\)\) != 1/);
     assert.equal(byKind["leader-count"].for, "3m");
     assert.match(byKind["leader-flapping"].expr, /increase\(SeaweedFS_master_leader_changes\{.*\}\[15m\]\)\) > 2$/);
@@ -168,7 +168,7 @@ describe("Kubernetes master tier (k8s-prod, k8s-dev under mocks)", () => {
     const scripts = podSpec.volumes.find((v: Inputs) => v.configMap && backup.volumeMounts.some((m: Inputs) => m.name === v.name && m.readOnly));
     const configMap = runs["k8s-prod"].resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap" && (r.inputs as Inputs).metadata.name === scripts.configMap.name);
     assert.ok(configMap, `no ConfigMap ${scripts.configMap.name} registered`);
-    assert.deepEqual(Object.keys((configMap.inputs as Inputs).data).sort(), ["backup.sh", "loop.sh"]);
+    assert.deepEqual(Object.keys((configMap.inputs as Inputs).data).sort(), ["backup.sh", "loop.sh", "metrics.py"]);
     assert.match((configMap.inputs as Inputs).data["loop.sh"], /sleep \$\(\(15 \* 60/);
   });
 

@@ -19,6 +19,7 @@ import { replicateBucket } from "./replication";
 import { agentPolicyDocument, LifecycleSettings } from "./rules";
 import { snapshotPolicy } from "./snapshots";
 import { BACKUP_METRIC, BACKUP_PARAMETERS } from "../host/backupNames";
+import { backupAgeLimitMinutes } from "../../seaweed/backup";
 
 /** The config keys the backups read (config/keys-backup.ts). */
 export interface BackupSettings extends LifecycleSettings {
@@ -175,12 +176,12 @@ export class Backups extends pulumi.ComponentResource {
       `${name}-age`,
       {
         name: `${s.clusterName}-backup-age`,
-        alarmDescription: `No successful SeaweedFS metadata backup of ${s.clusterName} for ${2 * s.backupIntervalMinutes} minutes (twice the interval). Runbook: docs/runbooks/restore.md`,
+        alarmDescription: `No successful SeaweedFS metadata backup of ${s.clusterName} for ${backupAgeLimitMinutes(s.backupIntervalMinutes)} minutes (twice the interval). Runbook: docs/runbooks/restore.md`,
         namespace: BACKUP_METRIC.namespace,
         metricName: BACKUP_METRIC.name,
         dimensions: { [BACKUP_METRIC.dimension]: s.clusterName },
         statistic: "SampleCount",
-        period: 2 * s.backupIntervalMinutes * 60,
+        period: backupAgeLimitMinutes(s.backupIntervalMinutes) * 60,
         evaluationPeriods: 1,
         threshold: 1,
         comparisonOperator: "LessThanThreshold",

@@ -183,8 +183,9 @@ async function awsBackup(cluster: LocalCluster, config: SeaweedConfig, moto: Mot
 
 /**
  * Kubernetes: the stack with backups pointed at moto as an S3-compatible store (k8sBackupEndpoint), a plain bucket
- * (on Kubernetes the bucket is the operator's), and one pass of every pod's backup sidecar. No bucket policy or
- * metric exists on this platform, so none is checked.
+ * (on Kubernetes the bucket is the operator's), and one pass of every pod's backup sidecar, whose recorded
+ * last-success time (the backup-age alert's input) is checked. No bucket policy exists on this platform, so none is
+ * checked.
  */
 async function kubernetesBackup(cluster: LocalCluster, config: KubernetesConfig, moto: Moto, step: (line: string) => void): Promise<BackupStep> {
   const bucket = `${config.clusterName}-backups-drill`;
@@ -198,8 +199,13 @@ async function kubernetesBackup(cluster: LocalCluster, config: KubernetesConfig,
   const s3 = s3Client({ endpoint: moto.endpoint, region: withBackups.k8sBackupRegion, credentials: MOTO_CREDENTIALS });
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   step(`running one pass of the backup sidecar of every pod against ${moto.endpoint} (moto as an S3-compatible store)`);
-  const agents = await runBackupSidecars(cluster, withBackups, MOTO_CREDENTIALS);
-  return { store: { client: s3, bucket, cluster: config.clusterName }, ...agents, metricPublished: false, policyChecked: { requests: 0, uploads: 0, refused: 0 }, settingsAccepted: true };
+  const started = Math.floor(Date.now() / 1000);
+  const { recorded, ...agents } = await runBackupSidecars(cluster, withBackups, MOTO_CREDENTIALS);
+  // The backup-age alert's input: only the uploader records a success, with a time from this pass.
+  const uploaders = agents.uploads.map((u) => u.slot);
+  const metricPublished = recorded.length === uploaders.length && recorded.every((r) => uploaders.includes(r.slot) && r.lastSuccess >= started && r.lastSuccess <= Date.now() / 1000);
+  expect(metricPublished, `the sidecar's last-success metric does not match the uploads (uploaders ${JSON.stringify(uploaders)}, recorded ${JSON.stringify(recorded)}, pass started at ${started})`);
+  return { store: { client: s3, bucket, cluster: config.clusterName }, ...agents, metricPublished, policyChecked: { requests: 0, uploads: 0, refused: 0 }, settingsAccepted: true };
 }
 
 /**

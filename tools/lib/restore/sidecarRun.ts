@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import type { KubernetesConfig } from "../../../infra/config";
-import { BACKUP_CONTAINER, BACKUP_SCRIPT, backupConfigMapData } from "../../../infra/kubernetes/backup";
+import { BACKUP_CONTAINER, BACKUP_METRICS, BACKUP_SCRIPT, backupConfigMapData } from "../../../infra/kubernetes/backup";
 import { masterPodSpec } from "../../../infra/kubernetes/manifests";
 import { podName } from "../../../infra/kubernetes/names";
 import { raftDirectory } from "../../../infra/seaweed/backup";
@@ -41,12 +41,22 @@ export function resolveContainerEnv(env: readonly EnvVar[], pod: { name: string;
   );
 }
 
-/** Runs one pass of every master's sidecar; returns who uploaded (the printed prefix) and who exited without one. */
+/** The value of `name` in a Prometheus text file, or undefined when the file or the sample is missing. */
+function gaugeIn(file: string, name: string): number | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  const line = fs.readFileSync(file, "utf8").split("\n").find((l) => l.startsWith(`${name} `));
+  return line === undefined ? undefined : Number(line.slice(name.length + 1));
+}
+
+/**
+ * Runs one pass of every master's sidecar; returns who uploaded (the printed prefix), who exited without one, and
+ * the last-success times the script recorded for the backup-age alert (slot, Unix seconds).
+ */
 export async function runBackupSidecars(
   cluster: LocalCluster,
   config: KubernetesConfig,
   credentials: { accessKeyId: string; secretAccessKey: string },
-): Promise<{ uploads: { slot: number; prefix: string; ms: number }[]; skipped: number[] }> {
+): Promise<{ uploads: { slot: number; prefix: string; ms: number }[]; skipped: number[]; recorded: { slot: number; lastSuccess: number }[] }> {
   const sidecar = (masterPodSpec(config).containers as { name: string; env: EnvVar[] }[]).find((c) => c.name === BACKUP_CONTAINER);
   if (!sidecar) throw new Error(`the pod spec of ${config.clusterName} has no ${BACKUP_CONTAINER} container: backups are off (k8sBackupBucket is empty)`);
   const script = path.join(cluster.runDir, BACKUP_SCRIPT);
@@ -54,6 +64,7 @@ export async function runBackupSidecars(
   const secrets = { [config.k8sBackupCredentialsSecret]: { AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey } };
   const uploads: { slot: number; prefix: string; ms: number }[] = [];
   const skipped: number[] = [];
+  const recorded: { slot: number; lastSuccess: number }[] = [];
   for (const m of cluster.masters) {
     const containerEnv = resolveContainerEnv(sidecar.env, { name: podName(config, m.slot), ip: m.ip }, secrets);
     const scratch = fs.mkdtempSync(path.join(cluster.runDir, `backup-${m.slot}-`));
@@ -68,12 +79,16 @@ export async function runBackupSidecars(
       HOME: scratch,
       TMPDIR: scratch,
       SEAWEEDFS_RAFT_DIR: raftDirectory(m.mdir, config.httpPort),
+      // The container's metrics folder is below its /tmp; here below the scratch folder, like HOME and TMPDIR.
+      [BACKUP_METRICS.dirEnv]: path.join(scratch, "backup-metrics"),
     };
     const started = Date.now();
     const { stdout } = await run("bash", [script], { env, timeout: 120_000 });
     if (stdout.trim()) uploads.push({ slot: m.slot, prefix: stdout.trim(), ms: Date.now() - started });
     else skipped.push(m.slot);
+    const lastSuccess = gaugeIn(path.join(env[BACKUP_METRICS.dirEnv], "last_success.prom"), BACKUP_METRICS.lastSuccess);
+    if (lastSuccess !== undefined) recorded.push({ slot: m.slot, lastSuccess });
     fs.rmSync(scratch, { recursive: true, force: true });
   }
-  return { uploads, skipped };
+  return { uploads, skipped, recorded };
 }

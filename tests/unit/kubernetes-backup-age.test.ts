@@ -1,0 +1,100 @@
+/**
+ * The Kubernetes backup-age alert and its input: k8s-prod's backup sidecar serves when it started (and, after an
+ * upload, when it last uploaded) on its own metrics port, which the PodMonitor scrapes, the NetworkPolicy opens to the
+ * monitoring namespace only, and a PrometheusRule judges against twice the backup interval, as the AWS alarm does.
+ * The sidecar's loop and exporter run here as the ConfigMap holds them (the drill runs the upload script itself).
+ */
+import { after, before, describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import { ChildProcess, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { RecordedResource } from "../../tools/lib/mockGraph";
+import { runAnyStack } from "../../tools/lib/plan";
+
+type Inputs = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+let prod: RecordedResource[];
+let dev: RecordedResource[];
+let aws: RecordedResource[];
+before(async () => {
+  prod = (await runAnyStack("k8s-prod")).resources;
+  dev = (await runAnyStack("k8s-dev")).resources;
+  aws = (await runAnyStack("prod")).resources;
+});
+
+const ofType = (resources: RecordedResource[], type: string) => resources.filter((r) => r.type === type).map((r) => r.inputs as Inputs);
+const SERIES = '{namespace="seaweedfs", job="seaweedfs-master"}';
+
+describe("backup age on Kubernetes", () => {
+  it("alerts after twice the interval without an upload (or a sidecar start), like the AWS tier's alarm", () => {
+    const rules: Inputs[] = ofType(prod, "kubernetes:monitoring.coreos.com/v1:PrometheusRule")[0].spec.groups[0].rules;
+    const rule = rules.find((r) => r.labels.kind === "backup-age");
+    assert.ok(rule, "no backup-age rule on k8s-prod");
+    assert.equal(
+      rule.expr,
+      `time() - (max(seaweedfs_master_backup_last_success_timestamp_seconds${SERIES}) or max(seaweedfs_master_backup_sidecar_start_timestamp_seconds${SERIES})) > 1800` +
+        ` or absent(seaweedfs_master_backup_sidecar_start_timestamp_seconds${SERIES})`,
+    );
+    assert.match(rule.annotations.summary, /no successful metadata backup for 30 min/);
+    // The prod stack's CloudWatch alarm has the same 15-minute interval and the same limit.
+    const alarm = ofType(aws, "aws:cloudwatch/metricAlarm:MetricAlarm").find((a) => String(a.name).endsWith("-backup-age"))!;
+    assert.equal(alarm.period, 1800);
+  });
+
+  it("scrapes the sidecar's port and lets only the monitoring namespace reach it; k8s-dev (no backups) has neither", () => {
+    const [monitor] = ofType(prod, "kubernetes:monitoring.coreos.com/v1:PodMonitor");
+    assert.deepEqual(monitor.spec.podMetricsEndpoints[1], { port: "backup-metrics", path: "/metrics", interval: "60s", relabelings: [{ targetLabel: "job", replacement: "seaweedfs-master" }] });
+    const pod = ofType(prod, "kubernetes:apps/v1:StatefulSet")[0].spec.template.spec;
+    assert.deepEqual(pod.containers[1].ports, [{ name: "backup-metrics", containerPort: 9328 }]);
+    const monitoringIngress = (resources: RecordedResource[]) =>
+      ofType(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy")[0].spec.ingress.find((i: Inputs) => i.from[0].namespaceSelector);
+    assert.deepEqual(monitoringIngress(prod).ports.map((p: Inputs) => p.port), [9327, 9328]);
+    assert.deepEqual(monitoringIngress(dev).ports.map((p: Inputs) => p.port), [9327]);
+  });
+
+  describe("the sidecar's loop and exporter, as the ConfigMap holds them", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "backup-metrics-"));
+    // A loopback address of its own, so the fixed port cannot meet another test's listener.
+    const ip = `127.93.${Math.floor(Math.random() * 250) + 1}.${Math.floor(Math.random() * 250) + 1}`;
+    let loop: ChildProcess | undefined;
+    let started: number;
+    const metrics = () => fetch(`http://${ip}:9328/metrics`, { signal: AbortSignal.timeout(2000) });
+
+    before(async () => {
+      const scripts = ofType(prod, "kubernetes:core/v1:ConfigMap").find((c) => c.metadata.name === "seaweedfs-master-backup")!.data;
+      for (const [name, text] of Object.entries(scripts)) fs.writeFileSync(path.join(dir, name), String(text));
+      // Only the ConfigMap's mount point changes: the pod mounts it at /etc/seaweedfs-backup.
+      fs.writeFileSync(path.join(dir, "loop.sh"), String(scripts["loop.sh"]).replaceAll("/etc/seaweedfs-backup/", `${dir}/`));
+      started = Math.floor(Date.now() / 1000);
+      loop = spawn("bash", [path.join(dir, "loop.sh")], { env: { PATH: process.env.PATH, POD_IP: ip, SEAWEEDFS_BACKUP_METRICS_DIR: path.join(dir, "metrics") }, detached: true, stdio: "ignore" });
+      for (let i = 0; i < 100; i++) {
+        if (await metrics().then((r) => r.ok, () => false)) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`the sidecar's exporter never answered on ${ip}:9328`);
+    });
+    after(() => {
+      if (loop?.pid) process.kill(-loop.pid, "SIGKILL");
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("serves the sidecar's start in Prometheus' text format, and no upload before the first one", async () => {
+      const answer = await metrics();
+      assert.equal(answer.headers.get("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+      const body = await answer.text();
+      const sample = /^seaweedfs_master_backup_sidecar_start_timestamp_seconds (\d+)$/m.exec(body);
+      assert.ok(sample, body);
+      assert.ok(Number(sample[1]) >= started && Number(sample[1]) <= Date.now() / 1000, `start time ${sample[1]} is not from this run`);
+      assert.match(body, /^# TYPE seaweedfs_master_backup_sidecar_start_timestamp_seconds gauge$/m);
+      assert.doesNotMatch(body, /last_success/);
+    });
+
+    it("adds what the upload script records, and answers 404 off /metrics", async () => {
+      fs.writeFileSync(path.join(dir, "metrics", "last_success.prom"), "seaweedfs_master_backup_last_success_timestamp_seconds 1700000000\n");
+      assert.match(await (await metrics()).text(), /^seaweedfs_master_backup_last_success_timestamp_seconds 1700000000$/m);
+      assert.equal((await fetch(`http://${ip}:9328/`, { signal: AbortSignal.timeout(2000) })).status, 404);
+    });
+  });
+});
