@@ -6,17 +6,19 @@
  * nothing: a preview through it proves nothing about AWS, only that the real program, engine and policy pack agree
  * with the mock-based verdicts (docs/engine.md).
  *
- * Run by the `pulumi-resource-<package>` wrapper that {@link standInPlugins} writes:
+ * Run by the `pulumi-resource-<package>` wrapper that {@link standInAwsWorkspace} installs:
  * `node --import tsx standInAwsProvider.ts <package> <version> <engine address>`.
  * Environment: SEAWEED_STAND_IN_ROOT (the project copy) and SEAWEED_STAND_IN_STACK (the stack previewed), whose
  * stack file answers the subnet lookups, as under mocks.
  */
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as provider from "@pulumi/pulumi/provider";
 import { mockCall, mockState } from "../mockCloud";
 import { readStackConfig } from "../stackFiles";
+import { createWorkspace, PulumiWorkspace } from "./pulumi";
 
 /** The name part of a URN (`urn:pulumi:<stack>::<project>::<type chain>::<name>`). */
 const urnName = (urn: string): string => urn.slice(urn.lastIndexOf("::") + 2);
@@ -54,7 +56,6 @@ function answerPreviews(): void {
   type Callback = (error: unknown, response?: { setSupportspreview(value: boolean): void }) => void;
   type Implementation = { configure(call: unknown, callback: Callback): void };
   // The @grpc/grpc-js instance @pulumi/pulumi's server uses.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const grpc = require(require.resolve("@grpc/grpc-js", { paths: [require.resolve("@pulumi/pulumi")] })) as { Server: { prototype: { addService(service: unknown, implementation: Implementation): void } } };
   const addService = grpc.Server.prototype.addService;
   grpc.Server.prototype.addService = function (this: unknown, service: unknown, implementation: Implementation) {
@@ -83,20 +84,43 @@ async function main(): Promise<void> {
   await provider.main(standInProvider(version), args);
 }
 
+/** The plugin version the program's SDK asks the engine for (`pulumi.version` of the npm package). */
+function sdkPluginVersion(pkg: string): string {
+  const manifest = JSON.parse(fs.readFileSync(require.resolve(`@pulumi/${pkg}/package.json`), "utf8")) as { pulumi: { version: string } };
+  return manifest.pulumi.version;
+}
+
+/** The packages the stand-in serves: the AWS stacks use `aws` and `random` (the JWT key's RandomPassword). */
+export const STAND_IN_PACKAGES = ["aws", "random"];
+
 /**
- * Writes an executable `pulumi-resource-<package>` wrapper per package into `dir` and returns them as
- * createWorkspace plugins (`[name, version, file]`).
+ * A Pulumi workspace for an AWS stack whose `aws` and `random` plugins are this stand-in, installed under the
+ * exact versions the program's SDKs request, with `stack` initialised. Pass `env` to every pulumi command.
  */
-export function standInPlugins(dir: string, packages: [name: string, version: string][]): [string, string, string][] {
-  const tsx = require.resolve("tsx");
-  return packages.map(([name, version]) => {
-    const folder = path.join(dir, `stand-in-${name}`);
-    fs.mkdirSync(folder, { recursive: true });
-    const file = path.join(folder, `pulumi-resource-${name}`);
-    const script = `#!/bin/sh\n# STAND-IN ${name} provider (mock cloud; validates nothing), written by tools/lib/engine/standInAwsProvider.ts\nexec "${process.execPath}" --import "${tsx}" "${__filename}" ${name} ${version} "$@"\n`;
-    fs.writeFileSync(file, script, { mode: 0o755 });
-    return [name, version, file];
-  });
+export async function standInAwsWorkspace(stack: string): Promise<{ workspace: PulumiWorkspace; env: NodeJS.ProcessEnv }> {
+  // The wrappers only need to exist while `pulumi plugin install` copies them into the workspace's PULUMI_HOME.
+  const wrappers = fs.mkdtempSync(path.join(os.tmpdir(), "seaweed-stand-in-"));
+  let workspace: PulumiWorkspace;
+  try {
+    const plugins = STAND_IN_PACKAGES.map((name): [string, string, string] => {
+      const version = sdkPluginVersion(name);
+      const file = path.join(wrappers, `pulumi-resource-${name}`);
+      const script = `#!/bin/sh\n# STAND-IN ${name} provider ${version} (mock cloud; validates nothing), written by tools/lib/engine/standInAwsProvider.ts\nexec "${process.execPath}" --import "${require.resolve("tsx")}" "${__filename}" ${name} ${version} "$@"\n`;
+      fs.writeFileSync(file, script, { mode: 0o755 });
+      return [name, version, file];
+    });
+    workspace = createWorkspace({ plugins });
+  } finally {
+    fs.rmSync(wrappers, { recursive: true, force: true });
+  }
+  const env = { SEAWEED_STAND_IN_ROOT: workspace.projectDir, SEAWEED_STAND_IN_STACK: stack };
+  try {
+    await workspace.ok(["stack", "init", stack], { env });
+  } catch (error) {
+    workspace.remove();
+    throw error;
+  }
+  return { workspace, env };
 }
 
 if (require.main === module) {
