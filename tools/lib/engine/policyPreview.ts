@@ -4,6 +4,8 @@
  */
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
+import { runAnyStack } from "../plan";
+import { checkGraph } from "../policyRun";
 import { REPO_ROOT } from "../stackFiles";
 import { EngineViolation, engineViolations, urnName } from "./kubeStack";
 import type { PulumiWorkspace } from "./pulumi";
@@ -29,4 +31,18 @@ export async function previewWithPack(workspace: PulumiWorkspace, stack: string,
  */
 export function runnerVerdicts(violations: { policy: string; resource: string; enforcementLevel: string }[]): EngineViolation[] {
   return violations.map((v) => ({ verdict: `${v.policy} @ ${urnName(v.resource)}`, enforcementLevel: v.enforcementLevel })).sort((a, b) => a.verdict.localeCompare(b.verdict));
+}
+
+/**
+ * The project runner's verdicts on `stack`'s mock graph with `breaker` applied to every resource's inputs and
+ * outputs (the same change a broken variant's stack transformation makes in the engine), under pack config `config`.
+ */
+export async function runnerVerdictsBroken(stack: string, breaker: (type: string, props: Record<string, unknown>) => void, config: string): Promise<EngineViolation[]> {
+  // A fresh run of the program each time, so no other check sees the change.
+  const graph = (await runAnyStack(stack)).resources;
+  for (const r of graph) {
+    breaker(r.type, r.state);
+    breaker(r.type, r.inputs);
+  }
+  return runnerVerdicts((await checkGraph(graph, packConfig(config))).violations);
 }
