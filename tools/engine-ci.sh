@@ -27,7 +27,8 @@ not_run() {
     echo "$banner"
     echo "# ENGINE CHECKS DID NOT RUN: $1"
     echo "# Nothing was proven by the real Pulumi engine in this run (pulumi up/preview/destroy of k8s-dev, the"
-    echo "# engine's policy verdicts). To run them: bash tools/setup-engine.sh && npm run engine:smoke && npm run engine:check"
+    echo "# engine's policy verdicts on the Kubernetes stacks and, through the stand-in aws provider, the AWS stacks)."
+    echo "# To run them: bash tools/setup-engine.sh && npm run engine:smoke && npm run engine:check"
     echo "$banner"
   } >&2
   [ "$mode" = require ] && exit 1

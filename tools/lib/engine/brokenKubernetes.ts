@@ -1,8 +1,8 @@
 /**
  * The k8s-prod program broken on purpose for the engine's policy checks: OrderedReady pod management, a soft zone
  * spread, liveness on /cluster/healthz (503 during every election) and a PDB letting 2 masters go at once. Applied
- * as a stack transformation by an entry point written into the engine workspace's copy of the program
- * ({@link BROKEN_ENTRY}), so the real program renders everything else; the same change is applied to the mock graph
+ * as a stack transformation by the entry point brokenVariant.ts writes into the engine workspace's copy of the
+ * program, so the real program renders everything else; the same change is applied to the mock graph
  * for the in-process runner's verdicts. No imports: the file is copied next to the program.
  */
 
@@ -29,16 +29,3 @@ export function breakKubernetesProps(type: string, props: Props): void {
     props.spec.maxUnavailable = 2;
   }
 }
-
-/** The workspace's entry point: the real program with the breakage applied to every resource it registers. */
-export const BROKEN_ENTRY = `import * as pulumi from "@pulumi/pulumi";
-import { breakKubernetesProps } from "./brokenKubernetes";
-import program = require("./index");
-
-pulumi.runtime.registerStackTransformation((args) => {
-  breakKubernetesProps(args.type, args.props);
-  return { props: args.props, opts: args.opts };
-});
-
-export = program;
-`;
