@@ -37,10 +37,14 @@ export class MasterStatefulSet extends pulumi.ComponentResource {
     super(MasterStatefulSet.__pulumiType, name, {}, opts);
     const { config } = args;
     const names = masterNames(config);
-    const protect = config.environment === "prod";
-    this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: names.namespace, labels: names.labels } }, { parent: this, protect });
-    const inNamespace = { parent: this, dependsOn: [this.namespace] };
-    const jwtKey = new SigningKey(`${name}-jwt-signing-key`, { length: 48 }, { parent: this });
+    // On prod every object of the tier is protected, not only the namespace and the StatefulSet: the real engine
+    // showed that a refused `pulumi destroy` still deletes every object the StatefulSet does not depend on (the
+    // security.toml ConfigMap its pods mount, the PDB, the NetworkPolicy, the client Service, the monitoring),
+    // leaving running masters that cannot restart, unguarded. Now the destroy stops before deleting anything.
+    const kept = { parent: this, protect: config.environment === "prod" };
+    this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: names.namespace, labels: names.labels } }, kept);
+    const inNamespace = { ...kept, dependsOn: [this.namespace] };
+    const jwtKey = new SigningKey(`${name}-jwt-signing-key`, { length: 48 }, kept);
     this.secret = new k8s.core.v1.Secret(
       `${name}-jwt`,
       { metadata: { name: names.secret, namespace: names.namespace, labels: names.labels }, type: "Opaque", stringData: { signingKey: pulumi.secret(jwtKey.result) } },
@@ -63,7 +67,6 @@ export class MasterStatefulSet extends pulumi.ComponentResource {
     this.statefulSet = new k8s.apps.v1.StatefulSet(`${name}-statefulset`, as<k8s.apps.v1.StatefulSetArgs>(masterStatefulSet(config)), {
       ...inNamespace,
       dependsOn: [this.namespace, this.peerService, this.secret, ...backupScripts],
-      protect,
     });
     new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, as<k8s.policy.v1.PodDisruptionBudgetArgs>(disruptionBudget(config)), inNamespace);
     new k8s.networking.v1.NetworkPolicy(`${name}-network-policy`, as<k8s.networking.v1.NetworkPolicyArgs>(networkPolicy(config)), inNamespace);

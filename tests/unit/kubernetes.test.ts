@@ -1,7 +1,8 @@
 /**
  * The Kubernetes master tier as the program registers it under mocks: k8s-prod runs 5 masters over 3 zones that
  * survive any zone loss, every pod's argv is the one infra/seaweed renders for its DNS identity, the StatefulSet
- * cannot deadlock on start, probes and the PDB follow the SeaweedFS facts, and the JWT key stays in the Secret.
+ * cannot deadlock on start, probes and the PDB follow the SeaweedFS facts, the JWT key stays in the Secret, and on
+ * prod every object of the tier is protected.
  */
 import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
@@ -170,6 +171,16 @@ describe("Kubernetes master tier (k8s-prod, k8s-dev under mocks)", () => {
     assert.ok(configMap, `no ConfigMap ${scripts.configMap.name} registered`);
     assert.deepEqual(Object.keys((configMap.inputs as Inputs).data).sort(), ["backup.sh", "loop.sh", "metrics.py"]);
     assert.match((configMap.inputs as Inputs).data["loop.sh"], /sleep \$\(\(15 \* 60/);
+  });
+
+  // A refused `pulumi destroy` still deletes whatever is not protected and not depended on (seen with the real
+  // engine: the ConfigMap the pods mount, the PDB, the NetworkPolicy); so on prod nothing of the tier is left out.
+  it("protects every object of the tier on k8s-prod (a destroy deletes nothing) and none on k8s-dev", () => {
+    const tier = (stack: string) => runs[stack].resources.filter((r) => !r.type.startsWith("pulumi:pulumi:") && r.type !== "seaweed:kubernetes:MasterStatefulSet");
+    const prod = tier("k8s-prod");
+    assert.equal(prod.length, 13, "Namespace, SigningKey, Secret, 3 ConfigMaps, 2 Services, StatefulSet, PDB, NetworkPolicy, PodMonitor, PrometheusRule");
+    assert.deepEqual(prod.filter((r) => !r.protect).map((r) => `${r.type} ${r.name}`), []);
+    assert.deepEqual(tier("k8s-dev").filter((r) => r.protect).map((r) => `${r.type} ${r.name}`), []);
   });
 
   it("runs no sidecar and registers no backup ConfigMap when k8sBackupBucket is empty (k8s-dev)", () => {
