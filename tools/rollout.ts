@@ -10,8 +10,10 @@
  * reachable (HTTP port, and the gRPC port for the leadership transfer), e.g. a runner inside the VPC.
  *   --dry-run   prints the order and the gates, touches nothing (no AWS credentials needed)
  *   --json      one object on stdout (the RolloutCliReport contract; progress lines go to stderr)
- *   --lb        base URL of the load-balanced path for the write gate (e.g. http://<NLB DNS name>:9333); default:
- *               the masters in turn (each proxies /dir/assign to the leader, as the NLB's targets do)
+ *   --lb        base URL of the load-balanced path for the write gate (e.g. http://<NLB DNS name>:9333), or `stack`
+ *               for the stack's own load balancer alias (masters.<private zone>) on the masters' HTTP port, as the
+ *               program names it (the deploy workflow uses this); default: the masters in turn (each proxies
+ *               /dir/assign to the leader, as the NLB's targets do)
  *   --no-leader-transfer  replace the leader without handing leadership over first (costs an unplanned election)
  *   --endpoint  the Auto Scaling API endpoint (a stand-in such as moto); --region defaults to the stack's aws:region
  * Exit codes: 0 rolled (or dry run), 1 refused or stopped at a gate, 2 bad usage or config.
@@ -19,6 +21,7 @@
  */
 import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { ConfigError, SeaweedConfig } from "../infra/config";
+import { loadBalancerDnsName, privateZoneNameOf } from "../infra/aws/naming";
 import { clusterSettingsOf } from "../infra/seaweed/cluster";
 import { stackConfig } from "./lib/cluster/plan";
 import { weedBinary } from "./lib/cluster/weed";
@@ -134,6 +137,8 @@ async function main(): Promise<void> {
   const slots = awsSlotsOf(config).filter((s) => !args.slots || args.slots.includes(s.slot));
   const unknown = (args.slots ?? []).filter((s) => !slots.some((x) => x.slot === s));
   if (unknown.length > 0) usage(`--slots ${unknown.join(",")}: stack ${args.stack} has slots ${awsSlotsOf(config).map((s) => s.slot).join(",")}`);
+  // `--lb stack`: the alias the program gives the load balancer (infra/aws/masterTier.ts), reachable inside the VPC.
+  if (args.lb === "stack") args.lb = `http://${loadBalancerDnsName(privateZoneNameOf(config.clusterName, config.privateZoneName))}:${config.httpPort}`;
   const stableMs = args.stableSeconds !== undefined ? args.stableSeconds * 1000 : stabilityWindowMs(clusterSettingsOf(config).raft);
   const report: RolloutCliReport = {
     stack: args.stack,

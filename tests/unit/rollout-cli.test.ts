@@ -40,6 +40,14 @@ describe("npm run rollout", { timeout: 120_000 }, () => {
     assert.match(stdout, /leadership transfer before the leader's turn: no/);
   });
 
+  it("--lb stack gates writes through the stack's load balancer alias on the HTTP port; without --lb, through each master", async () => {
+    const withLb = JSON.parse((await rollout(["--stack", "prod", "--dry-run", "--json", "--lb", "stack"])).stdout);
+    // prod's stack file sets no privateZoneName, so the zone is <clusterName>.internal (README's config reference).
+    assert.equal(withLb.writePath, "http://masters.seaweedfs-prod.internal:9333");
+    const without = JSON.parse((await rollout(["--stack", "prod", "--dry-run", "--json"])).stdout);
+    assert.equal(without.writePath, "each master in turn (no --lb given)");
+  });
+
   it("refuses a Kubernetes stack, an unknown slot and an unknown flag with exit 2", async () => {
     const k8s = await rollout(["--stack", "k8s-prod", "--dry-run"]);
     assert.equal(k8s.code, 2);
