@@ -301,4 +301,32 @@ export const k8sBackups: StackValidationPolicy = {
   },
 };
 
-export const kubernetesPolicies = [k8sParallelPods, k8sZoneSpread, k8sProbes, k8sDisruptionBudget, k8sPeerService, k8sMasterArgs, k8sSecurityContext, k8sBackups];
+/** The masters' namespace object and every Kubernetes object registered in it. */
+function tierObjects(resources: readonly PolicyResource[], namespace: string): PolicyResource[] {
+  return resources.filter((r) => {
+    if (!r.type.startsWith("kubernetes:")) return false;
+    const metadata = asRecord(r.props.metadata);
+    return r.type === "kubernetes:core/v1:Namespace" ? metadata.name === namespace : metadata.namespace === namespace;
+  });
+}
+
+export const k8sProtected: StackValidationPolicy = {
+  name: "seaweedfs-k8s-protected",
+  description:
+    "When required (prod), the masters' namespace and every object in it are protected, so `pulumi destroy` is refused before it deletes anything. Protecting only the StatefulSet is not enough: the engine still deletes what the StatefulSet does not depend on (the ConfigMap its pods mount, the PDB, the NetworkPolicy) before it stops.",
+  severity: "high",
+  configSchema: { properties: { required: { type: "boolean", default: false } } },
+  validateStack: (args, report) => {
+    const { required } = args.getConfig<{ required: boolean }>();
+    if (!required) args.notApplicable("protection is not required by this config");
+    forEachSet(args, (set) => {
+      const open = tierObjects(args.resources, set.namespace).filter((r) => !r.opts.protect);
+      if (open.length > 0) {
+        const names = open.map((r) => `${r.type.split(":").pop()} ${String(asRecord(r.props.metadata).name ?? r.name)}`);
+        report(`${open.length} object(s) of the master tier in namespace ${set.namespace} are not protected (${names.join(", ")}): a refused pulumi destroy would still delete them; protect every object of the tier (the program does for environment prod)`, set.resource.urn);
+      }
+    });
+  },
+};
+
+export const kubernetesPolicies = [k8sParallelPods, k8sZoneSpread, k8sProbes, k8sDisruptionBudget, k8sPeerService, k8sMasterArgs, k8sSecurityContext, k8sBackups, k8sProtected];

@@ -3,7 +3,7 @@
  * and each broken variant (OrderedReady, a soft or crowded spread, no anti-affinity, liveness on /cluster/healthz or
  * too slow, no or a loose PDB, a peer Service hiding unready pods, -raftBootstrap, a peer list missing a pod, an
  * even replica count, a writable root filesystem, a sidecar allowed to escalate, no backup sidecar, a sidecar
- * mounting -mdir writable) is refused by the rule named for it, as a mandatory violation
+ * mounting -mdir writable, an unprotected object of the tier) is refused by the rule named for it, as a mandatory violation
  * under the prod pack config.
  */
 import { before, describe, it } from "node:test";
@@ -105,8 +105,18 @@ describe("the pack's Kubernetes rules on k8s-prod", () => {
     const report = await runPolicies(toPolicyResources(recorded), prodConfig());
     assert.deepEqual(report.violations, []);
     const k8s = report.verdicts.filter((v) => v.policy.startsWith("seaweedfs-k8s-"));
-    assert.equal(k8s.length, 8);
+    assert.equal(k8s.length, 9);
     assert.ok(k8s.every((v) => v.verdict === "pass"), JSON.stringify(k8s));
+  });
+
+  it("refuses an unprotected object of the tier by seaweedfs-k8s-protected in prod, and does not judge protection under the dev config", async () => {
+    const graph = structuredClone(recorded);
+    for (const r of graph.filter((r) => r.type === "kubernetes:policy/v1:PodDisruptionBudget" || r.type === "kubernetes:core/v1:ConfigMap")) r.protect = false;
+    const mandatory = mandatoryViolations(await runPolicies(toPolicyResources(graph), prodConfig()));
+    assert.deepEqual(mandatory.map((m) => m.policy), ["seaweedfs-k8s-protected"]);
+    assert.match(mandatory[0].message, /4 object\(s\) .* not protected \(ConfigMap seaweedfs-master-config, .*PodDisruptionBudget seaweedfs-master/);
+    const dev = await runPolicies(toPolicyResources(graph), readPackConfig(path.join(REPO_ROOT, "policies", "config.k8s-dev.json")));
+    assert.deepEqual(dev.verdicts.filter((v) => v.policy === "seaweedfs-k8s-protected").map((v) => v.verdict), ["not applicable"]);
   });
 
   for (const v of variants) {

@@ -61,6 +61,7 @@ const KUBERNETES_POLICIES = [
   "seaweedfs-k8s-master-args",
   "seaweedfs-k8s-security-context",
   "seaweedfs-k8s-backups",
+  "seaweedfs-k8s-protected",
 ];
 
 describe("the policy pack on each stack's mocked graph", () => {
