@@ -23,3 +23,15 @@ export function upgradeTargetBinary(): string {
   if (!fs.existsSync(binary)) throw new Error(`no weed ${upgradeTargetVersion()} at ${binary}: run \`bash tools/setup.sh\``);
   return binary;
 }
+
+/**
+ * The environment of a `weed` process the project starts: `base` with TMPDIR set to `logDir`. SeaweedFS's glog
+ * writes its files (`weed.<host>.<user>.log.INFO.<time>.<pid>`, `weed.INFO` links, ...) to `-logdir`, which defaults
+ * to Go's os.TempDir(), that is $TMPDIR or /tmp. Setting TMPDIR keeps them in the process's own directory (removed
+ * with it) without adding `-logdir` to the command lines the drills prove as rendered.
+ * @param logDir an existing directory the process may write (its working directory in the drill harness)
+ * @param base the rest of the environment @default process.env
+ */
+export function weedEnv(logDir: string, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...base, TMPDIR: logDir };
+}
