@@ -39,7 +39,7 @@ describe("the SeaweedFS release a drill reports", () => {
       assert.equal(report.weedVersion, "9.99");
       assert.equal(report.weedBinary, fake);
       assert.equal(report.seaweedfsVersion, "4.44");
-      const headline = `SeaweedFS 9.99 (${fake}; the project pins 4.44)`;
+      const headline = `SeaweedFS 9.99 from ${fake}, not the pinned 4.44`;
       assert.equal(seaweedfsRun(report), headline);
       assert.ok(renderDrillReportHtml(report).includes(`<p>${headline}, `), "the HTML report does not name the binary that ran");
     } finally {

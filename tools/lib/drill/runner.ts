@@ -231,5 +231,5 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
 /** What the report says ran: `SeaweedFS <version>`, and the binary's path when it is not the pinned release. */
 export function seaweedfsRun(report: Pick<DrillReport, "seaweedfsVersion" | "weedVersion" | "weedBinary">): string {
   if (report.weedVersion === report.seaweedfsVersion) return `SeaweedFS ${report.weedVersion}`;
-  return `SeaweedFS ${report.weedVersion} (${report.weedBinary}; the project pins ${report.seaweedfsVersion})`;
+  return `SeaweedFS ${report.weedVersion} from ${report.weedBinary}, not the pinned ${report.seaweedfsVersion}`;
 }
