@@ -15,7 +15,7 @@ import { stackConfig } from "./lib/cluster/plan";
 import "./lib/drill/day2";
 import "./lib/drill/scale";
 import { findScenario, SCENARIOS } from "./lib/drill/registry";
-import { DrillReport, runDrill, ScenarioReport, SEAWEEDFS_DEFAULTS, SeriesReport } from "./lib/drill/runner";
+import { DrillReport, runDrill, ScenarioReport, SEAWEEDFS_DEFAULTS, seaweedfsRun, SeriesReport } from "./lib/drill/runner";
 import { Spread } from "./lib/drill/stats";
 import { Scenario } from "./lib/drill/types";
 import { StackFileError } from "./lib/stackFiles";
@@ -116,7 +116,7 @@ function describe(series: SeriesReport): string {
 
 function printReport(report: DrillReport): void {
   const out: string[] = [];
-  out.push("", `Drill of stack ${report.stack} (SeaweedFS ${report.seaweedfsVersion}, ${report.runs} run(s)): ${describe(report)}`);
+  out.push("", `Drill of stack ${report.stack} (${seaweedfsRun(report)}, ${report.runs} run(s)): ${describe(report)}`);
   out.push(scenarioTable(report.scenarios));
   for (const r of report.scenarios.filter((s) => !s.passed)) out.push(`  ${r.id} failures:`, ...r.failures.map((f) => `    - ${f}`));
   for (const r of report.scenarios.filter((s) => s.notes.length > 0)) out.push(`  ${r.id}: ${r.notes.join("; ")}`);

@@ -4,6 +4,7 @@
  */
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
 import { runTool } from "../support/runTool";
 
 const drill = (args: string[]) => runTool("drill.ts", args);
@@ -16,6 +17,10 @@ describe("npm run drill", { timeout: 150_000 }, () => {
     assert.equal(report.stack, "dev");
     assert.equal(report.duplicateFileIds, 0);
     assert.equal(report.baseline, null);
+    // The pinned release, and the binary that ran (tests/unit/drill-weed-version.test.ts: another one via WEED_BINARY).
+    assert.equal(report.seaweedfsVersion, "4.44");
+    assert.match(String(report.weedVersion), /^\d+\.\d+/);
+    assert.ok(fs.existsSync(String(report.weedBinary)), `weedBinary ${String(report.weedBinary)} is no file`);
     assert.deepEqual(report.scenarios.map((s) => [s.id, s.passed]), [["misconfiguration", true]]);
     assert.ok("newLeaderMs" in report.scenarios[0] && "writesBackMs" in report.scenarios[0]);
     assert.match(stderr, /h\. misconfiguration: passed/);

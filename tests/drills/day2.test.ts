@@ -5,44 +5,27 @@
  * when the cluster forks, loses a blob, or stops writes beyond one election; here the harness's own ledgers are
  * checked as well. The slower rolling upgrade (4.44 -> 4.48 -> 4.44) runs from .ci/run (`npm run drill -- --suite day2`).
  */
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { LocalCluster } from "../../tools/lib/localCluster";
 import { blankFirstPeer, slotRebuild } from "../../tools/lib/drill/day2";
-import { recover } from "../../tools/lib/drill/steps";
-import type { Scenario, ScenarioMeasurements } from "../../tools/lib/drill/types";
+import { sharedDrillCluster } from "../support/sharedDrillCluster";
 
 describe("day-2 slot rebuilds on the dev masters (real weed)", { timeout: 300_000 }, () => {
-  let cluster: LocalCluster;
-  const steps: string[] = [];
-  before(async () => {
-    cluster = await LocalCluster.start({ stack: "dev", log: (line) => steps.push(line) });
-  });
-  after(async () => {
-    await cluster?.stop();
-  });
-
-  async function drill(scenario: Scenario): Promise<ScenarioMeasurements> {
-    await recover(cluster);
-    try {
-      return await scenario.run({ cluster, step: (line) => steps.push(`${scenario.id}: ${line}`) });
-    } catch (error) {
-      throw new Error(`${(error as Error).message}\n${steps.slice(-15).join("\n")}`, { cause: error });
-    }
-  }
+  const dev = sharedDrillCluster({ stack: "dev", failureContextLines: 15 });
+  const { drill } = dev;
 
   it("re-admits a blank follower and then a blank leader with the same identity, writes read back", async () => {
     const measured = await drill(slotRebuild);
     const extra = measured.extra ?? {};
     assert.ok(extra.blobsVerified > 0, "blobs were written and read back");
     for (const key of ["followerRebuildWriteOutageMs", "leaderRebuildWriteOutageMs", "leaderRebuildElections"]) assert.ok(key in extra, `measured figures lack ${key}: ${JSON.stringify(extra)}`);
-    assert.deepEqual(cluster.fileIds.duplicates, []);
-    assert.deepEqual(cluster.maxVolumeIds.regressions, []);
+    assert.deepEqual(dev.cluster.fileIds.duplicates, []);
+    assert.deepEqual(dev.cluster.maxVolumeIds.regressions, []);
   });
 
   it("comes back as the same cluster when the first peer returns blank and alone", async () => {
     await drill(blankFirstPeer);
-    assert.deepEqual(cluster.fileIds.duplicates, []);
-    assert.deepEqual(cluster.maxVolumeIds.regressions, []);
+    assert.deepEqual(dev.cluster.fileIds.duplicates, []);
+    assert.deepEqual(dev.cluster.maxVolumeIds.regressions, []);
   });
 });

@@ -89,7 +89,7 @@ describe("npm run rollout's AWS back end: moto Auto Scaling groups, gates answer
       client,
       slots,
       pollMs: 200,
-      transferLeadership: (leader) => transferLeadershipWithShell(cluster.master(leader.slot).process.options.binary, leader.address, cluster.master(leader.slot).dir),
+      transferLeadership: (leader) => transferLeadershipWithShell(cluster.master(leader.slot).process.options.binary, leader.address, cluster.master(leader.slot).dir, cluster.master(leader.slot).dir),
     });
     return runRollout({ tier: awsGateTier(slots), backend, stableMs: 2000, gateTimeoutMs, progress: () => {} });
   }

@@ -22,7 +22,7 @@ import { pickLoopbackNetwork } from "./cluster/loopback";
 import { ManagedProcess, ManagedProcessOptions, onExitCleanup } from "./cluster/processes";
 import { clusterAddresses, ClusterPlan, PlannedMaster, planCluster, RaftOverride, stackConfig } from "./cluster/plan";
 import { MasterStatus, parseClusterStatus } from "./cluster/status";
-import { weedBinary } from "./cluster/weed";
+import { weedBinary, weedEnv } from "./cluster/weed";
 import type { Timeline } from "./drill/timeline";
 import { insidePrivateNamespace, loopbackUp, privateHosts } from "./cluster/namespace";
 import { HttpProbeSpec, KubeletProber } from "./cluster/prober";
@@ -128,7 +128,7 @@ export class LocalCluster {
       fs.mkdirSync(dir, { recursive: true });
       fs.writeFileSync(path.join(dir, "security.toml"), securityToml);
       if (extra.uid !== undefined) chownTree(dir, extra.uid);
-      return new ManagedProcess({ name, binary, args, cwd: dir, env: this.env, logFile: path.join(runDir, "logs", `${name}.log`), ...extra });
+      return new ManagedProcess({ name, binary, args, cwd: dir, env: weedEnv(dir, this.env), logFile: path.join(runDir, "logs", `${name}.log`), ...extra });
     };
     if (options.separateUids) fs.chmodSync(runDir, 0o755);
     // The watchdog is the AWS unit; on Kubernetes the kubelet stand-in (the prober below) plays its part.
@@ -450,7 +450,7 @@ export class LocalCluster {
   spawnWeed(name: string, args: string[]): ManagedProcess {
     const dir = path.join(this.runDir, name);
     fs.mkdirSync(dir, { recursive: true });
-    const proc = new ManagedProcess({ name, binary: weedBinary(), args, cwd: dir, env: this.env, logFile: path.join(this.runDir, "logs", `${name}.log`) });
+    const proc = new ManagedProcess({ name, binary: weedBinary(), args, cwd: dir, env: weedEnv(dir, this.env), logFile: path.join(this.runDir, "logs", `${name}.log`) });
     this.extras.push(proc);
     proc.start();
     return proc;

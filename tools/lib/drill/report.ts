@@ -3,7 +3,7 @@
  * with the verdict table and a timeline per scenario run: each master's role over time, the faults and healings,
  * every write attempt as a green (worked) or red (failed) tick, and the measured intervals labelled.
  */
-import type { DrillReport, ScenarioReport, SeriesReport } from "./runner";
+import { seaweedfsRun, type DrillReport, type ScenarioReport, type SeriesReport } from "./runner";
 import type { Role, ScenarioTimeline } from "./timeline";
 
 const ROLE_COLORS: Record<Role, string> = {
@@ -104,7 +104,7 @@ table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;paddin
 section.timeline{margin:18px 0}h3{font-size:14px;margin:4px 0}
 </style></head><body>
 <h1>Drill of stack ${esc(report.stack)}: <span class="${report.passed ? "ok" : "bad"}">${report.passed ? "PASSED" : "FAILED"}</span></h1>
-<p>SeaweedFS ${esc(report.seaweedfsVersion)}, ${report.runs} run(s), ${report.configuration.masters} masters; file ids assigned ${report.fileIdsAssigned}, duplicates ${report.duplicateFileIds}, MaxVolumeId regressions ${report.maxVolumeIdRegressions}. Times are from the fault; median over runs.</p>
+<p>${esc(seaweedfsRun(report))}, ${report.runs} run(s), ${report.configuration.masters} masters; file ids assigned ${report.fileIdsAssigned}, duplicates ${report.duplicateFileIds}, MaxVolumeId regressions ${report.maxVolumeIdRegressions}. Times are from the fault; median over runs.</p>
 <table><tr><th>series</th><th>scenario</th><th>verdict</th><th>new leader</th><th>writes back</th><th>failures and notes</th></tr>
 ${verdictRows(report, report.stack)}${report.withoutWatchdog ? verdictRows(report.withoutWatchdog, "watchdog off") : ""}${report.baseline ? verdictRows(report.baseline, "SeaweedFS defaults") : ""}
 </table>

@@ -5,6 +5,7 @@
  */
 import { SEAWEEDFS_VERSION } from "../../../infra/seaweed/constants";
 import { LocalCluster, RaftOverride } from "../localCluster";
+import { weedBinary, weedVersionOf } from "../cluster/weed";
 import { medianRatio, Spread, spread } from "./stats";
 import { recover } from "./steps";
 import { ScenarioTimeline, Timeline } from "./timeline";
@@ -36,7 +37,12 @@ export interface SeriesReport {
 
 export interface DrillReport extends SeriesReport {
   stack: string;
+  /** The release the project pins (infra/seaweed); what ran is {@link weedVersion}. */
   seaweedfsVersion: string;
+  /** The release of the `weed` binary the drill ran, as its `weed version` says (differs with WEED_BINARY). */
+  weedVersion: string;
+  /** Path of that binary: `$WEED_BINARY`, else the project's `.venv/bin/weed`. */
+  weedBinary: string;
   runs: number;
   passed: boolean;
   /** The same timed scenarios on SeaweedFS defaults; null with `--no-baseline` or when none is selected. */
@@ -190,6 +196,8 @@ function ratios(other: SeriesReport | null, measured: SeriesReport): DrillReport
 }
 
 export async function runDrill(options: DrillOptions): Promise<DrillReport> {
+  const binary = weedBinary();
+  const weedVersion = weedVersionOf(binary);
   const timelines: ScenarioTimeline[] = [];
   const series = await runSeries(options, { label: options.stack }, options.scenarios, timelines);
   const gray = options.scenarios.filter((s) => s.watchdogBaseline);
@@ -205,6 +213,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   return {
     stack: options.stack,
     seaweedfsVersion: SEAWEEDFS_VERSION,
+    weedVersion,
+    weedBinary: binary,
     runs: options.runs,
     // The baseline is a comparison, not what the stack deploys: its failures are reported, not fatal.
     passed: clean(series),
@@ -216,4 +226,10 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     skippedScenarios: options.skipped ?? [],
     ...(options.timelines ? { timelines } : {}),
   };
+}
+
+/** What the report says ran: `SeaweedFS <version>`, and the binary's path when it is not the pinned release. */
+export function seaweedfsRun(report: Pick<DrillReport, "seaweedfsVersion" | "weedVersion" | "weedBinary">): string {
+  if (report.weedVersion === report.seaweedfsVersion) return `SeaweedFS ${report.weedVersion}`;
+  return `SeaweedFS ${report.weedVersion} from ${report.weedBinary}, not the pinned ${report.seaweedfsVersion}`;
 }

@@ -69,7 +69,7 @@ export function localBackend(cluster: LocalCluster, change: SlotChange | ((slot:
     },
     async transferLeadership(leader) {
       const local = cluster.master(leader.slot);
-      return transferLeadershipWithShell(local.process.options.binary, leader.address, local.dir);
+      return transferLeadershipWithShell(local.process.options.binary, leader.address, local.dir, local.dir);
     },
   };
 }

@@ -15,7 +15,7 @@ import { runRollout, stabilityWindowMs } from "./engine";
 import { waitForStableGates } from "./gates";
 import { localBackend, localGateTier } from "./local";
 import { PlannedMaster, planCluster } from "../cluster/plan";
-import { weedBinary } from "../cluster/weed";
+import { weedBinary, weedEnv } from "../cluster/weed";
 import type { LocalCluster } from "../localCluster";
 import { readStackConfig } from "../stackFiles";
 
@@ -52,10 +52,13 @@ export function plannedMembers(cluster: LocalCluster, count: number): PlannedMas
   return planCluster(config, { network: cluster.network, runDir: cluster.runDir, raft: raftOverride, volumeServers: cluster.volumeServers.length }).masters;
 }
 
-/** Runs `weed shell` commands against a master (the shell follows it to the leader); returns stdout. */
-export async function weedShell(cluster: LocalCluster, via: number, commands: string[]): Promise<string> {
+/**
+ * Runs `weed shell` commands against a master (the shell follows it to the leader); returns stdout.
+ * @param timeoutMs the shell is killed and the call rejects after this (a shell whose master never answers waits forever)
+ */
+export async function weedShell(cluster: LocalCluster, via: number, commands: string[], timeoutMs = 30_000): Promise<string> {
   const master = cluster.master(via);
-  const child = run(weedBinary(), ["shell", `-master=${master.address}`], { cwd: master.dir, timeout: 30_000 });
+  const child = run(weedBinary(), ["shell", `-master=${master.address}`], { cwd: master.dir, env: weedEnv(master.dir), timeout: timeoutMs });
   child.child.stdin?.end(`${commands.join("\n")}\nexit\n`);
   const { stdout } = await child;
   return stdout;
