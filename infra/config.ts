@@ -18,6 +18,7 @@ import { MONITORING_KEYS, monitoringCrossChecks } from "./config/keys-monitoring
 import { BACKUP_KEYS, backupCrossChecks } from "./config/keys-backup";
 import { WATCHDOG_KEYS, watchdogCrossChecks } from "./config/keys-watchdog";
 import { KUBERNETES_KEYS, kubernetesCrossChecks } from "./config/keys-kubernetes";
+import { TLS_KEYS, tlsCrossChecks } from "./config/keys-tls";
 import { AWS_WATCHDOG_KEYS, NEUTRAL_BACKUP_KEYS, NEUTRAL_MONITORING_KEYS, ownerOf, Platform } from "./config/platforms";
 import { ConfigError, ConfigIssue, didYouMean, Environment, KeySpec, PROJECT } from "./config/spec";
 
@@ -25,7 +26,7 @@ export { ConfigError, PROJECT };
 export type { ConfigIssue, Environment, KeySpec, Platform };
 
 /** Every key of the project namespace. */
-export const CONFIG_KEYS = { ...CORE_KEYS, ...AWS_KEYS, ...MONITORING_KEYS, ...BACKUP_KEYS, ...WATCHDOG_KEYS, ...KUBERNETES_KEYS };
+export const CONFIG_KEYS = { ...CORE_KEYS, ...AWS_KEYS, ...MONITORING_KEYS, ...BACKUP_KEYS, ...WATCHDOG_KEYS, ...TLS_KEYS, ...KUBERNETES_KEYS };
 
 type Keys = typeof CONFIG_KEYS;
 /** The value of every key after validation and defaults. */
@@ -204,6 +205,7 @@ function crossChecks(v: NeutralValues, issues: ConfigIssue[]): void {
   if (v.metricsPort === v.httpPort || v.metricsPort === v.grpcPort) {
     issues.push({ key: "metricsPort", value: v.metricsPort, message: `collides with the master's ${v.metricsPort === v.httpPort ? "HTTP" : "gRPC"} port`, fix: "use a port of its own, e.g. 9327" });
   }
+  tlsCrossChecks(v, issues);
 }
 
 /** Checks that span several of the AWS keys declared in config/keys.ts. */

@@ -1,14 +1,15 @@
 /**
- * `npm run drill -- --stack <name> [--scenario <id|letter>]... [--suite day2] [--runs K] [--json] [--no-baseline] [--keep] [--report <file.html>]`
+ * `npm run drill -- --stack <name> [--scenario <id|letter>]... [--suite day2] [--runs K] [--json] [--no-baseline] [--security|--no-security] [--keep] [--report <file.html>]`
  *
  * Runs the stack's rendered SeaweedFS master configuration as a real local cluster (loopback only) through the
  * failure scenarios of tools/lib/drill, K times each, then the gray-failure ones with the watchdog off and the
  * timed ones on SeaweedFS defaults (default raft, 10 s election timeout) for comparison. Prints a progress line per
  * step (stderr with --json) and a table per scenario; --json prints one object (see DrillReport); --report writes
- * a self-contained HTML page with a timeline per scenario run. Partition scenarios and Kubernetes stacks need root:
- * the drill then re-executes itself in a private network + mount namespace (unshare), where the partitions'
- * nftables rules live and a private /etc/hosts maps each pod DNS name to its loopback address. Exit codes: 0 all
- * passed, 1 a scenario or invariant failed, 2 bad usage or config.
+ * a self-contained HTML page with a timeline per scenario run. On a stack with mutual TLS, a run of every scenario
+ * (or `--security`) ends with the security drill: each attack tried with TLS off (accepted) and on (refused).
+ * Partition scenarios and Kubernetes stacks need root: the drill then re-executes itself in a private network +
+ * mount namespace (unshare), where the partitions' nftables rules live and a private /etc/hosts maps each pod DNS
+ * name to its loopback address. Exit codes: 0 all passed, 1 a scenario or invariant failed, 2 bad usage or config.
  */
 import { ConfigError } from "../infra/config";
 import { stackConfig } from "./lib/cluster/plan";
@@ -36,11 +37,13 @@ interface DrillArgs {
   report?: string;
   /** Scenarios left out of a run of every scenario, with why. */
   skipped: { id: string; reason: string }[];
+  /** `--security` / `--no-security`; unset: the security drill runs with a run of every scenario on a TLS stack. */
+  security?: boolean;
 }
 
 function usage(message: string): never {
   process.stderr.write(
-    `${message}\nusage: npm run drill -- --stack <dev|staging|prod|...> [--scenario <id|letter>]... [--suite day2] [--runs K] [--json] [--no-baseline] [--keep] [--report <file.html>]\n` +
+    `${message}\nusage: npm run drill -- --stack <dev|staging|prod|...> [--scenario <id|letter>]... [--suite day2] [--runs K] [--json] [--no-baseline] [--security|--no-security] [--keep] [--report <file.html>]\n` +
       `scenarios: ${SCENARIOS.map((s) => `${s.letter ?? "-"} ${s.id}${s.suite ? ` (suite ${s.suite}, opt-in)` : ""}`).join(", ")}\n`,
   );
   process.exit(2);
@@ -65,6 +68,8 @@ function parseArgs(argv: string[]): DrillArgs {
       if (!Number.isInteger(args.runs) || args.runs < 1) usage("--runs must be a whole number >= 1");
     } else if (arg === "--json") args.json = true;
     else if (arg === "--no-baseline") args.baseline = false;
+    else if (arg === "--security") args.security = true;
+    else if (arg === "--no-security") args.security = false;
     else if (arg === "--keep") args.keep = true;
     else if (arg === "--report") args.report = argv[++i] ?? usage("--report needs a file name, e.g. drill.html");
     else usage(`unknown argument: ${arg}`);
@@ -131,6 +136,16 @@ function printReport(report: DrillReport): void {
   comparisonBlock("SeaweedFS defaults", report.baseline, "Defaults vs this stack (median, how many times slower the defaults are):", report.comparison, "writes back");
   comparisonBlock("Watchdog off", report.withoutWatchdog, "Watchdog off vs on (median, how many times longer the write outage is without it):", report.watchdogComparison, "write outage");
   for (const s of report.skippedScenarios) out.push(`  skipped ${s.id}: ${s.reason}`);
+  if (report.security) {
+    out.push("", `Transport security (mutual TLS on ${report.security.tls.channels.map((c) => c.id).join(", ")}; each attack with TLS off, then on):`);
+    out.push(
+      formatTable(
+        ["control", "TLS off", "TLS on", "passed"],
+        report.security.controls.map((c) => [c.id, `${c.tlsOff.outcome}${c.tlsOff.ms !== null ? ` (${(c.tlsOff.ms / 1000).toFixed(1)} s)` : ""}`, `${c.tlsOn.outcome} (window ${(c.tlsOn.windowMs / 1000).toFixed(0)} s)`, c.passed ? "yes" : "NO"]),
+      ),
+    );
+    for (const c of report.security.controls.filter((x) => !x.passed)) out.push(`  ${c.id}: TLS off: ${c.tlsOff.evidence}; TLS on: ${c.tlsOn.evidence}`);
+  }
   out.push("", report.passed ? "PASSED" : "FAILED");
   console.log(out.join("\n"));
 }
@@ -139,7 +154,9 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const progress = (line: string) => (args.json ? process.stderr : process.stdout).write(`${line}\n`);
   try {
-    const { platform } = stackConfig(args.stack);
+    const { platform, tlsEnabled } = stackConfig(args.stack);
+    if (args.security && !tlsEnabled) usage(`--security: stack ${args.stack} runs without TLS (tlsEnabled is false), so there is nothing to refuse`);
+    const security = args.security ?? (tlsEnabled && !args.chosen);
     const elsewhere = args.scenarios.filter((s) => s.platforms && !s.platforms.includes(platform));
     if (elsewhere.length > 0 && args.chosen) usage(`${elsewhere.map((s) => s.id).join(", ")} cannot drill a ${platform} stack (only ${elsewhere[0].platforms!.join(", ")})`);
     if (elsewhere.length > 0 && !insidePrivateNamespace()) progress(`drill ${args.stack}: skipping ${elsewhere.map((s) => s.id).join(", ")} (not for ${platform} stacks)`);
@@ -160,6 +177,7 @@ async function main(): Promise<void> {
       separateUids: insidePrivateNamespace(),
       timelines: args.report !== undefined,
       skipped: args.skipped,
+      security,
       progress,
     });
     if (args.report) {

@@ -258,6 +258,21 @@ write_jwt_key() {
   install_file "$SECRET_ENV_FILE" 0600 < <(printf '%s=%s\n' "$JWT_ENV" "$key")
 }
 
+# The slot's TLS identity goes from SSM into files of the service account (the key readable by it alone), without
+# touching any command line or log; a parameter that is not a PEM stops the boot before weed starts.
+write_tls() {
+  [ -n "$TLS_DIR" ] || return 0
+  local spec name file mode value
+  install -d -m 0750 "$ROOT$TLS_DIR"
+  for spec in "$TLS_CA_PARAMETER ca.crt 0644" "$TLS_CERT_PARAMETER master.crt 0644" "$TLS_KEY_PARAMETER master.key 0400"; do
+    read -r name file mode <<<"$spec"
+    value=$(aws_call ssm get-parameter --name "$name" --with-decryption --query Parameter.Value --output text)
+    [[ "$value" == *"-----BEGIN "* ]] || fail "SSM parameter $name holds no PEM"
+    install_file "$TLS_DIR/$file" "$mode" < <(printf '%s\n' "$value")
+  done
+  chown -R "$SERVICE_USER:$SERVICE_USER" "$ROOT$TLS_DIR"
+}
+
 start_master() {
   if [ "$CHANGED" = 1 ]; then
     systemctl daemon-reload
@@ -292,6 +307,7 @@ main() {
   # Every boot, the whole tree: an account that existed under other numbers (an older AMI) must still own weed's files.
   chown -R "$SERVICE_USER:$SERVICE_USER" "$ROOT$MDIR"
   write_jwt_key
+  write_tls
   write_security_toml
   write_master_unit
   start_master

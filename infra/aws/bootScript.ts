@@ -10,7 +10,7 @@ import { JWT_SIGNING_KEY_ENV } from "../seaweed/constants";
 import { HOST_PATHS } from "./host/paths";
 import { renderMasterUnit, renderHostSecurityToml } from "./host/systemd";
 import { addressAt, parseCidr } from "../net";
-import { ROLES, TAG_KEYS } from "./naming";
+import { ROLES, SECURITY_TOML_HEREDOC, TAG_KEYS } from "./naming";
 
 /**
  * The script's functions and `main` (infra/aws/bootScript.sh); they read the settings rendered above them.
@@ -43,6 +43,11 @@ export interface BootScriptArgs {
   weed: { url: string; sha256: string; version: string };
   /** SSM SecureString holding the JWT signing key. */
   jwtParameterName: string;
+  /**
+   * Mutual TLS: the cluster's name (for the certificates' common names) and the slot's SSM parameters: CA bundle and
+   * certificate (String), private key (SecureString). @default TLS off
+   */
+  tls?: { clusterName: string; caParameter: string; certParameter: string; keyParameter: string };
   /** How long to wait for a predecessor to release the interface and volume. @default 600 */
   attachTimeoutSeconds: number;
   /** Seconds between two looks at a held interface or volume. @default 5 */
@@ -119,6 +124,11 @@ export function renderBootScript(args: BootScriptArgs): string {
     ["WEED_VERSION", weed.version],
     ["JWT_PARAMETER", jwtParameterName],
     ["JWT_ENV", JWT_SIGNING_KEY_ENV],
+    // Empty without TLS: write_tls then does nothing.
+    ["TLS_DIR", args.tls ? HOST_PATHS.tlsDir : ""],
+    ["TLS_CA_PARAMETER", args.tls?.caParameter ?? ""],
+    ["TLS_CERT_PARAMETER", args.tls?.certParameter ?? ""],
+    ["TLS_KEY_PARAMETER", args.tls?.keyParameter ?? ""],
     ["BINARY", HOST_PATHS.binary],
     ["CONFIG_DIR", HOST_PATHS.configDir],
     ["SECURITY_TOML", HOST_PATHS.securityToml],
@@ -145,7 +155,7 @@ export function renderBootScript(args: BootScriptArgs): string {
     'ROOT="${SEAWEED_BOOT_ROOT:-}"',
     `readonly ${settings.map(([name, value]) => `${name}=${q(value)}`).join(" \\\n")}`,
     "write_security_toml() {",
-    `  install_file "$SECURITY_TOML" 0644 ${heredoc("SEAWEEDFS_SECURITY_TOML", renderHostSecurityToml())}`,
+    `  install_file "$SECURITY_TOML" 0644 ${heredoc(SECURITY_TOML_HEREDOC, renderHostSecurityToml(args.tls ? { tls: { clusterName: args.tls.clusterName } } : {}))}`,
     "}",
     "write_master_unit() {",
     `  install_file "/etc/systemd/system/$UNIT_NAME" 0644 ${heredoc("SEAWEEDFS_MASTER_UNIT", renderMasterUnit(masterArgs))}`,

@@ -13,10 +13,11 @@ import { renderBootScript } from "./bootScript";
 import { MasterInstanceRole } from "./iam";
 import { MasterLoadBalancer } from "./loadBalancer";
 import { MasterSlot } from "./masterSlot";
-import { identityTags, jwtParameterNameOf, loadBalancerDnsName, masterDnsName, privateZoneNameOf, ssmPrefixOf } from "./naming";
+import { identityTags, jwtParameterNameOf, loadBalancerDnsName, masterDnsName, masterTlsParameterNames, privateZoneNameOf, ssmPrefixOf } from "./naming";
 import { MasterNetwork } from "./network";
 import { MasterSecrets } from "./secrets";
 import { MasterSecurityGroups } from "./securityGroups";
+import { MasterTls } from "./tls";
 import { HOST_PATHS } from "./host/paths";
 
 export interface MasterTierArgs {
@@ -64,9 +65,16 @@ export function slotBootScript(config: SeaweedConfig, slotNumber: number, extraS
     masterArgs: master.args,
     weed: { url: config.seaweedBinaryUrl, sha256: config.seaweedBinarySha256, version: config.seaweedVersion },
     jwtParameterName: jwtParameterNameOf(clusterName),
+    ...(config.tlsEnabled ? { tls: tlsBootArgs(clusterName, slotNumber) } : {}),
     attachTimeoutSeconds: config.attachTimeoutSeconds,
     extraSteps,
   });
+}
+
+/** What a slot's boot reads to write its TLS files (parameter names only: no key material in user data). */
+function tlsBootArgs(clusterName: string, slot: number) {
+  const names = masterTlsParameterNames(clusterName, slot);
+  return { clusterName, caParameter: names.caBundle, certParameter: names.cert, keyParameter: names.key };
 }
 
 export class MasterTier extends pulumi.ComponentResource {
@@ -85,6 +93,8 @@ export class MasterTier extends pulumi.ComponentResource {
   readonly ssmPrefix: string;
   /** The SecureString holding the JWT signing key (its name is not secret, its value is). */
   readonly jwtParameterName: pulumi.Output<string>;
+  /** The CA, the certificates and their SSM parameters; absent when `tlsEnabled` is false. */
+  readonly tls?: MasterTls;
   /** In slot order. */
   readonly slots: readonly MasterSlot[];
   readonly loadBalancer: MasterLoadBalancer;
@@ -133,10 +143,12 @@ export class MasterTier extends pulumi.ComponentResource {
     );
     this.instanceRole = role.role;
     this.instanceProfile = role.instanceProfile;
+    this.zoneName = privateZoneNameOf(clusterName, config.privateZoneName);
+    if (config.tlsEnabled) this.tls = new MasterTls(`${name}-tls`, { config, zoneName: this.zoneName, kmsKeyArn: this.kmsKey.arn, tags }, child);
 
     // A component's dependsOn does not reach its children: each group waits itself for the role (its policies and
     // profile), the JWT parameter and what the boot steps read.
-    const slotBootDependsOn = pulumi.output(bootDependsOn ?? []).apply((extra) => [role, secrets.jwtParameter, ...extra]);
+    const slotBootDependsOn = pulumi.output(bootDependsOn ?? []).apply((extra) => [role, secrets.jwtParameter, ...(this.tls?.masterParameters ?? []), ...extra]);
     const rendered = renderClusterMasters(slotAddresses(topology.slots), clusterSettingsOf(config), () => HOST_PATHS.mdir);
     this.slots = topology.slots.map((slot) => {
       const userData = slotBootScript(config, slot.slot, bootSteps?.(slot) ?? []);
@@ -188,7 +200,6 @@ export class MasterTier extends pulumi.ComponentResource {
       child,
     );
 
-    this.zoneName = privateZoneNameOf(clusterName, config.privateZoneName);
     this.zone = new aws.route53.Zone(
       `${name}-zone`,
       { name: this.zoneName, comment: `SeaweedFS masters of ${clusterName}`, vpcs: [{ vpcId: this.network.vpcId }], tags },

@@ -24,6 +24,9 @@ export const ROLES = {
   dataVolume: "master-data",
 } as const;
 
+/** The heredoc delimiter around security.toml in a slot's boot script (the policy pack reads the file from there). */
+export const SECURITY_TOML_HEREDOC = "SEAWEEDFS_SECURITY_TOML";
+
 /** The tag that puts a volume in the cluster's DLM snapshot set. */
 export function snapshotTag(clusterName: string): Record<string, string> {
   return { [TAG_KEYS.snapshots]: clusterName };
@@ -42,6 +45,24 @@ export function ssmPrefixOf(clusterName: string): string {
 /** The SSM SecureString holding the JWT signing key. */
 export function jwtParameterNameOf(clusterName: string): string {
   return `${ssmPrefixOf(clusterName)}/jwt-signing-key`;
+}
+
+/**
+ * The SSM parameters of a master's TLS files, below the stack's path (the masters may read them): the CA bundle
+ * (String), the slot's certificate (String) and its private key (SecureString).
+ */
+export function masterTlsParameterNames(clusterName: string, slot: number): { caBundle: string; cert: string; key: string } {
+  const tls = `${ssmPrefixOf(clusterName)}/tls`;
+  return { caBundle: `${tls}/ca.crt`, cert: `${tls}/master-${slot}.crt`, key: `${tls}/master-${slot}.key` };
+}
+
+/**
+ * The SSM parameters of a client role's certificate and key: on a path of their own beside the stack's, so no
+ * master can read a client's key (the masters' role reads only below {@link ssmPrefixOf}).
+ */
+export function clientTlsParameterNames(clusterName: string, role: string): { cert: string; key: string } {
+  const tls = `/${PROJECT}/${clusterName}-clients/tls`;
+  return { cert: `${tls}/${role}.crt`, key: `${tls}/${role}.key` };
 }
 
 /** The private hosted zone: the configured name, or `<clusterName>.internal`. */

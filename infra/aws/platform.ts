@@ -12,6 +12,7 @@ import { Monitoring } from "./monitoring/monitoring";
 import { monitoringArgsOf, monitoringBootStep } from "./monitoring/settings";
 import { backupBootStep, Backups, backupsArgsOf, checkRegions } from "./backup";
 import { MasterWatchdog, watchdogBootStep } from "./watchdog";
+import { awsTlsOutputs } from "./tls";
 
 /** Builds every resource of the stack and returns its outputs. */
 export async function awsPlatform(config: SeaweedConfig): Promise<Record<string, unknown>> {
@@ -52,6 +53,8 @@ function outputsOf(config: SeaweedConfig, tier: MasterTier, monitoring: Monitori
     // address, not the slot IP: volume servers' firewalls must admit this group, not only masterAddresses.
     mastersSecurityGroupId: tier.securityGroups.masters.id,
     jwtSigningKeyParameterName: tier.jwtParameterName,
+    // Mutual TLS: where clients get the CA bundle, their certificate and key, and their security.toml (null: TLS off).
+    tls: awsTlsOutputs(config, tier.tls, tier.kmsKey.arn),
     privateZoneId: tier.zone.zoneId,
     vpcId: tier.network.vpcId,
     alarmTopicArn: monitoring.alarmTopic.arn,

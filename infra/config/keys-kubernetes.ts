@@ -140,6 +140,13 @@ export const KUBERNETES_KEYS = {
     default: "",
     fix: "build images/backup/Dockerfile, push it and name it here with its tag or digest",
   }),
+  k8sCertManagerIssuer: key({
+    type: "string",
+    description: "Kubernetes only, with tlsEnabled: let cert-manager issue the masters' certificates (one Certificate per pod, the convention of the SeaweedFS Helm chart) from this issuer, written Issuer/<name> (in k8sNamespace) or ClusterIssuer/<name>, instead of the program's own CA. cert-manager then renews them and owns the CA and its rotation. Empty: the program issues them.",
+    schema: z.string().regex(/^((Issuer|ClusterIssuer)\/[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?)?$/, "must be Issuer/<name> or ClusterIssuer/<name>"),
+    default: "",
+    fix: "write e.g. ClusterIssuer/seaweedfs-ca, or leave it empty to let the program issue the certificates",
+  }),
 };
 
 /**
@@ -156,6 +163,8 @@ export function kubernetesCrossChecks(
     k8sBackupEndpoint: string;
     k8sBackupCredentialsSecret: string;
     k8sBackupImage: string;
+    k8sCertManagerIssuer: string;
+    tlsEnabled: boolean;
     httpPort: number;
     grpcPort: number;
     metricsPort: number;
@@ -163,6 +172,9 @@ export function kubernetesCrossChecks(
   issues: ConfigIssue[],
 ): void {
   backupChecks(v, issues);
+  if (v.k8sCertManagerIssuer && !v.tlsEnabled) {
+    issues.push({ key: "k8sCertManagerIssuer", value: v.k8sCertManagerIssuer, message: "has no effect: tlsEnabled is false, so no certificate is issued", fix: "set tlsEnabled: true, or remove this key" });
+  }
   if (v.k8sBackupBucket) {
     for (const port of ["httpPort", "grpcPort", "metricsPort"] as const) {
       if (v[port] === BACKUP_METRICS_PORT) {

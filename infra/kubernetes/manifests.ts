@@ -11,6 +11,7 @@ import { watchdogProbeSettingsOf, watchdogProbes } from "../seaweed/watchdog";
 import { maxPerFailureDomain } from "../seaweed/quorum";
 import { BACKUP_METRICS, backupConfigMapName, backupsEnabled, backupSidecar } from "./backup";
 import { CONFIG_DIR, HOSTNAME_LABEL, masterNames, MDIR, podHost, POD_IP_ENV, POD_NAME_ENV, slotHosts, ZONE_LABEL } from "./names";
+import { tlsPodParts } from "./tls";
 
 /** A manifest as the API server takes it (JSON). */
 export type Manifest = Record<string, unknown>;
@@ -59,6 +60,7 @@ function httpProbe(probe: MasterProbe, port: number): Manifest {
 export function masterPodSpec(config: KubernetesConfig): Manifest {
   const names = masterNames(config);
   const uid = config.k8sRunAsUser;
+  const tls = config.tlsEnabled ? tlsPodParts(config) : undefined;
   return {
     // A master must leave raft cleanly; hashicorp raft shuts down in well under this.
     terminationGracePeriodSeconds: 30,
@@ -99,6 +101,8 @@ export function masterPodSpec(config: KubernetesConfig): Manifest {
           { name: POD_NAME_ENV, valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
           { name: POD_IP_ENV, valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
           { name: JWT_SIGNING_KEY_ENV, valueFrom: { secretKeyRef: { name: names.secret, key: "signingKey" } } },
+          // After POD_NAME: the kubelet expands $(POD_NAME) in them to the pod's own certificate.
+          ...(tls?.env ?? []),
         ],
         ports: [
           { name: "http", containerPort: config.httpPort },
@@ -117,6 +121,7 @@ export function masterPodSpec(config: KubernetesConfig): Manifest {
           { name: DATA_VOLUME, mountPath: MDIR },
           { name: "config", mountPath: CONFIG_DIR, readOnly: true },
           { name: "tmp", mountPath: "/tmp" },
+          ...(tls ? [tls.mount] : []),
         ],
       },
       ...(backupsEnabled(config) ? [backupSidecar(config, { data: DATA_VOLUME, ...BACKUP_VOLUMES })] : []),
@@ -124,6 +129,7 @@ export function masterPodSpec(config: KubernetesConfig): Manifest {
     volumes: [
       { name: "config", configMap: { name: names.configMap } },
       { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+      ...(tls ? [tls.volume] : []),
       ...(backupsEnabled(config)
         ? [
             { name: BACKUP_VOLUMES.scripts, configMap: { name: backupConfigMapName(config), defaultMode: 0o555 } },

@@ -14,6 +14,8 @@ import { backupConfigMapData, backupConfigMapName, backupsEnabled } from "./back
 import { grafanaDashboardConfigMap, podMonitor, prometheusRule } from "./monitoring";
 import { masterNames } from "./names";
 import { SigningKey } from "./signingKey";
+import { MasterTlsObjects, TLS_FINGERPRINT_ANNOTATION } from "./masterTls";
+import { TLS_MOUNT } from "./tls";
 
 export interface MasterStatefulSetArgs {
   /** The validated Kubernetes stack config: masterCount, zones, ports, image, storage and access keys. */
@@ -25,6 +27,13 @@ function as<T>(manifest: Record<string, unknown>): T {
   return manifest as unknown as T;
 }
 
+/** The StatefulSet manifest with an annotation on its pod template (none when `value` is undefined). */
+function withTemplateAnnotation(manifest: Record<string, unknown>, key: string, value: pulumi.Output<string> | undefined): Record<string, unknown> {
+  if (!value) return manifest;
+  const spec = manifest.spec as { template: { metadata: Record<string, unknown> } };
+  return { ...manifest, spec: { ...spec, template: { ...spec.template, metadata: { ...spec.template.metadata, annotations: { [key]: value } } } } };
+}
+
 export class MasterStatefulSet extends pulumi.ComponentResource {
   static readonly __pulumiType = "seaweed:kubernetes:MasterStatefulSet";
   readonly namespace: k8s.core.v1.Namespace;
@@ -32,6 +41,8 @@ export class MasterStatefulSet extends pulumi.ComponentResource {
   readonly clientService: k8s.core.v1.Service;
   readonly peerService: k8s.core.v1.Service;
   readonly secret: k8s.core.v1.Secret;
+  /** Mutual TLS: the certificates' Secrets (or cert-manager Certificates); absent when `tlsEnabled` is false. */
+  readonly tls?: MasterTlsObjects;
 
   constructor(name: string, args: MasterStatefulSetArgs, opts?: pulumi.ComponentResourceOptions) {
     super(MasterStatefulSet.__pulumiType, name, {}, opts);
@@ -54,7 +65,12 @@ export class MasterStatefulSet extends pulumi.ComponentResource {
       `${name}-config`,
       {
         metadata: { name: names.configMap, namespace: names.namespace, labels: names.labels },
-        data: { "security.toml": renderSecurityToml({ keySource: `set by the kubelet from Secret ${names.secret}` }) },
+        data: {
+          "security.toml": renderSecurityToml({
+            keySource: `set by the kubelet from Secret ${names.secret}`,
+            ...(config.tlsEnabled ? { tls: { clusterName: config.clusterName, dir: TLS_MOUNT, identityFromEnvironment: true } } : {}),
+          }),
+        },
       },
       inNamespace,
     );
@@ -62,11 +78,12 @@ export class MasterStatefulSet extends pulumi.ComponentResource {
     const backupScripts = backupsEnabled(config)
       ? [new k8s.core.v1.ConfigMap(`${name}-backup`, { metadata: { name: backupConfigMapName(config), namespace: names.namespace, labels: names.labels }, data: backupConfigMapData(config) }, inNamespace)]
       : [];
+    if (config.tlsEnabled) this.tls = new MasterTlsObjects(`${name}-tls`, { config, objectOptions: inNamespace }, kept);
     this.peerService = new k8s.core.v1.Service(`${name}-peers`, as<k8s.core.v1.ServiceArgs>(peerService(config)), inNamespace);
     this.clientService = new k8s.core.v1.Service(`${name}-clients`, as<k8s.core.v1.ServiceArgs>(clientService(config)), inNamespace);
-    this.statefulSet = new k8s.apps.v1.StatefulSet(`${name}-statefulset`, as<k8s.apps.v1.StatefulSetArgs>(masterStatefulSet(config)), {
+    this.statefulSet = new k8s.apps.v1.StatefulSet(`${name}-statefulset`, as<k8s.apps.v1.StatefulSetArgs>(withTemplateAnnotation(masterStatefulSet(config), TLS_FINGERPRINT_ANNOTATION, this.tls?.fingerprint)), {
       ...inNamespace,
-      dependsOn: [this.namespace, this.peerService, this.secret, ...backupScripts],
+      dependsOn: [this.namespace, this.peerService, this.secret, ...backupScripts, ...(this.tls?.objects ?? [])],
     });
     new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, as<k8s.policy.v1.PodDisruptionBudgetArgs>(disruptionBudget(config)), inNamespace);
     new k8s.networking.v1.NetworkPolicy(`${name}-network-policy`, as<k8s.networking.v1.NetworkPolicyArgs>(networkPolicy(config)), inNamespace);

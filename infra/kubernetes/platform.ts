@@ -5,6 +5,7 @@
 import type { KubernetesConfig } from "../config";
 import { MasterStatefulSet } from "./masterSet";
 import { clientMasterList, masterNames, podName, slotHosts } from "./names";
+import { kubernetesTlsOutputs } from "./tls";
 
 /** Builds every resource of a Kubernetes stack and returns its outputs. */
 export async function kubernetesPlatform(config: KubernetesConfig): Promise<Record<string, unknown>> {
@@ -24,5 +25,7 @@ export async function kubernetesPlatform(config: KubernetesConfig): Promise<Reco
     clientServiceName: tier.clientService.metadata.name,
     clientServiceHost: `${names.clientService}.${names.namespace}.svc.${config.k8sClusterDomain}`,
     jwtSecretName: tier.secret.metadata.name,
+    // Mutual TLS: the client roles' Secrets and security.toml (null: TLS off).
+    tls: kubernetesTlsOutputs(config),
   };
 }

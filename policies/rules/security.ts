@@ -143,11 +143,12 @@ export const SECRET_PATTERNS: { name: string; pattern: RegExp }[] = [
   { name: `a literal ${JWT_SIGNING_KEY_ENV}`, pattern: new RegExp(`${JWT_SIGNING_KEY_ENV}=(["']?)(?![\\s"'$%])[^\\s"']+`) },
   { name: "an AWS access key id", pattern: /\b(AKIA|ASIA)[0-9A-Z]{16}\b/ },
   { name: "an AWS secret access key", pattern: /aws_secret_access_key\s*[=:]\s*["']?[A-Za-z0-9/+]{40}/i },
+  { name: "a PEM private key (TLS keys are read from SSM at boot)", pattern: /-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----/ },
 ];
 
 export const noSecretsInUserData: ResourceValidationPolicy = {
   name: "seaweedfs-no-secrets-in-user-data",
-  description: `Boot scripts carry no plaintext secret: no JWT, no literal ${JWT_SIGNING_KEY_ENV} value, no AWS keys (the key is read from SSM at boot).`,
+  description: `Boot scripts carry no plaintext secret: no JWT, no literal ${JWT_SIGNING_KEY_ENV} value, no AWS keys, no PEM private key (keys are read from SSM at boot).`,
   severity: "critical",
   configSchema: { properties: { extraPatterns: { type: "array", items: { type: "string" }, default: [] } } },
   validateResource: (args, report) => {

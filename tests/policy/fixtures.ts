@@ -6,7 +6,8 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { HEALTH_CHECK, JWT_SIGNING_KEY_ENV, METRICS } from "../../infra/seaweed/constants";
 import { renderClusterMasters } from "../../infra/seaweed/cluster";
-import { renderMasterUnit } from "../../infra/aws/host/systemd";
+import { renderHostSecurityToml, renderMasterUnit } from "../../infra/aws/host/systemd";
+import { SECURITY_TOML_HEREDOC } from "../../infra/aws/naming";
 import { Policy, PolicyViolation, runPolicies } from "../../tools/lib/policyRun";
 
 const STACK_URN = "urn:pulumi:test::seaweed-infra::pulumi:pulumi:Stack::seaweed-infra-test";
@@ -57,13 +58,17 @@ export const CLUSTER = "seaweedfs-test";
 export const ZONES = ["us-east-1a", "us-east-1b", "us-east-1c"];
 export const SLOT_IPS = ["10.40.0.10", "10.40.16.10", "10.40.32.10"];
 
-/** A boot script in the shape the master tier renders: the key comes from SSM at boot, the unit from infra/seaweed. */
-export function bootScript(unit: string): string {
+/**
+ * A boot script in the shape the master tier renders: the key comes from SSM at boot, the unit from infra/seaweed,
+ * and with `securityToml` the file written from a heredoc as the real boot script does.
+ */
+export function bootScript(unit: string, securityToml?: string): string {
   return [
     "#!/bin/bash",
     "set -euo pipefail",
     `key=$(aws ssm get-parameter --with-decryption --name /${CLUSTER}/jwt-signing-key --query Parameter.Value --output text)`,
     `printf '${JWT_SIGNING_KEY_ENV}=%s\\n' "$key" > /etc/seaweedfs/master-secrets.env`,
+    ...(securityToml === undefined ? [] : [`cat > /etc/seaweedfs/security.toml <<'${SECURITY_TOML_HEREDOC}'`, securityToml.trimEnd(), SECURITY_TOML_HEREDOC]),
     "cat > /etc/systemd/system/seaweedfs-master.service <<'UNIT'",
     unit.trimEnd(),
     "UNIT",
@@ -75,14 +80,15 @@ export function base64(text: string): string {
   return Buffer.from(text, "utf8").toString("base64");
 }
 
-/** The launch-template user data of every slot, from slots given as `{slot, ip}`. */
-export function masterUserData(slots: { slot: number; ip: string }[]): string[] {
+/** The launch-template user data of every slot, from slots given as `{slot, ip}`; `tls`: the masters' rendered TLS. */
+export function masterUserData(slots: { slot: number; ip: string }[], options: { tls?: boolean } = {}): string[] {
   const masters = renderClusterMasters(
     slots.map((s) => ({ slot: s.slot, host: s.ip })),
     { port: 9333, metricsPort: 9327, raft: { heartbeatInterval: "300ms", electionTimeout: "2s" }, defaultReplication: "000", volumeSizeLimitMB: 1000 },
     () => "/var/lib/seaweedfs/master",
   );
-  return masters.map((m) => base64(bootScript(renderMasterUnit(m.args))));
+  const securityToml = options.tls ? renderHostSecurityToml({ tls: { clusterName: CLUSTER } }) : undefined;
+  return masters.map((m) => base64(bootScript(renderMasterUnit(m.args), securityToml)));
 }
 
 /** Adds one master slot: network interface, data volume and launch template, tagged per the shared contract. */
@@ -179,12 +185,12 @@ function addBackups(g: Graph): void {
   }, { parent: backups });
 }
 
-/** A compliant master tier with every optional part (monitoring, backups). */
-export function healthyStack(options: { monitoring?: boolean; backups?: boolean } = {}): Graph {
+/** A compliant master tier with every optional part (monitoring, backups, mutual TLS). */
+export function healthyStack(options: { monitoring?: boolean; backups?: boolean; tls?: boolean } = {}): Graph {
   const g = new Graph();
   const tier = g.add("seaweed:aws:MasterTier", CLUSTER, {});
   ZONES.forEach((zone, i) => g.add("aws:ec2/subnet:Subnet", `${CLUSTER}-${zone}`, { availabilityZone: zone, cidrBlock: `10.40.${i * 16}.0/20`, mapPublicIpOnLaunch: false }, { parent: tier }));
-  const userData = masterUserData(SLOT_IPS.map((ip, slot) => ({ slot, ip })));
+  const userData = masterUserData(SLOT_IPS.map((ip, slot) => ({ slot, ip })), { tls: options.tls ?? true });
   SLOT_IPS.forEach((ip, slot) => addSlot(g, tier, slot, ip, ZONES[slot], userData[slot]));
   addLoadBalancer(g, tier);
   addSecurity(g, tier);

@@ -40,6 +40,7 @@ const EVERY_POLICY = [
   "seaweedfs-no-world-ingress",
   "seaweedfs-iam-attach-scoped",
   "seaweedfs-no-secrets-in-user-data",
+  "seaweedfs-tls-required",
   "seaweedfs-required-alarms",
   "seaweedfs-alarm-actions",
   "seaweedfs-master-silent-alarm",
@@ -66,11 +67,11 @@ const KUBERNETES_POLICIES = [
 
 describe("the policy pack on each stack's mocked graph", () => {
   for (const stack of ["dev", "staging", "prod"]) {
-    it(`${stack}: no violation, and every policy actually applies (deletion protection only to prod)`, async () => {
+    it(`${stack}: no violation, and every policy actually applies (deletion protection only to prod, TLS required but on dev)`, async () => {
       const report = await runPolicies(toPolicyResources(graphs.get(stack)!), packConfig(stack));
       assert.deepEqual(report.violations, []);
       const expected = [
-        ...EVERY_POLICY.map((policy) => [policy, policy === "seaweedfs-lb-deletion-protection" && stack !== "prod" ? "not applicable" : "pass"]),
+        ...EVERY_POLICY.map((policy) => [policy, (policy === "seaweedfs-lb-deletion-protection" && stack !== "prod") || (policy === "seaweedfs-tls-required" && stack === "dev") ? "not applicable" : "pass"]),
         ...KUBERNETES_POLICIES.map((policy) => [policy, "not applicable"]),
       ];
       assert.deepEqual(report.verdicts.map((v) => [v.policy, v.verdict]), expected);
@@ -101,8 +102,10 @@ describe("a deliberately broken prod graph", () => {
     const { graph, expected } = brokenProd(graphs.get("prod")!);
     const report = await runPolicies(toPolicyResources(graph), packConfig("dev"));
     assert.equal(mandatoryViolations(report).length, 0);
-    // dev asks for 3 masters, so the minimum-count message goes; everything else is still reported.
-    assert.deepEqual(located(report, graph), expected.filter((e, i) => !(e === "seaweedfs-master-count @ stack" && expected.indexOf(e) !== i)));
+    // dev asks for 3 masters, so the minimum-count message goes, and requires no TLS, so the plain-text master goes
+    // unjudged; everything else is still reported.
+    const judgedInDev = expected.filter((e, i) => !(e === "seaweedfs-master-count @ stack" && expected.indexOf(e) !== i) && !e.startsWith("seaweedfs-tls-required "));
+    assert.deepEqual(located(report, graph), judgedInDev);
     assert.ok(report.violations.every((v) => v.enforcementLevel === "advisory"));
   });
 });

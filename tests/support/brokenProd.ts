@@ -1,6 +1,7 @@
 /**
  * The prod graph broken on purpose (a slot lost so 4 masters sit in 2 zones, a public NLB, IMDSv1, the JWT key
- * pasted into a boot script, a slow health check, an alarm without actions, the backup bucket's encryption removed),
+ * pasted into a boot script, a slow health check, an alarm without actions, the backup bucket's encryption removed,
+ * one master's TLS key line dropped from its security.toml, which would make it serve gRPC in plain text),
  * with the violations it must produce written out literally. Shared by the in-process pack test and the test that
  * drives Pulumi's own policy host.
  */
@@ -27,6 +28,10 @@ export function brokenProd(prod: readonly RecordedResource[]): { graph: Recorded
   const leaky = named("aws:ec2/launchTemplate:LaunchTemplate", "seaweedfs-prod-master-1-lt").state;
   const script = `${Buffer.from(String(leaky.userData), "base64").toString("utf8")}\n${JWT_SIGNING_KEY_ENV}=${MOCK_SECRET_VALUE}\n`;
   leaky.userData = Buffer.from(script, "utf8").toString("base64");
+  const plainText = named("aws:ec2/launchTemplate:LaunchTemplate", "seaweedfs-prod-master-3-lt").state;
+  const withoutKey = Buffer.from(String(plainText.userData), "base64").toString("utf8").replace(/^key = "\/etc\/seaweedfs\/tls\/master\.key"\n/m, "");
+  assert.notEqual(withoutKey, Buffer.from(String(plainText.userData), "base64").toString("utf8"), "slot 3's security.toml names its TLS key");
+  plainText.userData = Buffer.from(withoutKey, "utf8").toString("base64");
   const healthCheck = named("aws:lb/targetGroup:TargetGroup", "seaweedfs-prod-lb-9333").state.healthCheck as Record<string, unknown>;
   healthCheck.interval = 30;
   named("aws:cloudwatch/metricAlarm:MetricAlarm", "seaweedfs-prod-monitoring-leader-count").state.alarmActions = [];
@@ -43,6 +48,7 @@ export function brokenProd(prod: readonly RecordedResource[]): { graph: Recorded
     "seaweedfs-lb-health-check @ seaweedfs-prod-lb-9333",
     "seaweedfs-imdsv2-required @ seaweedfs-prod-master-0-lt",
     "seaweedfs-no-secrets-in-user-data @ seaweedfs-prod-master-1-lt",
+    "seaweedfs-tls-required @ seaweedfs-prod-master-3-lt",
     "seaweedfs-alarm-actions @ seaweedfs-prod-monitoring-leader-count",
     "seaweedfs-backup-bucket-encryption @ seaweedfs-prod-backups-bucket",
   ];

@@ -8,6 +8,8 @@ import { runStack } from "../../tools/lib/plan";
 import { renderMasterUnit } from "../../infra/aws/host/systemd";
 import { renderWatchdogUnit } from "../../infra/aws/host/watchdogUnit";
 import type { RecordedResource } from "../../tools/lib/mockGraph";
+import { clientTlsParameterNames } from "../../infra/aws/naming";
+import { CLIENT_ROLES } from "../../infra/seaweed/tls";
 
 type Run = Awaited<ReturnType<typeof runStack>>;
 
@@ -22,7 +24,11 @@ describe("the prod stack's boot order and user data", () => {
     const [instanceRole] = ofType("aws:iam/role:Role").filter((r) => String(r.inputs.assumeRolePolicy).includes("ec2.amazonaws.com"));
     const onInstanceRole = ofType("aws:iam/rolePolicy:RolePolicy").filter((p) => p.propertyDependencies.role?.includes(instanceRole.urn));
     assert.equal(onInstanceRole.length, 3, "boot, monitoring agent, backup agent");
-    const needed = [...ofType("aws:ssm/parameter:Parameter"), ...onInstanceRole];
+    // The clients' certificates and keys are not the masters' to read (their path is outside the masters' role).
+    const clientTls = CLIENT_ROLES.flatMap((role) => Object.values(clientTlsParameterNames(run.config.clusterName, role)));
+    const masterParameters = ofType("aws:ssm/parameter:Parameter").filter((p) => !clientTls.includes(String(p.inputs.name)));
+    assert.equal(masterParameters.length, ofType("aws:ssm/parameter:Parameter").length - 6, "3 client roles' certificate and key");
+    const needed = [...masterParameters, ...onInstanceRole];
     assert.ok(needed.some((r) => r.name.includes("monitoring")) && needed.some((r) => r.name.includes("backups")), "monitoring and backup resources are planned");
     const groups = ofType("aws:autoscaling/group:Group");
     assert.equal(groups.length, 5);

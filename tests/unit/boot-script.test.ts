@@ -154,6 +154,37 @@ describe("the master boot script", () => {
     assert.deepEqual(await holders(), { eni: a.instanceId, eniIndex: 1, volume: a.instanceId });
   });
 
+  it("with TLS, writes the slot's CA bundle, certificate and key from SSM into files of the service account, the key on no command line or log", async () => {
+    const tls = { clusterName: CLUSTER, caParameter: `/seaweed-infra/${CLUSTER}/tls/ca.crt`, certParameter: `/seaweed-infra/${CLUSTER}/tls/master-0.crt`, keyParameter: `/seaweed-infra/${CLUSTER}/tls/master-0.key` };
+    const pem = (label: string, body: string) => `-----BEGIN ${label}-----\n${Buffer.from(body).toString("base64")}\n-----END ${label}-----`;
+    const values = { ca: pem("CERTIFICATE", "ca-of-the-stack"), cert: pem("CERTIFICATE", "master-0"), key: pem("PRIVATE KEY", "key-of-master-0-abcdef") };
+    await moto.call("ssm", "put_parameter", { Name: tls.caParameter, Type: "String", Value: values.ca, Overwrite: true });
+    await moto.call("ssm", "put_parameter", { Name: tls.certParameter, Type: "String", Value: values.cert, Overwrite: true });
+    await moto.call("ssm", "put_parameter", { Name: tls.keyParameter, Type: "SecureString", Value: values.key, Overwrite: true });
+    const a = hosts.a;
+    const run = await a.boot(script({ tls }));
+    assert.equal(run.code, 0, run.stderr);
+    const dir = HOST_PATHS.tlsDir;
+    assert.equal(a.read(`${dir}/ca.crt`), `${values.ca}\n`);
+    assert.equal(a.read(`${dir}/master.crt`), `${values.cert}\n`);
+    assert.equal(a.read(`${dir}/master.key`), `${values.key}\n`);
+    assert.equal(a.mode(`${dir}/master.key`), 0o400);
+    assert.equal(a.mode(dir), 0o750);
+    assert.ok(run.calls.some((c) => c.startsWith("chown -R seaweedfs:seaweedfs ") && c.endsWith(dir)), run.calls.filter((c) => c.startsWith("chown")).join("\n"));
+    assert.equal(a.read(HOST_PATHS.securityToml), renderHostSecurityToml({ tls: { clusterName: CLUSTER } }));
+    assert.match(a.read(HOST_PATHS.securityToml), new RegExp(`key = "${dir}/master.key"`));
+    assert.ok(run.calls.includes("systemctl restart seaweedfs-master.service"), "new files restart the master");
+    for (const text of [run.stdout, run.stderr, ...run.calls]) assert.ok(!text.includes("PRIVATE KEY") && !text.includes(values.key.split("\n")[1]), "the TLS key leaks into logs or argv");
+    // A key parameter that holds no PEM stops the boot before the master is restarted on it.
+    await moto.call("ssm", "put_parameter", { Name: tls.keyParameter, Type: "SecureString", Value: "not-a-key", Overwrite: true });
+    const refused = await a.boot(script({ tls }));
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, new RegExp(`SSM parameter ${tls.keyParameter} holds no PEM`));
+    assert.ok(!refused.calls.some((c) => c.startsWith("systemctl restart")), refused.calls.join("\n"));
+    // Back to the TLS-off script for the tests below.
+    assert.equal((await a.boot(script())).code, 0);
+  });
+
   it("runs extra steps (e.g. the monitoring agent's setup) only after the master has started", async () => {
     const run = await hosts.a.boot(script({ extraSteps: ["systemctl is-active seaweedfs-master.service"] }));
     assert.equal(run.code, 0, run.stderr);

@@ -88,7 +88,8 @@ async function planCli(stack: string, stacksDir?: string): Promise<{ code: numbe
 /** Every way the plan's physical names break AWS's limits, one line each. */
 function violations(resources: readonly PlannedResource[]): string[] {
   return resources.flatMap((r) => {
-    if (r.type.startsWith("seaweed:") || r.type.startsWith("pulumi:") || r.type.startsWith("random:") || r.type === "pulumi:providers:aws") {
+    // The program's own components and dynamic resources (signing key, CA, certificates) exist only in Pulumi.
+    if (r.type.startsWith("seaweed:") || r.type.startsWith("pulumi:") || r.type.startsWith("pulumi-nodejs:dynamic/") || r.type.startsWith("random:") || r.type === "pulumi:providers:aws") {
       return r.awsName === null ? [] : [`${r.name}: a ${r.type} has no AWS name, got ${r.awsName}`];
     }
     if (NAMELESS.has(r.type)) return r.awsName === null ? [] : [`${r.name}: ${r.type} is nameless in AWS, got ${r.awsName}`];

@@ -1,7 +1,8 @@
 /**
  * A stack's master tier as a real local SeaweedFS cluster: every slot's rendered `weed master` on its own
  * loopback address and `-mdir`, two volume servers, the JWT signing key in the environment and the rendered
- * security.toml in each working directory (as systemd runs it on EC2), the rendered watchdog beside each master,
+ * security.toml in each working directory (as systemd runs it on EC2; with the stack's mutual TLS, each process's
+ * certificate and key beside it, minted by the program's own issuance code), the rendered watchdog beside each master,
  * and a supervisor that restarts a master which dies by anyone else's hand after the unit's RestartSec. Used by the
  * drills, their tests and the monitoring and backup checks. Every process is stopped by `stop()`, and by an exit
  * handler if that never runs.
@@ -27,6 +28,10 @@ import type { Timeline } from "./drill/timeline";
 import { insidePrivateNamespace, loopbackUp, privateHosts } from "./cluster/namespace";
 import { HttpProbeSpec, KubeletProber } from "./cluster/prober";
 import { masterPodSpec } from "../../infra/kubernetes/manifests";
+import { renderClientSecurityToml } from "../../infra/seaweed/security";
+import type { TlsRole } from "../../infra/seaweed/tls";
+import type { PemPair } from "../../infra/tls/x509";
+import { issueFor, issueLocalTls, LocalTls, writeTlsDir } from "./cluster/tls";
 
 export type { MasterStatus, RaftOverride };
 
@@ -49,6 +54,11 @@ export interface LocalClusterOptions {
   log?: (line: string) => void;
   /** Run the rendered watchdog beside each master. @default the stack's `watchdogEnabled` */
   watchdog?: boolean;
+  /**
+   * Mutual TLS on the gRPC channels: the stack's rendered TLS sections with certificates of a drill CA.
+   * @default the stack's `tlsEnabled`
+   */
+  tls?: boolean;
   /**
    * Run each master and volume server under its own uid (see {@link processUid}), so nftables can tell their
    * traffic apart on loopback (network partitions). Needs root; used inside the drill's private network namespace.
@@ -115,6 +125,8 @@ export class LocalCluster {
     readonly network: number,
     readonly jwtSigningKey: string,
     private readonly options: LocalClusterOptions,
+    /** The cluster's CA and certificates; absent when TLS is off. */
+    readonly tls?: LocalTls,
   ) {
     const binary = weedBinary();
     this.env = { ...process.env, [JWT_SIGNING_KEY_ENV]: jwtSigningKey };
@@ -122,11 +134,10 @@ export class LocalCluster {
     this.cancelExitCleanup = onExitCleanup(() => {
       if (!options.keep) fs.rmSync(runDir, { recursive: true, force: true });
     });
-    const securityToml = renderHostSecurityToml();
     const uidOf = (offset: number) => (options.separateUids ? PROCESS_UID_BASE + offset : undefined);
     const managed = (name: string, dir: string, args: string[], extra: Partial<ManagedProcessOptions> = {}) => {
       fs.mkdirSync(dir, { recursive: true });
-      fs.writeFileSync(path.join(dir, "security.toml"), securityToml);
+      fs.writeFileSync(path.join(dir, "security.toml"), this.securityTomlOf(name, dir));
       if (extra.uid !== undefined) chownTree(dir, extra.uid);
       return new ManagedProcess({ name, binary, args, cwd: dir, env: weedEnv(dir, this.env), logFile: path.join(runDir, "logs", `${name}.log`), ...extra });
     };
@@ -181,6 +192,46 @@ export class LocalCluster {
     });
   }
 
+  /**
+   * The security.toml of a process of this cluster, its TLS files written beside it: a master's is the rendered host
+   * file (its TLS directory mapped into its own), a volume server's the rendered client file of its role.
+   */
+  private securityTomlOf(name: string, dir: string): string {
+    const slot = /^master-(\d+)$/.exec(name)?.[1];
+    if (!this.tls) return renderHostSecurityToml();
+    const tlsDir = path.join(dir, "tls");
+    if (slot !== undefined) {
+      writeTlsDir(tlsDir, "master", this.tls.bundle, this.tls.masters.get(Number(slot)));
+      return renderHostSecurityToml({ tls: { clusterName: this.tls.clusterName, dir: tlsDir } });
+    }
+    writeTlsDir(tlsDir, "volume", this.tls.bundle, this.tls.clients.volume);
+    return renderClientSecurityToml({ role: "volume", clusterName: this.tls.clusterName, dir: tlsDir });
+  }
+
+  /**
+   * A directory holding a security.toml and TLS files of `role`, for `weed` runs from there (an operator's
+   * `weed shell`, an extra volume server or master): by default the cluster's own certificate of a client role;
+   * `identity` gives another one (e.g. from a foreign CA; required for a master) and `bundle` another trust bundle.
+   * `identity: null` is a party holding no certificate: its file has no TLS section, and weed then dials in plain
+   * text (LoadClientTLS falls back to insecure credentials without a cert and key). Without TLS on the cluster every
+   * directory holds the plain host file.
+   */
+  securityDir(name: string, role: TlsRole, options: { identity?: PemPair | null; bundle?: string } = {}): string {
+    const dir = path.join(this.runDir, name);
+    fs.mkdirSync(dir, { recursive: true });
+    if (!this.tls || options.identity === null) {
+      fs.writeFileSync(path.join(dir, "security.toml"), renderHostSecurityToml());
+      return dir;
+    }
+    const tlsDir = path.join(dir, "tls");
+    const identity = options.identity ?? (role === "master" ? undefined : this.tls.clients[role]);
+    if (!identity) throw new Error(`securityDir ${name}: a ${role} needs an identity`);
+    writeTlsDir(tlsDir, role, options.bundle ?? this.tls.bundle, identity);
+    const toml = role === "master" ? renderHostSecurityToml({ tls: { clusterName: this.tls.clusterName, dir: tlsDir } }) : renderClientSecurityToml({ role, clusterName: this.tls.clusterName, dir: tlsDir });
+    fs.writeFileSync(path.join(dir, "security.toml"), toml);
+    return dir;
+  }
+
   /** Whether the rendered watchdog runs beside the masters. */
   get watchdogOn(): boolean {
     return this.masters.some((m) => m.watchdog);
@@ -211,7 +262,8 @@ export class LocalCluster {
     const runDir = fs.mkdtempSync(path.join(os.tmpdir(), `seaweed-drill-${options.stack}-`));
     const plan = planCluster(config, { network, runDir, raft: options.raft, volumeServers });
     if (dnsIdentities) privateHosts(plan.masters.map((m) => ({ name: m.deployedHost, ip: m.ip })), runDir);
-    return new LocalCluster(plan, runDir, network, options.jwtSigningKey ?? randomBytes(24).toString("hex"), options);
+    const tls = (options.tls ?? config.tlsEnabled) ? await issueLocalTls(config, plan.masters) : undefined;
+    return new LocalCluster(plan, runDir, network, options.jwtSigningKey ?? randomBytes(24).toString("hex"), options, tls);
   }
 
   /** Plans, starts and waits until the cluster has a leader everyone agrees on and takes writes. */
@@ -424,8 +476,11 @@ export class LocalCluster {
    * Membership changes: a master slot this cluster did not start with (planned by the caller on this cluster's
    * network and run directory, e.g. a 5-master plan of the same stack). Not started; no watchdog beside it.
    */
-  addMaster(planned: PlannedMaster): LocalMaster {
+  async addMaster(planned: PlannedMaster): Promise<LocalMaster> {
     if (this.masters.some((m) => m.slot === planned.slot)) throw new Error(`master slot ${planned.slot} exists already`);
+    if (this.tls && !this.tls.masters.has(planned.slot)) {
+      this.tls.masters.set(planned.slot, await issueFor(this.tls.ca, this.tls.clusterName, "master", [...new Set([planned.ip, planned.deployedHost])]));
+    }
     fs.mkdirSync(planned.mdir, { recursive: true });
     const master: LocalMaster = {
       ...planned,

@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT } from "../../infra/config/spec";
 import { SigningKey } from "../../infra/kubernetes/signingKey";
+import { CertificateAuthority, IssuedCertificate } from "../../infra/tls/resources";
 
 export const MOCK_ACCOUNT = "123456789012";
 export const MOCK_REGION = "us-east-1";
@@ -17,6 +18,16 @@ export const MOCK_ORGANIZATION = "acme";
  * JWT signing key reaches nothing but its SSM parameter.
  */
 export const MOCK_SECRET_VALUE = "mock-jwt-signing-key-7f3c9a1e5b2d4c6f8a0e";
+
+/**
+ * The private key every mocked CA and certificate returns (their own create never runs under mocks), with a real
+ * PEM header: the leak tests scan plans, outputs and user data for PEM private-key headers and must find none.
+ */
+export const MOCK_TLS_PRIVATE_KEY = "-----BEGIN PRIVATE KEY-----\nbW9jay10bHMtcHJpdmF0ZS1rZXk=\n-----END PRIVATE KEY-----\n";
+/** The certificate every mocked CA and certificate returns. */
+export const MOCK_TLS_CERTIFICATE = "-----BEGIN CERTIFICATE-----\nbW9jay10bHMtY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n";
+/** The expiry of every mocked certificate. */
+export const MOCK_TLS_NOT_AFTER = "2030-01-01T00:00:00.000Z";
 
 function service(type: string): string {
   return type.split(":")[1]?.split("/")[0] ?? "unknown";
@@ -41,6 +52,9 @@ export function mockState(
       return { id, state: { ...inputs, result: MOCK_SECRET_VALUE, bcryptHash: "mock-bcrypt" } };
     case SigningKey.type:
       return { id, state: { ...inputs, result: MOCK_SECRET_VALUE } };
+    case CertificateAuthority.type:
+    case IssuedCertificate.type:
+      return { id, state: { ...inputs, certPem: MOCK_TLS_CERTIFICATE, keyPem: MOCK_TLS_PRIVATE_KEY, notAfter: MOCK_TLS_NOT_AFTER, fingerprint: `${name}-fingerprint` } };
     case "aws:lb/loadBalancer:LoadBalancer":
       Object.assign(state, { dnsName: `${name}-0123456789.elb.${MOCK_REGION}.amazonaws.com`, zoneId: "Z26RNL4JYFTOTI", arnSuffix: `net/${name}/0123456789abcdef` });
       break;

@@ -8,6 +8,8 @@ export const HOST_PATHS = {
   binary: "/usr/local/bin/weed",
   configDir: "/etc/seaweedfs",
   securityToml: "/etc/seaweedfs/security.toml",
+  /** The master's TLS files (CA bundle, certificate, key readable by `user` only), written at boot from SSM. */
+  tlsDir: "/etc/seaweedfs/tls",
   /** Root-only environment file holding `WEED_JWT_SIGNING_KEY`, written at boot from SSM. */
   secretEnvFile: "/etc/seaweedfs/master-secrets.env",
   dataRoot: "/var/lib/seaweedfs",

@@ -79,7 +79,15 @@ export function mountUnitName(path: string): string {
   return `${path.replace(/^\/+|\/+$/g, "").replace(/-/g, "\\x2d").replace(/\//g, "-")}.mount`;
 }
 
-/** security.toml for a master host: the key comes from the unit's root-only environment file. */
-export function renderHostSecurityToml(options: { jwtExpiresAfterSeconds?: number } = {}): string {
-  return renderSecurityToml({ ...options, keySource: `loaded by systemd from ${HOST_PATHS.secretEnvFile}` });
+/**
+ * security.toml for a master host: the JWT key comes from the unit's root-only environment file; with `tls`, the
+ * gRPC channels use the files the boot script wrote to {@link HOST_PATHS.tlsDir} (the drills map `dir` elsewhere).
+ */
+export function renderHostSecurityToml(options: { jwtExpiresAfterSeconds?: number; tls?: { clusterName: string; dir?: string } } = {}): string {
+  const { tls, ...jwt } = options;
+  return renderSecurityToml({
+    ...jwt,
+    keySource: `loaded by systemd from ${HOST_PATHS.secretEnvFile}`,
+    ...(tls ? { tls: { clusterName: tls.clusterName, dir: tls.dir ?? HOST_PATHS.tlsDir } } : {}),
+  });
 }

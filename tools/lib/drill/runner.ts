@@ -10,6 +10,7 @@ import { medianRatio, Spread, spread } from "./stats";
 import { recover } from "./steps";
 import { ScenarioTimeline, Timeline } from "./timeline";
 import { DrillFailure, Scenario, ScenarioMeasurements } from "./types";
+import { runSecurityDrill, SecurityReport } from "./security";
 
 /** What SeaweedFS runs with when no raft flag is given. */
 export const SEAWEEDFS_DEFAULTS: RaftOverride = { implementation: "goraft", electionTimeout: "10s", heartbeatInterval: "300ms" };
@@ -57,6 +58,11 @@ export interface DrillReport extends SeriesReport {
   skippedScenarios: { id: string; reason: string }[];
   /** Every scenario run's timeline (roles, faults, writes), only with `timelines: true` (the HTML report). */
   timelines?: ScenarioTimeline[];
+  /**
+   * Transport security: the attacks of the security drill with TLS off (each accepted) and with the stack's mutual
+   * TLS (each refused); null when not run (a stack without TLS, `--no-security`, or only other scenarios chosen).
+   */
+  security: SecurityReport | null;
 }
 
 export interface DrillOptions {
@@ -71,6 +77,8 @@ export interface DrillOptions {
   skipped?: { id: string; reason: string }[];
   /** Record a timeline per scenario run (for `--report`). @default false */
   timelines?: boolean;
+  /** Run the security drill (./security.ts) after the scenarios. @default false */
+  security?: boolean;
   progress: (line: string) => void;
 }
 
@@ -209,6 +217,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   const timed = options.scenarios.filter((s) => s.baseline);
   const baseline = options.baseline && timed.length > 0 ? await runSeries(options, { label: `${options.stack} (SeaweedFS defaults)`, raft: SEAWEEDFS_DEFAULTS, watchdog: false }, timed, timelines) : null;
   const clean = (s: SeriesReport) => s.scenarios.every((r) => r.passed) && s.duplicateFileIds === 0 && s.maxVolumeIdRegressions === 0;
+  const security = options.security ? await runSecurityDrill({ stack: options.stack, keep: options.keep, progress: options.progress }) : null;
 
   return {
     stack: options.stack,
@@ -217,7 +226,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     weedBinary: binary,
     runs: options.runs,
     // The baseline is a comparison, not what the stack deploys: its failures are reported, not fatal.
-    passed: clean(series),
+    passed: clean(series) && (security?.passed ?? true),
     ...series,
     baseline,
     comparison: ratios(baseline, series),
@@ -225,6 +234,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     watchdogComparison: ratios(withoutWatchdog, series),
     skippedScenarios: options.skipped ?? [],
     ...(options.timelines ? { timelines } : {}),
+    security,
   };
 }
 

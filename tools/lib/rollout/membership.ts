@@ -124,7 +124,7 @@ export async function changeMembership(cluster: LocalCluster, to: number, progre
     progress(`${change.kind} ${from} -> ${to}, step ${index + 1}/${change.steps.length}: ${step.action} slot ${step.slot}`);
     switch (step.action) {
       case "start-member": {
-        cluster.addMaster(targetOf(step.slot));
+        await cluster.addMaster(targetOf(step.slot));
         cluster.start(step.slot);
         const named = await poll(async () => ((await cluster.statusOf(step.slot)).leader ? true : undefined), GATE_TIMEOUT_MS, 200);
         if (!named) throw new Error(`new master-${step.slot} named no leader within ${GATE_TIMEOUT_MS} ms`);
