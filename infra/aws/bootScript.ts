@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { JWT_SIGNING_KEY_ENV } from "../seaweed/constants";
 import { HOST_PATHS } from "./host/paths";
 import { renderMasterUnit, renderHostSecurityToml } from "./host/systemd";
+import { tlsReloadEnvironment } from "../seaweed/tls";
 import { addressAt, parseCidr } from "../net";
 import { ROLES, SECURITY_TOML_HEREDOC, TAG_KEYS } from "./naming";
 
@@ -47,7 +48,7 @@ export interface BootScriptArgs {
    * Mutual TLS: the cluster's name (for the certificates' common names) and the slot's SSM parameters: CA bundle and
    * certificate (String), private key (SecureString). @default TLS off
    */
-  tls?: { clusterName: string; caParameter: string; certParameter: string; keyParameter: string };
+  tls?: { clusterName: string; caParameter: string; certParameter: string; keyParameter: string; reloadSeconds: number };
   /** How long to wait for a predecessor to release the interface and volume. @default 600 */
   attachTimeoutSeconds: number;
   /** Seconds between two looks at a held interface or volume. @default 5 */
@@ -158,7 +159,7 @@ export function renderBootScript(args: BootScriptArgs): string {
     `  install_file "$SECURITY_TOML" 0644 ${heredoc(SECURITY_TOML_HEREDOC, renderHostSecurityToml(args.tls ? { tls: { clusterName: args.tls.clusterName } } : {}))}`,
     "}",
     "write_master_unit() {",
-    `  install_file "/etc/systemd/system/$UNIT_NAME" 0644 ${heredoc("SEAWEEDFS_MASTER_UNIT", renderMasterUnit(masterArgs))}`,
+    `  install_file "/etc/systemd/system/$UNIT_NAME" 0644 ${heredoc("SEAWEEDFS_MASTER_UNIT", renderMasterUnit(masterArgs, args.tls ? tlsReloadEnvironment(args.tls.reloadSeconds) : {}))}`,
     "}",
     BOOT_FUNCTIONS.trimEnd(),
     'main "$@"',

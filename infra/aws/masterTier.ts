@@ -65,7 +65,7 @@ export function slotBootScript(config: SeaweedConfig, slotNumber: number, extraS
     masterArgs: master.args,
     weed: { url: config.seaweedBinaryUrl, sha256: config.seaweedBinarySha256, version: config.seaweedVersion },
     jwtParameterName: jwtParameterNameOf(clusterName),
-    ...(config.tlsEnabled ? { tls: tlsBootArgs(clusterName, slotNumber) } : {}),
+    ...(config.tlsEnabled ? { tls: { ...tlsBootArgs(clusterName, slotNumber), reloadSeconds: config.tlsReloadSeconds } } : {}),
     attachTimeoutSeconds: config.attachTimeoutSeconds,
     extraSteps,
   });

@@ -2,7 +2,7 @@
  * Config keys of the tier's mutual TLS (infra/seaweed/tls.ts, docs/security.md), read by both platforms. Same rules
  * as config/keys.ts: every key declared once with type, default, documentation and fix. The defaults: TLS on
  * wherever data matters (staging, prod), certificates valid a year and renewed by the first `pulumi up` in their
- * last 30 days.
+ * last 30 days, an alarm two weeks before expiry if that `pulumi up` or the roll that follows it never happened.
  */
 import { z } from "zod";
 import { key, type ConfigIssue, type Environment } from "./spec";
@@ -39,6 +39,20 @@ export const TLS_KEYS = {
     default: 30,
     fix: "use fewer days than tlsCertificateValidityDays, e.g. 30",
   }),
+  tlsExpiryAlarmDays: key({
+    type: "integer",
+    description: "The certificate-expiry alarm (CloudWatch on AWS, per slot, from what each host reports; the PrometheusRule on Kubernetes) fires when a master's certificate expires within this many days. Shorter than tlsRenewBeforeDays, so it fires only when a renewal (pulumi up) or the roll after it was missed.",
+    schema: days(1, 365),
+    default: 14,
+    fix: "use fewer days than tlsRenewBeforeDays, e.g. 14",
+  }),
+  tlsReloadSeconds: key({
+    type: "integer",
+    description: "How often every master (and the drills' volume servers) re-reads its certificate, key and CA bundle from disk (WEED_TLS_CERT_REFRESH_INTERVAL; SeaweedFS's default is 5 hours). On Kubernetes a renewed or rotated Secret then takes effect without restarting a pod; on AWS a slot's files change only when its instance is replaced (npm run rollout).",
+    schema: z.number().int("must be a whole number").min(1, "must be at least 1 s").max(86_400, "must be at most 86400 s (a day)"),
+    default: 300,
+    fix: "use 1 to 86400 seconds, e.g. 300",
+  }),
   tlsCaGeneration: key({
     type: "integer",
     description: "The CA that issues the certificates, by generation (1 is the first). Raising it rotates the CA: see docs/security.md (first trust the new one with tlsCaTrustedGenerations, then issue from it, then stop trusting the old one).",
@@ -62,11 +76,14 @@ export function trustedCaGenerations(v: { tlsCaGeneration: number; tlsCaTrustedG
 
 /** Keys that only make sense together. */
 export function tlsCrossChecks(
-  v: { tlsCertificateValidityDays: number; tlsCaValidityDays: number; tlsRenewBeforeDays: number; tlsCaGeneration: number; tlsCaTrustedGenerations: number[] },
+  v: { tlsCertificateValidityDays: number; tlsCaValidityDays: number; tlsRenewBeforeDays: number; tlsExpiryAlarmDays: number; tlsCaGeneration: number; tlsCaTrustedGenerations: number[] },
   issues: ConfigIssue[],
 ): void {
   if (v.tlsRenewBeforeDays >= v.tlsCertificateValidityDays) {
     issues.push({ key: "tlsRenewBeforeDays", value: v.tlsRenewBeforeDays, message: `must be shorter than tlsCertificateValidityDays (${v.tlsCertificateValidityDays}), or every pulumi up re-issues every certificate`, fix: "use e.g. 30 with tlsCertificateValidityDays 365" });
+  }
+  if (v.tlsExpiryAlarmDays >= v.tlsRenewBeforeDays) {
+    issues.push({ key: "tlsExpiryAlarmDays", value: v.tlsExpiryAlarmDays, message: `must be shorter than tlsRenewBeforeDays (${v.tlsRenewBeforeDays}): the alarm is for a renewal that did not happen`, fix: "use e.g. 14 with tlsRenewBeforeDays 30" });
   }
   if (v.tlsCertificateValidityDays > v.tlsCaValidityDays) {
     issues.push({ key: "tlsCertificateValidityDays", value: v.tlsCertificateValidityDays, message: `is longer than the CA's lifetime (tlsCaValidityDays ${v.tlsCaValidityDays})`, fix: "shorten it, or lengthen tlsCaValidityDays" });

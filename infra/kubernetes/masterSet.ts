@@ -14,7 +14,7 @@ import { backupConfigMapData, backupConfigMapName, backupsEnabled } from "./back
 import { grafanaDashboardConfigMap, podMonitor, prometheusRule } from "./monitoring";
 import { masterNames } from "./names";
 import { SigningKey } from "./signingKey";
-import { MasterTlsObjects, TLS_FINGERPRINT_ANNOTATION } from "./masterTls";
+import { MasterTlsObjects } from "./masterTls";
 import { TLS_MOUNT } from "./tls";
 
 export interface MasterStatefulSetArgs {
@@ -25,13 +25,6 @@ export interface MasterStatefulSetArgs {
 /** Casts a rendered manifest to the args of the resource that registers it (the renderer's tests pin its shape). */
 function as<T>(manifest: Record<string, unknown>): T {
   return manifest as unknown as T;
-}
-
-/** The StatefulSet manifest with an annotation on its pod template (none when `value` is undefined). */
-function withTemplateAnnotation(manifest: Record<string, unknown>, key: string, value: pulumi.Output<string> | undefined): Record<string, unknown> {
-  if (!value) return manifest;
-  const spec = manifest.spec as { template: { metadata: Record<string, unknown> } };
-  return { ...manifest, spec: { ...spec, template: { ...spec.template, metadata: { ...spec.template.metadata, annotations: { [key]: value } } } } };
 }
 
 export class MasterStatefulSet extends pulumi.ComponentResource {
@@ -81,7 +74,7 @@ export class MasterStatefulSet extends pulumi.ComponentResource {
     if (config.tlsEnabled) this.tls = new MasterTlsObjects(`${name}-tls`, { config, objectOptions: inNamespace }, kept);
     this.peerService = new k8s.core.v1.Service(`${name}-peers`, as<k8s.core.v1.ServiceArgs>(peerService(config)), inNamespace);
     this.clientService = new k8s.core.v1.Service(`${name}-clients`, as<k8s.core.v1.ServiceArgs>(clientService(config)), inNamespace);
-    this.statefulSet = new k8s.apps.v1.StatefulSet(`${name}-statefulset`, as<k8s.apps.v1.StatefulSetArgs>(withTemplateAnnotation(masterStatefulSet(config), TLS_FINGERPRINT_ANNOTATION, this.tls?.fingerprint)), {
+    this.statefulSet = new k8s.apps.v1.StatefulSet(`${name}-statefulset`, as<k8s.apps.v1.StatefulSetArgs>(masterStatefulSet(config)), {
       ...inNamespace,
       dependsOn: [this.namespace, this.peerService, this.secret, ...backupScripts, ...(this.tls?.objects ?? [])],
     });

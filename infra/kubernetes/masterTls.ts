@@ -2,18 +2,16 @@
  * The Kubernetes tier's TLS objects (./tls.ts renders their shapes): with the program's own CA (infra/tls), one
  * `kubernetes.io/tls` Secret per master pod and per client role, the private key reaching nothing but the Secret
  * (and Pulumi's state, as a secret); with `k8sCertManagerIssuer`, cert-manager `Certificate`s that write the same
- * Secrets. The masters' StatefulSet waits for them and, with the program's CA, rolls its pods (one at a time, each
- * gated by readiness) when a master certificate or the CA bundle changes, through a pod-template annotation.
+ * Secrets. The masters' StatefulSet waits for them; a renewed or rotated Secret reaches the running pods in place
+ * (projected volume, re-read by weed every tlsReloadSeconds), so no pod restarts. With the Prometheus Operator, a
+ * PrometheusRule alerts before a master certificate expires (./tls.ts tlsExpiryRule).
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { KubernetesConfig } from "../config";
 import { StackCertificates } from "../tls/stackCertificates";
 import { masterNames } from "./names";
-import { certManagerCertificate, TLS_SECRET_KEYS, tlsIdentitiesOf } from "./tls";
-
-/** The pod-template annotation whose change rolls the masters onto new certificates. */
-export const TLS_FINGERPRINT_ANNOTATION = "seaweedfs.io/tls-fingerprint";
+import { certManagerCertificate, TLS_SECRET_KEYS, tlsExpiryRule, tlsIdentitiesOf } from "./tls";
 
 export interface MasterTlsObjectsArgs {
   config: KubernetesConfig;
@@ -25,8 +23,6 @@ export class MasterTlsObjects extends pulumi.ComponentResource {
   static readonly __pulumiType = "seaweed:kubernetes:MasterTls";
   /** What the StatefulSet waits for: the Secrets, or the Certificates that write them. */
   readonly objects: pulumi.Resource[] = [];
-  /** Changes whenever a master certificate or the CA bundle does; absent with cert-manager (it renews in place). */
-  readonly fingerprint?: pulumi.Output<string>;
   /** With the program's CA: the CA bundle clients trust. */
   readonly caBundle?: pulumi.Output<string>;
 
@@ -36,10 +32,14 @@ export class MasterTlsObjects extends pulumi.ComponentResource {
     const names = masterNames(config);
     const identities = tlsIdentitiesOf(config);
     const child = { ...objectOptions, parent: this };
+    const expiryRule = (manifest: Record<string, unknown>) => {
+      if (config.k8sPrometheusOperator) new k8s.apiextensions.CustomResource(`${name}-expiry`, manifest as unknown as k8s.apiextensions.CustomResourceArgs, child);
+    };
     if (config.k8sCertManagerIssuer) {
       for (const identity of identities) {
         this.objects.push(new k8s.apiextensions.CustomResource(`${name}-${identity.id}`, certManagerCertificate(config, identity) as unknown as k8s.apiextensions.CustomResourceArgs, child));
       }
+      expiryRule(tlsExpiryRule(config));
       this.registerOutputs({});
       return;
     }
@@ -59,11 +59,10 @@ export class MasterTlsObjects extends pulumi.ComponentResource {
         ),
       );
     }
-    const masters = identities.filter((i) => i.role === "master").map((i) => pki.certificates[i.id].fingerprint);
-    this.fingerprint = pulumi.all([pki.caBundle, ...masters]).apply((parts) => {
-      const { createHash } = require("node:crypto") as typeof import("node:crypto");
-      return createHash("sha256").update(parts.join("\n")).digest("hex").slice(0, 32);
-    });
+    const notAfters = identities.filter((i) => i.role === "master").map((i) => pki.certificates[i.id].notAfter);
+    // The rule's kind and name are plain (the provider needs them at once); its expression waits for the certificates.
+    const earliest = pulumi.all(notAfters).apply((dates) => Math.min(...dates.map((d) => Math.floor(new Date(d).getTime() / 1000))));
+    expiryRule({ ...tlsExpiryRule(config, 0), spec: earliest.apply((t) => tlsExpiryRule(config, t).spec) });
     this.registerOutputs({ caBundle: this.caBundle });
   }
 }

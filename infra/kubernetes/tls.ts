@@ -2,11 +2,12 @@
  * Mutual TLS of the Kubernetes tier, as plain objects (no Pulumi): where each master's certificate lives (one
  * `kubernetes.io/tls` Secret per pod, `tls.crt`/`tls.key`/`ca.crt`: the layout cert-manager writes, so the program's
  * own certificates and cert-manager's are mounted alike), how a pod finds its own among them (one projected volume,
- * a directory per pod, the paths set through `WEED_GRPC_*` variables that the kubelet expands with the pod's name),
+ * a directory per pod, the paths set through `WEED_GRPC_*` variables that the kubelet expands with the pod's name,
+ * re-read by weed every `tlsReloadSeconds`),
  * and the cert-manager `Certificate`s used instead of the program's CA when `k8sCertManagerIssuer` is set.
  */
 import type { KubernetesConfig } from "../config";
-import { CLIENT_ROLES, ROLE_KEY_USAGES, TlsRole, tlsCommonName, tlsIdentityEnvironment } from "../seaweed/tls";
+import { CLIENT_ROLES, ROLE_KEY_USAGES, TlsRole, tlsCommonName, tlsIdentityEnvironment, tlsReloadEnvironment } from "../seaweed/tls";
 import { renderClientSecurityToml } from "../seaweed/security";
 import type { Manifest } from "./manifests";
 import { masterNames, podHost, podName, POD_NAME_ENV } from "./names";
@@ -48,7 +49,9 @@ export function tlsPodParts(config: KubernetesConfig): { volume: Manifest; mount
     },
   }));
   const own = `${TLS_MOUNT}/$(${POD_NAME_ENV})`;
-  const env = tlsIdentityEnvironment("master", { cert: `${own}/${TLS_SECRET_KEYS.cert}`, key: `${own}/${TLS_SECRET_KEYS.key}` });
+  // The kubelet updates a projected Secret in place; weed re-reads it every tlsReloadSeconds, so a renewed or rotated
+  // certificate takes effect without restarting a pod (and without an election).
+  const env = { ...tlsIdentityEnvironment("master", { cert: `${own}/${TLS_SECRET_KEYS.cert}`, key: `${own}/${TLS_SECRET_KEYS.key}` }), ...tlsReloadEnvironment(config.tlsReloadSeconds) };
   return {
     // Readable by the pod's user only (fsGroup makes the files group-owned by it; 0440 keeps others out).
     volume: { name: TLS_VOLUME, projected: { defaultMode: 0o440, sources } },
@@ -104,4 +107,32 @@ export function kubernetesTlsOutputs(config: KubernetesConfig): Record<string, u
     ]),
   );
   return { namespace: masterNames(config).namespace, mountPath: TLS_MOUNT, certManagerIssuer: config.k8sCertManagerIssuer || null, clients };
+}
+
+/** cert-manager's gauge of a Certificate's notAfter (unix seconds), labelled with its name and namespace. */
+export const CERT_MANAGER_EXPIRY_METRIC = "certmanager_certificate_expiration_timestamp_seconds";
+
+/**
+ * The PrometheusRule of the masters' certificate expiry: fires when the earliest master certificate expires within
+ * `tlsExpiryAlarmDays`. With the program's CA the earliest notAfter is known at deploy (`earliestNotAfter`, unix
+ * seconds; the pods re-read every new certificate within tlsReloadSeconds); with cert-manager it is
+ * cert-manager's own gauge of the masters' Certificates.
+ */
+export function tlsExpiryRule(config: KubernetesConfig, earliestNotAfter?: number): Manifest {
+  const names = masterNames(config);
+  const certificates = Array.from({ length: config.masterCount }, (_, slot) => masterTlsSecretName(config, slot));
+  const notAfter = config.k8sCertManagerIssuer ? `min(${CERT_MANAGER_EXPIRY_METRIC}{namespace="${names.namespace}", name=~"${certificates.join("|")}"})` : String(earliestNotAfter);
+  const runbook = "docs/security.md";
+  const rule = {
+    alert: "SeaweedFSMasterTlsExpiry",
+    expr: `(${notAfter} - time()) / 86400 < ${config.tlsExpiryAlarmDays}`,
+    for: "1h",
+    labels: { severity: "warning", kind: "tls-expiry" },
+    annotations: {
+      summary: `${config.clusterName}: a master's TLS certificate expires within ${config.tlsExpiryAlarmDays} days: ${config.k8sCertManagerIssuer ? "check the Certificates' status in cert-manager" : "run pulumi up (it renews inside tlsRenewBeforeDays)"}. Runbook: ${runbook}`,
+      runbook,
+    },
+  };
+  const metadata = { name: `${names.statefulSet}-tls-expiry`, namespace: names.namespace, labels: names.labels };
+  return { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata, spec: { groups: [{ name: `${names.statefulSet}-tls.rules`, rules: [rule] }] } };
 }

@@ -155,6 +155,17 @@ export function tlsIdentityEnvironment(role: TlsRole, files: { cert: string; key
   ]));
 }
 
+/**
+ * The variable that sets how often SeaweedFS re-reads certificate, key and CA files (weed/security/certreload/
+ * certreload.go:25-42; default 5 h): a rotated file then takes effect without a restart.
+ */
+export const TLS_RELOAD_ENV = "WEED_TLS_CERT_REFRESH_INTERVAL";
+
+/** The environment of a TLS process that re-reads its files every `seconds`. */
+export function tlsReloadEnvironment(seconds: number): Record<string, string> {
+  return { [TLS_RELOAD_ENV]: `${seconds}s` };
+}
+
 /** The sections of a security.toml as SeaweedFS's viper reads the flat files this project renders. */
 export function securityTomlValues(toml: string): Map<string, string> {
   const values = new Map<string, string>();

@@ -155,7 +155,7 @@ describe("the master boot script", () => {
   });
 
   it("with TLS, writes the slot's CA bundle, certificate and key from SSM into files of the service account, the key on no command line or log", async () => {
-    const tls = { clusterName: CLUSTER, caParameter: `/seaweed-infra/${CLUSTER}/tls/ca.crt`, certParameter: `/seaweed-infra/${CLUSTER}/tls/master-0.crt`, keyParameter: `/seaweed-infra/${CLUSTER}/tls/master-0.key` };
+    const tls = { clusterName: CLUSTER, caParameter: `/seaweed-infra/${CLUSTER}/tls/ca.crt`, certParameter: `/seaweed-infra/${CLUSTER}/tls/master-0.crt`, keyParameter: `/seaweed-infra/${CLUSTER}/tls/master-0.key`, reloadSeconds: 300 };
     const pem = (label: string, body: string) => `-----BEGIN ${label}-----\n${Buffer.from(body).toString("base64")}\n-----END ${label}-----`;
     const values = { ca: pem("CERTIFICATE", "ca-of-the-stack"), cert: pem("CERTIFICATE", "master-0"), key: pem("PRIVATE KEY", "key-of-master-0-abcdef") };
     await moto.call("ssm", "put_parameter", { Name: tls.caParameter, Type: "String", Value: values.ca, Overwrite: true });
@@ -174,6 +174,7 @@ describe("the master boot script", () => {
     assert.equal(a.read(HOST_PATHS.securityToml), renderHostSecurityToml({ tls: { clusterName: CLUSTER } }));
     assert.match(a.read(HOST_PATHS.securityToml), new RegExp(`key = "${dir}/master.key"`));
     assert.ok(run.calls.includes("systemctl restart seaweedfs-master.service"), "new files restart the master");
+    assert.match(a.read(`/etc/systemd/system/${HOST_PATHS.unitName}`), /^Environment=WEED_TLS_CERT_REFRESH_INTERVAL=300s$/m);
     for (const text of [run.stdout, run.stderr, ...run.calls]) assert.ok(!text.includes("PRIVATE KEY") && !text.includes(values.key.split("\n")[1]), "the TLS key leaks into logs or argv");
     // A key parameter that holds no PEM stops the boot before the master is restarted on it.
     await moto.call("ssm", "put_parameter", { Name: tls.keyParameter, Type: "SecureString", Value: "not-a-key", Overwrite: true });

@@ -15,6 +15,7 @@ import { monitoringBootStep } from "../../infra/aws/monitoring/settings";
 import { METRIC_NAMESPACE } from "../../infra/aws/monitoring/metrics";
 import { SCRAPED_METRICS } from "../../infra/aws/monitoring/cloudwatch";
 import { HOST_PATHS } from "../../infra/aws/host/paths";
+import { TLS_EXPIRY_HOST } from "../../infra/aws/host/tlsExpiry";
 import { REPO_ROOT } from "../../tools/lib/stackFiles";
 import { ssmPrefixOf } from "../../infra/aws/naming";
 import { monitoringGraph, MonitoringRun, plain } from "../support/monitoringGraph";
@@ -98,7 +99,11 @@ describe("the CloudWatch agent of each prod slot", () => {
       const step = monitoringBootStep(run.config, slot);
       assert.ok(userData.includes(step.trimEnd()) && step.includes(names.setupScript), `slot ${slot.slot}'s user data carries its agent launcher`);
       assert.ok(!userData.includes("amazon-cloudwatch-agent"), "the setup itself is not in the user data");
-      assert.equal(parameter(names.setupScript), renderAgentSetup(names), "the launcher's parameter holds the setup");
+      const setup = parameter(names.setupScript);
+      assert.ok(setup.startsWith(renderAgentSetup(names)), "the launcher's parameter holds the setup");
+      // With mutual TLS the setup also installs this slot's certificate-expiry publisher (infra/aws/host/tlsExpiry.ts).
+      assert.equal(setup.includes(TLS_EXPIRY_HOST.timer), run.config.tlsEnabled, `slot ${slot.slot}'s expiry publisher with TLS ${run.config.tlsEnabled}`);
+      if (run.config.tlsEnabled) assert.ok(setup.includes(`--dimensions 'ClusterName=${clusterName},Slot=${slot.slot}'`), `slot ${slot.slot}'s expiry datapoints carry its dimensions`);
       assert.ok(userData.indexOf('main "$@"') < userData.indexOf(step.trimEnd()), "after the master has started");
       assert.ok(Buffer.byteLength(userData) < 16 * 1024, `user data of slot ${slot.slot} is ${Buffer.byteLength(userData)} bytes`);
     }

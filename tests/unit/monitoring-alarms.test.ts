@@ -25,13 +25,15 @@ for (const stack of ["dev", "staging", "prod"]) {
       run = await monitoringGraph(stack);
     });
 
-    it("has the cluster alarms, two per target group and five per slot", () => {
+    it("has the cluster alarms, two per target group and five per slot (six with TLS)", () => {
       const { clusterName, topology } = run.config;
       const expected = [
         "leader-count",
         "leader-flapping",
         ...TARGET_GROUPS.flatMap((g) => [`${g}-unhealthy-hosts`, `${g}-healthy-hosts-low`]),
         ...topology.slots.flatMap((s) => [`slot-${s.slot}-master-silent`, `slot-${s.slot}-status-check`, `slot-${s.slot}-no-instance`, `slot-${s.slot}-data-disk`, `slot-${s.slot}-memory`]),
+        // With mutual TLS, one certificate-expiry alarm per slot (infra/aws/monitoring/tlsExpiry.ts).
+        ...(run.config.tlsEnabled ? topology.slots.map((s) => `slot-${s.slot}-tls-expiry`) : []),
       ].map((id) => `${clusterName}-${id}`);
       assert.deepEqual(run.mine(ALARM).map((a) => a.inputs.name).sort(), expected.sort());
     });
@@ -46,7 +48,7 @@ for (const stack of ["dev", "staging", "prod"]) {
         const name = alarm.inputs.name ?? alarm.inputs.alarmName;
         assert.deepEqual(alarm.inputs.alarmActions, [topicArn], `${name} alarm actions`);
         assert.deepEqual(alarm.inputs.okActions, [topicArn], `${name} OK actions`);
-        assert.match(String(alarm.inputs.alarmDescription), /Runbook: docs\/runbooks\/(lost-quorum|replace-master)\.md/, `${name} links its runbook`);
+        assert.match(String(alarm.inputs.alarmDescription), /Runbook: docs\/(runbooks\/(lost-quorum|replace-master)|security)\.md/, `${name} links its runbook`);
       }
     });
 

@@ -157,9 +157,10 @@ describe("TLS config keys", () => {
     assert.deepEqual(["dev", "staging", "prod", "k8s-dev", "k8s-prod"].map((s) => config(s).tlsEnabled), [false, true, true, false, true]);
   });
 
-  it("refuses a renewal window or lifetime that cannot work, and a rotation that trusts three CAs", () => {
+  it("refuses a renewal window, alarm or lifetime that cannot work, and a rotation that trusts three CAs", () => {
     const keys = (overrides: Record<string, string>) => refusal(overrides).issues.map((i) => i.key);
     assert.deepEqual(keys({ tlsRenewBeforeDays: "365" }), ["tlsRenewBeforeDays"]);
+    assert.deepEqual(keys({ tlsExpiryAlarmDays: "30" }), ["tlsExpiryAlarmDays"]);
     assert.deepEqual(keys({ tlsCertificateValidityDays: "800", tlsCaValidityDays: "700" }), ["tlsCertificateValidityDays"]);
     assert.deepEqual(keys({ tlsCaTrustedGenerations: "[1]" }), ["tlsCaTrustedGenerations"]);
     assert.deepEqual(keys({ tlsCaGeneration: "3", tlsCaTrustedGenerations: "[1, 2]" }), ["tlsCaTrustedGenerations"]);

@@ -9,7 +9,6 @@ import * as assert from "node:assert/strict";
 import { PROJECT, projectKeys } from "../../infra/config";
 import { clientTlsParameterNames, masterTlsParameterNames } from "../../infra/aws/naming";
 import { CertificateAuthority, IssuedCertificate } from "../../infra/tls/resources";
-import { TLS_FINGERPRINT_ANNOTATION } from "../../infra/kubernetes/masterTls";
 import { MOCK_TLS_CERTIFICATE, MOCK_TLS_PRIVATE_KEY } from "../../tools/lib/mockCloud";
 import { ProgramRun, runUnderMocks } from "../../tools/lib/mockGraph";
 import { readStackConfig } from "../../tools/lib/stackFiles";
@@ -138,7 +137,7 @@ describe("the k8s-prod stack's TLS objects", () => {
     assert.equal(volume.projected.sources.length, 5);
     assert.equal(volume.projected.defaultMode, 0o440);
     assert.deepEqual(volume.projected.sources[2].secret.items.map((i: Inputs) => i.path), ["seaweedfs-master-2/tls.crt", "seaweedfs-master-2/tls.key"]);
-    assert.ok(template.metadata.annotations[TLS_FINGERPRINT_ANNOTATION], "a new certificate rolls the pods");
+    assert.equal(container.env.find((e: Inputs) => e.name === "WEED_TLS_CERT_REFRESH_INTERVAL").value, "300s", "a renewed Secret takes effect in place");
     const toml = (ofType(run, "kubernetes:core/v1:ConfigMap").find((c) => (c.inputs as Inputs).data?.["security.toml"])!.inputs as Inputs).data["security.toml"];
     assert.match(toml, /^ca = "\/etc\/seaweedfs\/tls\/ca\.crt"$/m);
     assert.doesNotMatch(toml, /^cert = /m);
@@ -152,8 +151,6 @@ describe("the k8s-prod stack's TLS objects", () => {
     const admin = certificates.find((c) => c.spec.secretName === "seaweedfs-tls-admin")!;
     assert.deepEqual([admin.spec.commonName, admin.spec.usages, admin.spec.issuerRef], ["seaweedfs-admin", ["digital signature", "client auth"], { group: "cert-manager.io", kind: "ClusterIssuer", name: "seaweedfs-ca" }]);
     assert.equal(certificates.find((c) => c.spec.secretName === "seaweedfs-master-0-tls")!.spec.duration, "8760h");
-    const template = (ofType(managed, "kubernetes:apps/v1:StatefulSet")[0].inputs as Inputs).spec.template;
-    assert.equal(template.metadata.annotations, undefined, "cert-manager renews in place");
     assert.equal((managed.outputs.tls as Inputs).certManagerIssuer, "ClusterIssuer/seaweedfs-ca");
   });
 });

@@ -29,7 +29,7 @@ import { insidePrivateNamespace, loopbackUp, privateHosts } from "./cluster/name
 import { HttpProbeSpec, KubeletProber } from "./cluster/prober";
 import { masterPodSpec } from "../../infra/kubernetes/manifests";
 import { renderClientSecurityToml } from "../../infra/seaweed/security";
-import type { TlsRole } from "../../infra/seaweed/tls";
+import { TlsRole, tlsReloadEnvironment } from "../../infra/seaweed/tls";
 import type { PemPair } from "../../infra/tls/x509";
 import { issueFor, issueLocalTls, LocalTls, writeTlsDir } from "./cluster/tls";
 
@@ -129,7 +129,8 @@ export class LocalCluster {
     readonly tls?: LocalTls,
   ) {
     const binary = weedBinary();
-    this.env = { ...process.env, [JWT_SIGNING_KEY_ENV]: jwtSigningKey };
+    // With TLS, masters and volume servers re-read their files as the stack renders it (tlsReloadSeconds).
+    this.env = { ...process.env, [JWT_SIGNING_KEY_ENV]: jwtSigningKey, ...(tls ? tlsReloadEnvironment(plan.config.tlsReloadSeconds) : {}) };
     fs.mkdirSync(path.join(runDir, "logs"), { recursive: true });
     this.cancelExitCleanup = onExitCleanup(() => {
       if (!options.keep) fs.rmSync(runDir, { recursive: true, force: true });

@@ -20,12 +20,13 @@ export function execStart(args: readonly string[], binary: string = HOST_PATHS.b
 }
 
 /**
- * The unit file. `args` come from `renderMasterArgs`; `-mdir` must lie under {@link HOST_PATHS.dataRoot}, the only
+ * The unit file. `args` come from `renderMasterArgs`, `environment` is set for weed (no secret: the key file is
+ * separate); `-mdir` must lie under {@link HOST_PATHS.dataRoot}, the only
  * path the unit may write. `StartLimitIntervalSec=0`: without it systemd stops restarting weed after 5 failures in
  * 10 s (start-limit-hit) and a master that crash-looped through a short outage (a peer or the disk briefly gone)
  * stays down for good; with it, `Restart=always` keeps trying every `RestartSec`.
  */
-export function renderMasterUnit(args: readonly string[]): string {
+export function renderMasterUnit(args: readonly string[], environment: Record<string, string> = {}): string {
   return `[Unit]
 Description=SeaweedFS master (raft member)
 Documentation=https://github.com/seaweedfs/seaweedfs/wiki/Failover-Master-Server
@@ -39,7 +40,7 @@ Type=simple
 User=${HOST_PATHS.user}
 Group=${HOST_PATHS.user}
 EnvironmentFile=${HOST_PATHS.secretEnvFile}
-WorkingDirectory=${HOST_PATHS.configDir}
+${Object.entries(environment).map(([k, v]) => `Environment=${k}=${v}\n`).join("")}WorkingDirectory=${HOST_PATHS.configDir}
 ExecStart=${execStart(args)}
 Restart=always
 RestartSec=${MASTER_RESTART_SECONDS}

@@ -9,6 +9,7 @@
 import { WATCHDOG_HOST } from "../host/watchdogUnit";
 import { AGENT_PATHS, AgentParameterNames } from "./agentConfig";
 import { HOST_PATHS } from "../host/paths";
+import { renderTlsExpirySetup, TlsExpiryPublisher } from "../host/tlsExpiry";
 
 const JOURNAL_EXPORT_UNIT = "seaweedfs-journal-export.service";
 
@@ -28,9 +29,11 @@ function dirOf(path: string): string {
 
 /**
  * The fragment (the content of the setup-script parameter). Include it after the master unit is installed; it needs
- * `ssm:GetParameter` on both parameters (granted by the Monitoring component's role policy).
+ * `ssm:GetParameter` on both parameters (granted by the Monitoring component's role policy). With `tlsExpiry` it
+ * also installs the hourly certificate-expiry publisher (infra/aws/host/tlsExpiry.ts), which writes into the
+ * agent's namespace (same permission).
  */
-export function renderAgentSetup(parameters: AgentParameterNames): string {
+export function renderAgentSetup(parameters: AgentParameterNames, tlsExpiry?: TlsExpiryPublisher): string {
   return `# CloudWatch agent: SeaweedFS /metrics, disk and memory use, weed journal
 : "\${AWS_DEFAULT_REGION:?}"
 dnf install -y amazon-cloudwatch-agent
@@ -60,5 +63,5 @@ systemctl daemon-reload
 systemctl enable --now ${JOURNAL_EXPORT_UNIT}
 aws ssm get-parameter --name ${shellQuote(parameters.scrapeConfig)} --query Parameter.Value --output text > ${rooted(AGENT_PATHS.scrapeConfig)}
 ${rooted(AGENT_PATHS.ctl)} -a fetch-config -m ec2 -s -c ${shellQuote(`ssm:${parameters.agentConfig}`)}
-`;
+${tlsExpiry ? renderTlsExpirySetup(tlsExpiry) : ""}`;
 }

@@ -18,6 +18,12 @@ export const HOST_METRICS = {
   memoryUsedPercent: "mem_used_percent",
 } as const;
 
+/**
+ * Days until a master's TLS certificate expires, published hourly per slot by the host itself
+ * (infra/aws/host/tlsExpiry.ts) when the stack runs mutual TLS.
+ */
+export const TLS_EXPIRY_METRIC = "TlsCertificateDaysToExpiry";
+
 /** Metrics AWS publishes by itself, which the alarms and dashboard read. */
 export const AWS_METRICS = {
   healthyHosts: { namespace: "AWS/NetworkELB", name: "HealthyHostCount" },
@@ -30,6 +36,7 @@ export const AWS_METRICS = {
 export const PUBLISHED_METRICS: ReadonlySet<string> = new Set([
   ...SCRAPED_METRICS.map((m) => `${METRIC_NAMESPACE}/${m.name}`),
   ...Object.values(HOST_METRICS).map((name) => `${METRIC_NAMESPACE}/${name}`),
+  `${METRIC_NAMESPACE}/${TLS_EXPIRY_METRIC}`,
   ...Object.values(AWS_METRICS).map((m) => `${m.namespace}/${m.name}`),
 ]);
 

@@ -8,9 +8,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { AlarmSettings, atRiskRule, masterTierAlarms } from "./alarms";
 import { agentParameterNames, renderAgentConfig, renderAgentScrapeConfig } from "./agentConfig";
 import { renderAgentSetup } from "./agentSetup";
+import { tlsExpiryAlarmArgs } from "./tlsExpiry";
 import { alarmTopicKeyPolicy, agentPolicyDocument } from "./policies";
 import { dashboardBody } from "./dashboard";
-import { MonitoredSlot, MonitoredTargetGroup } from "./metrics";
+import { METRIC_NAMESPACE, MonitoredSlot, MonitoredTargetGroup, slotDimensions, TLS_EXPIRY_METRIC } from "./metrics";
 import { physicalName } from "../physicalNames";
 
 export interface MonitoringArgs {
@@ -40,6 +41,11 @@ export interface MonitoringArgs {
   logRetentionDays?: number;
   /** Retention of the EMF events behind the metrics, in days. @default 7 */
   metricsLogRetentionDays?: number;
+  /**
+   * Mutual TLS: each host publishes its certificate's days to expiry, and a slot's alarm fires below this many days.
+   * @default no TLS (neither)
+   */
+  tlsExpiryAlarmDays?: number;
   /** Tags on every resource. @default {} */
   tags?: Record<string, string>;
 }
@@ -91,7 +97,12 @@ export class Monitoring extends pulumi.ComponentResource {
           `CloudWatch agent config of ${clusterName} slot ${slot.slot}`,
         ),
         scrapeConfig: parameter("prometheus-scrape", names.scrapeConfig, renderAgentScrapeConfig(configOf), `Prometheus scrape config of ${clusterName} slot ${slot.slot}`),
-        setupScript: parameter("setup-script", names.setupScript, renderAgentSetup(names), `CloudWatch agent setup of ${clusterName} slot ${slot.slot} (run at boot)`),
+        setupScript: parameter(
+          "setup-script",
+          names.setupScript,
+          renderAgentSetup(names, args.tlsExpiryAlarmDays === undefined ? undefined : { namespace: METRIC_NAMESPACE, metricName: TLS_EXPIRY_METRIC, dimensions: slotDimensions(clusterName, slot.slot) }),
+          `CloudWatch agent setup of ${clusterName} slot ${slot.slot} (run at boot)`,
+        ),
       };
     });
 
@@ -130,6 +141,13 @@ export class Monitoring extends pulumi.ComponentResource {
       (d) => new aws.cloudwatch.MetricAlarm(`${name}-${d.id}`, { ...d.args, name: `${clusterName}-${d.id}`, ...actions, tags }, parent),
     );
     const alarmNamed = (id: string) => this.alarms[definitions.findIndex((d) => d.id === id)];
+    const tlsExpiryDays = args.tlsExpiryAlarmDays;
+    if (tlsExpiryDays !== undefined) {
+      for (const slot of slots) {
+        const id = `slot-${slot.slot}-tls-expiry`;
+        this.alarms.push(new aws.cloudwatch.MetricAlarm(`${name}-${id}`, { ...tlsExpiryAlarmArgs(clusterName, slot.slot, tlsExpiryDays), name: `${clusterName}-${id}`, ...actions, tags }, parent));
+      }
+    }
 
     // "Slot down" exists so the at-risk rule can count failed slots (and stay short enough for 7 masters).
     const slotDown = [...slots]

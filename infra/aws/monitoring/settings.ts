@@ -28,7 +28,7 @@ export function alarmSettingsOf(config: SeaweedConfig): AlarmSettings {
 /** The config-derived part of {@link MonitoringArgs}; the caller adds the tier's resources (slots' groups, LB, role). */
 export function monitoringSettingsOf(
   config: SeaweedConfig,
-): Pick<MonitoringArgs, "clusterName" | "toleratedFailures" | "metricsPort" | "alarms" | "alarmEmails" | "alarmHttpsEndpoints" | "logRetentionDays" | "metricsLogRetentionDays"> {
+): Pick<MonitoringArgs, "clusterName" | "toleratedFailures" | "metricsPort" | "alarms" | "alarmEmails" | "alarmHttpsEndpoints" | "logRetentionDays" | "metricsLogRetentionDays" | "tlsExpiryAlarmDays"> {
   return {
     clusterName: config.clusterName,
     toleratedFailures: config.topology.toleratedFailures,
@@ -38,6 +38,7 @@ export function monitoringSettingsOf(
     alarmHttpsEndpoints: config.alarmHttpsEndpoints,
     logRetentionDays: config.logRetentionDays,
     metricsLogRetentionDays: config.metricsLogRetentionDays,
+    ...(config.tlsEnabled ? { tlsExpiryAlarmDays: config.tlsExpiryAlarmDays } : {}),
   };
 }
 

@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import type { ManagedProcess } from "../cluster/processes";
 import type { LocalCluster } from "../localCluster";
-import { plainGrpcCall } from "../cluster/grpcPlain";
+import { grpcCall } from "../cluster/grpcCall";
 import { jsonOf, poll, request } from "../cluster/http";
 import { spareLoopbackIp } from "../cluster/loopback";
 import { runWeedShell, tlsFailureLine } from "../cluster/shell";
@@ -189,7 +189,7 @@ export const plainGrpcClient: SecurityControl = {
   async run(cluster, windowMs) {
     const leader = cluster.master(await leaderOf(cluster));
     const started = Date.now();
-    const answer = await plainGrpcCall(`${leader.ip}:${cluster.plan.settings.port + GRPC_PORT_OFFSET}`, "/master_pb.Seaweed/RaftListClusterServers", windowMs);
+    const answer = await grpcCall(`${leader.ip}:${cluster.plan.settings.port + GRPC_PORT_OFFSET}`, "/master_pb.Seaweed/RaftListClusterServers", windowMs);
     if (answer.grpcStatus !== undefined) return { accepted: true, ms: Date.now() - started, evidence: `RaftListClusterServers answered grpc-status ${answer.grpcStatus} with ${answer.bytes} bytes in clear text` };
     return { accepted: false, evidence: `no gRPC answer in clear text: ${answer.error ?? "no grpc-status"}` };
   },
