@@ -1,16 +1,17 @@
 /**
- * `npm run bench -- [--stack <name>] [--runs K] [--budget <file>] [--json]`
+ * `npm run bench -- [--stack <name>] [--runs K] [--budget <file>] [--stacks-dir <dir>] [--json]`
  *
  * The failover benchmark gate. Starts two real local master clusters (loopback only): the stack's rendered
  * configuration and the same masters on SeaweedFS defaults (goraft, 10 s election timeout). Then K times, on both
  * at the same moment, the leader-kill drill (scenario b of `npm run drill`): SIGKILL the leader, time the new
  * leader and writes back through a follower, bring the old leader back. Judges the medians against the failover
  * budget (bench/failover-budget.yaml, where every threshold is explained); --stack and --runs override its values.
+ * --stacks-dir reads Pulumi.<stack>.yaml from another directory: a variant of a stack, to see the gate fail on it.
  *
  * Progress lines go to stdout (stderr with --json). Exit codes: 0 within budget, 1 over budget or a drill failed,
  * 2 bad usage, stack config or budget file.
  */
-import { ConfigError } from "../infra/config";
+import { ConfigError, StackSettings } from "../infra/config";
 import { SEAWEEDFS_VERSION } from "../infra/seaweed/constants";
 import { BudgetError, BUDGET_FILE, judge, Medians, readBudget, Side, Verdict } from "./lib/bench/budget";
 import { stackConfig } from "./lib/cluster/plan";
@@ -25,6 +26,7 @@ interface BenchArgs {
   stack?: string;
   runs?: number;
   budget: string;
+  stacksDir?: string;
   json: boolean;
 }
 
@@ -38,7 +40,7 @@ interface BenchReport extends Verdict {
 }
 
 function usage(message: string): never {
-  process.stderr.write(`${message}\nusage: npm run bench -- [--stack <dev|staging|prod|...>] [--runs K] [--budget <file>] [--json]\n`);
+  process.stderr.write(`${message}\nusage: npm run bench -- [--stack <dev|staging|prod|...>] [--runs K] [--budget <file>] [--stacks-dir <dir>] [--json]\n`);
   process.exit(2);
 }
 
@@ -51,6 +53,7 @@ function parseArgs(argv: string[]): BenchArgs {
       args.runs = Number(argv[++i]);
       if (!Number.isInteger(args.runs) || args.runs < 1) usage("--runs must be a whole number >= 1");
     } else if (arg === "--budget") args.budget = argv[++i] ?? usage("--budget needs a file");
+    else if (arg === "--stacks-dir") args.stacksDir = argv[++i] ?? usage("--stacks-dir needs a directory");
     else if (arg === "--json") args.json = true;
     else usage(`unknown argument: ${arg}`);
   }
@@ -79,7 +82,7 @@ async function killLeader(contender: Contender, run: number, progress: (line: st
   }
 }
 
-async function bench(stack: string, runs: number, budgetFile: string, progress: (line: string) => void): Promise<BenchReport> {
+async function bench(stack: string, config: StackSettings, runs: number, budgetFile: string, progress: (line: string) => void): Promise<BenchReport> {
   const budget = readBudget(budgetFile);
   const contenders: Contender[] = [
     { label: stack, side: { raft: { heartbeatInterval: "", electionTimeout: "" }, newLeaderMs: [], writesBackMs: [], failures: [] } },
@@ -90,7 +93,7 @@ async function bench(stack: string, runs: number, budgetFile: string, progress: 
     for (const c of contenders) {
       progress(`${c.label}: starting ${stack}'s masters${c.raft ? ` with ${JSON.stringify(c.raft)}` : ""}`);
       // The defaults side is SeaweedFS as shipped: no watchdog beside its masters.
-      c.cluster = await LocalCluster.start({ stack, raft: c.raft, watchdog: c.raft ? false : undefined, log: (line) => progress(`${c.label}: ${line}`) });
+      c.cluster = await LocalCluster.start({ stack, config, raft: c.raft, watchdog: c.raft ? false : undefined, log: (line) => progress(`${c.label}: ${line}`) });
       c.side.raft = { ...c.cluster.plan.settings.raft };
     }
     for (let run = 1; run <= runs; run++) {
@@ -134,10 +137,10 @@ async function main(): Promise<void> {
   try {
     const budget = readBudget(args.budget);
     const stack = args.stack ?? budget.stack;
-    stackConfig(stack);
+    const config = stackConfig(stack, args.stacksDir);
     const runs = args.runs ?? budget.runs;
     progress(`bench ${stack}: leader kill x${runs} beside SeaweedFS defaults ${JSON.stringify(SEAWEEDFS_DEFAULTS)}`);
-    const report = await bench(stack, runs, args.budget, progress);
+    const report = await bench(stack, config, runs, args.budget, progress);
     if (args.json) console.log(JSON.stringify(report, null, 2));
     else printReport(report);
     process.exitCode = report.passed ? 0 : 1;
