@@ -31,7 +31,7 @@ const QUIET_MS = 2000;
  * master with SIGTERM, and a leader's graceful shutdown transfers leadership itself (`MasterServer.Shutdown`,
  * weed/server/master_server.go at 4.44) before raft stops. Measured: docs/runbooks/upgrade.md and rebuild.md.
  */
-export const ELECTIONS = { followersOnly: 0, withTheLeader: 1 } as const;
+const ELECTIONS = { followersOnly: 0, withTheLeader: 1 } as const;
 
 /** The SeaweedFS version each master runs, from its `SeaweedFS_build_info` metric. */
 export async function runningVersions(cluster: LocalCluster): Promise<Record<number, string>> {

@@ -24,7 +24,7 @@ export const DAY2_SUITE = "day2";
  * a scale-in whose leaving master leads hands leadership to a staying one first (one more). Measured: scale-out 1,
  * scale-in 2 (the drill makes a leaving master lead on purpose).
  */
-export const PLANNED_LEADER_CHANGES = { scaleOut: 1, scaleInFromALeavingLeader: 2 } as const;
+const PLANNED_LEADER_CHANGES = { scaleOut: 1, scaleInFromALeavingLeader: 2 } as const;
 
 /** Runs one membership change under load and checks everything issue #12 asks of it. */
 export async function drillMembershipChange({ cluster, step }: ScenarioContext, to: number, plannedLeaderChanges: number): Promise<ScenarioMeasurements> {
