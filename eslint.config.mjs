@@ -19,6 +19,13 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
     },
   },
+  // The drill and rollout tooling drives processes: a promise nobody awaits is a failure nobody sees (issue #23 found
+  // seven un-awaited cluster.start calls). Typed linting (slower), so only where it pays.
+  {
+    files: ["tools/**/*.ts"],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: { "@typescript-eslint/no-floating-promises": "error" },
+  },
   // The platform seam as rules: SeaweedFS knowledge and the neutral core know no cloud and no Pulumi; a platform's
   // wing never reaches into the other's.
   {

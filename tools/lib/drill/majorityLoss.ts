@@ -38,7 +38,7 @@ export const majorityLoss: Scenario = {
     }
     step(`restarting ${victims.map((s) => `master-${s}`).join(", ")}`);
     const restarted = Date.now();
-    for (const victim of victims) cluster.start(victim);
+    for (const victim of victims) await cluster.start(victim);
     const { newLeaderMs, writesBackMs } = await measureFailover(context, [], restarted);
     await settledLeader(cluster);
     const after = await cluster.dirStatus();

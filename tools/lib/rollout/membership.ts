@@ -125,7 +125,7 @@ export async function changeMembership(cluster: LocalCluster, to: number, progre
     switch (step.action) {
       case "start-member": {
         cluster.addMaster(targetOf(step.slot));
-        cluster.start(step.slot);
+        await cluster.start(step.slot);
         const named = await poll(async () => ((await cluster.statusOf(step.slot)).leader ? true : undefined), GATE_TIMEOUT_MS, 200);
         if (!named) throw new Error(`new master-${step.slot} named no leader within ${GATE_TIMEOUT_MS} ms`);
         break;
