@@ -18,6 +18,10 @@ import { applyCuts } from "../../tools/lib/cluster/partition";
 import { frozenLeaderLongFor } from "../../tools/lib/drill/frozenLeaderLong";
 import { DrillFailure, ScenarioMeasurements } from "../../tools/lib/drill/types";
 import { REPO_ROOT } from "../../tools/lib/stackFiles";
+import { stopChildrenAtExit } from "../../tools/lib/cluster/processes";
+
+// The partition drill runs as a child process: if this test is interrupted, it and its clusters stop with it.
+stopChildrenAtExit();
 
 const run = promisify(execFile);
 const FREEZE_MS = 25_000;

@@ -11,6 +11,10 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type { DrillReport } from "../../tools/lib/drill/runner";
 import { REPO_ROOT } from "../../tools/lib/stackFiles";
+import { stopChildrenAtExit } from "../../tools/lib/cluster/processes";
+
+// The drills run as child processes: if this test is interrupted, they and their clusters stop with it.
+stopChildrenAtExit();
 
 describe("drill of k8s-dev with DNS identities", () => {
   it("forms a cluster of pod DNS names and, with liveness probes, gets writes back during a leader freeze", async () => {

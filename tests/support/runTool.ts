@@ -1,8 +1,14 @@
-/** Runs one of the repository's `tools/*.ts` commands as `npm run` would (tsx), never throwing on a non-zero exit. */
+/**
+ * Runs one of the repository's `tools/*.ts` commands as `npm run` would (tsx), never throwing on a non-zero exit.
+ * A tool still running when the test process ends (interrupted, crashed) is stopped with what it started.
+ */
 import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { REPO_ROOT } from "../../tools/lib/stackFiles";
+import { stopChildrenAtExit } from "../../tools/lib/cluster/processes";
+
+stopChildrenAtExit();
 
 const run = promisify(execFile);
 

@@ -67,6 +67,14 @@ describe("the backup agent of the prod masters", () => {
     assert.ok(agent.includes(`METRIC_NAME='${BACKUP_METRIC.name}'`));
   });
 
+  it("reaches S3 at the AWS CLI's default endpoint (https): nothing it runs with names another or turns off certificate checks", () => {
+    // The restore drill gives the agent an https endpoint for this reason and judges the bucket policy's TLS-only
+    // statement on each request's real transport (docs/runbooks/restore.md).
+    for (const text of [agent, restoreScript, renderBackupService(), ...bootSteps]) {
+      assert.doesNotMatch(text, /endpoint[-_]url|AWS_ENDPOINT_URL|no-verify-ssl|AWS_CA_BUNDLE|ca_bundle/i);
+    }
+  });
+
   it("runs from a timer with the configured interval, as the master's user, read-only on the data volume", () => {
     assert.match(renderBackupTimer(config.backupIntervalMinutes), /^OnUnitActiveSec=15min$/m);
     const service = renderBackupService();

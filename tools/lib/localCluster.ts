@@ -23,6 +23,7 @@ import { ManagedProcess, ManagedProcessOptions, onExitCleanup } from "./cluster/
 import { clusterAddresses, ClusterPlan, PlannedMaster, planCluster, RaftOverride, stackConfig } from "./cluster/plan";
 import { MasterStatus, parseClusterStatus } from "./cluster/status";
 import { weedBinary, weedEnv } from "./cluster/weed";
+import { stageBinaryForUid } from "./cluster/uids";
 import type { Timeline } from "./drill/timeline";
 import { insidePrivateNamespace, loopbackUp, privateHosts } from "./cluster/namespace";
 import { HttpProbeSpec, KubeletProber } from "./cluster/prober";
@@ -52,6 +53,8 @@ export interface LocalClusterOptions {
   /**
    * Run each master and volume server under its own uid (see {@link processUid}), so nftables can tell their
    * traffic apart on loopback (network partitions). Needs root; used inside the drill's private network namespace.
+   * They run a link or copy of `weed` in the run directory, so the checkout may sit where they cannot enter; a run
+   * directory they cannot reach (TMPDIR in such a place) is refused up front (see ./cluster/uids.ts).
    * @default false
    */
   separateUids?: boolean;
@@ -116,7 +119,9 @@ export class LocalCluster {
     readonly jwtSigningKey: string,
     private readonly options: LocalClusterOptions,
   ) {
-    const binary = weedBinary();
+    if (options.separateUids) fs.chmodSync(runDir, 0o755);
+    // Processes under uids of their own run a link or copy they can reach, whatever directory the checkout is in.
+    const binary = options.separateUids ? stageBinaryForUid(weedBinary(), runDir, PROCESS_UID_BASE) : weedBinary();
     this.env = { ...process.env, [JWT_SIGNING_KEY_ENV]: jwtSigningKey };
     fs.mkdirSync(path.join(runDir, "logs"), { recursive: true });
     this.cancelExitCleanup = onExitCleanup(() => {
@@ -130,7 +135,6 @@ export class LocalCluster {
       if (extra.uid !== undefined) chownTree(dir, extra.uid);
       return new ManagedProcess({ name, binary, args, cwd: dir, env: weedEnv(dir, this.env), logFile: path.join(runDir, "logs", `${name}.log`), ...extra });
     };
-    if (options.separateUids) fs.chmodSync(runDir, 0o755);
     // The watchdog is the AWS unit; on Kubernetes the kubelet stand-in (the prober below) plays its part.
     const awsConfig = plan.config.platform === "aws" ? plan.config : undefined;
     const watchdogSettings = awsConfig && (options.watchdog ?? awsConfig.watchdogEnabled) ? watchdogSettingsOf(awsConfig) : undefined;
@@ -210,8 +214,13 @@ export class LocalCluster {
     const network = options.network ?? (await pickLoopbackNetwork((n) => clusterAddresses(config, n, volumeServers), ports));
     const runDir = fs.mkdtempSync(path.join(os.tmpdir(), `seaweed-drill-${options.stack}-`));
     const plan = planCluster(config, { network, runDir, raft: options.raft, volumeServers });
-    if (dnsIdentities) privateHosts(plan.masters.map((m) => ({ name: m.deployedHost, ip: m.ip })), runDir);
-    return new LocalCluster(plan, runDir, network, options.jwtSigningKey ?? randomBytes(24).toString("hex"), options);
+    try {
+      if (dnsIdentities) privateHosts(plan.masters.map((m) => ({ name: m.deployedHost, ip: m.ip })), runDir);
+      return new LocalCluster(plan, runDir, network, options.jwtSigningKey ?? randomBytes(24).toString("hex"), options);
+    } catch (error) {
+      fs.rmSync(runDir, { recursive: true, force: true });
+      throw error;
+    }
   }
 
   /** Plans, starts and waits until the cluster has a leader everyone agrees on and takes writes. */

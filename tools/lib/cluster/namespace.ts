@@ -10,6 +10,7 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { stopChildrenAtExit } from "./processes";
 
 /** Set in the environment of the re-run drill. */
 const MARKER = "SEAWEED_DRILL_PRIVATE_NAMESPACE";
@@ -29,15 +30,16 @@ export function privateNamespaceUnavailable(): string | undefined {
 
 /**
  * Runs this process's command line again inside fresh network and mount namespaces (needs root, as the drills do);
- * resolves to the child's exit code. Signals to this process reach the child through the process group.
+ * resolves to the child's exit code. Signals to this process are passed on to the child (see stopChildrenAtExit).
  */
 export function rerunInPrivateNamespace(): Promise<number> {
+  // A signal to this process reaches the drill inside, which stops its cluster; so does this process's death.
+  stopChildrenAtExit();
   const command = [process.execPath, ...process.execArgv, ...process.argv.slice(1)];
   const child = spawn("unshare", ["--net", "--mount", "--propagation", "private", "--", "sh", "-c", 'ip link set lo up && exec "$@"', "sh", ...command], {
     stdio: "inherit",
     env: { ...process.env, [MARKER]: "1" },
   });
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => child.kill(signal));
   return new Promise((resolve, reject) => {
     child.on("error", reject);
     child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1)));

@@ -21,6 +21,8 @@ export interface RecordedRequest {
   method: string;
   url: string;
   headers: Record<string, string>;
+  /** Whether it arrived over TLS: the value of `aws:SecureTransport` S3 would see for it. */
+  secureTransport: boolean;
 }
 
 /** An S3 request in IAM terms. */
@@ -40,11 +42,9 @@ const header = (r: RecordedRequest, name: string) => Object.entries(r.headers).f
 /**
  * The S3 requests among the recorded ones (SigV4 scope `/s3/`), in IAM terms. Multipart part uploads and completions
  * are left out: which condition keys S3 evaluates for them is not modelled here (the agent's files are small enough
- * for single PUTs).
- * @param secureTransport the value of aws:SecureTransport on the real hosts: moto listens on plain HTTP on loopback,
- *   while the agent on EC2 uses the AWS CLI's default https endpoint.
+ * for single PUTs). `aws:SecureTransport` is each request's own transport, as recorded.
  */
-export function s3Requests(recorded: readonly RecordedRequest[], secureTransport: boolean): S3Request[] {
+export function s3Requests(recorded: readonly RecordedRequest[]): S3Request[] {
   const out: S3Request[] = [];
   for (const r of recorded) {
     if (!/\/s3\/aws4_request/.test(header(r, "authorization") ?? "")) continue;
@@ -59,7 +59,7 @@ export function s3Requests(recorded: readonly RecordedRequest[], secureTransport
     else if (r.method === "GET" || r.method === "HEAD") action = "s3:GetObject";
     else if (r.method === "DELETE") action = "s3:DeleteObject";
     else throw new Error(`unmodelled S3 request ${r.method} ${r.url}`);
-    const context: Record<string, string> = { "aws:SecureTransport": String(secureTransport) };
+    const context: Record<string, string> = { "aws:SecureTransport": String(r.secureTransport) };
     for (const name of ["x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id"]) {
       const value = header(r, name);
       if (value !== undefined) context[`s3:${name}`] = value;
