@@ -145,7 +145,9 @@ async function main(): Promise<void> {
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.on(signal, () => {
       interrupted = signal;
-      for (const r of running) r.child.kill(signal);
+      // `node --test` passes SIGINT and SIGTERM on to its test files, which then stop what they started; on SIGHUP
+      // it would just die, so a hang-up is passed on as SIGTERM.
+      for (const r of running) r.child.kill(signal === "SIGHUP" ? "SIGTERM" : signal);
     });
   }
   const results = await Promise.all(running.map((r) => r.done));
