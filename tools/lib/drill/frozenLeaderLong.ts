@@ -3,6 +3,8 @@
  * stalled disk would. SeaweedFS alone keeps the volume servers attached to the frozen process until gRPC keepalive
  * gives up (~110 s measured); the watchdog beside each master kills the frozen process, so they move at once.
  *
+ * The freeze starts once every volume server heartbeats to the leader (a fresh cluster takes writes with one of
+ * them, and one still on its way to the leader would find the new leader instead of the frozen one).
  * Passes when a write (assign, upload to the assigned volume server, read back) works again while the old leader
  * is still frozen, within {@link frozenLeaderWriteBoundMs}; when the old slot ends as a follower of the one leader;
  * and when no two masters ever claim leadership at once. The runner checks that no file id was handed out twice.
@@ -11,7 +13,7 @@
  */
 import { poll, sleep } from "../cluster/http";
 import { frozenLeaderWriteBoundMs } from "./bounds";
-import { atMostOneLeader, followerOf, settledLeader, writesBackSince, writeWorks } from "./steps";
+import { atMostOneLeader, followerOf, leaderOfEveryVolumeServer, writesBackSince, writeWorks } from "./steps";
 import { DrillFailure, electionBoundMs, expect, Scenario, ScenarioMeasurements } from "./types";
 
 /** The freeze of `npm run drill`: longer than SeaweedFS's own recovery (~110 s), so only the watchdog can beat it. */
@@ -23,10 +25,10 @@ export function frozenLeaderLongFor(freezeMs: number): Scenario {
     title: `leader frozen for ${freezeMs / 1000} s: writes back while it is still frozen, old leader returns as follower`,
     watchdogBaseline: true,
     async run({ cluster, step }) {
-      const old = await settledLeader(cluster);
+      const old = await leaderOfEveryVolumeServer(cluster);
       const killsBefore = cluster.watchdogKills(old);
       const bound = frozenLeaderWriteBoundMs(cluster);
-      step(`SIGSTOP leader master-${old} for ${freezeMs / 1000} s (watchdog ${cluster.watchdogOn ? "on" : "off"}; write bound ${bound} ms)`);
+      step(`every volume server heartbeats to master-${old}; SIGSTOP it for ${freezeMs / 1000} s (watchdog ${cluster.watchdogOn ? "on" : "off"}; write bound ${bound} ms)`);
       const since = Date.now();
       await cluster.kill(old, "SIGSTOP");
       const leader = await cluster.waitForLeader({ exclude: [old], timeoutMs: electionBoundMs(cluster) });
