@@ -1,7 +1,7 @@
 /**
  * Gray failures against real `weed` (issue #11), at CI cost:
  * - frozen-leader-long with a freeze as long as its write bound (the drill freezes 120 s), on two dev clusters side
- *   by side: with the watchdog as rendered, writes come back while the leader is still frozen; without
+ *   by side: with the watchdog as rendered, writes come back while the leader is still frozen and stay back; without
  *   it (the negative control) no write works during the freeze, so the outage ratio is measured in one run. The
  *   watchdog's own kill counter proves it was the cause. Each side is asserted on its first and only run.
  * - the partition scenarios through `npm run drill` (which re-executes itself in a private network namespace with
@@ -87,12 +87,14 @@ describe("gray failures on real weed", { timeout: 240_000 }, () => {
     assert.throws(() => applyCuts({} as LocalCluster, [{ from: 0, to: 1 }], [0]), /only run inside the drill's private network namespace/);
   });
 
-  it("frozen leader, watchdog on: the watchdog kills it, writes come back while it is still frozen", async (t) => {
+  it("frozen leader, watchdog on: the watchdog kills it, writes come back while it is still frozen and stay back", async (t) => {
     const [on] = await sideBySide();
     t.diagnostic(summary(on));
     assert.deepEqual(on.watchdogsRunning, on.slots, "a watchdog runs beside every master");
     assert.equal(on.failure, undefined, `with the watchdog: ${on.failure}`);
     assert.equal(on.kills, 1, "the watchdog killed the frozen leader exactly once");
+    // The continuous writer ran for the rest of the freeze (its bound is the scenario's to enforce).
+    assert.ok((on.measured.extra?.storedWritesAfterRecovery ?? 0) > 0, `no write stored after recovery: ${JSON.stringify(on.measured.extra)}`);
     assert.equal(on.duplicates, 0);
   });
 
