@@ -120,8 +120,10 @@ describe("gray failures on real weed", { timeout: 240_000 }, () => {
         timeout: 180_000,
         maxBuffer: 16 << 20,
       }).catch((error: { stdout?: string; stderr?: string; message: string }) => assert.fail(`drill failed: ${error.message}\n${error.stderr?.slice(-3000)}`));
-      const report = JSON.parse(drill.stdout) as { scenarios: { id: string; passed: boolean; failures: string[] }[]; duplicateFileIds: number; skippedScenarios: unknown[] };
+      const report = JSON.parse(drill.stdout) as { scenarios: { id: string; passed: boolean; failures: string[]; noWriteOutage: boolean }[]; duplicateFileIds: number; skippedScenarios: unknown[] };
       assert.deepEqual(report.scenarios.map((s) => [s.id, s.passed, s.failures]), scenarios.map((id) => [id, true, []]));
+      // Writes stopped only when the leader was cut off.
+      assert.deepEqual(report.scenarios.map((s) => [s.id, s.noWriteOutage]), [["leader-partitioned", false], ["follower-partitioned", true], ["asymmetric", true]]);
       assert.equal(report.duplicateFileIds, 0);
       assert.deepEqual(report.skippedScenarios, []);
       assert.match(drill.stderr, /private network namespace/);
@@ -132,9 +134,14 @@ describe("gray failures on real weed", { timeout: 240_000 }, () => {
       const chromium = ["--headless", "--no-sandbox", "--disable-gpu", "--window-size=1200,1400"];
       const dom = (await run("chromium", [...chromium, "--dump-dom", `file://${html}`], { timeout: 60_000, maxBuffer: 64 << 20 })).stdout;
       await run("chromium", [...chromium, `--screenshot=${png}`, `file://${html}`], { timeout: 60_000 });
+      // The verdict table says where writes never stopped (not "-"), and a page of passed scenarios shows no FAILED.
+      for (const id of ["follower-partitioned", "asymmetric"]) assert.match(dom, new RegExp(`<tr data-series="dev" data-scenario="${id}">.*?<td class="writes-back">no write outage</td>`));
+      assert.match(dom, /<tr data-series="dev" data-scenario="leader-partitioned">.*?<td class="writes-back">\d+\.\d s<\/td>/);
+      assert.doesNotMatch(dom, /FAILED/);
       const sections = [...dom.matchAll(/<section class="timeline" data-scenario="([^"]+)"/g)].map((m) => m[1]);
       assert.deepEqual(sections, scenarios, "one timeline per scenario run");
-      const leaderSection = dom.slice(dom.indexOf('data-scenario="leader-partitioned"'), dom.indexOf('data-scenario="follower-partitioned"'));
+      const section = (id: string) => dom.indexOf(`<section class="timeline" data-scenario="${id}"`);
+      const leaderSection = dom.slice(section("leader-partitioned"), section("follower-partitioned"));
       assert.match(leaderSection, /<svg[^>]*>/);
       assert.match(leaderSection, /class="interval" data-label="write outage" data-ms="\d+"/);
       assert.match(leaderSection, /class="partitioned"/);

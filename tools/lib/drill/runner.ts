@@ -23,6 +23,8 @@ export interface ScenarioReport {
   failures: string[];
   newLeaderMs: Spread | null;
   writesBackMs: Spread | null;
+  /** Every run probed writes throughout the fault and none failed (so `writesBackMs` is null: nothing to time). */
+  noWriteOutage: boolean;
   extra: Record<string, Spread | null>;
   notes: string[];
 }
@@ -173,6 +175,7 @@ function summarize(scenario: Scenario, tally: Tally, runs: number): ScenarioRepo
     failures: tally.failures,
     newLeaderMs: spread(values((m) => m.newLeaderMs)),
     writesBackMs: spread(values((m) => m.writesBackMs)),
+    noWriteOutage: runs > 0 && tally.measurements.length === runs && tally.measurements.every((m) => m.noWriteOutage === true),
     extra: Object.fromEntries(extraKeys.map((k) => [k, spread(values((m) => m.extra?.[k]))])),
     notes: [...new Set(tally.measurements.flatMap((m) => m.notes ?? []))],
   };
