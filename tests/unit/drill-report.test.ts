@@ -96,10 +96,11 @@ describe("the drill report", () => {
     assert.match(row(html, "prod", "follower-partitioned"), /<td class="writes-back">no write outage<\/td>/);
     assert.match(row(html, "prod", "frozen-leader-long"), /<td class="writes-back">16\.9 s<\/td>/);
     const ratio = (id: string) => html.match(new RegExp(`<li class="ratio" data-scenario="${id}">(.*?)</li>`))?.[1];
-    assert.match(html, /<p>Watchdog off vs on \(medians, how many times longer without it\):<\/p><ul>/);
-    assert.equal(ratio("frozen-leader-long"), "frozen-leader-long: write outage ×5.2");
-    assert.equal(ratio("follower-partitioned"), "follower-partitioned: no write outage");
-    assert.equal(ratio("leader-partitioned"), "leader-partitioned: write outage: no ratio (watchdog off: failed before it was timed)");
+    assert.match(html, /<p>Watchdog off vs on \(median, how many times longer the write outage is without it\):<\/p><ul data-series="watchdog off">/);
+    assert.equal(ratio("frozen-leader-long"), "frozen-leader-long: new leader ×0.8, write outage ×5.2");
+    assert.equal(ratio("follower-partitioned"), "follower-partitioned: new leader: no ratio (this stack: no new leader timed; watchdog off: no new leader timed), no write outage");
+    assert.equal(ratio("leader-partitioned"), "leader-partitioned: new leader ×1.1, write outage: no ratio (watchdog off: failed before it was timed)");
+    assert.equal(ratio("leader-kill"), "leader-kill: new leader ×18.6, writes back ×1.8");
   });
 
   it("HTML: a failure of the stack itself still reads FAILED, in red (negative control)", () => {

@@ -100,11 +100,13 @@ function noFigure(s: ScenarioReport | undefined, value: (s: ScenarioReport) => S
   return s.passed ? none(s) : "failed before it was timed";
 }
 
-/** The measured intervals a comparison divides, and where each one's figure is. */
+const WRITES = { value: (s: ScenarioReport) => s.writesBackMs, none: (s: ScenarioReport) => (s.noWriteOutage ? "no write outage" : "no outage timed") };
+
+/** The measured intervals a comparison divides (the writes-back one under two names), and where each one's figure is. */
 const MEASURED = {
   "new leader": { value: (s: ScenarioReport) => s.newLeaderMs, none: () => "no new leader timed" },
-  "write outage": { value: (s: ScenarioReport) => s.writesBackMs, none: (s: ScenarioReport) => (s.noWriteOutage ? "no write outage" : "no outage timed") },
-  "writes back": { value: (s: ScenarioReport) => s.writesBackMs, none: (s: ScenarioReport) => (s.noWriteOutage ? "no write outage" : "no outage timed") },
+  "write outage": WRITES,
+  "writes back": WRITES,
 } as const;
 
 /**
@@ -132,7 +134,7 @@ interface Baseline {
   outage: "write outage" | "writes back";
 }
 
-/** The baselines a report holds, in the order the drill runs them. */
+/** The baselines a report holds, in the order the drill runs them (the HTML page and the text list them alike). */
 function baselinesOf(report: DrillReport): Baseline[] {
   const watchdogOff: Baseline[] = report.withoutWatchdog
     ? [{ label: "watchdog off", series: report.withoutWatchdog, ratios: report.watchdogComparison, heading: "Watchdog off vs on (median, how many times longer the write outage is without it):", outage: "write outage" }]
@@ -141,6 +143,14 @@ function baselinesOf(report: DrillReport): Baseline[] {
     ? [{ label: "SeaweedFS defaults", series: report.baseline, ratios: report.comparison, heading: "Defaults vs this stack (median, how many times slower the defaults are):", outage: "writes back" }]
     : [];
   return [...watchdogOff, ...defaults];
+}
+
+/** Per scenario of a baseline: its id and its ratios to the stack, in words. */
+function ratioLines(report: DrillReport, { label, series, ratios, outage }: Baseline): [string, string][] {
+  return ratios.map((c) => {
+    const [stack, other] = [report.scenarios.find((s) => s.id === c.id)!, series.scenarios.find((s) => s.id === c.id)];
+    return [c.id, `${c.id}: ${ratioText(c.newLeaderRatio, "new leader", stack, other, label)}, ${ratioText(c.writesBackRatio, outage, stack, other, label)}`];
+  });
 }
 
 function verdictRows(series: SeriesReport, label: string, baseline: boolean): string {
@@ -158,13 +168,12 @@ export function renderDrillReportHtml(report: DrillReport): string {
     .concat(['<span><i class="hatch"></i>partitioned</span>', '<span><i style="background:#1b7f3b;width:3px"></i>write stored</span>', '<span><i style="background:#d9534f;width:3px"></i>write failed</span>'])
     .join("");
   const baselines = baselinesOf(report);
-  const ratios = report.watchdogComparison
-    .map((c) => {
-      const stack = report.scenarios.find((s) => s.id === c.id)!;
-      const text = ratioText(c.writesBackRatio, "write outage", stack, report.withoutWatchdog?.scenarios.find((s) => s.id === c.id), "watchdog off");
-      return `<li class="ratio" data-scenario="${esc(c.id)}">${esc(c.id)}: ${esc(text)}</li>`;
+  const ratios = baselines
+    .map((b) => {
+      const items = ratioLines(report, b).map(([id, line]) => `<li class="ratio" data-scenario="${esc(id)}">${esc(line)}</li>`);
+      return `<p>${esc(b.heading)}</p><ul data-series="${esc(b.label)}">${items.join("")}</ul>`;
     })
-    .join("");
+    .join("\n");
   const sections = (report.timelines ?? [])
     .map((tl, i) => {
       const baseline = tl.series !== report.stack;
@@ -191,7 +200,7 @@ section.timeline{margin:18px 0}h3{font-size:14px;margin:4px 0}p.note{font-size:1
 ${verdictRows(report, report.stack, false)}${baselines.map((b) => verdictRows(b.series, b.label, true)).join("")}
 </table>
 ${baselineNote}
-${ratios ? `<p>Watchdog off vs on (medians, how many times longer without it):</p><ul>${ratios}</ul>` : ""}
+${ratios}
 <p class="legend">${legend}</p>
 ${sections}
 </body></html>
@@ -237,14 +246,11 @@ export function renderDrillReportText(report: DrillReport): string {
   for (const r of report.scenarios.filter((s) => !s.passed)) out.push(`  ${r.id} failures:`, ...r.failures.map((f) => `    - ${f}`));
   for (const r of report.scenarios.filter((s) => s.notes.length > 0)) out.push(`  ${r.id}: ${r.notes.join("; ")}`);
   out.push(`  file ids assigned: ${report.fileIdsAssigned}, duplicates: ${report.duplicateFileIds}; MaxVolumeId regressions: ${report.maxVolumeIdRegressions}`);
-  for (const { label, series, ratios, heading, outage } of baselinesOf(report)) {
+  for (const baseline of baselinesOf(report)) {
+    const { label, series, heading } = baseline;
     out.push("", `Baseline, ${label} (${describeSeries(series)}; what it misses is reported, not fatal):`, scenarioTable(series.scenarios, true));
     for (const r of series.scenarios.filter((s) => !s.passed)) out.push(`  ${r.id} missed (baseline):`, ...r.failures.map((f) => `    - ${f}`));
-    out.push("", heading);
-    for (const c of ratios) {
-      const [stack, other] = [report.scenarios.find((s) => s.id === c.id)!, series.scenarios.find((s) => s.id === c.id)];
-      out.push(`  ${c.id}: ${ratioText(c.newLeaderRatio, "new leader", stack, other, label)}, ${ratioText(c.writesBackRatio, outage, stack, other, label)}`);
-    }
+    out.push("", heading, ...ratioLines(report, baseline).map(([, line]) => `  ${line}`));
   }
   for (const s of report.skippedScenarios) out.push(`  skipped ${s.id}: ${s.reason}`);
   out.push("", report.passed ? "PASSED" : "FAILED");
