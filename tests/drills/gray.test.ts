@@ -132,8 +132,12 @@ describe("gray failures on real weed", { timeout: 240_000 }, () => {
 
       const png = path.join(dir, "report.png");
       const chromium = ["--headless", "--no-sandbox", "--disable-gpu", "--window-size=1200,1400"];
-      const dom = (await run("chromium", [...chromium, "--dump-dom", `file://${html}`], { timeout: 60_000, maxBuffer: 64 << 20 })).stdout;
-      await run("chromium", [...chromium, `--screenshot=${png}`, `file://${html}`], { timeout: 60_000 });
+      // Both at once, each with a profile of its own (one profile takes one browser).
+      const profile = (name: string) => `--user-data-dir=${path.join(dir, name)}`;
+      const [{ stdout: dom }] = await Promise.all([
+        run("chromium", [...chromium, profile("dom"), "--dump-dom", `file://${html}`], { timeout: 60_000, maxBuffer: 64 << 20 }),
+        run("chromium", [...chromium, profile("png"), `--screenshot=${png}`, `file://${html}`], { timeout: 60_000 }),
+      ]);
       // The verdict table says where writes never stopped (not "-"), and a page of passed scenarios shows no FAILED.
       for (const id of ["follower-partitioned", "asymmetric"]) assert.match(dom, new RegExp(`<tr data-series="dev" data-scenario="${id}">.*?<td class="writes-back">no write outage</td>`));
       assert.match(dom, /<tr data-series="dev" data-scenario="leader-partitioned">.*?<td class="writes-back">\d+\.\d s<\/td>/);
