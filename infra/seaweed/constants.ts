@@ -66,6 +66,9 @@ export const METRICS = {
  *   stream to a frozen master (no deadline on the stream itself).
  * - `wedgedCheckSeconds`: `/cluster/healthz` on a leader retries the topology-lock check for up to this long before
  *   answering 423, so a probe of it needs a longer timeout than this.
+ * - `volumeRedirectWaitSeconds`: a volume server that a master redirects to the leader waits this long before it
+ *   connects there (`weed/server/volume_grpc_client_to_master.go:118-122`, "the new leader may actually is the same
+ *   master").
  */
 export const SEAWEEDFS_TIMINGS = {
   volumePulseSeconds: 5,
@@ -73,6 +76,7 @@ export const SEAWEEDFS_TIMINGS = {
   grpcKeepAliveSeconds: 60,
   grpcKeepAliveTimeoutSeconds: 20,
   wedgedCheckSeconds: 5,
+  volumeRedirectWaitSeconds: 3,
 } as const;
 
 /**

@@ -21,13 +21,14 @@ import { bearerToken } from "./cluster/jwt";
 import { pickLoopbackNetwork } from "./cluster/loopback";
 import { ManagedProcess, ManagedProcessOptions, onExitCleanup } from "./cluster/processes";
 import { clusterAddresses, ClusterPlan, PlannedMaster, planCluster, RaftOverride, stackConfig } from "./cluster/plan";
-import { MasterStatus, parseClusterStatus } from "./cluster/status";
+import { MasterStatus, parseClusterStatus, parseDataNodes } from "./cluster/status";
 import { weedBinary, weedEnv } from "./cluster/weed";
 import { stageBinaryForUid } from "./cluster/uids";
 import type { Timeline } from "./drill/timeline";
 import { insidePrivateNamespace, loopbackUp, privateHosts } from "./cluster/namespace";
 import { HttpProbeSpec, KubeletProber } from "./cluster/prober";
 import { masterPodSpec } from "../../infra/kubernetes/manifests";
+import { VOLUME_SERVER_PORT } from "../../infra/seaweed/volumeServer";
 
 export type { MasterStatus, RaftOverride };
 
@@ -417,6 +418,16 @@ export class LocalCluster {
     const answer = await request(this.master(slot).metricsUrl, { timeoutMs: 3000 });
     if (answer.status !== 200) throw new Error(`metrics of master-${slot}: HTTP ${answer.status} ${answer.error ?? ""}`);
     return answer.body;
+  }
+
+  /** Every volume server's `ip:port`, as masters list them in their topology. */
+  get volumeServerAddresses(): string[] {
+    return this.plan.volumeServers.map((v) => `${v.ip}:${VOLUME_SERVER_PORT}`);
+  }
+
+  /** The volume servers a master's topology lists (on the leader: those whose heartbeat stream it holds). */
+  async volumeServersKnownTo(slot: number): Promise<string[]> {
+    return parseDataNodes(await request(`${this.master(slot).httpUrl}${ENDPOINTS.dirStatus}`, { timeoutMs: 3000 }));
   }
 
   /** The cluster's identity and volume-id high-water mark, as the leader reports them. */

@@ -23,6 +23,26 @@ export async function settledLeader(cluster: LocalCluster): Promise<number> {
 }
 
 /**
+ * The settled leader, once every volume server heartbeats to it (its topology lists them all). The harness's start
+ * waits for one working write, and one volume server is enough for that: another may still be on its way to the
+ * leader (5 s after a refused heartbeat, 3 s before following a redirect). A fault whose effect depends on where the
+ * volume servers heartbeat (a frozen leader keeps theirs) starts only once they all do so to the leader.
+ */
+export async function leaderOfEveryVolumeServer(cluster: LocalCluster): Promise<number> {
+  let missing: string[] = [];
+  let leader: number | undefined;
+  const boundMs = electionBoundMs(cluster);
+  const ready = await poll(async () => {
+    leader = await settledLeader(cluster);
+    const known = await cluster.volumeServersKnownTo(leader);
+    missing = cluster.volumeServerAddresses.filter((address) => !known.includes(address));
+    return missing.length === 0 ? leader : undefined;
+  }, boundMs, 200);
+  expect(ready !== undefined, `volume server(s) ${missing.join(", ")} not heartbeating to leader master-${leader} within ${boundMs} ms`);
+  return ready;
+}
+
+/**
  * Times a failover that began at `since`: until a leader other than `failed` exists, then until a write through
  * one of its followers works (assign, upload to the assigned volume server, read back byte-identical).
  */
