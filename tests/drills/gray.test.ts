@@ -17,6 +17,7 @@ import { LocalCluster } from "../../tools/lib/localCluster";
 import { applyCuts } from "../../tools/lib/cluster/partition";
 import { frozenLeaderLongFor } from "../../tools/lib/drill/frozenLeaderLong";
 import { DrillFailure, ScenarioMeasurements } from "../../tools/lib/drill/types";
+import { WRITE_WARMUP_MS } from "../../infra/seaweed/constants";
 import { REPO_ROOT } from "../../tools/lib/stackFiles";
 
 const run = promisify(execFile);
@@ -76,7 +77,7 @@ describe("gray failures on real weed", { timeout: 240_000 }, () => {
         timeout: 180_000,
         maxBuffer: 16 << 20,
       }).catch((error: { stdout?: string; stderr?: string; message: string }) => assert.fail(`drill failed: ${error.message}\n${error.stderr?.slice(-3000)}`));
-      const report = JSON.parse(drill.stdout) as { scenarios: { id: string; passed: boolean; failures: string[] }[]; duplicateFileIds: number; skippedScenarios: unknown[] };
+      const report = JSON.parse(drill.stdout) as { scenarios: { id: string; passed: boolean; failures: string[]; writesBackMs: { median: number } | null }[]; duplicateFileIds: number; skippedScenarios: unknown[] };
       assert.deepEqual(report.scenarios.map((s) => [s.id, s.passed, s.failures]), scenarios.map((id) => [id, true, []]));
       assert.equal(report.duplicateFileIds, 0);
       assert.deepEqual(report.skippedScenarios, []);
@@ -92,7 +93,10 @@ describe("gray failures on real weed", { timeout: 240_000 }, () => {
       assert.deepEqual(sections, scenarios, "one timeline per scenario run");
       const leaderSection = dom.slice(dom.indexOf('data-scenario="leader-partitioned"'), dom.indexOf('data-scenario="follower-partitioned"'));
       assert.match(leaderSection, /<svg[^>]*>/);
-      assert.match(leaderSection, /class="interval" data-label="write outage" data-ms="\d+"/);
+      // The outage drawn is the one measured (the JSON's writes-back time), and at least the new leader's warm-up.
+      const outageMs = Number(/class="interval" data-label="write outage" data-ms="(\d+)"/.exec(leaderSection)?.[1]);
+      assert.equal(outageMs, report.scenarios.find((s) => s.id === "leader-partitioned")?.writesBackMs?.median, "the page's write outage is not the measured one");
+      assert.ok(outageMs >= WRITE_WARMUP_MS, `a write outage of ${outageMs} ms is shorter than the new leader's ${WRITE_WARMUP_MS} ms warm-up`);
       assert.match(leaderSection, /class="partitioned"/);
       const leaders = new Set([...leaderSection.matchAll(/data-slot="(\d)" data-role="leader"/g)].map((m) => m[1]));
       assert.ok(leaders.size >= 2, `leadership should move in the leader-partitioned timeline, saw leaders ${[...leaders].join(", ")}`);
