@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds Prometheus's promtool at the pin of tools/promtool/versions.env from the Go module proxy, once, into
 # ${XDG_CACHE_HOME:-~/.cache}/seaweed-infra/promtool-<module version>-<tags>/ (a second run, or CI on the same
-# machine, only checks). 7 minutes from empty Go caches on a busy 2-core machine, 4 minutes of CPU (docs/monitoring.md).
+# machine, only checks). From empty Go caches: 2 min on a 2-core machine at load 4, 7 min at load 12 (docs/monitoring.md).
 # Prints the binary's path on its last line. tools/setup.sh runs it; tests find the binary with --path.
 #
 # Usage: bash tools/setup-promtool.sh          (build when missing, then print the path)
