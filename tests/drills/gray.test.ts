@@ -19,6 +19,7 @@ import { applyCuts } from "../../tools/lib/cluster/partition";
 import { frozenLeaderWriteBoundMs } from "../../tools/lib/drill/bounds";
 import { frozenLeaderLongFor } from "../../tools/lib/drill/frozenLeaderLong";
 import { DrillFailure, ScenarioMeasurements } from "../../tools/lib/drill/types";
+import { WRITE_WARMUP_MS } from "../../infra/seaweed/constants";
 import { REPO_ROOT } from "../../tools/lib/stackFiles";
 import { stopChildrenAtExit } from "../../tools/lib/cluster/processes";
 
@@ -124,7 +125,11 @@ describe("gray failures on real weed", { timeout: 240_000 }, () => {
         timeout: 180_000,
         maxBuffer: 16 << 20,
       }).catch((error: { stdout?: string; stderr?: string; message: string }) => assert.fail(`drill failed: ${error.message}\n${error.stderr?.slice(-3000)}`));
-      const report = JSON.parse(drill.stdout) as { scenarios: { id: string; passed: boolean; failures: string[]; noWriteOutage: boolean }[]; duplicateFileIds: number; skippedScenarios: unknown[] };
+      const report = JSON.parse(drill.stdout) as {
+        scenarios: { id: string; passed: boolean; failures: string[]; noWriteOutage: boolean; writesBackMs: { median: number } | null }[];
+        duplicateFileIds: number;
+        skippedScenarios: unknown[];
+      };
       assert.deepEqual(report.scenarios.map((s) => [s.id, s.passed, s.failures]), scenarios.map((id) => [id, true, []]));
       // Writes stopped only when the leader was cut off.
       assert.deepEqual(report.scenarios.map((s) => [s.id, s.noWriteOutage]), [["leader-partitioned", false], ["follower-partitioned", true], ["asymmetric", true]]);
@@ -151,7 +156,10 @@ describe("gray failures on real weed", { timeout: 240_000 }, () => {
       const section = (id: string) => dom.indexOf(`<section class="timeline" data-scenario="${id}"`);
       const leaderSection = dom.slice(section("leader-partitioned"), section("follower-partitioned"));
       assert.match(leaderSection, /<svg[^>]*>/);
-      assert.match(leaderSection, /class="interval" data-label="write outage" data-ms="\d+"/);
+      // The outage drawn is the one measured (the JSON's writes-back time), and at least the new leader's warm-up.
+      const outageMs = Number(/class="interval" data-label="write outage" data-ms="(\d+)"/.exec(leaderSection)?.[1]);
+      assert.equal(outageMs, report.scenarios.find((s) => s.id === "leader-partitioned")?.writesBackMs?.median, "the page's write outage is not the measured one");
+      assert.ok(outageMs >= WRITE_WARMUP_MS, `a write outage of ${outageMs} ms is shorter than the new leader's ${WRITE_WARMUP_MS} ms warm-up`);
       assert.match(leaderSection, /class="partitioned"/);
       const leaders = new Set([...leaderSection.matchAll(/data-slot="(\d)" data-role="leader"/g)].map((m) => m[1]));
       assert.ok(leaders.size >= 2, `leadership should move in the leader-partitioned timeline, saw leaders ${[...leaders].join(", ")}`);

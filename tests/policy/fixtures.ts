@@ -129,14 +129,35 @@ function addSecurity(g: Graph, tier: PolicyResource): void {
   }, { parent: tier });
 }
 
+/**
+ * A leader-count alarm written out by hand: the largest `is_leader` of each slot per minute, summed over the slots,
+ * its distance from 1 above 0 for 3 minutes; no sample at all counts as no leader.
+ */
+export function leaderCountMath(slots = SLOT_IPS.map((_, slot) => slot)): Record<string, unknown> {
+  const leaders = slots.map((slot) => ({
+    id: `leader${slot}`,
+    returnData: false,
+    metric: { namespace: "SeaweedFS/Master", metricName: METRICS.isLeader, dimensions: { ClusterName: CLUSTER, Slot: String(slot) }, period: 60, stat: "Maximum" },
+  }));
+  return {
+    metricQueries: [
+      ...leaders,
+      { id: "leaders", expression: `SUM([${leaders.map((q) => q.id).join(", ")}])`, returnData: false },
+      { id: "deviation", expression: "ABS(leaders - 1)", returnData: true },
+    ],
+    comparisonOperator: "GreaterThanThreshold",
+    threshold: 0,
+    evaluationPeriods: 3,
+    datapointsToAlarm: 3,
+    treatMissingData: "breaching",
+  };
+}
+
 function addMonitoring(g: Graph): void {
   const monitoring = g.add("seaweed:aws:Monitoring", `${CLUSTER}-monitoring`, {});
   const topic = g.add("aws:sns/topic:Topic", `${CLUSTER}-alarms`, { arn: "arn:aws:sns:us-east-1:123456789012:alarms" }, { parent: monitoring });
   const actions = { alarmActions: [topic.props.arn], okActions: [topic.props.arn] };
-  g.add("aws:cloudwatch/metricAlarm:MetricAlarm", `${CLUSTER}-leader-count`, {
-    ...actions,
-    metricQueries: [{ id: "leader0", metric: { metricName: METRICS.isLeader, namespace: "SeaweedFS" } }, { id: "deviation", expression: "ABS(leader0 - 1)" }],
-  }, { parent: monitoring, refs: { alarmActions: topic } });
+  g.add("aws:cloudwatch/metricAlarm:MetricAlarm", `${CLUSTER}-leader-count`, { ...actions, ...leaderCountMath() }, { parent: monitoring, refs: { alarmActions: topic } });
   g.add("aws:cloudwatch/metricAlarm:MetricAlarm", `${CLUSTER}-unhealthy`, { ...actions, namespace: "AWS/NetworkELB", metricName: "UnHealthyHostCount" }, { parent: monitoring, refs: { alarmActions: topic } });
   g.add("aws:cloudwatch/metricAlarm:MetricAlarm", `${CLUSTER}-status`, { ...actions, namespace: "AWS/EC2", metricName: "StatusCheckFailed" }, { parent: monitoring, refs: { alarmActions: topic } });
   SLOT_IPS.forEach((_, slot) =>

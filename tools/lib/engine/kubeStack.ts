@@ -90,26 +90,6 @@ export function previewSteps(stdout: string): PreviewStep[] {
     .filter((s) => s.type !== "pulumi:pulumi:Stack" && s.op !== "read");
 }
 
-/** One policy violation as the engine reported it: `policy @ resource name` and its enforcement level. */
-export interface EngineViolation {
-  verdict: string;
-  enforcementLevel: string;
-}
-
-/**
- * The policy violations in the event stream of `pulumi preview --json` run with
- * PULUMI_ENABLE_STREAMING_JSON_PREVIEW (one JSON event per line; `policyEvent`s carry the violations), sorted.
- */
-export function engineViolations(stdout: string): EngineViolation[] {
-  const found: EngineViolation[] = [];
-  for (const line of stdout.split("\n")) {
-    if (!line.includes('"policyEvent"')) continue;
-    const event = (JSON.parse(line) as { policyEvent: { policyName: string; resourceUrn?: string; enforcementLevel: string } }).policyEvent;
-    found.push({ verdict: `${event.policyName} @ ${urnName(event.resourceUrn ?? "")}`, enforcementLevel: event.enforcementLevel });
-  }
-  return found.sort((a, b) => a.verdict.localeCompare(b.verdict));
-}
-
 /** The name part of a URN; the stack's own URN (or none, for a stack policy) reads as "stack". */
 export function urnName(urn: string): string {
   return urn === "" || /::pulumi:pulumi:Stack::/.test(urn) ? "stack" : urn.slice(urn.lastIndexOf("::") + 2);
