@@ -247,13 +247,13 @@ for (const stack of STACKS) {
 }
 
 describe("a stack that creates its VPC (dev)", () => {
-  it("creates one private subnet per zone and reaches S3, EC2, SSM (with the agent's channels) and CloudWatch through endpoints, without internet routes", () => {
+  it("creates one private subnet per zone and reaches S3, EC2, SSM (with the agent's channels), Auto Scaling and CloudWatch through endpoints, without internet routes", () => {
     const run = runs.dev;
     const subnets = ofType(run, "aws:ec2/subnet:Subnet");
     assert.deepEqual(subnets.map((s) => [s.inputs.availabilityZone, s.inputs.cidrBlock, s.inputs.mapPublicIpOnLaunch]), run.config.subnets.map((s) => [s.az, s.cidr, false]));
     for (const type of ["aws:ec2/internetGateway:InternetGateway", "aws:ec2/natGateway:NatGateway", "aws:ec2/route:Route"]) assert.equal(ofType(run, type).length, 0, type);
     const endpoints = ofType(run, "aws:ec2/vpcEndpoint:VpcEndpoint").map((e) => [String(e.inputs.serviceName).split(".").pop(), e.inputs.vpcEndpointType]);
-    assert.deepEqual(endpoints.sort(), [["ec2", "Interface"], ["ec2messages", "Interface"], ["logs", "Interface"], ["monitoring", "Interface"], ["s3", "Gateway"], ["ssm", "Interface"], ["ssmmessages", "Interface"]]);
+    assert.deepEqual(endpoints.sort(), [["autoscaling", "Interface"], ["ec2", "Interface"], ["ec2messages", "Interface"], ["logs", "Interface"], ["monitoring", "Interface"], ["s3", "Gateway"], ["ssm", "Interface"], ["ssmmessages", "Interface"]]);
   });
 });
 
