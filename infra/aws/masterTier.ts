@@ -9,7 +9,7 @@ import type { SeaweedConfig } from "../config";
 import { slotAddresses } from "./placement";
 import type { MasterSlot as SlotPlan } from "./placement";
 import { clusterSettingsOf, renderClusterMasters } from "../seaweed/cluster";
-import { renderBootScript } from "./bootScript";
+import { BootStep, renderBootScript } from "./bootScript";
 import { MasterInstanceRole } from "./iam";
 import { MasterLoadBalancer } from "./loadBalancer";
 import { MasterSlot } from "./masterSlot";
@@ -26,12 +26,12 @@ export interface MasterTierArgs {
    */
   config: SeaweedConfig;
   /**
-   * Extra boot-script steps of a slot, run after its master has started (e.g. the monitoring agent's setup from
-   * `renderAgentSetup`). Each is a bash fragment: idempotent, no secret, root under `set -euo pipefail`. The
-   * whole user data must stay under 16 KiB (a test checks every stack).
-   * @default no extra steps
+   * The boot steps of a slot, run in order after its master has started, each strictly and on its own (a failed
+   * step is retried and logged, the later ones still run): scripts kept in SSM parameters (see `BootStep` in
+   * bootScript.ts). The whole user data must stay under 16 KiB (a test checks every stack).
+   * @default no steps
    */
-  bootSteps?: (slot: SlotPlan) => string[];
+  bootSteps?: (slot: SlotPlan) => BootStep[];
   /**
    * What the boot steps read (SSM parameters, role policies), often built after the tier (monitoring, backups): the
    * slots' Auto Scaling groups wait for them, so no instance boots before its scripts and permissions exist. A
@@ -52,8 +52,8 @@ export interface MasterEndpoint {
   dnsName: string;
 }
 
-/** The boot script (user data) of one slot: its argv from infra/seaweed plus the AWS wiring, then `extraSteps`. */
-export function slotBootScript(config: SeaweedConfig, slotNumber: number, extraSteps: readonly string[] = []): string {
+/** The boot script (user data) of one slot: its argv from infra/seaweed plus the AWS wiring, then `steps`. */
+export function slotBootScript(config: SeaweedConfig, slotNumber: number, steps: readonly BootStep[] = []): string {
   const { clusterName, topology } = config;
   const slot = topology.slots.find((s) => s.slot === slotNumber);
   if (!slot) throw new Error(`no slot ${slotNumber} in the topology of ${clusterName}`);
@@ -65,7 +65,7 @@ export function slotBootScript(config: SeaweedConfig, slotNumber: number, extraS
     weed: { url: config.seaweedBinaryUrl, sha256: config.seaweedBinarySha256, version: config.seaweedVersion },
     jwtParameterName: jwtParameterNameOf(clusterName),
     attachTimeoutSeconds: config.attachTimeoutSeconds,
-    extraSteps,
+    steps,
   });
 }
 

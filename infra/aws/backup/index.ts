@@ -13,7 +13,7 @@ import type { SeaweedConfig } from "../../config";
 import type { MasterTier } from "../masterTier";
 import { ssmPrefixOf } from "../naming";
 import { physicalName } from "../physicalNames";
-import { ssmBootStep } from "../bootScript";
+import type { BootStep } from "../bootScript";
 import { secureBucket } from "./bucket";
 import { replicateBucket } from "./replication";
 import { agentPolicyDocument, LifecycleSettings } from "./rules";
@@ -52,8 +52,8 @@ export interface BackupsArgs {
   /** SNS topic of the monitoring stack for the backup-age alarm. @default a KMS-encrypted topic of its own */
   alarmTopicArn?: pulumi.Input<string>;
   /**
-   * Each slot's boot step (backupSlotStep), stored in SSM at `slotStepParameterName`: the slot's user data carries
-   * only the launcher (backupBootStep). @default [] (no per-slot steps)
+   * Each slot's boot step (backupSlotStep), stored in SSM at `slotStepParameterName`: the slot's user data names
+   * only the parameter (backupBootStep). @default [] (no per-slot steps)
    */
   slotSteps?: { slot: number; script: string }[];
   /** The stack's region (`aws:region`); a replication or copy region equal to it is refused. */
@@ -226,9 +226,9 @@ function slotStepParameterName(ssmPrefix: string, slot: number): string {
   return `${ssmPrefix}/backup/slot-${slot}/boot-step`;
 }
 
-/** The user-data step of one slot (for MasterTier's `bootSteps`): fetches and runs its backupSlotStep from SSM. */
-export function backupBootStep(config: SeaweedConfig, slot: { slot: number }): string {
-  return ssmBootStep("Backup agent setup", slotStepParameterName(ssmPrefixOf(config.clusterName), slot.slot), "/usr/local/sbin/seaweedfs-backup-setup");
+/** The boot step of one slot (for MasterTier's `bootSteps`): its backupSlotStep, kept in SSM. */
+export function backupBootStep(config: SeaweedConfig, slot: { slot: number }): BootStep {
+  return { name: "backup", parameter: slotStepParameterName(ssmPrefixOf(config.clusterName), slot.slot) };
 }
 
 /** The step of one slot that installs the agent's launcher, units and timer (kept in SSM by the Backups component). */
