@@ -38,12 +38,19 @@ export interface MasterSlotArgs {
   tags: Record<string, string>;
   /** Resources the boot script reads (see MasterTierArgs.bootDependsOn); the Auto Scaling group waits for them. */
   bootDependsOn?: pulumi.Input<pulumi.Resource[]>;
+  /**
+   * Created before the slot's network interface: the reservations of the slots' fixed IPs in a created VPC, so
+   * nothing else can be handed the address before the reservation holds it. @default []
+   */
+  placeAfter?: pulumi.Resource[];
 }
 
 export class MasterSlot extends pulumi.ComponentResource {
   static readonly __pulumiType = "seaweed:aws:MasterSlot";
   /** The planned slot: number, name, zone, subnet, IP. */
   readonly plan: SlotPlan;
+  /** Holds the slot's fixed IP; the load balancer is created after it. */
+  readonly networkInterface: aws.ec2.NetworkInterface;
   readonly networkInterfaceId: pulumi.Output<string>;
   readonly dataVolumeId: pulumi.Output<string>;
   readonly dataVolumeArn: pulumi.Output<string>;
@@ -61,7 +68,7 @@ export class MasterSlot extends pulumi.ComponentResource {
     const networkInterface = new aws.ec2.NetworkInterface(
       `${name}-eni`,
       { subnetId, privateIps: [slot.ip], securityGroups: securityGroupIds, sourceDestCheck: true, description: `SeaweedFS master ${slot.name}: ${slot.ip} is its raft identity`, tags: { ...tags, [TAG_KEYS.role]: ROLES.networkInterface } },
-      kept,
+      { ...kept, dependsOn: args.placeAfter ?? [] },
     );
     const volume = new aws.ebs.Volume(
       `${name}-data`,
@@ -118,6 +125,7 @@ export class MasterSlot extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: pulumi.output(args.bootDependsOn ?? []).apply((boot) => [networkInterface, volume, ...boot]) },
     );
+    this.networkInterface = networkInterface;
     this.networkInterfaceId = networkInterface.id;
     this.dataVolumeId = volume.id;
     this.dataVolumeArn = volume.arn;

@@ -157,6 +157,7 @@ export class MasterTier extends pulumi.ComponentResource {
           protect: config.dataProtection,
           tags,
           bootDependsOn: slotBootDependsOn,
+          placeAfter: this.network.reservations,
         },
         { parent: this },
       );
@@ -183,7 +184,7 @@ export class MasterTier extends pulumi.ComponentResource {
         preserveClientIp: config.lbPreserveClientIp,
         deletionProtection: config.lbDeletionProtection,
         tags,
-        placeAfter: this.network.reservations,
+        placeAfter: [...this.network.reservations, ...this.slots.map((s) => s.networkInterface)],
       },
       child,
     );

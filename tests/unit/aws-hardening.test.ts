@@ -1,6 +1,7 @@
 /**
- * What real AWS would quietly break and the mocks never showed (issue #10): the order in which the slots' Auto
- * Scaling groups may launch, and the size of each slot's user data.
+ * What real AWS would quietly break and the mocks never showed (issues #10, #25): the order in which the slots'
+ * Auto Scaling groups may launch, the order in which interfaces take addresses (reservations, then the slots' own
+ * interfaces, then the load balancer's nodes), and the size of each slot's user data.
  */
 import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
@@ -44,6 +45,13 @@ describe("the prod stack's boot order and user data", () => {
     }
   });
 
+  it("creates the load balancer only after every slot's interface holds its fixed IP (an existing VPC reserves nothing)", () => {
+    const [lb] = ofType("aws:lb/loadBalancer:LoadBalancer");
+    const interfaces = ofType("aws:ec2/networkInterface:NetworkInterface");
+    assert.equal(interfaces.length, 5);
+    assert.deepEqual(interfaces.filter((eni) => !lb.dependencies.includes(eni.urn)).map((eni) => eni.name), [], "the NLB's per-subnet addresses could take a slot's .10/.11 first");
+  });
+
   it("keeps every slot's user data under 16 KiB with room to spare, the agent setup living in SSM", () => {
     const sizes = ofType("aws:ec2/launchTemplate:LaunchTemplate").map((lt) => Buffer.from(String(lt.inputs.userData), "base64").length);
     console.log(`user data bytes per slot: ${sizes.join(" ")}`);
@@ -61,8 +69,13 @@ describe("the dev stack's created VPC", () => {
     const reservations = run.resources.filter((r) => r.type === "aws:ec2/subnetCidrReservation:SubnetCidrReservation");
     assert.deepEqual(reservations.map((r) => r.inputs.cidrBlock).sort(), run.config.topology.slots.map((s) => `${s.ip}/32`).sort());
     assert.ok(reservations.every((r) => r.inputs.reservationType === "explicit"));
-    const takers = run.resources.filter((r) => r.type === "aws:lb/loadBalancer:LoadBalancer" || (r.type === "aws:ec2/vpcEndpoint:VpcEndpoint" && r.inputs.vpcEndpointType === "Interface"));
-    assert.ok(takers.length > 1);
+    const takers = run.resources.filter(
+      (r) =>
+        r.type === "aws:lb/loadBalancer:LoadBalancer" ||
+        r.type === "aws:ec2/networkInterface:NetworkInterface" ||
+        (r.type === "aws:ec2/vpcEndpoint:VpcEndpoint" && r.inputs.vpcEndpointType === "Interface"),
+    );
+    assert.equal(takers.filter((t) => t.type === "aws:ec2/networkInterface:NetworkInterface").length, 3, "the slots' own interfaces wait too");
     for (const taker of takers) assert.deepEqual(reservations.filter((r) => !taker.dependencies.includes(r.urn)).map((r) => r.name), [], `${taker.name} waits for the reservations`);
   });
 });
