@@ -21,9 +21,11 @@ describe("the prod stack's boot order and user data", () => {
 
   it("launches no slot before the SSM parameters and role policies its boot reads exist", () => {
     const [instanceRole] = ofType("aws:iam/role:Role").filter((r) => String(r.inputs.assumeRolePolicy).includes("ec2.amazonaws.com"));
-    const onInstanceRole = ofType("aws:iam/rolePolicy:RolePolicy").filter((p) => p.propertyDependencies.role?.includes(instanceRole.urn));
-    assert.equal(onInstanceRole.length, 3, "boot, monitoring agent, backup agent");
-    const needed = [...ofType("aws:ssm/parameter:Parameter"), ...onInstanceRole];
+    const onInstanceRole = [...ofType("aws:iam/rolePolicy:RolePolicy"), ...ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")].filter((p) => p.propertyDependencies.role?.includes(instanceRole.urn));
+    assert.equal(onInstanceRole.length, 3, "boot (inline), monitoring agent and backup agent (managed, attached)");
+    const attached = ofType("aws:iam/policy:Policy").filter((p) => onInstanceRole.some((a) => a.inputs.policyArn === p.state.arn));
+    assert.equal(attached.length, 2);
+    const needed = [...ofType("aws:ssm/parameter:Parameter"), ...onInstanceRole, ...attached];
     assert.ok(needed.some((r) => r.name.includes("monitoring")) && needed.some((r) => r.name.includes("backups")), "monitoring and backup resources are planned");
     const groups = ofType("aws:autoscaling/group:Group");
     assert.equal(groups.length, 5);

@@ -85,13 +85,14 @@ describe("backups of the prod stack", () => {
     assert.deepEqual([schedule.createRule.interval, schedule.createRule.intervalUnit, schedule.retainRule.count], [12, "HOURS", 14]);
     const role = resources.find((r) => r.type === "aws:iam/role:Role" && JSON.parse(String(r.inputs.assumeRolePolicy)).Statement[0].Principal.Service === "dlm.amazonaws.com");
     assert.ok(role, "a role trusted by dlm.amazonaws.com");
-    const managed = resources.find((r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment");
+    const managed = resources.find((r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" && r.inputs.role !== "masters-role");
     assert.match(String(managed?.inputs.policyArn), /service-role\/AWSDataLifecycleManagerServiceRole$/);
   });
 
   it("let the agent write only its cluster's prefix and publish only its own metric namespace", () => {
-    const agent = resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.inputs.role === "masters-role");
-    assert.ok(agent);
+    const attachment = resources.find((r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" && r.inputs.role === "masters-role");
+    const agent = resources.find((r) => r.type === "aws:iam/policy:Policy" && r.state.arn === attachment?.inputs.policyArn);
+    assert.ok(agent, "a managed policy attached to the masters' role");
     const statements = JSON.parse(String(agent.inputs.policy)).Statement as Inputs[];
     const writes = statements.filter((s) => [s.Action].flat().includes("s3:PutObject"));
     assert.deepEqual(writes.map((s) => s.Resource), [`${only(resources, "aws:s3/bucket:Bucket").state.arn}/seaweedfs-prod/*`]);

@@ -36,9 +36,10 @@ describe("backups in the prod program", () => {
   it("let the masters' role write only the cluster's prefix of the backup bucket", () => {
     const role = ofType("aws:iam/role:Role").find((r) => String(r.inputs.assumeRolePolicy).includes("ec2.amazonaws.com"));
     assert.ok(role, "the instance role");
-    const agent = ofType("aws:iam/rolePolicy:RolePolicy").find((p) => p.name === "seaweedfs-prod-backups-agent");
-    assert.ok(agent);
-    assert.equal(agent.inputs.role, role.state.name ?? role.inputs.name);
+    const agent = ofType("aws:iam/policy:Policy").find((p) => p.name === "seaweedfs-prod-backups-agent");
+    assert.ok(agent, "a managed policy");
+    const attachment = ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").find((a) => a.inputs.policyArn === agent.state.arn);
+    assert.equal(attachment?.inputs.role, role.state.name ?? role.inputs.name);
     const writes = (JSON.parse(String(agent.inputs.policy)).Statement as Inputs[]).filter((s) => [s.Action].flat().includes("s3:PutObject"));
     const bucket = ofType("aws:s3/bucket:Bucket").find((b) => b.name === "seaweedfs-prod-backups-bucket");
     assert.deepEqual(writes.map((s) => s.Resource), [`${String(bucket?.state.arn)}/seaweedfs-prod/*`]);

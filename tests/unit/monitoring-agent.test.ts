@@ -108,10 +108,13 @@ describe("the CloudWatch agent of each prod slot", () => {
   });
 
   it("grants the agent only PutMetricData into its namespace, its two log groups and its own parameters", () => {
-    const [policy] = run.mine("aws:iam/rolePolicy:RolePolicy");
-    assert.ok(policy, "the agent's role policy");
-    const roles = run.of("aws:iam/role:Role").filter((r) => policy.propertyDependencies.role?.includes(r.urn));
-    assert.equal(roles.length, 1, "attached to one role");
+    assert.deepEqual(run.mine("aws:iam/rolePolicy:RolePolicy"), [], "no inline policy: IAM caps a role's inline policies together");
+    const [policy] = run.mine("aws:iam/policy:Policy");
+    assert.ok(policy, "the agent's managed policy");
+    const attachments = run.mine("aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => a.inputs.policyArn === policy.state.arn);
+    assert.equal(attachments.length, 1, "attached once");
+    const roles = run.of("aws:iam/role:Role").filter((r) => attachments[0].propertyDependencies.role?.includes(r.urn));
+    assert.equal(roles.length, 1, "to one role");
     assert.match(String(roles[0].inputs.assumeRolePolicy), /ec2\.amazonaws\.com/, "the masters' instance role");
     const statements = (JSON.parse(String(policy.inputs.policy)) as { Statement: Statement[] }).Statement;
     const byAction = (action: string) => statements.filter((s) => [s.Action].flat().includes(action));

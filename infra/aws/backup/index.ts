@@ -43,8 +43,8 @@ export interface BackupsArgs {
   /** The stack's SSM prefix; the bucket name and key ARN are published below it for the agent. */
   ssmPrefix: string;
   /**
-   * The masters' instance role: it gets the agent's policy (write its cluster's prefix, use the key, publish the
-   * metric). @default undefined (no policy attached; attach `agentPolicy` yourself)
+   * The masters' instance role: the agent's managed policy (write its cluster's prefix, use the key, publish the
+   * metric) is attached to it. @default undefined (no policy attached; attach `agentPolicy` yourself)
    */
   instanceRoleName?: pulumi.Input<string>;
   /** The data volumes' KMS key, which DLM must use to copy snapshots across regions. @default undefined */
@@ -164,9 +164,13 @@ export class Backups extends pulumi.ComponentResource {
       .apply(([bucketArn, kmsKeyArn, ...parameterArns]) => JSON.stringify(agentPolicyDocument({ bucketArn, kmsKeyArn, clusterName: s.clusterName, parameterArns })));
     this.bootResources = [bucketParameter, keyParameter, ...scripts, ...slotSteps];
     if (args.instanceRoleName) {
-      this.bootResources.push(
-        new aws.iam.RolePolicy(`${name}-agent`, { name: physicalName("aws:iam/rolePolicy:RolePolicy", s.clusterName, "backup-agent"), role: args.instanceRoleName, policy: this.agentPolicy }, { parent: this }),
+      // Managed, not inline: IAM caps all inline policies of a role at 10,240 characters together.
+      const policy = new aws.iam.Policy(
+        `${name}-agent`,
+        { name: physicalName("aws:iam/policy:Policy", s.clusterName, "backup-agent"), description: `The backup agent of the ${s.clusterName} masters`, policy: this.agentPolicy, tags },
+        { parent: this },
       );
+      this.bootResources.push(policy, new aws.iam.RolePolicyAttachment(`${name}-agent`, { role: args.instanceRoleName, policyArn: policy.arn }, { parent: this }));
     }
 
     this.alarmTopicArn = args.alarmTopicArn

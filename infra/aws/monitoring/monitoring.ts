@@ -28,7 +28,7 @@ export interface MonitoringArgs {
   targetGroups: MonitoredTargetGroup[];
   /** The stack's SSM path; each slot's agent config lives at `<ssmPrefix>/cloudwatch-agent/slot-<n>/...`. */
   ssmPrefix: string;
-  /** Name of the masters' instance role; the agent's policy is attached to it. */
+  /** Name of the masters' instance role; the agent's managed policy is attached to it. */
   instanceRoleName: pulumi.Input<string>;
   /** The masters' `-metricsPort`. */
   metricsPort: number;
@@ -105,18 +105,22 @@ export class Monitoring extends pulumi.ComponentResource {
       };
     });
 
-    const agentPolicy = new aws.iam.RolePolicy(
+    // A managed policy, not an inline one: IAM caps all inline policies of a role at 10,240 characters together, and
+    // this one grows with the slots (tests/unit/monitoring-cloudwatch-limits.test.ts checks 7 and 9 masters).
+    const agentPolicy = new aws.iam.Policy(
       `${name}-agent`,
       {
-        name: physicalName("aws:iam/rolePolicy:RolePolicy", clusterName, "monitoring-agent"),
-        role: args.instanceRoleName,
+        name: physicalName("aws:iam/policy:Policy", clusterName, "monitoring-agent"),
+        description: `The CloudWatch agent and unit heartbeat of the ${clusterName} masters`,
         policy: agentPolicyDocument({
           logGroupArns: [this.journalLogGroup.arn, metricsLogGroup.arn],
           parameterArns: this.agentParameters.flatMap((p) => [p.agentConfig.arn, p.scrapeConfig.arn, p.setupScript.arn]),
         }),
+        tags,
       },
       parent,
     );
+    const agentPolicyAttachment = new aws.iam.RolePolicyAttachment(`${name}-agent`, { role: args.instanceRoleName, policyArn: agentPolicy.arn }, parent);
 
     this.heartbeatSteps = slots.map(
       (slot) =>
@@ -134,7 +138,7 @@ export class Monitoring extends pulumi.ComponentResource {
         ),
     );
 
-    this.bootResources = [...this.agentParameters.flatMap((p) => [p.agentConfig, p.scrapeConfig, p.setupScript]), ...this.heartbeatSteps, agentPolicy];
+    this.bootResources = [...this.agentParameters.flatMap((p) => [p.agentConfig, p.scrapeConfig, p.setupScript]), ...this.heartbeatSteps, agentPolicy, agentPolicyAttachment];
 
     const topicKey = new aws.kms.Key(
       `${name}-alarm-topic`,
