@@ -9,6 +9,7 @@ import { runStack } from "../../tools/lib/plan";
 import { renderMasterUnit } from "../../infra/aws/host/systemd";
 import { renderWatchdogUnit } from "../../infra/aws/host/watchdogUnit";
 import type { RecordedResource } from "../../tools/lib/mockGraph";
+import { allowedBy } from "../../tools/lib/restore/bucketPolicy";
 
 type Run = Awaited<ReturnType<typeof runStack>>;
 
@@ -52,6 +53,21 @@ describe("the prod stack's boot order and user data", () => {
     const interfaces = ofType("aws:ec2/networkInterface:NetworkInterface");
     assert.equal(interfaces.length, 5);
     assert.deepEqual(interfaces.filter((eni) => !lb.dependencies.includes(eni.urn)).map((eni) => eni.name), [], "the NLB's per-subnet addresses could take a slot's .10/.11 first");
+  });
+
+  it("lets the boot decrypt the weed artifact of an SSE-KMS bucket through S3, and no other object", () => {
+    const [boot] = ofType("aws:iam/rolePolicy:RolePolicy").filter((p) => String(p.inputs.policy).includes("FetchWeedBinary"));
+    const policy = JSON.parse(String(boot.inputs.policy)) as { Statement: Record<string, unknown>[] };
+    const object = `arn:aws:s3:::${run.config.seaweedBinaryUrl.slice("s3://".length)}`;
+    const bucket = object.slice(0, object.indexOf("/"));
+    // Whatever key the bucket uses: the role cannot know it, S3 names the object (or the bucket, with Bucket Keys).
+    const decrypt = (context: Record<string, string>) => allowedBy(policy, { action: "kms:Decrypt", resource: "arn:aws:kms:us-east-1:210987654321:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0", context, summary: "" });
+    const viaS3 = { "kms:ViaService": "s3.us-east-1.amazonaws.com" };
+    assert.deepEqual(decrypt({ ...viaS3, "kms:EncryptionContext:aws:s3:arn": object }), ["DecryptWeedBinary"]);
+    assert.deepEqual(decrypt({ ...viaS3, "kms:EncryptionContext:aws:s3:arn": bucket }), ["DecryptWeedBinary"], "with S3 Bucket Keys");
+    assert.deepEqual(decrypt({ ...viaS3, "kms:EncryptionContext:aws:s3:arn": `${bucket}/other-object` }), [], "another object");
+    assert.deepEqual(decrypt({ "kms:ViaService": "ssm.us-east-1.amazonaws.com", "kms:EncryptionContext:aws:s3:arn": object }), [], "not through S3");
+    assert.deepEqual(allowedBy(policy, { action: "s3:GetObject", resource: object, context: {}, summary: "" }), ["FetchWeedBinary"], "negative control: the evaluator grants the download itself");
   });
 
   it("keeps every slot's user data under 16 KiB with room to spare, the agent setup living in SSM", () => {

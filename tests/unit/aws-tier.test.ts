@@ -200,7 +200,7 @@ for (const stack of STACKS) {
       }
     });
 
-    it("lets instances attach only interfaces and volumes tagged for this cluster, read only this stack's SSM path, use only this key", () => {
+    it("lets instances attach only interfaces and volumes tagged for this cluster, read only this stack's SSM path, use only this key (and any key only for the weed object through S3)", () => {
       const { config } = run();
       const policy = JSON.parse(only(childrenOfComponent(run(), "seaweed:aws:MasterInstanceRole"), "aws:iam/rolePolicy:RolePolicy").inputs.policy) as { Statement: Inputs[] };
       const key = only(childrenOfComponent(run(), "seaweed:aws:MasterSecrets"), "aws:kms/key:Key");
@@ -218,9 +218,11 @@ for (const stack of STACKS) {
           if (resources.some((r) => r.includes(":network-interface/"))) assert.equal(statement.Condition.StringEquals[`aws:ResourceTag/${TAG_KEYS.role}`], ROLES.networkInterface);
         }
         if (actions.some((a) => /^ssm:GetParameter/.test(a))) assert.match(statement.Resource, new RegExp(`:parameter/seaweed-infra/${config.clusterName}/\\*$`));
-        if (actions.some((a) => a.startsWith("kms:"))) assert.equal(statement.Resource, key.state.arn);
+        // Any key only to decrypt the weed object through S3 (an SSE-KMS artifact bucket); otherwise the stack's key.
+        const artifactOnly = statement.Condition?.StringEquals?.["kms:ViaService"] === "s3.us-east-1.amazonaws.com" && statement.Condition?.StringEquals?.["kms:EncryptionContext:aws:s3:arn"]?.[0] === `arn:aws:s3:::${config.seaweedBinaryUrl.slice("s3://".length)}`;
+        if (actions.some((a) => a.startsWith("kms:"))) assert.ok(statement.Resource === key.state.arn || (artifactOnly && actions.join() === "kms:Decrypt"), `${statement.Sid}: kms on the stack's key only`);
         const readsNoData = (a: string) => a.startsWith("ec2:Describe") || a === "ssm:UpdateInstanceInformation" || /^(ssmmessages|ec2messages):/.test(a);
-        if (statement.Resource === "*") assert.ok(actions.every(readsNoData), `only describe and SSM-agent channel calls on "*": ${actions}`);
+        if (statement.Resource === "*") assert.ok(actions.every(readsNoData) || artifactOnly, `only describe and SSM-agent channel calls on "*": ${actions}`);
       }
     });
 
