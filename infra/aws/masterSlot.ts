@@ -23,6 +23,11 @@ export interface MasterSlotArgs {
   securityGroupIds: pulumi.Input<string>[];
   /** Encrypts the data volume. */
   kmsKeyArn: pulumi.Input<string>;
+  /**
+   * Encrypts the root volume: the AWS-managed EBS key's alias ARN (`alias/aws/ebs`), pinned so that an account whose
+   * default EBS key is a customer key does not make every launch depend on that key's grants.
+   */
+  rootVolumeKmsKeyId: pulumi.Input<string>;
   instanceProfileArn: pulumi.Input<string>;
   instanceType: string;
   /** A pinned AMI id, or an SSM parameter resolved at each launch (`resolve:ssm:`). */
@@ -92,9 +97,10 @@ export class MasterSlot extends pulumi.ComponentResource {
         instanceType,
         iamInstanceProfile: { arn: instanceProfileArn },
         metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" },
-        // Root volume with the AWS-managed EBS key: a customer key would need grants for the Auto Scaling
-        // service-linked role before any instance could launch.
-        blockDeviceMappings: [{ deviceName: ROOT_DEVICE, ebs: { volumeSize: 8, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } }],
+        // Root volume with the AWS-managed EBS key, named explicitly: a customer key (also as the account's default
+        // EBS key, which `encrypted` alone would use) needs grants for the Auto Scaling service-linked role before
+        // any instance could launch. State lives on the data volume.
+        blockDeviceMappings: [{ deviceName: ROOT_DEVICE, ebs: { volumeSize: 8, volumeType: "gp3", encrypted: "true", kmsKeyId: args.rootVolumeKmsKeyId, deleteOnTermination: "true" } }],
         networkInterfaces: [{ deviceIndex: 0, associatePublicIpAddress: "false", deleteOnTermination: "true", securityGroups: securityGroupIds }],
         userData: Buffer.from(userData, "utf8").toString("base64"),
         tagSpecifications: [

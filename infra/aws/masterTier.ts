@@ -69,6 +69,14 @@ export function slotBootScript(config: SeaweedConfig, slotNumber: number, steps:
   });
 }
 
+/** The alias ARN of the account's AWS-managed EBS key (`alias/aws/ebs`) in the stack's region. */
+function awsManagedEbsKey(parent: pulumi.Resource): pulumi.Output<string> {
+  const { partition } = aws.getPartitionOutput({}, { parent });
+  const { region } = aws.getRegionOutput({}, { parent });
+  const { accountId } = aws.getCallerIdentityOutput({}, { parent });
+  return pulumi.interpolate`arn:${partition}:kms:${region}:${accountId}:alias/aws/ebs`;
+}
+
 export class MasterTier extends pulumi.ComponentResource {
   static readonly __pulumiType = "seaweed:aws:MasterTier";
   /** Tags on every resource of the tier (the config's tags plus the cluster tag). */
@@ -138,6 +146,7 @@ export class MasterTier extends pulumi.ComponentResource {
     // profile), the JWT parameter and what the boot steps read.
     const slotBootDependsOn = pulumi.output(bootDependsOn ?? []).apply((extra) => [role, secrets.jwtParameter, ...extra]);
     const rendered = renderClusterMasters(slotAddresses(topology.slots), clusterSettingsOf(config), () => HOST_PATHS.mdir);
+    const rootVolumeKmsKeyId = awsManagedEbsKey(this);
     this.slots = topology.slots.map((slot) => {
       const userData = slotBootScript(config, slot.slot, bootSteps?.(slot) ?? []);
       return new MasterSlot(
@@ -148,6 +157,7 @@ export class MasterTier extends pulumi.ComponentResource {
           subnetId: this.network.subnetIds[slot.az],
           securityGroupIds: [this.securityGroups.masters.id],
           kmsKeyArn: this.kmsKey.arn,
+          rootVolumeKmsKeyId,
           instanceProfileArn: this.instanceProfile.arn,
           instanceType: config.instanceType,
           ami: config.ami,

@@ -113,12 +113,13 @@ for (const stack of STACKS) {
       assert.ok(rootVolumeTags.every((t) => t[TAG_KEYS.role] === undefined), "root volumes are not snapshotted as master data");
     });
 
-    it("launches instances with IMDSv2 only (hop limit 1), an encrypted root volume, the instance profile and no public IP", () => {
+    it("launches instances with IMDSv2 only (hop limit 1), a root volume encrypted with the AWS-managed EBS key, the instance profile and no public IP", () => {
       const profile = only(childrenOfComponent(run(), "seaweed:aws:MasterInstanceRole"), "aws:iam/instanceProfile:InstanceProfile");
       for (const lt of ofType(run(), "aws:ec2/launchTemplate:LaunchTemplate")) {
         const inputs: Inputs = lt.inputs;
         assert.deepEqual(inputs.metadataOptions, { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" });
         assert.equal(inputs.blockDeviceMappings[0].ebs.encrypted, "true");
+        assert.equal(inputs.blockDeviceMappings[0].ebs.kmsKeyId, "arn:aws:kms:us-east-1:123456789012:alias/aws/ebs", "the AWS-managed EBS key, not whatever the account's default is");
         assert.equal(inputs.iamInstanceProfile.arn, profile.state.arn);
         assert.equal(inputs.networkInterfaces[0].associatePublicIpAddress, "false");
         const ami = run().config.ami;
