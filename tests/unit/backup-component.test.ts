@@ -13,9 +13,10 @@ import { readStackConfig } from "../../tools/lib/stackFiles";
 
 type Inputs = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-async function graph(overrides: Record<string, string> = {}): Promise<RecordedResource[]> {
+/** The prod stack's Backups under mocks; `overrides` replace project keys, `awsConfig` adds `aws:` keys. */
+async function graph(overrides: Record<string, string> = {}, awsConfig: Record<string, string> = {}): Promise<RecordedResource[]> {
   const stack = readStackConfig("prod");
-  const engineConfig = { ...stack.config, ...Object.fromEntries(Object.entries(overrides).map(([k, v]) => [`${PROJECT}:${k}`, v])) };
+  const engineConfig = { ...stack.config, ...Object.fromEntries(Object.entries(overrides).map(([k, v]) => [`${PROJECT}:${k}`, v])), ...awsConfig };
   const config = parseConfig(projectKeys(engineConfig), { stack: "prod" });
   const run = await runUnderMocks(
     async () => {
@@ -36,9 +37,18 @@ function only(resources: RecordedResource[], type: string): RecordedResource {
 // Pulumi's mocks are process-global, so the two stacks' graphs are recorded one after the other, up front.
 let resources: RecordedResource[] = [];
 let withDr: RecordedResource[] = [];
+let drWithStackAccess: RecordedResource[] = [];
+/** How the stack's own provider reaches the account: a profile, an assumed role, allowed accounts, default tags. */
+const STACK_ACCESS = {
+  "aws:profile": "storage-prod",
+  "aws:assumeRoles": JSON.stringify([{ roleArn: "arn:aws:iam::123456789012:role/deployer", sessionName: "pulumi" }]),
+  "aws:allowedAccountIds": JSON.stringify(["123456789012"]),
+  "aws:defaultTags": JSON.stringify({ tags: { owner: "storage", "cost-center": "prod-1234" } }),
+};
 before(async () => {
   resources = await graph();
   withDr = await graph({ backupObjectLockMode: "COMPLIANCE", backupObjectLockDays: "30", backupReplicationRegion: "us-west-2", snapshotCopyRegion: "us-west-2" });
+  drWithStackAccess = await graph({ backupReplicationRegion: "us-west-2" }, STACK_ACCESS);
 });
 
 describe("backups of the prod stack", () => {
@@ -139,6 +149,24 @@ describe("backups with Object Lock and a DR region", () => {
     const dlm = inputs(resources, "aws:dlm/lifecyclePolicy:LifecyclePolicy");
     assert.equal(dlm.policyDetails.schedules[0].crossRegionCopyRules[0].target, "us-west-2");
     assert.equal(dlm.policyDetails.schedules[0].crossRegionCopyRules[0].encrypted, true);
+  });
+});
+
+describe("the DR region's provider", () => {
+  it("reaches the account as the stack's own provider does: its profile, assumed role, allowed accounts and default tags", () => {
+    const provider = only(drWithStackAccess, "pulumi:providers:aws").inputs as Inputs;
+    const parsed = (v: unknown) => (typeof v === "string" ? JSON.parse(v) : v);
+    assert.equal(provider.region, "us-west-2");
+    assert.equal(provider.profile, "storage-prod");
+    assert.deepEqual(parsed(provider.assumeRoles), JSON.parse(STACK_ACCESS["aws:assumeRoles"]));
+    assert.deepEqual(parsed(provider.allowedAccountIds), ["123456789012"]);
+    assert.deepEqual(parsed(provider.defaultTags), { tags: { owner: "storage", "cost-center": "prod-1234" } });
+  });
+
+  it("sets nothing the stack does not (negative control)", () => {
+    const provider = only(withDr, "pulumi:providers:aws").inputs as Inputs;
+    assert.equal(provider.region, "us-west-2");
+    assert.deepEqual(["profile", "assumeRoles", "allowedAccountIds", "defaultTags"].filter((k) => provider[k] !== undefined), []);
   });
 });
 
