@@ -173,6 +173,13 @@ slot_interface() {
   done
 }
 
+# systemd-networkd removes, when it (re)starts, every rule and route it did not configure itself
+# (ManageForeignRoutingPolicyRules and ManageForeignRoutes, both on by default): it would drop the slot's rule and
+# table below on a networkd restart. This drop-in keeps them (networkd.conf(5)).
+keep_routing() {
+  install_file "$NETWORKD_DROP_IN" 0644 < <(printf '[Network]\nManageForeignRoutingPolicyRules=no\nManageForeignRoutes=no\n')
+}
+
 # Replies from the slot's address must leave through the slot's interface, whatever the main table says.
 configure_routing() {
   local ifname
@@ -286,6 +293,7 @@ main() {
   # A bad artifact fails here, before the slot's interface and volume are taken from anyone.
   install_weed
   attach_slot interface
+  keep_routing
   configure_routing
   attach_slot volume
   local device

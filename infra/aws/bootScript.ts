@@ -29,6 +29,8 @@ export const DATA_VOLUME_DEVICE = "/dev/sdf";
 export const SLOT_INTERFACE_INDEX = 1;
 /** Policy-routing table for traffic from the slot's address (so replies leave through the slot's interface). */
 export const SLOT_ROUTE_TABLE = 1001;
+/** The systemd-networkd drop-in that keeps the slot's policy-routing rule and table across networkd restarts. */
+export const NETWORKD_DROP_IN = "/etc/systemd/networkd.conf.d/60-seaweedfs-slot-routing.conf";
 /** Where cloud-init runs scripts on every boot. */
 export const PER_BOOT_SCRIPT = "/var/lib/cloud/scripts/per-boot/seaweedfs-master.sh";
 /** Where the boot steps fetched from SSM are kept (root only), one `<name>.sh` each. */
@@ -114,6 +116,7 @@ export function renderBootScript(args: BootScriptArgs): string {
     ["VOLUME_DEVICE", DATA_VOLUME_DEVICE],
     ["INTERFACE_INDEX", SLOT_INTERFACE_INDEX],
     ["ROUTE_TABLE", SLOT_ROUTE_TABLE],
+    ["NETWORKD_DROP_IN", NETWORKD_DROP_IN],
     ["WEED_URL", weed.url],
     ["WEED_SHA256", weed.sha256],
     ["WEED_VERSION", weed.version],

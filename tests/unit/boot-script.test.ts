@@ -13,7 +13,7 @@ import * as assert from "node:assert/strict";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { renderBootScript, BootScriptArgs, PER_BOOT_SCRIPT } from "../../infra/aws/bootScript";
+import { renderBootScript, BootScriptArgs, NETWORKD_DROP_IN, PER_BOOT_SCRIPT } from "../../infra/aws/bootScript";
 import { renderClusterMasters } from "../../infra/seaweed/cluster";
 import { HOST_PATHS } from "../../infra/aws/host/paths";
 import { execStart, renderHostSecurityToml } from "../../infra/aws/host/systemd";
@@ -84,6 +84,7 @@ describe("the master boot script", () => {
     assert.equal(run.calls.filter((c) => c.startsWith("mount ")).length, 1);
     assert.ok(run.calls.includes(`ip rule add from ${SLOT.ip} lookup 1001 priority 1001`), run.calls.join("\n"));
     assert.ok(run.calls.includes(`ip addr add ${SLOT.ip}/20 dev ens6`));
+    assert.equal(a.read(NETWORKD_DROP_IN), "[Network]\nManageForeignRoutingPolicyRules=no\nManageForeignRoutes=no\n", "a networkd restart keeps the slot's rule and table");
     assert.ok(run.calls.includes("systemctl restart seaweedfs-master.service"));
     assert.equal(a.read(HOST_PATHS.binary), FAKE_WEED);
     assert.equal(a.read(HOST_PATHS.secretEnvFile), `WEED_JWT_SIGNING_KEY=${SECRET}\n`);
