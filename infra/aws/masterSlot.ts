@@ -5,7 +5,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AmiSource } from "../config";
+import type { AmiSource } from "./config";
 import type { MasterSlot as SlotPlan } from "./placement";
 import { identityTags, ROLES, snapshotTag, TAG_KEYS } from "./naming";
 import { physicalName } from "./physicalNames";

@@ -5,7 +5,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { SeaweedConfig } from "../config";
+import type { SeaweedConfig } from "./config";
 import { slotAddresses } from "./placement";
 import type { MasterSlot as SlotPlan } from "./placement";
 import { clusterSettingsOf, renderClusterMasters } from "../seaweed/cluster";

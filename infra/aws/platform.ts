@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { peerList } from "../seaweed/cluster";
 import { slotAddresses } from "./placement";
-import type { SeaweedConfig } from "../config";
+import type { SeaweedConfig } from "./config";
 import { MasterTier } from "./masterTier";
 import { verifyExistingSubnets } from "./network";
 import { Monitoring } from "./monitoring/monitoring";

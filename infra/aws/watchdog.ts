@@ -6,7 +6,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { SeaweedConfig } from "../config";
+import type { SeaweedConfig } from "./config";
 import { HOST_PATHS } from "./host/paths";
 import { renderWatchdogScript, WATCHDOG_ACTION_PREFIX, watchdogSettingsOf } from "../seaweed/watchdog";
 import { renderWatchdogUnit, WATCHDOG_HOST } from "./host/watchdogUnit";

@@ -15,7 +15,7 @@ import { slotAddresses } from "../../infra/aws/placement";
 import { execStart } from "../../infra/aws/host/systemd";
 import { clusterSettingsOf } from "../../infra/seaweed/cluster";
 import { ROLES, TAG_KEYS } from "../../infra/aws/naming";
-import type { SeaweedConfig } from "../../infra/config";
+import type { SeaweedConfig } from "../../infra/platforms";
 import { MOCK_SECRET_VALUE } from "../../tools/lib/mockCloud";
 import type { RecordedResource } from "../../tools/lib/mockGraph";
 import type { Plan } from "../../tools/lib/plan";

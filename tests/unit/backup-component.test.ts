@@ -5,7 +5,8 @@
  */
 import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { parseConfig, projectKeys, PROJECT } from "../../infra/config";
+import { projectKeys, PROJECT } from "../../infra/config";
+import { parseConfig } from "../../infra/platforms";
 import { Backups } from "../../infra/aws/backup";
 import { BACKUP_METRIC } from "../../infra/aws/host/backupNames";
 import { RecordedResource, runUnderMocks } from "../../tools/lib/mockGraph";

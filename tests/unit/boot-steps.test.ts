@@ -21,7 +21,7 @@ import { HEARTBEAT_HOST } from "../../infra/aws/monitoring/heartbeat";
 import { AGENT_PATHS } from "../../infra/aws/monitoring/agentConfig";
 import { slotAddresses } from "../../infra/aws/placement";
 import { clusterSettingsOf, renderClusterMasters } from "../../infra/seaweed/cluster";
-import type { SeaweedConfig } from "../../infra/config";
+import type { SeaweedConfig } from "../../infra/platforms";
 import { MOCK_SECRET_VALUE } from "../../tools/lib/mockCloud";
 import type { RecordedResource } from "../../tools/lib/mockGraph";
 import { runStack } from "../../tools/lib/plan";

@@ -13,7 +13,8 @@ import { monitoringGraph, MonitoringRun } from "../support/monitoringGraph";
 import { policySize, roleProblems, roleRequest, RoleRequest } from "../support/iamLimits";
 import { awsPlatform } from "../../infra/aws/platform";
 import { planTopology } from "../../infra/aws/placement";
-import { parseConfig, projectKeys, PROJECT } from "../../infra/config";
+import { projectKeys, PROJECT } from "../../infra/config";
+import { parseConfig } from "../../infra/platforms";
 import { ProgramRun, RecordedResource, runUnderMocks } from "../../tools/lib/mockGraph";
 import { readStackConfig } from "../../tools/lib/stackFiles";
 

@@ -17,7 +17,8 @@ import { watchdogParameterName } from "../../infra/aws/watchdog";
 import { LocalCluster } from "../../tools/lib/localCluster";
 import { runStack } from "../../tools/lib/plan";
 import { refusal } from "../support/configRefusal";
-import { parseConfig, projectKeys } from "../../infra/config";
+import { projectKeys } from "../../infra/config";
+import { parseConfig } from "../../infra/platforms";
 import { readStackConfig } from "../../tools/lib/stackFiles";
 
 /** Fast settings so each case takes seconds; the wedged probe still waits SeaweedFS's 5 s lock check + 1 s. */

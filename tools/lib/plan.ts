@@ -5,7 +5,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ConfigError, parseConfig, parseStackConfig, projectKeys, PROJECT, SeaweedConfig, StackSettings } from "../../infra/config";
+import { ConfigError, projectKeys, PROJECT } from "../../infra/config";
+import { parseConfig, parseStackConfig, SeaweedConfig, StackSettings } from "../../infra/platforms";
 import { awsNameOf, nameProblem } from "../../infra/aws/physicalNames";
 import type { AzLoss } from "../../infra/topology";
 import { describeStep, MembershipChange, membershipChangeSince, MembershipStep } from "../../infra/seaweed/membership";

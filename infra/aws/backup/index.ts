@@ -9,7 +9,7 @@ import { renderBackupAgentScript, renderBackupBootStep } from "../host/backupAge
 import { renderHostRestoreScript } from "../host/backupRestore";
 import { regionOfZones } from "../../config/keys-backup";
 import { ConfigError } from "../../config/spec";
-import type { SeaweedConfig } from "../../config";
+import type { SeaweedConfig } from "../config";
 import type { MasterTier } from "../masterTier";
 import { ssmPrefixOf } from "../naming";
 import { physicalName } from "../physicalNames";

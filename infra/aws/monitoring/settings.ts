@@ -1,7 +1,7 @@
 /**
  * The Monitoring component's settings from a validated stack config (keys in infra/config/keys-monitoring.ts).
  */
-import type { SeaweedConfig } from "../../config";
+import type { SeaweedConfig } from "../config";
 import type { MasterSlot as SlotPlan } from "../placement";
 import type { MasterTier } from "../masterTier";
 import { ssmPrefixOf } from "../naming";
