@@ -35,6 +35,17 @@ export default tseslint.config(
     },
   },
   {
+    // The config layer: no platform's wing (a platform contributes what follows from its keys through the platform
+    // registry, infra/platforms.ts, which imports the config layer and not the other way round) and no Pulumi.
+    files: ["infra/config.ts", "infra/config/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["**/aws/**", "**/kubernetes/**", "**/aws", "**/kubernetes", "./platforms", "../platforms", "@pulumi/*"], message: "infra/config.ts and infra/config/ are the neutral config layer: a platform contributes its checks through infra/platforms.ts" }] },
+      ],
+    },
+  },
+  {
     // The neutral keys: no platform's wing and no network addressing (fixed IPs and CIDRs are AWS keys).
     files: ["infra/config/keys.ts"],
     rules: {

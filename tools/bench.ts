@@ -11,7 +11,8 @@
  * Progress lines go to stdout (stderr with --json). Exit codes: 0 within budget, 1 over budget or a drill failed,
  * 2 bad usage, stack config or budget file.
  */
-import { ConfigError, StackSettings } from "../infra/config";
+import { ConfigError } from "../infra/config";
+import type { StackSettings } from "../infra/platforms";
 import { SEAWEEDFS_VERSION } from "../infra/seaweed/constants";
 import { BudgetError, BUDGET_FILE, judge, Medians, readBudget, Side, Verdict } from "./lib/bench/budget";
 import { stackConfig } from "./lib/cluster/plan";

@@ -19,7 +19,8 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ConfigError, parseStackConfig, projectKeys } from "../infra/config";
+import { ConfigError, projectKeys } from "../infra/config";
+import { parseStackConfig } from "../infra/platforms";
 import { regionOfZones } from "../infra/config/keys-backup";
 import { chooseBackup, downloadBackup, listBackups, s3Client } from "./lib/restore/backups";
 import { kubectlFleet, startKubectlProxy } from "./lib/restore/kubectlFleet";

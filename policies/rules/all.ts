@@ -7,6 +7,7 @@ import { alarmActions, masterSilentAlarm, requiredAlarms } from "./monitoring";
 import { bucketEncryption, bucketLifecycle, bucketPublicAccessBlock, bucketTlsOnly, bucketVersioning, volumeSnapshots } from "./backups";
 import { kubernetesPolicies } from "./kubernetes";
 import { masterOneAtATime } from "./membership";
+import { vpcEndpoints } from "./network";
 
 /** The pack's name as `pulumi preview --policy-pack` reports it. */
 export const PACK_NAME = "seaweedfs-ha";
@@ -28,6 +29,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   noWorldIngress,
   attachActionsScoped,
   noSecretsInUserData,
+  vpcEndpoints,
   requiredAlarms,
   alarmActions,
   masterSilentAlarm,

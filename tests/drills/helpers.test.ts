@@ -15,7 +15,7 @@ import { slotBootScript } from "../../infra/aws/masterTier";
 import { parseMasterCommands } from "../../infra/aws/host/commandLine";
 import { execStart } from "../../infra/aws/host/systemd";
 import { HOST_PATHS } from "../../infra/aws/host/paths";
-import type { SeaweedConfig } from "../../infra/config";
+import type { SeaweedConfig } from "../../infra/platforms";
 import { runAnyStack } from "../../tools/lib/plan";
 import { frozenLeaderWriteBoundMs } from "../../tools/lib/drill/bounds";
 import type { LocalCluster } from "../../tools/lib/localCluster";

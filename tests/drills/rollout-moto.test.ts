@@ -11,7 +11,7 @@
 import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { AutoScalingClient, CreateAutoScalingGroupCommand, CreateLaunchConfigurationCommand, DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
-import type { SeaweedConfig } from "../../infra/config";
+import type { SeaweedConfig } from "../../infra/platforms";
 import { LocalCluster } from "../../tools/lib/localCluster";
 import { MOTO_CREDENTIALS, Moto, startMoto } from "../../tools/lib/restore/moto";
 import { awsBackend, awsGateTier, AwsSlot, awsSlotsOf } from "../../tools/lib/rollout/aws";

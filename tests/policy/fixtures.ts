@@ -7,6 +7,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import { HEALTH_CHECK, JWT_SIGNING_KEY_ENV, METRICS } from "../../infra/seaweed/constants";
 import { renderClusterMasters } from "../../infra/seaweed/cluster";
 import { renderMasterUnit } from "../../infra/aws/host/systemd";
+import { GATEWAY_ENDPOINT, INTERFACE_ENDPOINTS } from "../../infra/aws/endpoints";
 import { Policy, PolicyViolation, runPolicies } from "../../tools/lib/policyRun";
 
 const STACK_URN = "urn:pulumi:test::seaweed-infra::pulumi:pulumi:Stack::seaweed-infra-test";
@@ -200,10 +201,21 @@ function addBackups(g: Graph): void {
   }, { parent: backups });
 }
 
-/** A compliant master tier with every optional part (monitoring, backups). */
-export function healthyStack(options: { monitoring?: boolean; backups?: boolean } = {}): Graph {
+/** A VPC the tier creates: no internet route, so an S3 gateway endpoint and an interface endpoint per service. */
+function addCreatedVpc(g: Graph, tier: PolicyResource): void {
+  const network = g.add("seaweed:aws:MasterNetwork", `${CLUSTER}-network`, {}, { parent: tier });
+  const vpc = g.add("aws:ec2/vpc:Vpc", `${CLUSTER}-network-vpc`, { cidrBlock: "10.40.0.0/16" }, { parent: network });
+  const endpoint = (service: string, props: Record<string, unknown>) =>
+    g.add("aws:ec2/vpcEndpoint:VpcEndpoint", `${CLUSTER}-network-${service}`, { serviceName: `com.amazonaws.us-east-1.${service}`, ...props }, { parent: network, refs: { vpcId: vpc } });
+  endpoint(GATEWAY_ENDPOINT, { vpcEndpointType: "Gateway" });
+  for (const service of INTERFACE_ENDPOINTS) endpoint(service, { vpcEndpointType: "Interface", privateDnsEnabled: true });
+}
+
+/** A compliant master tier with every optional part (monitoring, backups), in an existing VPC unless `createdVpc`. */
+export function healthyStack(options: { monitoring?: boolean; backups?: boolean; createdVpc?: boolean } = {}): Graph {
   const g = new Graph();
   const tier = g.add("seaweed:aws:MasterTier", CLUSTER, {});
+  if (options.createdVpc) addCreatedVpc(g, tier);
   ZONES.forEach((zone, i) => g.add("aws:ec2/subnet:Subnet", `${CLUSTER}-${zone}`, { availabilityZone: zone, cidrBlock: `10.40.${i * 16}.0/20`, mapPublicIpOnLaunch: false }, { parent: tier }));
   const userData = masterUserData(SLOT_IPS.map((ip, slot) => ({ slot, ip })));
   SLOT_IPS.forEach((ip, slot) => addSlot(g, tier, slot, ip, ZONES[slot], userData[slot]));

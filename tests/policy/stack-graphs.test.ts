@@ -40,6 +40,7 @@ const EVERY_POLICY = [
   "seaweedfs-no-world-ingress",
   "seaweedfs-iam-attach-scoped",
   "seaweedfs-no-secrets-in-user-data",
+  "seaweedfs-vpc-endpoints",
   "seaweedfs-required-alarms",
   "seaweedfs-alarm-actions",
   "seaweedfs-master-silent-alarm",
@@ -66,11 +67,14 @@ const KUBERNETES_POLICIES = [
 
 describe("the policy pack on each stack's mocked graph", () => {
   for (const stack of ["dev", "staging", "prod"]) {
-    it(`${stack}: no violation, and every policy actually applies (deletion protection only to prod)`, async () => {
+    it(`${stack}: no violation, and every policy actually applies (deletion protection only to prod, VPC endpoints only to dev's created VPC)`, async () => {
       const report = await runPolicies(toPolicyResources(graphs.get(stack)!), packConfig(stack));
       assert.deepEqual(report.violations, []);
       const expected = [
-        ...EVERY_POLICY.map((policy) => [policy, policy === "seaweedfs-lb-deletion-protection" && stack !== "prod" ? "not applicable" : "pass"]),
+        ...EVERY_POLICY.map((policy) => [
+          policy,
+          (policy === "seaweedfs-lb-deletion-protection" && stack !== "prod") || (policy === "seaweedfs-vpc-endpoints" && stack !== "dev") ? "not applicable" : "pass",
+        ]),
         ...KUBERNETES_POLICIES.map((policy) => [policy, "not applicable"]),
       ];
       assert.deepEqual(report.verdicts.map((v) => [v.policy, v.verdict]), expected);

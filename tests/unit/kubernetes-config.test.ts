@@ -4,7 +4,8 @@
  */
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { ConfigError, parseStackConfig, projectKeys } from "../../infra/config";
+import { ConfigError, projectKeys } from "../../infra/config";
+import { parseStackConfig } from "../../infra/platforms";
 import { readStackConfig } from "../../tools/lib/stackFiles";
 import { refusal } from "../support/configRefusal";
 

@@ -24,6 +24,7 @@ const LIMITS: Record<string, { max: number; chars: RegExp }> = {
   "aws:iam/role:Role": { max: 64, chars: /^[\w+=,.@-]+$/ },
   "aws:iam/instanceProfile:InstanceProfile": { max: 128, chars: /^[\w+=,.@-]+$/ },
   "aws:iam/rolePolicy:RolePolicy": { max: 128, chars: /^[\w+=,.@-]+$/ },
+  "aws:iam/policy:Policy": { max: 128, chars: /^[\w+=,.@-]+$/ },
   "aws:s3/bucket:Bucket": { max: 63, chars: /^[a-z0-9][a-z0-9.-]+[a-z0-9]$/ },
   "aws:ec2/securityGroup:SecurityGroup": { max: 255, chars: /^(?!sg-)[\w .:/()#,@[\]+=&;{}!$*-]+$/ },
   "aws:ec2/launchTemplate:LaunchTemplate": { max: 128, chars: /^[\w().\-/]{3,}$/ },

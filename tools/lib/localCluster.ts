@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { StackSettings } from "../../infra/config";
+import type { StackSettings } from "../../infra/platforms";
 import { ENDPOINTS, HEALTH_CHECK, JWT_SIGNING_KEY_ENV } from "../../infra/seaweed/constants";
 import { MASTER_RESTART_SECONDS, renderHostSecurityToml } from "../../infra/aws/host/systemd";
 import { renderWatchdogScript, WATCHDOG_KILLS_FILE, watchdogSettingsOf } from "../../infra/seaweed/watchdog";

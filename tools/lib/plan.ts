@@ -3,7 +3,8 @@
  * JSON contract of `npm run plan -- --json` (stack, quorum, masters, azLoss, resources, outputs, and the policy
  * pack's verdicts in `policy`).
  */
-import { ConfigError, parseConfig, parseStackConfig, projectKeys, PROJECT, SeaweedConfig, StackSettings } from "../../infra/config";
+import { ConfigError, projectKeys, PROJECT } from "../../infra/config";
+import { parseConfig, parseStackConfig, SeaweedConfig, StackSettings } from "../../infra/platforms";
 import { awsNameOf, nameProblem } from "../../infra/aws/physicalNames";
 import type { AzLoss } from "../../infra/topology";
 import { describeStep, MembershipChange, membershipChangeSince, MembershipStep } from "../../infra/seaweed/membership";

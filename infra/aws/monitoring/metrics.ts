@@ -23,10 +23,14 @@ export const AWS_METRICS = {
   inServiceInstances: { namespace: "AWS/AutoScaling", name: "GroupInServiceInstances" },
 } as const;
 
+/** The metric the unit heartbeat publishes (infra/aws/monitoring/heartbeat.ts, which renders it from here). */
+export const UNIT_RUNNING = "UnitRunning";
+
 /** Every `namespace/metric` pair an alarm or the dashboard may reference: what the pipeline and AWS publish. */
 export const PUBLISHED_METRICS: ReadonlySet<string> = new Set([
   ...SCRAPED_METRICS.map((m) => `${METRIC_NAMESPACE}/${m.name}`),
   ...Object.values(HOST_METRICS).map((name) => `${METRIC_NAMESPACE}/${name}`),
+  `${METRIC_NAMESPACE}/${UNIT_RUNNING}`,
   ...Object.values(AWS_METRICS).map((m) => `${m.namespace}/${m.name}`),
 ]);
 

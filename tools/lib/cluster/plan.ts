@@ -4,7 +4,8 @@
  * own `-mdir`, plus two volume servers. Pure apart from reading the stack file.
  */
 import * as path from "node:path";
-import { parseStackConfig, projectKeys, StackSettings } from "../../../infra/config";
+import { projectKeys } from "../../../infra/config";
+import { parseStackConfig, StackSettings } from "../../../infra/platforms";
 import { expandPodArgs, masterContainerArgs } from "../../../infra/kubernetes/manifests";
 import { podHost, podName } from "../../../infra/kubernetes/names";
 import { masterAddress } from "../../../infra/seaweed/master";

@@ -4,7 +4,8 @@
  * into account"), so the drill removes the policy from moto, records every request the agent sends
  * (./recordingProxy.ts) and judges each S3 request here: a Deny statement applies when its action, resource and
  * every condition match. Only what the project's policies use is modelled (Deny with Principal "*"; Bool, Null,
- * StringEquals, StringNotEquals); anything else throws rather than pass unjudged.
+ * StringEquals, StringNotEquals); anything else throws rather than pass unjudged. `allowedBy` judges an identity
+ * policy's Allow statements the same way (the instance role's grants, e.g. kms:Decrypt of the weed artifact).
  */
 
 interface Statement {
@@ -100,4 +101,21 @@ export function deniedBy(policy: { Statement: Record<string, unknown>[] }, reque
     if (conditions.every((c) => conditionHolds(c.operator, c.key, c.value, request.context))) denied.push(s.Sid ?? String(i));
   });
   return denied;
+}
+
+/**
+ * The Sids (or indexes) of an identity policy's Allow statements that grant `request` (the same modelled
+ * conditions; a statement with a Principal, or a Not* element, throws). The request's `action` may be any service's.
+ */
+export function allowedBy(policy: { Statement: Record<string, unknown>[] }, request: S3Request): string[] {
+  const allowed: string[] = [];
+  (policy.Statement as unknown as Statement[]).forEach((s, i) => {
+    if ("NotAction" in s || "NotResource" in s || "Principal" in s) throw new Error(`statement ${s.Sid ?? i}: Principal and Not* elements are not modelled in an identity policy`);
+    if (s.Effect !== "Allow") return;
+    if (!list(s.Action).some((a) => wildcard(a).test(request.action))) return;
+    if (!list(s.Resource).some((r) => wildcard(r).test(request.resource))) return;
+    const conditions = Object.entries(s.Condition ?? {}).flatMap(([operator, keys]) => Object.entries(keys).map(([key, value]) => ({ operator, key, value })));
+    if (conditions.every((c) => conditionHolds(c.operator, c.key, c.value, request.context))) allowed.push(s.Sid ?? String(i));
+  });
+  return allowed;
 }

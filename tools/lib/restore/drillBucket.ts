@@ -9,7 +9,7 @@ import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import type { S3Client } from "@aws-sdk/client-s3";
-import type { SeaweedConfig } from "../../../infra/config";
+import type { SeaweedConfig } from "../../../infra/platforms";
 import { ssmPrefixOf } from "../../../infra/aws/naming";
 import { bucketPolicyDocument, lifecycleRules } from "../../../infra/aws/backup/rules";
 import { BACKUP_PARAMETERS } from "../../../infra/aws/host/backupNames";

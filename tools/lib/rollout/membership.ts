@@ -7,7 +7,8 @@
  */
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { projectKeys, parseStackConfig } from "../../../infra/config";
+import { projectKeys } from "../../../infra/config";
+import { parseStackConfig } from "../../../infra/platforms";
 import { membershipChange, MembershipStep } from "../../../infra/seaweed/membership";
 import { GRPC_PORT_OFFSET } from "../../../infra/seaweed/constants";
 import { poll } from "../cluster/http";
