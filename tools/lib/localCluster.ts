@@ -119,6 +119,8 @@ export class LocalCluster {
     readonly network: number,
     readonly jwtSigningKey: string,
     private readonly options: LocalClusterOptions,
+    /** Undoes the private /etc/hosts of a DNS-identity cluster (see privateHosts); must run before runDir goes. */
+    private readonly releaseHosts: () => void = () => {},
   ) {
     if (options.separateUids) fs.chmodSync(runDir, 0o755);
     // Processes under uids of their own run a link or copy they can reach, whatever directory the checkout is in.
@@ -126,6 +128,7 @@ export class LocalCluster {
     this.env = { ...process.env, [JWT_SIGNING_KEY_ENV]: jwtSigningKey };
     fs.mkdirSync(path.join(runDir, "logs"), { recursive: true });
     this.cancelExitCleanup = onExitCleanup(() => {
+      releaseHosts();
       if (!options.keep) fs.rmSync(runDir, { recursive: true, force: true });
     });
     const securityToml = renderHostSecurityToml();
@@ -215,10 +218,12 @@ export class LocalCluster {
     const network = options.network ?? (await pickLoopbackNetwork((n) => clusterAddresses(config, n, volumeServers), ports));
     const runDir = fs.mkdtempSync(path.join(os.tmpdir(), `seaweed-drill-${options.stack}-`));
     const plan = planCluster(config, { network, runDir, raft: options.raft, volumeServers });
+    let releaseHosts = () => {};
     try {
-      if (dnsIdentities) privateHosts(plan.masters.map((m) => ({ name: m.deployedHost, ip: m.ip })), runDir);
-      return new LocalCluster(plan, runDir, network, options.jwtSigningKey ?? randomBytes(24).toString("hex"), options);
+      if (dnsIdentities) releaseHosts = privateHosts(plan.masters.map((m) => ({ name: m.deployedHost, ip: m.ip })), runDir);
+      return new LocalCluster(plan, runDir, network, options.jwtSigningKey ?? randomBytes(24).toString("hex"), options, releaseHosts);
     } catch (error) {
+      releaseHosts();
       fs.rmSync(runDir, { recursive: true, force: true });
       throw error;
     }
@@ -490,6 +495,7 @@ export class LocalCluster {
     ]);
     await sleep(50);
     this.cancelExitCleanup();
+    this.releaseHosts();
     if (this.options.keep) this.log(`run directory kept: ${this.runDir}`);
     else fs.rmSync(this.runDir, { recursive: true, force: true });
   }
