@@ -26,7 +26,7 @@ import { weedBinary, weedEnv } from "./cluster/weed";
 import { stageBinaryForUid } from "./cluster/uids";
 import type { Timeline } from "./drill/timeline";
 import { insidePrivateNamespace, loopbackUp, privateHosts } from "./cluster/namespace";
-import { HttpProbeSpec, KubeletProber } from "./cluster/prober";
+import { HttpProbeSpec, KubeletProber, ProbeSpec } from "./cluster/prober";
 import { masterPodSpec } from "../../infra/kubernetes/manifests";
 import { VOLUME_SERVER_PORT } from "../../infra/seaweed/volumeServer";
 
@@ -180,8 +180,9 @@ export class LocalCluster {
       return master;
     });
     if (plan.config.platform === "kubernetes") {
-      const container = (masterPodSpec(plan.config).containers as { startupProbe: HttpProbeSpec; livenessProbe: HttpProbeSpec }[])[0];
-      this.prober = new KubeletProber(this, { startup: container.startupProbe, liveness: container.livenessProbe });
+      const pod = masterPodSpec(plan.config) as { terminationGracePeriodSeconds: number; containers: { startupProbe: HttpProbeSpec; livenessProbe: ProbeSpec }[] };
+      const [container] = pod.containers;
+      this.prober = new KubeletProber(this, { startup: container.startupProbe, liveness: container.livenessProbe, podGraceSeconds: pod.terminationGracePeriodSeconds });
     }
     this.volumeServers = plan.volumeServers.map((v, i) => {
       fs.mkdirSync(path.join(v.dir, "data"), { recursive: true });
@@ -318,6 +319,12 @@ export class LocalCluster {
       if (signal === "SIGSTOP") this.frozen.add(slot);
       if (signal === "SIGCONT") this.frozen.delete(slot);
     }
+  }
+
+  /** Restarts a master's "container" as the kubelet does: SIGTERM, `graceMs`, SIGKILL (no SIGCONT); see ManagedProcess.terminate. */
+  async terminate(slot: number, graceMs: number): Promise<void> {
+    this.timeline?.event("fault", `kubelet SIGTERM master-${slot} (grace ${graceMs} ms)`);
+    await this.master(slot).process.terminate(graceMs);
   }
 
   /** A master's `/cluster/status`; leaders' MaxVolumeId feed the never-goes-back invariant. */

@@ -22,7 +22,7 @@ export function breakKubernetesProps(type: string, props: Props): void {
     props.spec.podManagementPolicy = "OrderedReady";
     const pod = props.spec.template.spec;
     for (const constraint of pod.topologySpreadConstraints) constraint.whenUnsatisfiable = "ScheduleAnyway";
-    pod.containers[0].livenessProbe.httpGet.path = "/cluster/healthz";
+    pod.containers[0].livenessProbe = { httpGet: { path: "/cluster/healthz", port: 9333 }, periodSeconds: 1, timeoutSeconds: 2, failureThreshold: 3, terminationGracePeriodSeconds: 1 };
   }
   if (type === "kubernetes:policy/v1:PodDisruptionBudget") {
     delete props.spec.minAvailable;
