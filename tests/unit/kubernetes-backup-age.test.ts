@@ -117,8 +117,9 @@ describe("backup age on Kubernetes", () => {
 
   describe("the sidecar's loop and exporter, as the ConfigMap holds them", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "backup-metrics-"));
-    // A loopback address of its own, so the fixed port cannot meet another test's listener.
-    const ip = `127.93.${Math.floor(Math.random() * 250) + 1}.${Math.floor(Math.random() * 250) + 1}`;
+    // A loopback address of its own, so the fixed port cannot meet another test's listener; 127.252.* is outside the
+    // networks drill clusters pick (32-231, tools/lib/cluster/loopback.ts), which may run beside.
+    const ip = `127.252.${Math.floor(Math.random() * 250) + 1}.${Math.floor(Math.random() * 250) + 1}`;
     let loop: ChildProcess | undefined;
     let started: number;
     const metrics = () => fetch(`http://${ip}:9328/metrics`, { signal: AbortSignal.timeout(2000) });

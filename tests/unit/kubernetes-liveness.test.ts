@@ -55,7 +55,8 @@ interface Watched {
 
 /** Starts a stub on its own loopback address and the kubelet stand-in probing it as the StatefulSet says. */
 async function watch(stub: { clusterHealth?: number; silent?: boolean; stubborn?: boolean }): Promise<Watched> {
-  const ip = `127.78.${process.pid % 200}.${10 + nextHost++}`;
+  // 127.251.*: outside the networks drill clusters pick (32-231, tools/lib/cluster/loopback.ts), which may run beside.
+  const ip = `127.251.${process.pid % 200}.${10 + nextHost++}`;
   const child = spawn(process.execPath, ["-e", STUB, ip, String(config.httpPort), String(stub.clusterHealth ?? 200), stub.silent ? "1" : "0", stub.stubborn ? "1" : "0"], { stdio: "ignore", detached: true });
   const ended = new Promise<NodeJS.Signals | null>((resolve) => child.once("exit", (_code, signal) => resolve(signal)));
   for (let i = 0; i < 50 && !execFileSync("ss", ["-Hltn", `src ${ip}:${config.httpPort}`], { encoding: "utf8" }).trim(); i++) await sleep(100);
