@@ -15,6 +15,7 @@ import { promisify } from "node:util";
 import type { DrillReport } from "../../tools/lib/drill/runner";
 import { REPO_ROOT } from "../../tools/lib/stackFiles";
 import { stopChildrenAtExit } from "../../tools/lib/cluster/processes";
+import { TSX } from "../support/runTool";
 
 // The drill runs as a child process: if this test is interrupted, it and its clusters stop with it.
 stopChildrenAtExit();
@@ -45,7 +46,7 @@ describe("npm run drill -- --stack k8s-dev (every scenario, DNS identities)", { 
 
   before(async () => {
     hostsBefore = fs.readFileSync("/etc/hosts", "utf8");
-    const { stdout } = await promisify(execFile)("npx", ["tsx", "tools/drill.ts", "--stack", "k8s-dev", "--json"], {
+    const { stdout } = await promisify(execFile)(TSX, ["tools/drill.ts", "--stack", "k8s-dev", "--json"], {
       cwd: REPO_ROOT,
       timeout: 480_000,
       maxBuffer: 16 << 20,

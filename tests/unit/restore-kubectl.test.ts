@@ -19,6 +19,7 @@ import { parseStackConfig } from "../../infra/platforms";
 import { MDIR } from "../../infra/kubernetes/names";
 import { kubectlFleet, kubectlPortForward, type PortForwarder, type Runner } from "../../tools/lib/restore/kubectlFleet";
 import { readStackConfig, REPO_ROOT } from "../../tools/lib/stackFiles";
+import { TSX } from "../support/runTool";
 
 const config = parseStackConfig(projectKeys(readStackConfig("k8s-dev").config), { stack: "k8s-dev" }) as KubernetesConfig;
 
@@ -144,7 +145,7 @@ describe("kubectl port-forward (a kubectl stand-in script)", () => {
 // The restore CLI reads a Kubernetes stack's bucket from its config and plans the kubectl steps without a cluster.
 describe("npm run restore on a Kubernetes stack", () => {
   it("refuses a stack without k8sBackupBucket and no --bucket, naming the key", async () => {
-    const error = await promisify(execFile)("npx", ["tsx", "tools/restore.ts", "list", "--stack", "k8s-dev"], { cwd: REPO_ROOT }).then(
+    const error = await promisify(execFile)(TSX, ["tools/restore.ts", "list", "--stack", "k8s-dev"], { cwd: REPO_ROOT }).then(
       () => undefined,
       (e: { code: number; stderr: string }) => e,
     );
