@@ -19,12 +19,30 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
     },
   },
+  // The drill and rollout tooling drives processes: a promise nobody awaits is a failure nobody sees (issue #23 found
+  // seven un-awaited cluster.start calls). Typed linting (slower), so only where it pays.
+  {
+    files: ["tools/**/*.ts"],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: { "@typescript-eslint/no-floating-promises": "error" },
+  },
   // The platform seam as rules: SeaweedFS knowledge and the neutral core know no cloud and no Pulumi; a platform's
   // wing never reaches into the other's.
   {
     files: ["infra/seaweed/**/*.ts", "infra/topology.ts"],
     rules: {
       "no-restricted-imports": ["error", { patterns: [{ group: ["**/aws/**", "**/kubernetes/**", "@pulumi/*"], message: "infra/seaweed and infra/topology.ts are platform-neutral and Pulumi-free" }] }],
+    },
+  },
+  {
+    // The config layer: no platform's wing (a platform contributes what follows from its keys through the platform
+    // registry, infra/platforms.ts, which imports the config layer and not the other way round) and no Pulumi.
+    files: ["infra/config.ts", "infra/config/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["**/aws/**", "**/kubernetes/**", "**/aws", "**/kubernetes", "./platforms", "../platforms", "@pulumi/*"], message: "infra/config.ts and infra/config/ are the neutral config layer: a platform contributes its checks through infra/platforms.ts" }] },
+      ],
     },
   },
   {

@@ -2,7 +2,7 @@
  * The platform a stack deploys, picked from its validated config: each platform has its own composition root
  * (infra/aws/platform.ts, infra/kubernetes/platform.ts); nothing here knows either.
  */
-import type { StackSettings } from "./config";
+import type { StackSettings } from "./platforms";
 import { awsPlatform } from "./aws/platform";
 import { kubernetesPlatform } from "./kubernetes/platform";
 

@@ -4,7 +4,8 @@
  * a master to another zone or address is refused before anything is registered.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { parseStackConfig, projectKeys, StackSettings } from "./config";
+import { projectKeys } from "./config";
+import { parseStackConfig, StackSettings } from "./platforms";
 import { describeChange, membershipChangeSince } from "./seaweed/membership";
 import type { PreviousSlot } from "./aws/placement";
 import type { DeployedPodSlot } from "./kubernetes/identity";

@@ -16,14 +16,12 @@ import { stackConfig } from "./lib/cluster/plan";
 import "./lib/drill/day2";
 import "./lib/drill/scale";
 import { findScenario, SCENARIOS } from "./lib/drill/registry";
-import { DrillReport, runDrill, ScenarioReport, SEAWEEDFS_DEFAULTS, seaweedfsRun, SeriesReport } from "./lib/drill/runner";
-import { Spread } from "./lib/drill/stats";
+import { runDrill, SEAWEEDFS_DEFAULTS } from "./lib/drill/runner";
 import { Scenario } from "./lib/drill/types";
 import { StackFileError } from "./lib/stackFiles";
 import { insidePrivateNamespace, privateNamespaceUnavailable, rerunInPrivateNamespace } from "./lib/cluster/namespace";
-import { renderDrillReportHtml } from "./lib/drill/report";
+import { renderDrillReportHtml, renderDrillReportText } from "./lib/drill/report";
 import * as fs from "node:fs";
-import { formatTable } from "./lib/table";
 
 interface DrillArgs {
   stack: string;
@@ -88,68 +86,6 @@ function parseArgs(argv: string[]): DrillArgs {
   return args;
 }
 
-function seconds(value: Spread | null): string {
-  if (!value) return "-";
-  const s = (ms: number) => (ms / 1000).toFixed(2);
-  return `${s(value.min)} / ${s(value.median)} / ${s(value.max)}`;
-}
-
-/** A median of an `extra` figure: `...Ms` keys in seconds, others as they are. */
-function extraValue(key: string, value: Spread | null): string {
-  if (!value) return "-";
-  return key.endsWith("Ms") ? `${(value.median / 1000).toFixed(2)}s` : String(value.median);
-}
-
-function scenarioTable(reports: ScenarioReport[]): string {
-  return formatTable(
-    ["", "scenario", "passed", "new leader s (min/med/max)", "writes back s (min/med/max)", "other (median)"],
-    reports.map((r) => [
-      r.letter ?? "-",
-      r.id,
-      r.passed ? "yes" : "NO",
-      seconds(r.newLeaderMs),
-      seconds(r.writesBackMs),
-      Object.entries(r.extra).map(([k, v]) => `${k} ${extraValue(k, v)}`).join(", "),
-    ]),
-  );
-}
-
-function describe(series: SeriesReport): string {
-  const c = series.configuration;
-  return `${c.masters} masters, ${c.raftImplementation} raft, heartbeatInterval ${c.heartbeatInterval}, electionTimeout ${c.electionTimeout}, watchdog ${c.watchdog ? "on" : "off"}`;
-}
-
-function printReport(report: DrillReport): void {
-  const out: string[] = [];
-  out.push("", `Drill of stack ${report.stack} (${seaweedfsRun(report)}, ${report.runs} run(s)): ${describe(report)}`);
-  out.push(scenarioTable(report.scenarios));
-  for (const r of report.scenarios.filter((s) => !s.passed)) out.push(`  ${r.id} failures:`, ...r.failures.map((f) => `    - ${f}`));
-  for (const r of report.scenarios.filter((s) => s.notes.length > 0)) out.push(`  ${r.id}: ${r.notes.join("; ")}`);
-  out.push(`  file ids assigned: ${report.fileIdsAssigned}, duplicates: ${report.duplicateFileIds}; MaxVolumeId regressions: ${report.maxVolumeIdRegressions}`);
-  const comparisonBlock = (title: string, series: SeriesReport | null, heading: string, ratios: DrillReport["comparison"], outage: string) => {
-    if (!series) return;
-    out.push("", `${title} (${describe(series)}):`, scenarioTable(series.scenarios));
-    for (const r of series.scenarios.filter((s) => !s.passed)) out.push(`  ${r.id} failures:`, ...r.failures.map((f) => `    - ${f}`));
-    out.push("", heading);
-    for (const c of ratios) out.push(`  ${c.id}: new leader x${c.newLeaderRatio ?? "-"}, ${outage} x${c.writesBackRatio ?? "-"}`);
-  };
-  comparisonBlock("SeaweedFS defaults", report.baseline, "Defaults vs this stack (median, how many times slower the defaults are):", report.comparison, "writes back");
-  comparisonBlock("Watchdog off", report.withoutWatchdog, "Watchdog off vs on (median, how many times longer the write outage is without it):", report.watchdogComparison, "write outage");
-  for (const s of report.skippedScenarios) out.push(`  skipped ${s.id}: ${s.reason}`);
-  if (report.security) {
-    out.push("", `Transport security (mutual TLS on ${report.security.tls.channels.map((c) => c.id).join(", ")}; each attack with TLS off, then on):`);
-    out.push(
-      formatTable(
-        ["control", "TLS off", "TLS on", "passed"],
-        report.security.controls.map((c) => [c.id, `${c.tlsOff.outcome}${c.tlsOff.ms !== null ? ` (${(c.tlsOff.ms / 1000).toFixed(1)} s)` : ""}`, `${c.tlsOn.outcome} (window ${(c.tlsOn.windowMs / 1000).toFixed(0)} s)`, c.passed ? "yes" : "NO"]),
-      ),
-    );
-    for (const c of report.security.controls.filter((x) => !x.passed)) out.push(`  ${c.id}: TLS off: ${c.tlsOff.evidence}; TLS on: ${c.tlsOn.evidence}`);
-  }
-  out.push("", report.passed ? "PASSED" : "FAILED");
-  console.log(out.join("\n"));
-}
-
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const progress = (line: string) => (args.json ? process.stderr : process.stdout).write(`${line}\n`);
@@ -186,7 +122,7 @@ async function main(): Promise<void> {
     }
     // Timelines feed the HTML report only; the JSON stays a summary.
     if (args.json) console.log(JSON.stringify({ ...report, timelines: undefined }, null, 2));
-    else printReport(report);
+    else console.log(renderDrillReportText(report));
     process.exitCode = report.passed ? 0 : 1;
   } catch (error) {
     if (error instanceof ConfigError || error instanceof StackFileError) {

@@ -20,7 +20,8 @@
  * Runbook: docs/runbooks/upgrade.md.
  */
 import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
-import { ConfigError, SeaweedConfig } from "../infra/config";
+import { ConfigError } from "../infra/config";
+import { SeaweedConfig } from "../infra/platforms";
 import { loadBalancerDnsName, privateZoneNameOf } from "../infra/aws/naming";
 import { clusterSettingsOf } from "../infra/seaweed/cluster";
 import { stackConfig } from "./lib/cluster/plan";

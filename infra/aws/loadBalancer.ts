@@ -45,7 +45,11 @@ export interface MasterLoadBalancerArgs {
   /** @default true in prod */
   deletionProtection: boolean;
   tags: Record<string, string>;
-  /** Created before the load balancer, whose nodes take addresses in the subnets (the slots' IP reservations). @default [] */
+  /**
+   * Created before the load balancer, whose nodes take an address in each subnet: the slots' IP reservations and
+   * their network interfaces, so a node never takes a slot's fixed IP first (`InvalidIPAddress.InUse` for the
+   * slot). @default []
+   */
   placeAfter?: pulumi.Resource[];
 }
 

@@ -5,7 +5,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AmiSource } from "../config";
+import type { AmiSource } from "./config";
 import type { MasterSlot as SlotPlan } from "./placement";
 import { identityTags, ROLES, snapshotTag, TAG_KEYS } from "./naming";
 import { physicalName } from "./physicalNames";
@@ -23,6 +23,11 @@ export interface MasterSlotArgs {
   securityGroupIds: pulumi.Input<string>[];
   /** Encrypts the data volume. */
   kmsKeyArn: pulumi.Input<string>;
+  /**
+   * Encrypts the root volume: the AWS-managed EBS key's alias ARN (`alias/aws/ebs`), pinned so that an account whose
+   * default EBS key is a customer key does not make every launch depend on that key's grants.
+   */
+  rootVolumeKmsKeyId: pulumi.Input<string>;
   instanceProfileArn: pulumi.Input<string>;
   instanceType: string;
   /** A pinned AMI id, or an SSM parameter resolved at each launch (`resolve:ssm:`). */
@@ -38,12 +43,19 @@ export interface MasterSlotArgs {
   tags: Record<string, string>;
   /** Resources the boot script reads (see MasterTierArgs.bootDependsOn); the Auto Scaling group waits for them. */
   bootDependsOn?: pulumi.Input<pulumi.Resource[]>;
+  /**
+   * Created before the slot's network interface: the reservations of the slots' fixed IPs in a created VPC, so
+   * nothing else can be handed the address before the reservation holds it. @default []
+   */
+  placeAfter?: pulumi.Resource[];
 }
 
 export class MasterSlot extends pulumi.ComponentResource {
   static readonly __pulumiType = "seaweed:aws:MasterSlot";
   /** The planned slot: number, name, zone, subnet, IP. */
   readonly plan: SlotPlan;
+  /** Holds the slot's fixed IP; the load balancer is created after it. */
+  readonly networkInterface: aws.ec2.NetworkInterface;
   readonly networkInterfaceId: pulumi.Output<string>;
   readonly dataVolumeId: pulumi.Output<string>;
   readonly dataVolumeArn: pulumi.Output<string>;
@@ -61,7 +73,7 @@ export class MasterSlot extends pulumi.ComponentResource {
     const networkInterface = new aws.ec2.NetworkInterface(
       `${name}-eni`,
       { subnetId, privateIps: [slot.ip], securityGroups: securityGroupIds, sourceDestCheck: true, description: `SeaweedFS master ${slot.name}: ${slot.ip} is its raft identity`, tags: { ...tags, [TAG_KEYS.role]: ROLES.networkInterface } },
-      kept,
+      { ...kept, dependsOn: args.placeAfter ?? [] },
     );
     const volume = new aws.ebs.Volume(
       `${name}-data`,
@@ -85,9 +97,10 @@ export class MasterSlot extends pulumi.ComponentResource {
         instanceType,
         iamInstanceProfile: { arn: instanceProfileArn },
         metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" },
-        // Root volume with the AWS-managed EBS key: a customer key would need grants for the Auto Scaling
-        // service-linked role before any instance could launch.
-        blockDeviceMappings: [{ deviceName: ROOT_DEVICE, ebs: { volumeSize: 8, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } }],
+        // Root volume with the AWS-managed EBS key, named explicitly: a customer key (also as the account's default
+        // EBS key, which `encrypted` alone would use) needs grants for the Auto Scaling service-linked role before
+        // any instance could launch. State lives on the data volume.
+        blockDeviceMappings: [{ deviceName: ROOT_DEVICE, ebs: { volumeSize: 8, volumeType: "gp3", encrypted: "true", kmsKeyId: args.rootVolumeKmsKeyId, deleteOnTermination: "true" } }],
         networkInterfaces: [{ deviceIndex: 0, associatePublicIpAddress: "false", deleteOnTermination: "true", securityGroups: securityGroupIds }],
         userData: Buffer.from(userData, "utf8").toString("base64"),
         tagSpecifications: [
@@ -118,6 +131,7 @@ export class MasterSlot extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: pulumi.output(args.bootDependsOn ?? []).apply((boot) => [networkInterface, volume, ...boot]) },
     );
+    this.networkInterface = networkInterface;
     this.networkInterfaceId = networkInterface.id;
     this.dataVolumeId = volume.id;
     this.dataVolumeArn = volume.arn;

@@ -5,11 +5,11 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { SeaweedConfig } from "../config";
+import type { SeaweedConfig } from "./config";
 import { slotAddresses } from "./placement";
 import type { MasterSlot as SlotPlan } from "./placement";
 import { clusterSettingsOf, renderClusterMasters } from "../seaweed/cluster";
-import { renderBootScript } from "./bootScript";
+import { BootStep, renderBootScript } from "./bootScript";
 import { MasterInstanceRole } from "./iam";
 import { MasterLoadBalancer } from "./loadBalancer";
 import { MasterSlot } from "./masterSlot";
@@ -27,12 +27,12 @@ export interface MasterTierArgs {
    */
   config: SeaweedConfig;
   /**
-   * Extra boot-script steps of a slot, run after its master has started (e.g. the monitoring agent's setup from
-   * `renderAgentSetup`). Each is a bash fragment: idempotent, no secret, root under `set -euo pipefail`. The
-   * whole user data must stay under 16 KiB (a test checks every stack).
-   * @default no extra steps
+   * The boot steps of a slot, run in order after its master has started, each strictly and on its own (a failed
+   * step is retried and logged, the later ones still run): scripts kept in SSM parameters (see `BootStep` in
+   * bootScript.ts). The whole user data must stay under 16 KiB (a test checks every stack).
+   * @default no steps
    */
-  bootSteps?: (slot: SlotPlan) => string[];
+  bootSteps?: (slot: SlotPlan) => BootStep[];
   /**
    * What the boot steps read (SSM parameters, role policies), often built after the tier (monitoring, backups): the
    * slots' Auto Scaling groups wait for them, so no instance boots before its scripts and permissions exist. A
@@ -53,8 +53,8 @@ export interface MasterEndpoint {
   dnsName: string;
 }
 
-/** The boot script (user data) of one slot: its argv from infra/seaweed plus the AWS wiring, then `extraSteps`. */
-export function slotBootScript(config: SeaweedConfig, slotNumber: number, extraSteps: readonly string[] = []): string {
+/** The boot script (user data) of one slot: its argv from infra/seaweed plus the AWS wiring, then `steps`. */
+export function slotBootScript(config: SeaweedConfig, slotNumber: number, steps: readonly BootStep[] = []): string {
   const { clusterName, topology } = config;
   const slot = topology.slots.find((s) => s.slot === slotNumber);
   if (!slot) throw new Error(`no slot ${slotNumber} in the topology of ${clusterName}`);
@@ -67,7 +67,7 @@ export function slotBootScript(config: SeaweedConfig, slotNumber: number, extraS
     jwtParameterName: jwtParameterNameOf(clusterName),
     ...(config.tlsEnabled ? { tls: { ...tlsBootArgs(clusterName, slotNumber), reloadSeconds: config.tlsReloadSeconds } } : {}),
     attachTimeoutSeconds: config.attachTimeoutSeconds,
-    extraSteps,
+    steps,
   });
 }
 
@@ -75,6 +75,14 @@ export function slotBootScript(config: SeaweedConfig, slotNumber: number, extraS
 function tlsBootArgs(clusterName: string, slot: number) {
   const names = masterTlsParameterNames(clusterName, slot);
   return { clusterName, caParameter: names.caBundle, certParameter: names.cert, keyParameter: names.key };
+}
+
+/** The alias ARN of the account's AWS-managed EBS key (`alias/aws/ebs`) in the stack's region. */
+function awsManagedEbsKey(parent: pulumi.Resource): pulumi.Output<string> {
+  const { partition } = aws.getPartitionOutput({}, { parent });
+  const { region } = aws.getRegionOutput({}, { parent });
+  const { accountId } = aws.getCallerIdentityOutput({}, { parent });
+  return pulumi.interpolate`arn:${partition}:kms:${region}:${accountId}:alias/aws/ebs`;
 }
 
 export class MasterTier extends pulumi.ComponentResource {
@@ -150,6 +158,7 @@ export class MasterTier extends pulumi.ComponentResource {
     // profile), the JWT parameter and what the boot steps read.
     const slotBootDependsOn = pulumi.output(bootDependsOn ?? []).apply((extra) => [role, secrets.jwtParameter, ...(this.tls?.masterParameters ?? []), ...extra]);
     const rendered = renderClusterMasters(slotAddresses(topology.slots), clusterSettingsOf(config), () => HOST_PATHS.mdir);
+    const rootVolumeKmsKeyId = awsManagedEbsKey(this);
     this.slots = topology.slots.map((slot) => {
       const userData = slotBootScript(config, slot.slot, bootSteps?.(slot) ?? []);
       return new MasterSlot(
@@ -160,6 +169,7 @@ export class MasterTier extends pulumi.ComponentResource {
           subnetId: this.network.subnetIds[slot.az],
           securityGroupIds: [this.securityGroups.masters.id],
           kmsKeyArn: this.kmsKey.arn,
+          rootVolumeKmsKeyId,
           instanceProfileArn: this.instanceProfile.arn,
           instanceType: config.instanceType,
           ami: config.ami,
@@ -169,6 +179,7 @@ export class MasterTier extends pulumi.ComponentResource {
           protect: config.dataProtection,
           tags,
           bootDependsOn: slotBootDependsOn,
+          placeAfter: this.network.reservations,
         },
         { parent: this },
       );
@@ -195,7 +206,7 @@ export class MasterTier extends pulumi.ComponentResource {
         preserveClientIp: config.lbPreserveClientIp,
         deletionProtection: config.lbDeletionProtection,
         tags,
-        placeAfter: this.network.reservations,
+        placeAfter: [...this.network.reservations, ...this.slots.map((s) => s.networkInterface)],
       },
       child,
     );

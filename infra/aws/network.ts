@@ -1,13 +1,14 @@
 /**
  * Where the masters live: an existing VPC whose subnets are looked up and checked against the planned slots before
  * anything is created, or a new VPC with one private subnet per zone. A new VPC has no internet route at all; the
- * instances reach S3 (the weed binary, backups), EC2 (attaching their identity), SSM (the JWT key) and CloudWatch
- * (the monitoring agent) through VPC endpoints.
+ * instances reach S3 (the weed binary, backups, packages), EC2 (attaching their identity), SSM (the JWT key), Auto
+ * Scaling (giving up) and CloudWatch (the agents) through VPC endpoints.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, ConfigIssue } from "../config/spec";
 import type { SubnetPlan } from "./placement";
+import { GATEWAY_ENDPOINT, INTERFACE_ENDPOINTS } from "./endpoints";
 
 /** The AWS view of an existing subnet, as `aws.ec2.getSubnet` answers it. */
 export interface DescribedSubnet {
@@ -72,13 +73,6 @@ export interface MasterNetworkArgs {
   tags: Record<string, string>;
 }
 
-/**
- * Interface endpoints a master needs when its subnet has no internet route: EC2 (attaching its identity), SSM (the
- * JWT key, agent configs) and the SSM agent's message channels (Run Command, Session Manager), CloudWatch metrics
- * and logs (the monitoring agent). S3 is a gateway endpoint.
- */
-const INTERFACE_ENDPOINTS = ["ec2", "ssm", "ssmmessages", "ec2messages", "monitoring", "logs"] as const;
-
 /** The VPC and one subnet per zone, existing or created. */
 export class MasterNetwork extends pulumi.ComponentResource {
   static readonly __pulumiType = "seaweed:aws:MasterNetwork";
@@ -130,8 +124,8 @@ export class MasterNetwork extends pulumi.ComponentResource {
   private createEndpoints(name: string, vpc: aws.ec2.Vpc, routeTable: aws.ec2.RouteTable, subnetIds: pulumi.Output<string>[], vpcCidr: string, tags: Record<string, string>): void {
     const region = aws.getRegionOutput({}, { parent: this }).region;
     new aws.ec2.VpcEndpoint(
-      `${name}-s3`,
-      { vpcId: vpc.id, serviceName: pulumi.interpolate`com.amazonaws.${region}.s3`, vpcEndpointType: "Gateway", routeTableIds: [routeTable.id], tags },
+      `${name}-${GATEWAY_ENDPOINT}`,
+      { vpcId: vpc.id, serviceName: pulumi.interpolate`com.amazonaws.${region}.${GATEWAY_ENDPOINT}`, vpcEndpointType: "Gateway", routeTableIds: [routeTable.id], tags },
       { parent: this },
     );
     const endpointGroup = new aws.ec2.SecurityGroup(

@@ -29,7 +29,7 @@ const ANY = { pattern: /^[^\s]/, patternText: "not starting with a space" };
 
 /**
  * Limits of every named AWS type the program registers (AWS API references: CreateLoadBalancer,
- * CreateTargetGroup, CreateRole, CreateInstanceProfile, PutRolePolicy, bucket naming rules, CreateSecurityGroup,
+ * CreateTargetGroup, CreateRole, CreateInstanceProfile, PutRolePolicy, CreatePolicy, bucket naming rules, CreateSecurityGroup,
  * CreateLaunchTemplate, CreateAutoScalingGroup, PutMetricAlarm, PutCompositeAlarm, PutDashboard, CreateLogGroup,
  * PutParameter, CreateTopic, CreateAlias, Route 53 DNS names). Types without a name (volumes, interfaces, rules,
  * attachments, listeners, keys, DLM policies) are absent.
@@ -46,6 +46,7 @@ export const NAME_RULES: Readonly<Record<string, NameRule>> = {
   "aws:iam/role:Role": { property: "name", max: 64, ...IAM, autonamed: true },
   "aws:iam/instanceProfile:InstanceProfile": { property: "name", max: 128, ...IAM, autonamed: true },
   "aws:iam/rolePolicy:RolePolicy": { property: "name", max: 128, ...IAM, autonamed: true },
+  "aws:iam/policy:Policy": { property: "name", max: 128, ...IAM, autonamed: true },
   "aws:s3/bucket:Bucket": {
     property: "bucket",
     max: 63,

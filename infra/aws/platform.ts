@@ -5,11 +5,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { peerList } from "../seaweed/cluster";
 import { slotAddresses } from "./placement";
-import type { SeaweedConfig } from "../config";
+import type { SeaweedConfig } from "./config";
 import { MasterTier } from "./masterTier";
 import { verifyExistingSubnets } from "./network";
 import { Monitoring } from "./monitoring/monitoring";
-import { monitoringArgsOf, monitoringBootStep } from "./monitoring/settings";
+import { heartbeatBootStep, monitoringArgsOf, monitoringBootStep } from "./monitoring/settings";
 import { backupBootStep, Backups, backupsArgsOf, checkRegions } from "./backup";
 import { MasterWatchdog, watchdogBootStep } from "./watchdog";
 import { awsTlsOutputs } from "./tls";
@@ -24,7 +24,9 @@ export async function awsPlatform(config: SeaweedConfig): Promise<Record<string,
   let bootReady: (resources: pulumi.Resource[]) => void = () => undefined;
   const bootDependsOn = new Promise<pulumi.Resource[]>((resolve) => (bootReady = resolve));
   try {
-    const bootSteps = (slot: { slot: number }) => [monitoringBootStep(config, slot), backupBootStep(config, slot), watchdogBootStep(config, slot)];
+    // What guards the master first; the CloudWatch agent's step (a dnf install on a first boot) last. Each runs on
+    // its own: one that keeps failing is logged and alarms, the others still run.
+    const bootSteps = (slot: { slot: number }) => [watchdogBootStep(config, slot), backupBootStep(config, slot), heartbeatBootStep(config, slot), monitoringBootStep(config, slot)];
     const tier = new MasterTier(config.clusterName, { config, bootSteps, bootDependsOn });
     const monitoring = new Monitoring(`${config.clusterName}-monitoring`, monitoringArgsOf(config, tier));
     const watchdog = new MasterWatchdog(`${config.clusterName}-watchdog`, { config, journalLogGroupName: monitoring.journalLogGroup.name, alarmTopicArn: monitoring.alarmTopic.arn, tags: tier.tags });

@@ -7,7 +7,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { SeaweedConfig } from "../config";
+import type { SeaweedConfig } from "./config";
 import { renderClientSecurityToml } from "../seaweed/security";
 import { CLIENT_ROLES, tlsCommonName } from "../seaweed/tls";
 import { HOST_PATHS } from "./host/paths";

@@ -1,17 +1,18 @@
 /**
  * The master watchdog on AWS: each slot's rendered script (infra/seaweed/watchdog.ts, the text the drills run) in
- * an SSM parameter, the boot step that installs it with its systemd unit beside the master, and the watchdog-kill
- * alarm: a metric filter counts the watchdog's `action=` journal lines in the journal log group, and any action
- * notifies the alarm topic. The script travels through SSM because user data is capped at 16 KiB.
+ * an SSM parameter, the boot step (another parameter) that installs it with its systemd unit beside the master, and
+ * the watchdog-kill alarm: a metric filter counts the watchdog's `action=` journal lines in the journal log group,
+ * and any action notifies the alarm topic. Both travel through SSM because user data is capped at 16 KiB.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { SeaweedConfig } from "../config";
+import type { SeaweedConfig } from "./config";
 import { HOST_PATHS } from "./host/paths";
 import { renderWatchdogScript, WATCHDOG_ACTION_PREFIX, watchdogSettingsOf } from "../seaweed/watchdog";
 import { renderWatchdogUnit, WATCHDOG_HOST } from "./host/watchdogUnit";
 import { METRIC_NAMESPACE } from "./monitoring/metrics";
 import { ssmPrefixOf } from "./naming";
+import type { BootStep } from "./bootScript";
 
 /** SSM standard parameters hold at most 4 KiB. */
 const STANDARD_PARAMETER_BYTES = 4096;
@@ -21,7 +22,12 @@ export const WATCHDOG_METRIC = "WatchdogActions";
 
 /** The SSM parameter holding one slot's watchdog script. */
 export function watchdogParameterName(clusterName: string, slot: number): string {
-  return `${ssmPrefixOf(clusterName)}/watchdog/slot-${slot}`;
+  return `${ssmPrefixOf(clusterName)}/watchdog/slot-${slot}/script`;
+}
+
+/** The SSM parameter holding one slot's watchdog boot step. */
+function stepParameterName(clusterName: string, slot: number): string {
+  return `${ssmPrefixOf(clusterName)}/watchdog/slot-${slot}/boot-step`;
 }
 
 /** One slot's script, as the parameter stores it and the host installs it. */
@@ -32,25 +38,33 @@ export function slotWatchdogScript(config: SeaweedConfig, slot: { ip: string }):
 }
 
 /**
- * The boot step of one slot (MasterTier `bootSteps`): fetch the script from SSM, install it and its unit, start it.
- * With the watchdog off it stops and disables a unit an earlier boot may have installed.
+ * The boot step's script of one slot (a BootStep: root, strict, paths under `$ROOT`): fetch the watchdog script
+ * from SSM, install it and its unit, (re)start it. With the watchdog off it stops and disables a unit an earlier
+ * boot may have installed.
  */
-export function watchdogBootStep(config: SeaweedConfig, slot: { slot: number }): string {
-  const unit = `/etc/systemd/system/${WATCHDOG_HOST.unitName}`;
-  if (!config.watchdogEnabled) return `systemctl disable --now ${WATCHDOG_HOST.unitName} 2>/dev/null || true\nrm -f ${unit}\n`;
-  // Terse: user data is capped at 16 KiB and shared with the monitoring and backup steps.
+export function renderWatchdogStep(config: SeaweedConfig, slot: { slot: number }): string {
+  const unit = `"\${ROOT:-}"/etc/systemd/system/${WATCHDOG_HOST.unitName}`;
+  if (!config.watchdogEnabled) return `# The master watchdog is off (watchdogEnabled: false)\nsystemctl disable --now ${WATCHDOG_HOST.unitName} 2>/dev/null || true\nrm -f ${unit}\n`;
   return [
-    "# --- master watchdog ---",
-    `w=${WATCHDOG_HOST.script}`,
-    'install -d "${w%/*}"',
+    `# Master watchdog of slot ${slot.slot}, rendered by infra/aws/watchdog.ts`,
+    `w="\${ROOT:-}"${WATCHDOG_HOST.script}`,
+    `install -d "\${w%/*}" "\${ROOT:-}"/etc/systemd/system`,
     `aws ssm get-parameter --name '${watchdogParameterName(config.clusterName, slot.slot)}' --query Parameter.Value --output text >"$w.new"`,
-    'install -m 0755 "$w.new" "$w" && rm -f "$w.new"',
+    'install -m 0755 "$w.new" "$w"',
+    'rm -f "$w.new"',
     `cat >${unit} <<'SEAWEEDFS_WATCHDOG_UNIT'`,
     renderWatchdogUnit({ user: HOST_PATHS.user, masterUnit: HOST_PATHS.unitName }).trimEnd(),
     "SEAWEEDFS_WATCHDOG_UNIT",
-    `systemctl daemon-reload && systemctl enable ${WATCHDOG_HOST.unitName} && systemctl restart ${WATCHDOG_HOST.unitName}`,
+    "systemctl daemon-reload",
+    `systemctl enable ${WATCHDOG_HOST.unitName}`,
+    `systemctl restart ${WATCHDOG_HOST.unitName}`,
     "",
   ].join("\n");
+}
+
+/** The boot step of one slot (MasterTier `bootSteps`): its renderWatchdogStep, kept in SSM. */
+export function watchdogBootStep(config: SeaweedConfig, slot: { slot: number }): BootStep {
+  return { name: "watchdog", parameter: stepParameterName(config.clusterName, slot.slot) };
 }
 
 export interface MasterWatchdogArgs {
@@ -70,23 +84,14 @@ export class MasterWatchdog extends pulumi.ComponentResource {
     super(MasterWatchdog.__pulumiType, name, {}, opts);
     const { config, tags = {} } = args;
     const parent = { parent: this };
-    this.parameters = config.watchdogEnabled
-      ? config.topology.slots.map(
-          (slot) =>
-            new aws.ssm.Parameter(
-              `${name}-slot-${slot.slot}`,
-              {
-                name: watchdogParameterName(config.clusterName, slot.slot),
-                type: "String",
-                tier: "Standard",
-                insecureValue: slotWatchdogScript(config, slot),
-                description: `SeaweedFS master watchdog of slot ${slot.slot} (infra/seaweed/watchdog.ts)`,
-                tags,
-              },
-              parent,
-            ),
-        )
-      : [];
+    const parameter = (id: string, parameterName: string, value: string, description: string) =>
+      new aws.ssm.Parameter(`${name}-${id}`, { name: parameterName, type: "String", tier: "Standard", insecureValue: value, description, tags }, parent);
+    this.parameters = config.topology.slots.flatMap((slot) => [
+      ...(config.watchdogEnabled
+        ? [parameter(`slot-${slot.slot}`, watchdogParameterName(config.clusterName, slot.slot), slotWatchdogScript(config, slot), `SeaweedFS master watchdog of slot ${slot.slot} (infra/seaweed/watchdog.ts)`)]
+        : []),
+      parameter(`slot-${slot.slot}-boot-step`, stepParameterName(config.clusterName, slot.slot), renderWatchdogStep(config, slot), `Watchdog setup of slot ${slot.slot} (run at boot)`),
+    ]);
     new aws.cloudwatch.LogMetricFilter(
       `${name}-actions`,
       {

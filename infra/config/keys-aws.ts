@@ -211,6 +211,33 @@ export const AWS_KEYS = {
   }),
 };
 
+/** Checks that span AWS keys and neutral ones: addresses, instance type and AMI, the artifact, client CIDRs, tags. */
+export function awsCoreChecks(v: ConfigValues, issues: ConfigIssue[]): void {
+  if (v.masterIps.length > 0 && v.masterIps.length !== v.masterCount) {
+    issues.push({ key: "masterIps", value: v.masterIps, message: `has ${v.masterIps.length} addresses for ${v.masterCount} masters`, fix: "list one address per master, or none to derive them" });
+  }
+  const graviton = /^[a-z]+\d+g/.test(v.instanceType);
+  if ((v.architecture === "arm64") !== graviton) {
+    issues.push({ key: "instanceType", value: v.instanceType, message: `is ${graviton ? "an arm64 (Graviton)" : "an x86_64"} type but architecture is ${v.architecture}`, fix: `choose a ${v.architecture} instance type (${v.architecture === "arm64" ? "e.g. t4g.small" : "e.g. t3.small"}) or change architecture` });
+  }
+  if (v.amiId && v.amiSsmParameter) {
+    issues.push({ key: "amiSsmParameter", value: v.amiSsmParameter, message: "is set together with amiId", fix: "set only one of amiId and amiSsmParameter" });
+  }
+  const urlVersion = /\/(\d+\.\d+)\//.exec(v.seaweedBinaryUrl)?.[1];
+  if (urlVersion && urlVersion !== v.seaweedVersion) {
+    issues.push({ key: "seaweedBinaryUrl", value: v.seaweedBinaryUrl, message: `points at release ${urlVersion} but seaweedVersion is ${v.seaweedVersion}`, fix: "make the URL and seaweedVersion name the same release (and update seaweedBinarySha256)" });
+  }
+  v.clientCidrs.forEach((c, i) => {
+    if (parseCidr(c)!.prefix === 0) {
+      issues.push({ key: `clientCidrs[${i}]`, value: c, message: "opens the master ports to the whole internet", fix: "list only the private CIDRs of your volume servers and filers" });
+    }
+  });
+  const tagKeys = v.tags.map((t) => t.slice(0, t.indexOf("=")));
+  tagKeys.forEach((k, i) => {
+    if (tagKeys.indexOf(k) !== i) issues.push({ key: `tags[${i}]`, value: v.tags[i], message: `sets tag ${k} twice`, fix: "set each tag once" });
+  });
+}
+
 const AWS_ZONE = /^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/;
 
 /** Checks that span several keys of this area. */

@@ -85,7 +85,7 @@ export const BACKUP_KEYS = {
   }),
   backupReplicationRegion: key({
     type: "string",
-    description: "Another AWS region to replicate every backup to (a DR bucket is created there); empty disables replication.",
+    description: "Another AWS region to replicate every backup to (a DR bucket is created there, through a provider with the stack's own aws: profile, shared files, assumed roles, allowed accounts, credentials and default tags); empty disables replication.",
     schema: awsRegion,
     default: "",
     fix: "use a region other than the stack's, e.g. us-west-2, or leave it empty",

@@ -1,12 +1,16 @@
 /**
- * Which config keys belong to which platform. Neutral keys (the rest of config/keys.ts) apply everywhere; a key of
- * one platform set on a stack of the other is refused with a message naming both, so a half-converted stack file
- * cannot deploy something other than what it says.
+ * Which config keys belong to which platform, and which checks span a platform's keys. Neutral keys (the rest of
+ * config/keys.ts) apply everywhere; a key of one platform set on a stack of the other is refused with a message
+ * naming both, so a half-converted stack file cannot deploy something other than what it says. What a platform
+ * derives from its keys (placement, identities) lives in the platform's folder (infra/platforms.ts).
  */
-import { AWS_KEYS } from "./keys-aws";
-import { BACKUP_KEYS } from "./keys-backup";
-import { KUBERNETES_KEYS } from "./keys-kubernetes";
-import { MONITORING_KEYS } from "./keys-monitoring";
+import type { ConfigValues } from "../config";
+import type { ConfigIssue } from "./spec";
+import { AWS_KEYS, awsCoreChecks, awsCrossChecks } from "./keys-aws";
+import { BACKUP_KEYS, backupCrossChecks } from "./keys-backup";
+import { KUBERNETES_KEYS, kubernetesCrossChecks } from "./keys-kubernetes";
+import { MONITORING_KEYS, monitoringCrossChecks } from "./keys-monitoring";
+import { watchdogCrossChecks } from "./keys-watchdog";
 
 export type Platform = "aws" | "kubernetes";
 
@@ -17,11 +21,10 @@ export const NEUTRAL_MONITORING_KEYS = ["alarmLeaderCountMinutes", "alarmLeaderC
 export const NEUTRAL_BACKUP_KEYS = ["backupIntervalMinutes"] as const;
 
 /**
- * The watchdog keys only the AWS unit reads: Kubernetes always probes liveness (the kubelet is its watchdog) and has
- * no wedged-leader rule; the probe interval, timeout and miss count are neutral (infra/seaweed/watchdog.ts
- * watchdogProbes).
+ * The watchdog key only the AWS unit reads: Kubernetes always probes liveness (the kubelet is its watchdog, and the
+ * liveness probe runs both watchdog rules: infra/seaweed/livenessProbe.ts), so the other watchdog keys are neutral.
  */
-export const AWS_WATCHDOG_KEYS = ["watchdogEnabled", "watchdogWedgedMisses", "watchdogTermGraceSeconds"] as const;
+export const AWS_WATCHDOG_KEYS = ["watchdogEnabled"] as const;
 
 /** The keys only one platform reads. The bucket, lifecycle and DLM keys and the CloudWatch-only monitoring keys are AWS's. */
 export const PLATFORM_KEYS: Record<Platform, readonly string[]> = {
@@ -38,3 +41,9 @@ export const PLATFORM_KEYS: Record<Platform, readonly string[]> = {
 export function ownerOf(key: string): Platform | undefined {
   return (Object.keys(PLATFORM_KEYS) as Platform[]).find((p) => PLATFORM_KEYS[p].includes(key));
 }
+
+/** The checks that span several keys of a platform (beyond each key's schema), in the order their issues are listed. */
+export const KEY_CHECKS: Record<Platform, readonly ((v: ConfigValues, issues: ConfigIssue[]) => void)[]> = {
+  aws: [awsCoreChecks, awsCrossChecks, monitoringCrossChecks, backupCrossChecks, watchdogCrossChecks],
+  kubernetes: [kubernetesCrossChecks],
+};

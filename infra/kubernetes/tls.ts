@@ -10,6 +10,7 @@ import type { KubernetesConfig } from "../config";
 import { CLIENT_ROLES, ROLE_KEY_USAGES, TlsRole, tlsCommonName, tlsIdentityEnvironment, tlsReloadEnvironment } from "../seaweed/tls";
 import { renderClientSecurityToml } from "../seaweed/security";
 import type { Manifest } from "./manifests";
+import { labelMap } from "./labels";
 import { masterNames, podHost, podName, POD_NAME_ENV } from "./names";
 
 /** Where the pods mount the TLS volume; `[grpc] ca` is `<dir>/ca.crt`, a pod's own files are in `<dir>/<pod>/`. */
@@ -133,6 +134,7 @@ export function tlsExpiryRule(config: KubernetesConfig, earliestNotAfter?: numbe
       runbook,
     },
   };
-  const metadata = { name: `${names.statefulSet}-tls-expiry`, namespace: names.namespace, labels: names.labels };
+  // k8sMonitoringLabels, as on the tier's other PrometheusRule: the Prometheus Operator selects rules by them.
+  const metadata = { name: `${names.statefulSet}-tls-expiry`, namespace: names.namespace, labels: { ...names.labels, ...labelMap(config.k8sMonitoringLabels) } };
   return { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata, spec: { groups: [{ name: `${names.statefulSet}-tls.rules`, rules: [rule] }] } };
 }

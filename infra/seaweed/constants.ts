@@ -66,6 +66,9 @@ export const METRICS = {
  *   stream to a frozen master (no deadline on the stream itself).
  * - `wedgedCheckSeconds`: `/cluster/healthz` on a leader retries the topology-lock check for up to this long before
  *   answering 423, so a probe of it needs a longer timeout than this.
+ * - `volumeRedirectWaitSeconds`: a volume server that a master redirects to the leader waits this long before it
+ *   connects there (`weed/server/volume_grpc_client_to_master.go:118-122`, "the new leader may actually is the same
+ *   master").
  */
 export const SEAWEEDFS_TIMINGS = {
   volumePulseSeconds: 5,
@@ -73,6 +76,7 @@ export const SEAWEEDFS_TIMINGS = {
   grpcKeepAliveSeconds: 60,
   grpcKeepAliveTimeoutSeconds: 20,
   wedgedCheckSeconds: 5,
+  volumeRedirectWaitSeconds: 3,
 } as const;
 
 /**
@@ -81,6 +85,14 @@ export const SEAWEEDFS_TIMINGS = {
  * Never use `/cluster/healthz` for liveness: it is 503 during every election.
  */
 export const LIVENESS_PATH = "/healthz";
+
+/**
+ * Readiness for Kubernetes: `/readyz` (weed/server/master_server.go readyzHandler) answers as `/cluster/healthz` does
+ * (200 with a known leader, 503 without, 423 on a leader whose topology lock is held), but at once: it does not retry
+ * the lock check for up to `wedgedCheckSeconds`, so a probe's short timeout judges the answer, not the retry.
+ * Proven on real masters by the majority-loss drill.
+ */
+export const READINESS_PATH = "/readyz";
 
 /** `/cluster/healthz` answers this on a leader whose topology lock is held (a wedged leader). */
 export const WEDGED_LEADER_STATUS_CODE = 423;

@@ -8,6 +8,7 @@ import { bucketEncryption, bucketLifecycle, bucketPublicAccessBlock, bucketTlsOn
 import { kubernetesPolicies } from "./kubernetes";
 import { masterOneAtATime } from "./membership";
 import { tlsRequired } from "./tls";
+import { vpcEndpoints } from "./network";
 
 /** The pack's name as `pulumi preview --policy-pack` reports it. */
 export const PACK_NAME = "seaweedfs-ha";
@@ -30,6 +31,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   attachActionsScoped,
   noSecretsInUserData,
   tlsRequired,
+  vpcEndpoints,
   requiredAlarms,
   alarmActions,
   masterSilentAlarm,

@@ -2,8 +2,9 @@
  * The day-2 slot-rebuild drills on the dev stack's real 3-master cluster, inside npm test (~1 min): a follower's and
  * then the leader's `-mdir` wiped and the slot restarted with the same identity through the rollout engine, with a
  * client writing throughout; then every master down and the first peer back blank and alone. Each scenario throws
- * when the cluster forks, loses a blob, or stops writes beyond one election; here the harness's own ledgers are
- * checked as well. The slower rolling upgrade (4.44 -> 4.48 -> 4.44) runs from .ci/run (`npm run drill -- --suite day2`).
+ * when the cluster forks, loses a blob, stops writes beyond one election, refuses a write once its gates pass, or
+ * holds other elections than predicted; here the harness's own ledgers are checked as well. The slower rolling
+ * upgrade (4.44 -> 4.48 -> 4.44) runs from .ci/run (`npm run drill -- --suite day2`).
  */
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";

@@ -15,8 +15,10 @@ import { slotBootScript } from "../../infra/aws/masterTier";
 import { parseMasterCommands } from "../../infra/aws/host/commandLine";
 import { execStart } from "../../infra/aws/host/systemd";
 import { HOST_PATHS } from "../../infra/aws/host/paths";
-import type { SeaweedConfig } from "../../infra/config";
+import type { SeaweedConfig } from "../../infra/platforms";
 import { runAnyStack } from "../../tools/lib/plan";
+import { frozenLeaderWriteBoundMs } from "../../tools/lib/drill/bounds";
+import type { LocalCluster } from "../../tools/lib/localCluster";
 
 /** An AWS stack's validated config (the drill plan reads either platform). */
 function awsStackConfig(stack: string): SeaweedConfig {
@@ -26,6 +28,13 @@ function awsStackConfig(stack: string): SeaweedConfig {
 }
 
 describe("drill harness helpers", () => {
+  it("bounds writes after a frozen dev leader at 30 s: the watchdog's 17 s worst case, two pulses, the 3 s redirect wait", () => {
+    const config = stackConfig("dev");
+    const plan = planCluster(config, { network: 77, runDir: "/tmp/x", volumeServers: 2 });
+    // 17 s = 1 s interval + (5 s wedged check + 2 s timeout) + 3 misses x (1 s + 2 s) with the default watchdog.
+    assert.equal(frozenLeaderWriteBoundMs({ config, plan } as unknown as LocalCluster), 17_000 + 2 * 5_000 + 3_000);
+  });
+
   it("gives every prod slot its own loopback address that names its zone", () => {
     const config = awsStackConfig("prod");
     const plan = planCluster(config, { network: 77, runDir: "/tmp/x", volumeServers: 2 });

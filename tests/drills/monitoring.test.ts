@@ -111,7 +111,7 @@ describe("monitoring signals on a real SeaweedFS 4.44 cluster (dev stack)", { ti
       const next = await cluster.waitForLeader({ exclude: [old], timeoutMs: 30_000 });
       assert.ok(next !== undefined, `no new leader after killing master-${old} in period ${p}`);
       elections++;
-      cluster.start(old);
+      await cluster.start(old);
     };
     try {
       await until(periodStart(1));

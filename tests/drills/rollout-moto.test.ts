@@ -11,7 +11,7 @@
 import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { AutoScalingClient, CreateAutoScalingGroupCommand, CreateLaunchConfigurationCommand, DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
-import type { SeaweedConfig } from "../../infra/config";
+import type { SeaweedConfig } from "../../infra/platforms";
 import { LocalCluster } from "../../tools/lib/localCluster";
 import { MOTO_CREDENTIALS, Moto, startMoto } from "../../tools/lib/restore/moto";
 import { awsBackend, awsGateTier, AwsSlot, awsSlotsOf } from "../../tools/lib/rollout/aws";
@@ -140,7 +140,7 @@ describe("npm run rollout's AWS back end: moto Auto Scaling groups, gates answer
       assert.equal((await motoTerminated()).length, terminatedBefore, "nothing terminated");
       assert.deepEqual(terminations, []);
     } finally {
-      if (!cluster.master(follower).process.running) cluster.start(follower);
+      if (!cluster.master(follower).process.running) await cluster.start(follower);
       await cluster.waitForQuorum(60_000);
     }
   });
@@ -163,7 +163,7 @@ describe("npm run rollout's AWS back end: moto Auto Scaling groups, gates answer
     } finally {
       leaveDown.clear();
       terminations.splice(0);
-      if (!cluster.master(victim).process.running) cluster.start(victim);
+      if (!cluster.master(victim).process.running) await cluster.start(victim);
       await cluster.waitForQuorum(60_000);
     }
   });

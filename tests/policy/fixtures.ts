@@ -8,6 +8,7 @@ import { HEALTH_CHECK, JWT_SIGNING_KEY_ENV, METRICS } from "../../infra/seaweed/
 import { renderClusterMasters } from "../../infra/seaweed/cluster";
 import { renderHostSecurityToml, renderMasterUnit } from "../../infra/aws/host/systemd";
 import { SECURITY_TOML_HEREDOC } from "../../infra/aws/naming";
+import { GATEWAY_ENDPOINT, INTERFACE_ENDPOINTS } from "../../infra/aws/endpoints";
 import { Policy, PolicyViolation, runPolicies } from "../../tools/lib/policyRun";
 
 const STACK_URN = "urn:pulumi:test::seaweed-infra::pulumi:pulumi:Stack::seaweed-infra-test";
@@ -135,14 +136,35 @@ function addSecurity(g: Graph, tier: PolicyResource): void {
   }, { parent: tier });
 }
 
+/**
+ * A leader-count alarm written out by hand: the largest `is_leader` of each slot per minute, summed over the slots,
+ * its distance from 1 above 0 for 3 minutes; no sample at all counts as no leader.
+ */
+export function leaderCountMath(slots = SLOT_IPS.map((_, slot) => slot)): Record<string, unknown> {
+  const leaders = slots.map((slot) => ({
+    id: `leader${slot}`,
+    returnData: false,
+    metric: { namespace: "SeaweedFS/Master", metricName: METRICS.isLeader, dimensions: { ClusterName: CLUSTER, Slot: String(slot) }, period: 60, stat: "Maximum" },
+  }));
+  return {
+    metricQueries: [
+      ...leaders,
+      { id: "leaders", expression: `SUM([${leaders.map((q) => q.id).join(", ")}])`, returnData: false },
+      { id: "deviation", expression: "ABS(leaders - 1)", returnData: true },
+    ],
+    comparisonOperator: "GreaterThanThreshold",
+    threshold: 0,
+    evaluationPeriods: 3,
+    datapointsToAlarm: 3,
+    treatMissingData: "breaching",
+  };
+}
+
 function addMonitoring(g: Graph): void {
   const monitoring = g.add("seaweed:aws:Monitoring", `${CLUSTER}-monitoring`, {});
   const topic = g.add("aws:sns/topic:Topic", `${CLUSTER}-alarms`, { arn: "arn:aws:sns:us-east-1:123456789012:alarms" }, { parent: monitoring });
   const actions = { alarmActions: [topic.props.arn], okActions: [topic.props.arn] };
-  g.add("aws:cloudwatch/metricAlarm:MetricAlarm", `${CLUSTER}-leader-count`, {
-    ...actions,
-    metricQueries: [{ id: "leader0", metric: { metricName: METRICS.isLeader, namespace: "SeaweedFS" } }, { id: "deviation", expression: "ABS(leader0 - 1)" }],
-  }, { parent: monitoring, refs: { alarmActions: topic } });
+  g.add("aws:cloudwatch/metricAlarm:MetricAlarm", `${CLUSTER}-leader-count`, { ...actions, ...leaderCountMath() }, { parent: monitoring, refs: { alarmActions: topic } });
   g.add("aws:cloudwatch/metricAlarm:MetricAlarm", `${CLUSTER}-unhealthy`, { ...actions, namespace: "AWS/NetworkELB", metricName: "UnHealthyHostCount" }, { parent: monitoring, refs: { alarmActions: topic } });
   g.add("aws:cloudwatch/metricAlarm:MetricAlarm", `${CLUSTER}-status`, { ...actions, namespace: "AWS/EC2", metricName: "StatusCheckFailed" }, { parent: monitoring, refs: { alarmActions: topic } });
   SLOT_IPS.forEach((_, slot) =>
@@ -185,10 +207,21 @@ function addBackups(g: Graph): void {
   }, { parent: backups });
 }
 
-/** A compliant master tier with every optional part (monitoring, backups, mutual TLS). */
-export function healthyStack(options: { monitoring?: boolean; backups?: boolean; tls?: boolean } = {}): Graph {
+/** A VPC the tier creates: no internet route, so an S3 gateway endpoint and an interface endpoint per service. */
+function addCreatedVpc(g: Graph, tier: PolicyResource): void {
+  const network = g.add("seaweed:aws:MasterNetwork", `${CLUSTER}-network`, {}, { parent: tier });
+  const vpc = g.add("aws:ec2/vpc:Vpc", `${CLUSTER}-network-vpc`, { cidrBlock: "10.40.0.0/16" }, { parent: network });
+  const endpoint = (service: string, props: Record<string, unknown>) =>
+    g.add("aws:ec2/vpcEndpoint:VpcEndpoint", `${CLUSTER}-network-${service}`, { serviceName: `com.amazonaws.us-east-1.${service}`, ...props }, { parent: network, refs: { vpcId: vpc } });
+  endpoint(GATEWAY_ENDPOINT, { vpcEndpointType: "Gateway" });
+  for (const service of INTERFACE_ENDPOINTS) endpoint(service, { vpcEndpointType: "Interface", privateDnsEnabled: true });
+}
+
+/** A compliant master tier with every optional part (monitoring, backups, mutual TLS), in an existing VPC unless `createdVpc`. */
+export function healthyStack(options: { monitoring?: boolean; backups?: boolean; tls?: boolean; createdVpc?: boolean } = {}): Graph {
   const g = new Graph();
   const tier = g.add("seaweed:aws:MasterTier", CLUSTER, {});
+  if (options.createdVpc) addCreatedVpc(g, tier);
   ZONES.forEach((zone, i) => g.add("aws:ec2/subnet:Subnet", `${CLUSTER}-${zone}`, { availabilityZone: zone, cidrBlock: `10.40.${i * 16}.0/20`, mapPublicIpOnLaunch: false }, { parent: tier }));
   const userData = masterUserData(SLOT_IPS.map((ip, slot) => ({ slot, ip })), { tls: options.tls ?? true });
   SLOT_IPS.forEach((ip, slot) => addSlot(g, tier, slot, ip, ZONES[slot], userData[slot]));

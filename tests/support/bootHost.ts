@@ -1,7 +1,7 @@
 /**
  * A stand-in EC2 host for running the master boot script for real: a local moto server answers the AWS CLI (kept
  * loaded in one process, so each call costs milliseconds instead of a second of start-up), and recorded stubs replace the commands that would touch the machine (IMDS via curl, blkid, mkfs.xfs, mount,
- * mountpoint, ip, systemctl, getent, useradd, groupadd, chown). Stubs log every call and keep their state in files:
+ * mountpoint, ip, systemctl, logger (the journal), dnf, getent, useradd, groupadd, chown). Stubs log every call and keep their state in files:
  * per host (mounts, addresses, rules, accounts) and per volume (its filesystem and content: the mount point links to
  * it, and chown is the real one on those files), so a volume keeps its files and their owners when it moves to
  * another host. Everything runs on 127.0.0.1 and every process started here is stopped by its process group.
@@ -218,7 +218,26 @@ echo "$1:x:$id:$gid::/:/sbin/nologin" > "$STUB_STATE/passwd-$1"`,
   groupadd: `id=$FAKE_NEXT_SYSTEM_ID
 while [ $# -gt 1 ]; do case "$1" in --gid) id=$2; shift ;; esac; shift; done
 echo "$1:x:$id:" > "$STUB_STATE/group-$1"`,
-  systemctl: "true",
+  // Units started, restarted or enabled --now are active (a file in $STUB_STATE) until stopped or disabled --now.
+  systemctl: `unit="\${*: -1}"
+case "$1 \${2:-}" in
+  "is-active "*) [ -f "$STUB_STATE/active-$unit" ] ;;
+  "start "* | "restart "* | "enable --now") touch "$STUB_STATE/active-$unit" ;;
+  "stop "* | "disable --now") rm -f "$STUB_STATE/active-$unit" ;;
+esac`,
+  // The journal: one line per message, with its tag.
+  logger: `while [ $# -gt 0 ]; do case "$1" in -t) tag=$2; shift ;; --) shift; break ;; esac; shift; done
+echo "\${tag:-logger}: $*" >> "$STUB_STATE/journal"`,
+  // Installs the CloudWatch agent as a recording stub of its ctl; fails while $STUB_STATE/dnf-fails says so.
+  dnf: `if [ -f "$STUB_STATE/dnf-fails" ] && [ "$(cat "$STUB_STATE/dnf-fails")" -gt 0 ]; then
+  echo $(($(cat "$STUB_STATE/dnf-fails") - 1)) > "$STUB_STATE/dnf-fails"
+  echo "Error: Failed to download metadata for repo 'amazonlinux'" >&2
+  exit 1
+fi
+ctl="$SEAWEED_BOOT_ROOT/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl"
+mkdir -p "$(dirname "$ctl")"
+printf '#!/bin/bash\necho "amazon-cloudwatch-agent-ctl $*" >> "$STUB_LOG"\n' > "$ctl"
+chmod 0755 "$ctl"`,
   // The real chown on the scratch files, with the host's account names turned into its numbers.
   chown: `args=()
 for a in "$@"; do
@@ -292,6 +311,18 @@ export class BootHost {
   boot(script: string): Promise<BootRun> {
     const file = path.join(this.options.dir, "user-data.sh");
     fs.writeFileSync(file, script, { mode: 0o700 });
+    return this.run(file);
+  }
+
+  /**
+   * Runs a script installed on this host (`hostPath` under its root), as a unit of the host would: with the stubs,
+   * moto and `ROOT` set to the host's root.
+   */
+  runInstalled(hostPath: string): Promise<BootRun> {
+    return this.run(path.join(this.root, hostPath), { ROOT: this.root });
+  }
+
+  private run(file: string, env: Record<string, string> = {}): Promise<BootRun> {
     const logStart = fs.statSync(this.log).size;
     this.liveStderr = "";
     const child = spawn("bash", [file], {
@@ -310,6 +341,7 @@ export class BootHost {
         FAKE_DOWNLOADS: path.join(this.options.dir, "downloads"),
         REAL_AWS: this.options.moto.aws,
         ...this.options.moto.env,
+        ...env,
       },
     });
     let stdout = "";
@@ -342,6 +374,27 @@ export class BootHost {
   /** Makes the next `times` calls of `aws <service> <operation>` on this host fail as a throttled request does. */
   failNext(service: string, operation: string, times: number): void {
     fs.writeFileSync(path.join(this.state, `fail-${service}-${operation}`), `${times}\n`);
+  }
+
+  /** The host's journal so far: `<tag>: <message>` per line (what `logger` was given). */
+  journal(): string {
+    const file = path.join(this.state, "journal");
+    return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+  }
+
+  /** Whether systemd would call `unit` active (started, restarted or enabled --now, and not stopped since). */
+  isActive(unit: string): boolean {
+    return fs.existsSync(path.join(this.state, `active-${unit}`));
+  }
+
+  /** Stops a unit, as an operator or a crash would. */
+  stopUnit(unit: string): void {
+    fs.rmSync(path.join(this.state, `active-${unit}`), { force: true });
+  }
+
+  /** Makes the next `times` runs of `dnf` fail as an unreachable repository does. */
+  failDnf(times: number): void {
+    fs.writeFileSync(path.join(this.state, "dnf-fails"), `${times}\n`);
   }
 
   /** Makes an https URL downloadable by the curl stub. */

@@ -10,8 +10,12 @@ import { JWT_SIGNING_KEY_ENV } from "../../infra/seaweed/constants";
 import { MOCK_SECRET_VALUE } from "../../tools/lib/mockCloud";
 import type { RecordedResource } from "../../tools/lib/mockGraph";
 
-/** The prod graph broken on purpose; returns it with the violations it must produce, as `policy @ resource name`. */
-export function brokenProd(prod: readonly RecordedResource[]): { graph: RecordedResource[]; expected: string[] } {
+/**
+ * The prod graph broken on purpose; returns it with the violations it must produce, as `policy @ resource name`,
+ * under the prod pack config (`expected`) and under the dev one (`expectedUnderDev`: dev asks for 3 masters, so the
+ * minimum-count violation goes and the odd-count one stays; dev requires no TLS, so the plain-text master goes too).
+ */
+export function brokenProd(prod: readonly RecordedResource[]): { graph: RecordedResource[]; expected: string[]; expectedUnderDev: string[] } {
   // A JSON copy: recorded state may hold values structuredClone refuses, and policies only read plain data.
   let graph = JSON.parse(JSON.stringify(prod)) as RecordedResource[];
   const named = (type: string, name: string) => {
@@ -52,5 +56,15 @@ export function brokenProd(prod: readonly RecordedResource[]): { graph: Recorded
     "seaweedfs-alarm-actions @ seaweedfs-prod-monitoring-leader-count",
     "seaweedfs-backup-bucket-encryption @ seaweedfs-prod-backups-bucket",
   ];
-  return { graph, expected: expected.sort() };
+  const underDev = [...expected];
+  underDev.splice(underDev.indexOf("seaweedfs-master-count @ stack"), 1);
+  // dev requires no TLS, so the plain-text master goes unjudged there.
+  underDev.splice(underDev.indexOf("seaweedfs-tls-required @ seaweedfs-prod-master-3-lt"), 1);
+  return { graph, expected: expected.sort(), expectedUnderDev: underDev.sort() };
+}
+
+/** Violations as `policy @ resource name` (a stack policy's read `stack`), sorted, to compare with `expected`. */
+export function located(violations: readonly { policy: string; resource: string }[], graph: readonly RecordedResource[]): string[] {
+  const nameOf = (urn: string) => graph.find((r) => r.urn === urn && r.type !== "pulumi:pulumi:Stack")?.name ?? "stack";
+  return violations.map((v) => `${v.policy} @ ${nameOf(v.resource)}`).sort();
 }

@@ -1,6 +1,7 @@
 /** Asserting that a stack config is refused, for the config tests of every area. */
 import * as assert from "node:assert/strict";
-import { ConfigError, parseStackConfig, projectKeys } from "../../infra/config";
+import { ConfigError, projectKeys } from "../../infra/config";
+import { parseStackConfig } from "../../infra/platforms";
 import { readStackConfig } from "../../tools/lib/stackFiles";
 
 /**

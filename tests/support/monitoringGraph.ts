@@ -2,7 +2,8 @@
  * A stack's program run under Pulumi's mocks (config overrides allowed), with helpers to read the Monitoring
  * component's alarms, dashboard, agent config and policies from the recorded graph.
  */
-import { parseConfig, projectKeys, PROJECT, SeaweedConfig } from "../../infra/config";
+import { projectKeys, PROJECT } from "../../infra/config";
+import { parseConfig, SeaweedConfig } from "../../infra/platforms";
 import { ProgramRun, RecordedResource, runUnderMocks } from "../../tools/lib/mockGraph";
 import { readStackConfig } from "../../tools/lib/stackFiles";
 import program = require("../../infra/index");

@@ -10,7 +10,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { parseConfig, projectKeys } from "../../infra/config";
+import { projectKeys } from "../../infra/config";
+import { parseConfig } from "../../infra/platforms";
 import { backupPrefix, parseManifest, raftDirectory } from "../../infra/seaweed/backup";
 import { BACKUP_METRIC } from "../../infra/aws/host/backupNames";
 import { renderBackupAgentScript, renderBackupBootStep, renderBackupService, renderBackupTimer } from "../../infra/aws/host/backupAgent";
@@ -65,6 +66,14 @@ describe("the backup agent of the prod masters", () => {
     assert.match(agent, /s3 cp --only-show-errors --sse aws:kms --sse-kms-key-id "\$kms_key"/);
     assert.ok(agent.includes(`METRIC_NAMESPACE='${BACKUP_METRIC.namespace}'`));
     assert.ok(agent.includes(`METRIC_NAME='${BACKUP_METRIC.name}'`));
+  });
+
+  it("reaches S3 at the AWS CLI's default endpoint (https): nothing it runs with names another or turns off certificate checks", () => {
+    // The restore drill gives the agent an https endpoint for this reason and judges the bucket policy's TLS-only
+    // statement on each request's real transport (docs/runbooks/restore.md).
+    for (const text of [agent, restoreScript, renderBackupService(), ...bootSteps]) {
+      assert.doesNotMatch(text, /endpoint[-_]url|AWS_ENDPOINT_URL|no-verify-ssl|AWS_CA_BUNDLE|ca_bundle/i);
+    }
   });
 
   it("runs from a timer with the configured interval, as the master's user, read-only on the data volume", () => {

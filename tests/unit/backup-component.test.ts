@@ -5,7 +5,8 @@
  */
 import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { parseConfig, projectKeys, PROJECT } from "../../infra/config";
+import { projectKeys, PROJECT } from "../../infra/config";
+import { parseConfig } from "../../infra/platforms";
 import { Backups } from "../../infra/aws/backup";
 import { BACKUP_METRIC } from "../../infra/aws/host/backupNames";
 import { RecordedResource, runUnderMocks } from "../../tools/lib/mockGraph";
@@ -13,9 +14,10 @@ import { readStackConfig } from "../../tools/lib/stackFiles";
 
 type Inputs = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-async function graph(overrides: Record<string, string> = {}): Promise<RecordedResource[]> {
+/** The prod stack's Backups under mocks; `overrides` replace project keys, `awsConfig` adds `aws:` keys. */
+async function graph(overrides: Record<string, string> = {}, awsConfig: Record<string, string> = {}): Promise<RecordedResource[]> {
   const stack = readStackConfig("prod");
-  const engineConfig = { ...stack.config, ...Object.fromEntries(Object.entries(overrides).map(([k, v]) => [`${PROJECT}:${k}`, v])) };
+  const engineConfig = { ...stack.config, ...Object.fromEntries(Object.entries(overrides).map(([k, v]) => [`${PROJECT}:${k}`, v])), ...awsConfig };
   const config = parseConfig(projectKeys(engineConfig), { stack: "prod" });
   const run = await runUnderMocks(
     async () => {
@@ -36,9 +38,18 @@ function only(resources: RecordedResource[], type: string): RecordedResource {
 // Pulumi's mocks are process-global, so the two stacks' graphs are recorded one after the other, up front.
 let resources: RecordedResource[] = [];
 let withDr: RecordedResource[] = [];
+let drWithStackAccess: RecordedResource[] = [];
+/** How the stack's own provider reaches the account: a profile, an assumed role, allowed accounts, default tags. */
+const STACK_ACCESS = {
+  "aws:profile": "storage-prod",
+  "aws:assumeRoles": JSON.stringify([{ roleArn: "arn:aws:iam::123456789012:role/deployer", sessionName: "pulumi" }]),
+  "aws:allowedAccountIds": JSON.stringify(["123456789012"]),
+  "aws:defaultTags": JSON.stringify({ tags: { owner: "storage", "cost-center": "prod-1234" } }),
+};
 before(async () => {
   resources = await graph();
   withDr = await graph({ backupObjectLockMode: "COMPLIANCE", backupObjectLockDays: "30", backupReplicationRegion: "us-west-2", snapshotCopyRegion: "us-west-2" });
+  drWithStackAccess = await graph({ backupReplicationRegion: "us-west-2" }, STACK_ACCESS);
 });
 
 describe("backups of the prod stack", () => {
@@ -85,13 +96,14 @@ describe("backups of the prod stack", () => {
     assert.deepEqual([schedule.createRule.interval, schedule.createRule.intervalUnit, schedule.retainRule.count], [12, "HOURS", 14]);
     const role = resources.find((r) => r.type === "aws:iam/role:Role" && JSON.parse(String(r.inputs.assumeRolePolicy)).Statement[0].Principal.Service === "dlm.amazonaws.com");
     assert.ok(role, "a role trusted by dlm.amazonaws.com");
-    const managed = resources.find((r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment");
+    const managed = resources.find((r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" && r.inputs.role !== "masters-role");
     assert.match(String(managed?.inputs.policyArn), /service-role\/AWSDataLifecycleManagerServiceRole$/);
   });
 
   it("let the agent write only its cluster's prefix and publish only its own metric namespace", () => {
-    const agent = resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.inputs.role === "masters-role");
-    assert.ok(agent);
+    const attachment = resources.find((r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" && r.inputs.role === "masters-role");
+    const agent = resources.find((r) => r.type === "aws:iam/policy:Policy" && r.state.arn === attachment?.inputs.policyArn);
+    assert.ok(agent, "a managed policy attached to the masters' role");
     const statements = JSON.parse(String(agent.inputs.policy)).Statement as Inputs[];
     const writes = statements.filter((s) => [s.Action].flat().includes("s3:PutObject"));
     assert.deepEqual(writes.map((s) => s.Resource), [`${only(resources, "aws:s3/bucket:Bucket").state.arn}/seaweedfs-prod/*`]);
@@ -138,6 +150,24 @@ describe("backups with Object Lock and a DR region", () => {
     const dlm = inputs(resources, "aws:dlm/lifecyclePolicy:LifecyclePolicy");
     assert.equal(dlm.policyDetails.schedules[0].crossRegionCopyRules[0].target, "us-west-2");
     assert.equal(dlm.policyDetails.schedules[0].crossRegionCopyRules[0].encrypted, true);
+  });
+});
+
+describe("the DR region's provider", () => {
+  it("reaches the account as the stack's own provider does: its profile, assumed role, allowed accounts and default tags", () => {
+    const provider = only(drWithStackAccess, "pulumi:providers:aws").inputs as Inputs;
+    const parsed = (v: unknown) => (typeof v === "string" ? JSON.parse(v) : v);
+    assert.equal(provider.region, "us-west-2");
+    assert.equal(provider.profile, "storage-prod");
+    assert.deepEqual(parsed(provider.assumeRoles), JSON.parse(STACK_ACCESS["aws:assumeRoles"]));
+    assert.deepEqual(parsed(provider.allowedAccountIds), ["123456789012"]);
+    assert.deepEqual(parsed(provider.defaultTags), { tags: { owner: "storage", "cost-center": "prod-1234" } });
+  });
+
+  it("sets nothing the stack does not (negative control)", () => {
+    const provider = only(withDr, "pulumi:providers:aws").inputs as Inputs;
+    assert.equal(provider.region, "us-west-2");
+    assert.deepEqual(["profile", "assumeRoles", "allowedAccountIds", "defaultTags"].filter((k) => provider[k] !== undefined), []);
   });
 });
 

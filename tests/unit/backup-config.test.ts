@@ -5,7 +5,8 @@
  */
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { ConfigError, parseConfig, projectKeys } from "../../infra/config";
+import { ConfigError, projectKeys } from "../../infra/config";
+import { parseConfig } from "../../infra/platforms";
 import { checkRegions } from "../../infra/aws/backup";
 import { readStackConfig } from "../../tools/lib/stackFiles";
 import { refusal } from "../support/configRefusal";

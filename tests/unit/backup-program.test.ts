@@ -21,13 +21,13 @@ describe("backups in the prod program", () => {
     const templates = ofType("aws:ec2/launchTemplate:LaunchTemplate");
     assert.equal(templates.length, run.config.topology.slots.length);
     for (const slot of run.config.topology.slots) {
-      // The step lives in SSM (user data is limited to 16 KiB); the slot's user data fetches and runs it.
+      // The step lives in SSM (user data is limited to 16 KiB); the slot's user data names it, the boot fetches and runs it.
       const steps = ofType("aws:ssm/parameter:Parameter").filter((p) => String(p.inputs.insecureValue).includes(`SEAWEEDFS_MASTER_URL=http://${slot.ip}:${run.config.httpPort}\n`));
       assert.equal(steps.length, 1, `one parameter carries slot ${slot.slot}'s agent setup`);
       const step = String(steps[0].inputs.insecureValue);
       assert.match(step, new RegExp(`SEAWEEDFS_SLOT=${slot.slot}\\n`));
       assert.match(step, /systemctl enable --now seaweedfs-backup\.timer/);
-      const launching = templates.map((t) => Buffer.from(String(t.inputs.userData), "base64").toString("utf8")).filter((u) => u.includes(`--name '${String(steps[0].inputs.name)}'`));
+      const launching = templates.map((t) => Buffer.from(String(t.inputs.userData), "base64").toString("utf8")).filter((u) => u.split("\n").includes(`ssm_step backup '${String(steps[0].inputs.name)}'`));
       assert.equal(launching.length, 1, `one user data runs slot ${slot.slot}'s step`);
       assert.ok(launching[0].length < 16 * 1024, `user data of slot ${slot.slot} is ${launching[0].length} bytes`);
     }
@@ -36,9 +36,10 @@ describe("backups in the prod program", () => {
   it("let the masters' role write only the cluster's prefix of the backup bucket", () => {
     const role = ofType("aws:iam/role:Role").find((r) => String(r.inputs.assumeRolePolicy).includes("ec2.amazonaws.com"));
     assert.ok(role, "the instance role");
-    const agent = ofType("aws:iam/rolePolicy:RolePolicy").find((p) => p.name === "seaweedfs-prod-backups-agent");
-    assert.ok(agent);
-    assert.equal(agent.inputs.role, role.state.name ?? role.inputs.name);
+    const agent = ofType("aws:iam/policy:Policy").find((p) => p.name === "seaweedfs-prod-backups-agent");
+    assert.ok(agent, "a managed policy");
+    const attachment = ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").find((a) => a.inputs.policyArn === agent.state.arn);
+    assert.equal(attachment?.inputs.role, role.state.name ?? role.inputs.name);
     const writes = (JSON.parse(String(agent.inputs.policy)).Statement as Inputs[]).filter((s) => [s.Action].flat().includes("s3:PutObject"));
     const bucket = ofType("aws:s3/bucket:Bucket").find((b) => b.name === "seaweedfs-prod-backups-bucket");
     assert.deepEqual(writes.map((s) => s.Resource), [`${String(bucket?.state.arn)}/seaweedfs-prod/*`]);

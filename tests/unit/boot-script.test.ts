@@ -12,14 +12,13 @@ import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { renderBootScript, BootScriptArgs, PER_BOOT_SCRIPT } from "../../infra/aws/bootScript";
-import { ROLES, TAG_KEYS } from "../../infra/aws/naming";
+import { renderBootScript, BootScriptArgs, NETWORKD_DROP_IN, PER_BOOT_SCRIPT } from "../../infra/aws/bootScript";
 import { renderClusterMasters } from "../../infra/seaweed/cluster";
 import { HOST_PATHS } from "../../infra/aws/host/paths";
 import { execStart, renderHostSecurityToml } from "../../infra/aws/host/systemd";
-import { BootHost, MotoServer, startMoto, writeStubs } from "../support/bootHost";
+import { BootHost, MotoServer } from "../support/bootHost";
+import { BootSlot, startBootSlot } from "../support/bootSlot";
 
 const CLUSTER = "seaweedfs-boot";
 const SLOT = { slot: 0, az: "us-east-1a", ip: "10.20.0.10", subnetCidr: "10.20.0.0/20" };
@@ -45,71 +44,26 @@ function script(overrides: Partial<BootScriptArgs> = {}): string {
   });
 }
 
+let slot: BootSlot;
 let moto: MotoServer;
 let work: string;
-let eni: string;
 let volume: string;
-let subnet: string;
-let ami: string;
-/** The slot's identity tags, which the launch template also puts on each instance and its root volume. */
 let tags: { Key: string; Value: string }[];
-const hosts: Record<string, BootHost> = {};
+let hosts: Record<string, BootHost>;
+let launch: BootSlot["launch"];
+let holders: BootSlot["holders"];
 
 before(async () => {
-  work = fs.mkdtempSync(path.join(os.tmpdir(), "boot-script-"));
-  writeStubs(path.join(work, "stubs"));
-  moto = await startMoto();
-  const ec2 = (operation: string, args: Record<string, unknown>) => moto.call("ec2", operation, args);
-  tags = [{ Key: TAG_KEYS.cluster, Value: CLUSTER }, { Key: TAG_KEYS.slot, Value: "0" }];
-  const vpc = (await ec2("create_vpc", { CidrBlock: "10.20.0.0/16" })).Vpc.VpcId;
-  subnet = (await ec2("create_subnet", { VpcId: vpc, CidrBlock: SLOT.subnetCidr, AvailabilityZone: SLOT.az })).Subnet.SubnetId;
-  eni = (await ec2("create_network_interface", { SubnetId: subnet, PrivateIpAddress: SLOT.ip })).NetworkInterface.NetworkInterfaceId;
-  volume = (await ec2("create_volume", { AvailabilityZone: SLOT.az, Size: 10, VolumeType: "gp3", Encrypted: true })).VolumeId;
-  await ec2("create_tags", { Resources: [eni], Tags: [...tags, { Key: TAG_KEYS.role, Value: ROLES.networkInterface }] });
-  await ec2("create_tags", { Resources: [volume], Tags: [...tags, { Key: TAG_KEYS.role, Value: ROLES.dataVolume }] });
+  slot = await startBootSlot({ clusterName: CLUSTER, ...SLOT });
+  ({ moto, work, volume, tags, hosts, launch, holders } = slot);
   await moto.call("ssm", "put_parameter", { Name: `/seaweed-infra/${CLUSTER}/jwt-signing-key`, Type: "SecureString", Value: SECRET });
   await moto.call("s3", "create_bucket", { Bucket: "artifacts" });
   await moto.call("s3", "put_object", { Bucket: "artifacts", Key: "seaweedfs/4.44/weed-linux-amd64", Body: FAKE_WEED });
-  ami = (await ec2("describe_images", {})).Images[0].ImageId;
-  // The volume's content, shared by every instance it is attached to: 1 MiB of zeros, as a new EBS volume reads.
-  fs.mkdirSync(path.join(work, "volumes"));
-  fs.writeFileSync(path.join(work, "volumes", `${volume}.img`), Buffer.alloc(1 << 20));
 });
 
 after(async () => {
-  await moto?.stop();
-  if (work) fs.rmSync(work, { recursive: true, force: true });
+  await slot?.stop();
 });
-
-/** A new instance in the slot's subnet, with its own root, kernel view (MACs, devices) and stub state. */
-async function launch(name: string, nextSystemId?: number, inGroup?: string): Promise<BootHost> {
-  const instanceId = inGroup ? await groupInstance(inGroup) : (
-    await moto.call("ec2", "run_instances", {
-      ImageId: ami,
-      MinCount: 1,
-      MaxCount: 1,
-      SubnetId: subnet,
-      TagSpecifications: ["instance", "volume"].map((ResourceType) => ({ ResourceType, Tags: tags })),
-    })
-  ).Instances[0].InstanceId;
-  const mac = (await moto.call("ec2", "describe_network_interfaces", { NetworkInterfaceIds: [eni] })).NetworkInterfaces[0].MacAddress;
-  hosts[name] = new BootHost({ dir: path.join(work, name), stubs: path.join(work, "stubs"), volumes: path.join(work, "volumes"), moto, instanceId, az: SLOT.az, slotMac: mac, volumeId: volume, nextSystemId });
-  return hosts[name];
-}
-
-/** The instance of a new Auto Scaling group of one, as the slot's group would launch it. */
-async function groupInstance(group: string): Promise<string> {
-  await moto.call("autoscaling", "create_launch_configuration", { LaunchConfigurationName: group, ImageId: ami, InstanceType: "t3.small" });
-  await moto.call("autoscaling", "create_auto_scaling_group", { AutoScalingGroupName: group, LaunchConfigurationName: group, MinSize: 1, MaxSize: 1, DesiredCapacity: 1, VPCZoneIdentifier: subnet });
-  return (await moto.call("autoscaling", "describe_auto_scaling_groups", { AutoScalingGroupNames: [group] })).AutoScalingGroups[0].Instances[0].InstanceId;
-}
-
-/** Which instance holds the slot's interface (and at which device index) and its volume, as EC2 says. */
-async function holders(): Promise<{ eni?: string; eniIndex?: number; volume?: string }> {
-  const { Attachment } = (await moto.call("ec2", "describe_network_interfaces", { NetworkInterfaceIds: [eni] })).NetworkInterfaces[0];
-  const [volumeAttachment] = (await moto.call("ec2", "describe_volumes", { VolumeIds: [volume] })).Volumes[0].Attachments;
-  return { eni: Attachment?.InstanceId, eniIndex: Attachment?.DeviceIndex, volume: volumeAttachment?.InstanceId };
-}
 
 describe("the master boot script", () => {
   it("passes shellcheck", () => {
@@ -130,6 +84,7 @@ describe("the master boot script", () => {
     assert.equal(run.calls.filter((c) => c.startsWith("mount ")).length, 1);
     assert.ok(run.calls.includes(`ip rule add from ${SLOT.ip} lookup 1001 priority 1001`), run.calls.join("\n"));
     assert.ok(run.calls.includes(`ip addr add ${SLOT.ip}/20 dev ens6`));
+    assert.equal(a.read(NETWORKD_DROP_IN), "[Network]\nManageForeignRoutingPolicyRules=no\nManageForeignRoutes=no\n", "a networkd restart keeps the slot's rule and table");
     assert.ok(run.calls.includes("systemctl restart seaweedfs-master.service"));
     assert.equal(a.read(HOST_PATHS.binary), FAKE_WEED);
     assert.equal(a.read(HOST_PATHS.secretEnvFile), `WEED_JWT_SIGNING_KEY=${SECRET}\n`);
@@ -184,13 +139,6 @@ describe("the master boot script", () => {
     assert.ok(!refused.calls.some((c) => c.startsWith("systemctl restart")), refused.calls.join("\n"));
     // Back to the TLS-off script for the tests below.
     assert.equal((await a.boot(script())).code, 0);
-  });
-
-  it("runs extra steps (e.g. the monitoring agent's setup) only after the master has started", async () => {
-    const run = await hosts.a.boot(script({ extraSteps: ["systemctl is-active seaweedfs-master.service"] }));
-    assert.equal(run.code, 0, run.stderr);
-    const systemctl = run.calls.filter((c) => c.startsWith("systemctl "));
-    assert.deepEqual(systemctl.slice(-2), ["systemctl restart seaweedfs-master.service", "systemctl is-active seaweedfs-master.service"]);
   });
 
   it("makes a replacement wait while its predecessor runs, takes the slot back once the dead predecessor is stopped, and keeps the data", async () => {

@@ -4,7 +4,7 @@
  */
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { parseConfig } from "../../infra/config";
+import { parseConfig } from "../../infra/platforms";
 import { refusal } from "../support/configRefusal";
 
 /** A valid prod-like config in the engine's string form. */

@@ -4,7 +4,8 @@
  */
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { ConfigError, parseStackConfig, projectKeys } from "../../infra/config";
+import { ConfigError, projectKeys } from "../../infra/config";
+import { parseStackConfig } from "../../infra/platforms";
 import { readStackConfig } from "../../tools/lib/stackFiles";
 import { refusal } from "../support/configRefusal";
 
@@ -18,7 +19,17 @@ const cases: { name: string; base: string; overrides: Record<string, string | un
   { name: "a root UID", base: "k8s-prod", overrides: { k8sRunAsUser: "0" }, key: "k8sRunAsUser", mentions: /non-root/ },
   { name: "an image with a tag", base: "k8s-prod", overrides: { k8sImage: "chrislusf/seaweedfs:latest" }, key: "k8sImage", mentions: /no tag/ },
   { name: "no client pod labels", base: "k8s-prod", overrides: { k8sClientPodLabels: "[]" }, key: "k8sClientPodLabels", mentions: /every pod/ },
-  { name: "a backup bucket without credentials", base: "k8s-prod", overrides: { k8sBackupCredentialsSecret: undefined }, key: "k8sBackupCredentialsSecret", mentions: /k8sBackupBucket is seaweedfs-prod-master-backups.*AWS_ACCESS_KEY_ID/ },
+  { name: "a backup bucket with static keys but no Secret", base: "k8s-prod", overrides: { k8sBackupCredentials: "secret" }, key: "k8sBackupCredentialsSecret", mentions: /k8sBackupBucket is seaweedfs-prod-master-backups.*AWS_ACCESS_KEY_ID/ },
+  { name: "a backup Secret the sidecar would not use", base: "k8s-prod", overrides: { k8sBackupCredentialsSecret: "seaweedfs-backup-credentials" }, key: "k8sBackupCredentialsSecret", mentions: /no effect: k8sBackupCredentials is eks-pod-identity/ },
+  { name: "web identity without a role", base: "k8s-prod", overrides: { k8sBackupCredentials: "web-identity" }, key: "k8sBackupRoleArn", mentions: /no role to assume/ },
+  { name: "a role without web identity", base: "k8s-prod", overrides: { k8sBackupRoleArn: "arn:aws:iam::210987654321:role/seaweedfs-backup" }, key: "k8sBackupRoleArn", mentions: /no effect: only the backup sidecar with k8sBackupCredentials web-identity/ },
+  { name: "a role that is not an ARN", base: "k8s-prod", overrides: { k8sBackupCredentials: "web-identity", k8sBackupRoleArn: "seaweedfs-backup" }, key: "k8sBackupRoleArn", mentions: /not an IAM role ARN/ },
+  { name: "an unknown credentials mode", base: "k8s-prod", overrides: { k8sBackupCredentials: "irsa" }, key: "k8sBackupCredentials", mentions: /secret, web-identity, eks-pod-identity/ },
+  { name: "a backup image in an example registry", base: "k8s-prod", overrides: { k8sBackupImage: "registry.example.com/seaweedfs/master-backup:1.0.0" }, key: "k8sBackupImage", mentions: /registry\.example\.com, which is reserved for examples.*ErrImagePull.*push it to a registry your nodes pull from/ },
+  { name: "a master image in a .test registry", base: "k8s-prod", overrides: { k8sImage: "mirror.corp.test/seaweedfs" }, key: "k8sImage", mentions: /mirror\.corp\.test, which is reserved/ },
+  { name: "an extra flag the tier renders", base: "k8s-prod", overrides: { k8sExtraArgs: JSON.stringify(["-garbageThreshold=0.3", "-peers=a:9333"]) }, key: "k8sExtraArgs[1]", mentions: /sets -peers, which the tier renders itself/ },
+  { name: "a toleration without an effect", base: "k8s-prod", overrides: { k8sTolerations: JSON.stringify(["dedicated=seaweedfs"]) }, key: "k8sTolerations", mentions: /key=value:Effect/ },
+  { name: "a log level of 9", base: "k8s-prod", overrides: { k8sLogLevel: "9" }, key: "k8sLogLevel", mentions: /4 or less/ },
   { name: "a backup bucket without an image", base: "k8s-prod", overrides: { k8sBackupImage: undefined }, key: "k8sBackupImage", mentions: /sidecar needs it.*AWS CLI/ },
   { name: "a backup endpoint without a bucket", base: "k8s-dev", overrides: { k8sBackupEndpoint: "http://minio.storage.svc:9000" }, key: "k8sBackupEndpoint", mentions: /no effect: k8sBackupBucket is empty/ },
   { name: "a backup endpoint that is not a URL", base: "k8s-prod", overrides: { k8sBackupEndpoint: "minio:9000" }, key: "k8sBackupEndpoint", mentions: /http\(s\) URL/ },

@@ -88,7 +88,7 @@ describe("the CloudWatch agent of each prod slot", () => {
     }
   });
 
-  it("is installed by each slot's boot script, after the master starts, from that slot's parameters", () => {
+  it("is installed by each slot's boot script, after the master starts and after the steps that guard it, from that slot's parameters", () => {
     const { clusterName, topology } = run.config;
     const templates = run.of("aws:ec2/launchTemplate:LaunchTemplate");
     for (const slot of topology.slots) {
@@ -96,24 +96,30 @@ describe("the CloudWatch agent of each prod slot", () => {
       assert.ok(template, `slot ${slot.slot}'s launch template`);
       const userData = Buffer.from(String(template.inputs.userData), "base64").toString("utf8");
       const names = agentParameterNames(ssmPrefixOf(clusterName), slot.slot);
-      const step = monitoringBootStep(run.config, slot);
-      assert.ok(userData.includes(step.trimEnd()) && step.includes(names.setupScript), `slot ${slot.slot}'s user data carries its agent launcher`);
+      assert.deepEqual(monitoringBootStep(run.config, slot), { name: "monitoring", parameter: names.setupScript });
       assert.ok(!userData.includes("amazon-cloudwatch-agent"), "the setup itself is not in the user data");
       const setup = parameter(names.setupScript);
-      assert.ok(setup.startsWith(renderAgentSetup(names)), "the launcher's parameter holds the setup");
+      assert.ok(setup.startsWith(renderAgentSetup(names)), "the step's parameter holds the setup");
       // With mutual TLS the setup also installs this slot's certificate-expiry publisher (infra/aws/host/tlsExpiry.ts).
       assert.equal(setup.includes(TLS_EXPIRY_HOST.timer), run.config.tlsEnabled, `slot ${slot.slot}'s expiry publisher with TLS ${run.config.tlsEnabled}`);
       if (run.config.tlsEnabled) assert.ok(setup.includes(`--dimensions 'ClusterName=${clusterName},Slot=${slot.slot}'`), `slot ${slot.slot}'s expiry datapoints carry its dimensions`);
-      assert.ok(userData.indexOf('main "$@"') < userData.indexOf(step.trimEnd()), "after the master has started");
+      const lines = userData.split("\n");
+      const steps = lines.filter((l) => l.startsWith("ssm_step "));
+      assert.deepEqual(steps.map((l) => l.split(" ")[1]), ["watchdog", "backup", "heartbeat", "monitoring"], "the CloudWatch agent (a dnf install) comes last");
+      assert.equal(steps.at(-1), `ssm_step monitoring '${names.setupScript}'`);
+      assert.ok(lines.indexOf('main "$@"') < lines.indexOf(steps[0]) && lines.indexOf("steps_done") > lines.indexOf(steps.at(-1)!), "after the master has started");
       assert.ok(Buffer.byteLength(userData) < 16 * 1024, `user data of slot ${slot.slot} is ${Buffer.byteLength(userData)} bytes`);
     }
   });
 
   it("grants the agent only PutMetricData into its namespace, its two log groups and its own parameters", () => {
-    const [policy] = run.mine("aws:iam/rolePolicy:RolePolicy");
-    assert.ok(policy, "the agent's role policy");
-    const roles = run.of("aws:iam/role:Role").filter((r) => policy.propertyDependencies.role?.includes(r.urn));
-    assert.equal(roles.length, 1, "attached to one role");
+    assert.deepEqual(run.mine("aws:iam/rolePolicy:RolePolicy"), [], "no inline policy: IAM caps a role's inline policies together");
+    const [policy] = run.mine("aws:iam/policy:Policy");
+    assert.ok(policy, "the agent's managed policy");
+    const attachments = run.mine("aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => a.inputs.policyArn === policy.state.arn);
+    assert.equal(attachments.length, 1, "attached once");
+    const roles = run.of("aws:iam/role:Role").filter((r) => attachments[0].propertyDependencies.role?.includes(r.urn));
+    assert.equal(roles.length, 1, "to one role");
     assert.match(String(roles[0].inputs.assumeRolePolicy), /ec2\.amazonaws\.com/, "the masters' instance role");
     const statements = (JSON.parse(String(policy.inputs.policy)) as { Statement: Statement[] }).Statement;
     const byAction = (action: string) => statements.filter((s) => [s.Action].flat().includes(action));
@@ -122,7 +128,8 @@ describe("the CloudWatch agent of each prod slot", () => {
     const groups = run.mine("aws:cloudwatch/logGroup:LogGroup").map((g) => String(g.state.arn));
     assert.equal(groups.length, 2);
     assert.deepEqual([byAction("logs:PutLogEvents")[0].Resource].flat().sort(), groups.flatMap((g) => [g, `${g}:log-stream:*`]).sort());
-    const params = run.mine("aws:ssm/parameter:Parameter").map((p) => String(p.state.arn));
+    // The agent's own three per slot; the unit heartbeat's boot step is read by the boot (the boot policy's prefix).
+    const params = run.mine("aws:ssm/parameter:Parameter").filter((p) => String(p.inputs.name).includes("/cloudwatch-agent/")).map((p) => String(p.state.arn));
     assert.equal(params.length, 3 * run.config.topology.slots.length);
     assert.deepEqual([byAction("ssm:GetParameter")[0].Resource].flat().sort(), params.sort());
     assert.ok(statements.every((s) => [s.Action].flat().every((a) => !a.includes("*"))), "no wildcard actions");
@@ -133,20 +140,37 @@ describe("the boot-script fragment", () => {
   const names = agentParameterNames("/seaweed-infra/seaweedfs-prod", 3);
   const fragment = renderAgentSetup(names);
 
-  /** Runs the fragment under strict mode with stubbed dnf, systemctl, curl, aws and agent-ctl; returns their calls. */
-  function runFragment(root: string): string[] {
+  /**
+   * Runs the fragment under strict mode with stubbed dnf (which installs the agent's ctl), systemctl, aws and, when
+   * `installed`, an agent already there; returns their calls.
+   */
+  function runFragment(root: string, installed = false): string[] {
     const bin = path.join(root, "stub-bin");
     fs.mkdirSync(bin);
     const stub = (file: string, body: string) => {
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(file, `#!/usr/bin/env bash\necho "$(basename "$0") $*" >> "$ROOT/calls.log"\n${body}\n`, { mode: 0o755 });
     };
-    for (const command of ["dnf", "systemctl"]) stub(path.join(bin, command), "");
+    const ctl = path.join(root, AGENT_PATHS.ctl);
+    stub(path.join(bin, "dnf"), `mkdir -p "${path.dirname(ctl)}" && cp "${path.join(root, "ctl-stub")}" "${ctl}"`);
+    stub(path.join(bin, "systemctl"), "");
     stub(path.join(bin, "aws"), `[ "$AWS_DEFAULT_REGION" = eu-west-3 ] || exit 3\necho 'scrape_configs: [from-ssm]'`);
-    stub(path.join(root, AGENT_PATHS.ctl), "");
+    stub(path.join(root, "ctl-stub"), "");
+    if (installed) stub(ctl, "");
     execFileSync("bash", ["-c", `set -euo pipefail\n${fragment}`], { env: { ROOT: root, PATH: `${bin}:/usr/bin:/bin`, AWS_DEFAULT_REGION: "eu-west-3" }, encoding: "utf8" });
     return fs.readFileSync(path.join(root, "calls.log"), "utf8").trim().split("\n");
   }
+
+  it("installs the agent only when it is missing (no repository needed on a reboot)", () => {
+    for (const installed of [false, true]) {
+      const root = fs.mkdtempSync(path.join(os.tmpdir(), "agent-setup-"));
+      try {
+        assert.equal(runFragment(root, installed).filter((c) => c.startsWith("dnf ")).length, installed ? 0 : 1, installed ? "installed already" : "missing");
+      } finally {
+        fs.rmSync(root, { recursive: true, force: true });
+      }
+    }
+  });
 
   it("installs the agent, exports the journal, fetches the slot's scrape config and starts the agent from SSM", () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "agent-setup-"));

@@ -1,14 +1,22 @@
 /**
  * Every alarm, composite rule and dashboard the program renders stays within CloudWatch's documented limits (the
  * rules in tests/support/cloudwatchLimits.ts, with links), for every stack and for the largest cluster the config
- * allows (7 masters: the most metrics one alarm's math reads). Each limit has a failing fixture, so a rule that
- * could never fire would show here.
+ * allows (7 masters: the most metrics one alarm's math reads); the masters' instance role stays within IAM's quotas
+ * (tests/support/iamLimits.ts) at 7 masters and at 9, beyond what the config allows today. Each limit has a failing
+ * fixture, so a rule that could never fire would show here.
  */
 import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import type { PutMetricAlarmCommandInput } from "@aws-sdk/client-cloudwatch";
 import { compositeAlarmProblems, dashboardProblems, metricAlarmProblems, putCompositeAlarmRequest, putMetricAlarmRequest } from "../support/cloudwatchLimits";
 import { monitoringGraph, MonitoringRun } from "../support/monitoringGraph";
+import { policySize, roleProblems, roleRequest, RoleRequest } from "../support/iamLimits";
+import { awsPlatform } from "../../infra/aws/platform";
+import { planTopology } from "../../infra/aws/placement";
+import { projectKeys, PROJECT } from "../../infra/config";
+import { parseConfig } from "../../infra/platforms";
+import { ProgramRun, RecordedResource, runUnderMocks } from "../../tools/lib/mockGraph";
+import { readStackConfig } from "../../tools/lib/stackFiles";
 
 const METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const COMPOSITE = "aws:cloudwatch/compositeAlarm:CompositeAlarm";
@@ -141,5 +149,64 @@ describe("the limits, each seen refusing a request", () => {
       assert.match(dashboardProblems(JSON.stringify(broken)).join("\n"), expected, what);
     }
     assert.match(dashboardProblems("{widgets: []}").join("\n"), /not JSON/);
+  });
+});
+
+/** The instance role (trusted by EC2) of a recorded program, as IAM would store it. */
+function instanceRole(resources: readonly RecordedResource[]): RoleRequest {
+  const roles = resources.filter((r) => r.type === "aws:iam/role:Role" && String(r.inputs.assumeRolePolicy).includes("ec2.amazonaws.com"));
+  assert.equal(roles.length, 1, "one instance role");
+  return roleRequest(resources, roles[0]);
+}
+
+/**
+ * The dev program with 9 masters (3 per zone). The config refuses more than 7, so the 7-master config is placed
+ * again for 9 and handed to the AWS composition root directly: what a raised limit would deploy.
+ */
+async function nineMasters(): Promise<ProgramRun> {
+  const stackConfig = readStackConfig("dev");
+  const engineConfig = { ...stackConfig.config, [`${PROJECT}:masterCount`]: "7" };
+  const seven = parseConfig(projectKeys(engineConfig), { stack: "dev" });
+  const placement = planTopology({ ...seven, masterCount: 9 });
+  assert.ok(placement.topology, JSON.stringify(placement.issues));
+  const nine = { ...seven, masterCount: 9, topology: placement.topology };
+  return runUnderMocks(() => awsPlatform(nine), { project: PROJECT, stack: "dev", config: { ...engineConfig, [`${PROJECT}:masterCount`]: "9" }, secretKeys: stackConfig.secretKeys });
+}
+
+describe("the masters' instance role is within IAM's quotas", () => {
+  for (const [label, stack, overrides] of variants) {
+    it(`${label}`, async () => {
+      const role = instanceRole((await monitoringGraph(stack, overrides)).resources);
+      assert.ok(role.inline.length >= 1 && role.managed.length >= 2, `${role.inline.length} inline, ${role.managed.length} managed: both kinds are checked`);
+      assert.deepEqual(roleProblems(role), []);
+    });
+  }
+
+  it("dev with 9 masters (beyond today's masterCount limit of 7)", async () => {
+    const run = await nineMasters();
+    assert.equal(run.resources.filter((r) => r.type === "aws:autoscaling/group:Group").length, 9);
+    const role = instanceRole(run.resources);
+    const sizes = [...role.inline, ...role.managed].map((p) => `${p.name} ${policySize(p.document)}`);
+    console.log(`instance role policies at 9 masters: ${sizes.join(", ")}`);
+    assert.deepEqual(roleProblems(role), []);
+  });
+
+  it("refuses inline policies over 10,240 characters together, a managed policy over 6,144, too many attachments, a long trust policy", async () => {
+    const role = instanceRole((await monitoringGraph("prod")).resources);
+    assert.deepEqual(roleProblems(role), [], "the fixture starts valid");
+    const padded = (chars: number) => JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "x".repeat(chars), Effect: "Allow", Action: "s3:GetObject", Resource: "*" }] });
+    const cases: [string, (r: RoleRequest) => void, RegExp][] = [
+      ["two inline policies of 6,000", (r) => (r.inline = [{ name: "a", document: padded(5900) }, { name: "b", document: padded(5900) }]), /inline policies total 1\d{4} characters \(a 6\d{3}, b 6\d{3}\), at most 10240/],
+      ["a managed policy of 7,000", (r) => (r.managed[0].document = padded(7000)), /managed policy \S+ has 7\d{3} characters, at most 6144/],
+      ["11 managed policies", (r) => (r.managed = Array.from({ length: 11 }, (_, i) => ({ name: `p${i}`, document: padded(10) }))), /11 managed policies attached, at most 10/],
+      ["a 3,000-character trust policy", (r) => (r.trustPolicy = padded(3000)), /trust policy has 3\d{3} characters, at most 2048/],
+    ];
+    for (const [what, mutate, expected] of cases) {
+      const broken = structuredClone(role);
+      mutate(broken);
+      assert.match(roleProblems(broken).join("\n"), expected, what);
+    }
+    // White space between tokens does not count; inside strings it does.
+    assert.equal(policySize('{ "a" : [ 1 , 2 ] }'), policySize('{"a":[1,2]}'));
   });
 });

@@ -4,7 +4,8 @@
  */
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { parseConfig, projectKeys } from "../../infra/config";
+import { projectKeys } from "../../infra/config";
+import { parseConfig } from "../../infra/platforms";
 import { readStackConfig } from "../../tools/lib/stackFiles";
 import { refusal } from "../support/configRefusal";
 

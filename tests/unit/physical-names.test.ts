@@ -11,8 +11,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import { parseDocument } from "yaml";
 import { buildPlan } from "../../tools/lib/plan";
 import { REPO_ROOT, stackFilePath } from "../../tools/lib/stackFiles";
+import { TSX } from "../support/runTool";
 
 const run = promisify(execFile);
 
@@ -23,6 +25,7 @@ const LIMITS: Record<string, { max: number; chars: RegExp }> = {
   "aws:iam/role:Role": { max: 64, chars: /^[\w+=,.@-]+$/ },
   "aws:iam/instanceProfile:InstanceProfile": { max: 128, chars: /^[\w+=,.@-]+$/ },
   "aws:iam/rolePolicy:RolePolicy": { max: 128, chars: /^[\w+=,.@-]+$/ },
+  "aws:iam/policy:Policy": { max: 128, chars: /^[\w+=,.@-]+$/ },
   "aws:s3/bucket:Bucket": { max: 63, chars: /^[a-z0-9][a-z0-9.-]+[a-z0-9]$/ },
   "aws:ec2/securityGroup:SecurityGroup": { max: 255, chars: /^(?!sg-)[\w .:/()#,@[\]+=&;{}!$*-]+$/ },
   "aws:ec2/launchTemplate:LaunchTemplate": { max: 128, chars: /^[\w().\-/]{3,}$/ },
@@ -75,14 +78,27 @@ interface PlannedResource {
 
 /** The CLI, for its exit code and message. */
 async function planCli(stack: string, stacksDir?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const args = ["tsx", "tools/plan.ts", "--stack", stack, "--json", ...(stacksDir ? ["--stacks-dir", stacksDir] : [])];
+  const args = ["tools/plan.ts", "--stack", stack, "--json", ...(stacksDir ? ["--stacks-dir", stacksDir] : [])];
   try {
-    const { stdout, stderr } = await run("npx", args, { cwd: REPO_ROOT, timeout: 180_000, maxBuffer: 64 << 20 });
+    const { stdout, stderr } = await run(TSX, args, { cwd: REPO_ROOT, timeout: 180_000, maxBuffer: 64 << 20 });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
     return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
   }
+}
+
+/**
+ * The staging stack file with `clusterName` set to `name` (and `extra` config keys). Throws when the file has no
+ * clusterName to change, so that a renamed key can never leave the test planning staging's own short name.
+ */
+function stagingWithClusterName(name: string, extra: Record<string, string> = {}): string {
+  const doc = parseDocument(fs.readFileSync(stackFilePath("staging"), "utf8"));
+  const key = ["config", "seaweed-infra:clusterName"];
+  assert.equal(typeof doc.getIn(key), "string", "stacks/Pulumi.staging.yaml has no seaweed-infra:clusterName to change");
+  doc.setIn(key, name);
+  for (const [k, v] of Object.entries(extra)) doc.setIn(["config", k], v);
+  return doc.toString();
 }
 
 /** Every way the plan's physical names break AWS's limits, one line each. */
@@ -121,10 +137,10 @@ describe("physical names within AWS's limits", () => {
   it("plans a stack with a 30-character clusterName (and a DR bucket) within every limit", async () => {
     const clusterName = "a-very-long-seaweedfs-cluster1";
     assert.equal(clusterName.length, 30);
-    const staging = fs.readFileSync(stackFilePath("staging"), "utf8");
-    const yaml = `${staging.replace("clusterName: seaweedfs-staging", `clusterName: ${clusterName}`)}  seaweed-infra:backupReplicationRegion: ap-southeast-2\n`;
-    fs.writeFileSync(path.join(dir, "Pulumi.long.yaml"), yaml);
+    fs.writeFileSync(path.join(dir, "Pulumi.long.yaml"), stagingWithClusterName(clusterName, { "seaweed-infra:backupReplicationRegion": "ap-southeast-2" }));
     const { resources } = await buildPlan("long", undefined, { stacksDir: dir, policyConfigFile: path.join(REPO_ROOT, "policies/config.staging.json") });
+    // The long name is the one planned: names with room for it (alarms, log groups, ...) carry it whole.
+    assert.ok(resources.some((r) => r.awsName?.includes(clusterName)), `no physical name carries ${clusterName}: the plan did not use it`);
     assert.deepEqual(violations(resources), []);
     assert.equal(resources.filter((r) => r.type === "aws:s3/bucket:Bucket").length, 2, "the DR bucket is planned too");
     // Negative control: the same check finds the 33+ character names Pulumi would have made up.
@@ -132,9 +148,8 @@ describe("physical names within AWS's limits", () => {
   });
 
   it("exits 2 naming clusterName when a derived name is one AWS refuses", async () => {
-    const staging = fs.readFileSync(stackFilePath("staging"), "utf8");
     // A load balancer name may not start with "internal-", and every physical name starts with the cluster's.
-    fs.writeFileSync(path.join(dir, "Pulumi.internal.yaml"), staging.replace("clusterName: seaweedfs-staging", "clusterName: internal-masters"));
+    fs.writeFileSync(path.join(dir, "Pulumi.internal.yaml"), stagingWithClusterName("internal-masters"));
     const { code, stderr } = await planCli("internal", dir);
     assert.equal(code, 2, stderr);
     assert.match(stderr, /seaweed-infra:clusterName = "internal-masters": .*LoadBalancer.*internal-/);

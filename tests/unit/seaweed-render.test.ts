@@ -4,7 +4,8 @@
  */
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { parseConfig, projectKeys } from "../../infra/config";
+import { projectKeys } from "../../infra/config";
+import { parseConfig } from "../../infra/platforms";
 import { peerList, renderClusterMasters } from "../../infra/seaweed/cluster";
 import { MasterConfigError, renderMasterArgs } from "../../infra/seaweed/master";
 import { execStart, mountUnitName, renderMasterUnit, renderHostSecurityToml } from "../../infra/aws/host/systemd";

@@ -13,7 +13,8 @@ import { renderClientSecurityToml, renderSecurityToml } from "../../infra/seawee
 import { renderTlsSections, tlsIdentityEnvironment } from "../../infra/seaweed/tls";
 import { caBundle, createCertificateAuthority, dueForRenewal, issueCertificate } from "../../infra/tls/x509";
 import { certificateAuthorityProvider, issuedCertificateProvider } from "../../infra/tls/resources";
-import { parseStackConfig, projectKeys } from "../../infra/config";
+import { projectKeys } from "../../infra/config";
+import { parseStackConfig } from "../../infra/platforms";
 import { readStackConfig } from "../../tools/lib/stackFiles";
 import { refusal } from "../support/configRefusal";
 

@@ -17,7 +17,8 @@ import { watchdogParameterName } from "../../infra/aws/watchdog";
 import { LocalCluster } from "../../tools/lib/localCluster";
 import { runStack } from "../../tools/lib/plan";
 import { refusal } from "../support/configRefusal";
-import { parseConfig, projectKeys } from "../../infra/config";
+import { projectKeys } from "../../infra/config";
+import { parseConfig } from "../../infra/platforms";
 import { readStackConfig } from "../../tools/lib/stackFiles";
 
 /** Fast settings so each case takes seconds; the wedged probe still waits SeaweedFS's 5 s lock check + 1 s. */
@@ -55,7 +56,8 @@ interface Run {
 let nextHost = 0;
 /** Starts a stub on its own loopback address and the rendered watchdog beside it. */
 async function watch(stub: { clusterHealth?: number; silent?: boolean; stubborn?: boolean }): Promise<Run> {
-  const host = `127.77.${process.pid % 200}.${10 + nextHost++}`;
+  // 127.250.*: outside the networks drill clusters pick (32-231, tools/lib/cluster/loopback.ts), which may run beside.
+  const host = `127.250.${process.pid % 200}.${10 + nextHost++}`;
   const port = 9333;
   const proc = spawn(process.execPath, ["-e", STUB, host, String(port), String(stub.clusterHealth ?? 200), stub.silent ? "1" : "0", stub.stubborn ? "1" : "0"], { stdio: "ignore" });
   children.push(proc);
@@ -122,7 +124,7 @@ describe("master watchdog (rendered script, stub master)", { timeout: 60_000 }, 
 });
 
 describe("the watchdog the AWS tier installs is the one the drill runs", { timeout: 120_000 }, () => {
-  it("stores per slot, in the SSM parameter the user data fetches, byte for byte the drill's script with the slot's address", async () => {
+  it("stores per slot, in the SSM parameter its boot step fetches, byte for byte the drill's script with the slot's address", async () => {
     const plan = await runStack("prod");
     const cluster = await LocalCluster.create({ stack: "prod" });
     try {
@@ -132,10 +134,13 @@ describe("the watchdog the AWS tier installs is the one the drill runs", { timeo
         assert.ok(parameter, `no SSM parameter ${name}`);
         const lt = plan.resources.find((r) => r.type === "aws:ec2/launchTemplate:LaunchTemplate" && r.name === `${slot.name}-lt`)!;
         const userData = Buffer.from(String(lt.inputs.userData), "base64").toString("utf8");
-        assert.match(userData, /^w=\/usr\/local\/lib\/seaweedfs\/watchdog\.sh$/m);
-        assert.match(userData, new RegExp(`^aws ssm get-parameter --name '${name}' .*>"\\$w\\.new"$`, "m"));
-        assert.match(userData, /^install -m 0755 "\$w\.new" "\$w" && rm -f "\$w\.new"$/m);
-        assert.match(userData, /^ExecStart=\/usr\/local\/lib\/seaweedfs\/watchdog\.sh$/m);
+        const stepName = /^ssm_step watchdog '([^']+)'$/m.exec(userData)?.[1];
+        assert.ok(stepName, `the user data of ${slot.name} runs the watchdog step`);
+        const step = String(plan.resources.find((r) => r.type === "aws:ssm/parameter:Parameter" && r.inputs.name === stepName)?.inputs.insecureValue);
+        assert.match(step, /^w="\$\{ROOT:-\}"\/usr\/local\/lib\/seaweedfs\/watchdog\.sh$/m);
+        assert.match(step, new RegExp(`^aws ssm get-parameter --name '${name}' .*>"\\$w\\.new"$`, "m"));
+        assert.match(step, /^install -m 0755 "\$w\.new" "\$w"$/m);
+        assert.match(step, /^ExecStart=\/usr\/local\/lib\/seaweedfs\/watchdog\.sh$/m);
         assert.ok(Buffer.byteLength(userData) < 16384, `user data of ${slot.name}: ${Buffer.byteLength(userData)} bytes`);
         const master = cluster.master(slot.slot);
         const drilled = fs.readFileSync(path.join(master.dir, "watchdog.sh"), "utf8");

@@ -11,7 +11,7 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { StackSettings } from "../../infra/config";
+import type { StackSettings } from "../../infra/platforms";
 import { ENDPOINTS, HEALTH_CHECK, JWT_SIGNING_KEY_ENV } from "../../infra/seaweed/constants";
 import { MASTER_RESTART_SECONDS, renderHostSecurityToml } from "../../infra/aws/host/systemd";
 import { renderWatchdogScript, WATCHDOG_KILLS_FILE, watchdogSettingsOf } from "../../infra/seaweed/watchdog";
@@ -22,16 +22,18 @@ import { bearerToken } from "./cluster/jwt";
 import { pickLoopbackNetwork } from "./cluster/loopback";
 import { ManagedProcess, ManagedProcessOptions, onExitCleanup } from "./cluster/processes";
 import { clusterAddresses, ClusterPlan, PlannedMaster, planCluster, RaftOverride, stackConfig } from "./cluster/plan";
-import { MasterStatus, parseClusterStatus } from "./cluster/status";
+import { MasterStatus, parseClusterStatus, parseDataNodes } from "./cluster/status";
 import { weedBinary, weedEnv } from "./cluster/weed";
+import { stageBinaryForUid } from "./cluster/uids";
 import type { Timeline } from "./drill/timeline";
 import { insidePrivateNamespace, loopbackUp, privateHosts } from "./cluster/namespace";
-import { HttpProbeSpec, KubeletProber } from "./cluster/prober";
+import { HttpProbeSpec, KubeletProber, ProbeSpec } from "./cluster/prober";
 import { masterPodSpec } from "../../infra/kubernetes/manifests";
 import { renderClientSecurityToml } from "../../infra/seaweed/security";
 import { TlsRole, tlsReloadEnvironment } from "../../infra/seaweed/tls";
 import type { PemPair } from "../../infra/tls/x509";
 import { issueFor, issueLocalTls, LocalTls, writeTlsDir } from "./cluster/tls";
+import { VOLUME_SERVER_PORT } from "../../infra/seaweed/volumeServer";
 
 export type { MasterStatus, RaftOverride };
 
@@ -62,6 +64,8 @@ export interface LocalClusterOptions {
   /**
    * Run each master and volume server under its own uid (see {@link processUid}), so nftables can tell their
    * traffic apart on loopback (network partitions). Needs root; used inside the drill's private network namespace.
+   * They run a link or copy of `weed` in the run directory, so the checkout may sit where they cannot enter; a run
+   * directory they cannot reach (TMPDIR in such a place) is refused up front (see ./cluster/uids.ts).
    * @default false
    */
   separateUids?: boolean;
@@ -125,14 +129,19 @@ export class LocalCluster {
     readonly network: number,
     readonly jwtSigningKey: string,
     private readonly options: LocalClusterOptions,
+    /** Undoes the private /etc/hosts of a DNS-identity cluster (see privateHosts); must run before runDir goes. */
+    private readonly releaseHosts: () => void = () => {},
     /** The cluster's CA and certificates; absent when TLS is off. */
     readonly tls?: LocalTls,
   ) {
-    const binary = weedBinary();
+    if (options.separateUids) fs.chmodSync(runDir, 0o755);
+    // Processes under uids of their own run a link or copy they can reach, whatever directory the checkout is in.
+    const binary = options.separateUids ? stageBinaryForUid(weedBinary(), runDir, PROCESS_UID_BASE) : weedBinary();
     // With TLS, masters and volume servers re-read their files as the stack renders it (tlsReloadSeconds).
     this.env = { ...process.env, [JWT_SIGNING_KEY_ENV]: jwtSigningKey, ...(tls ? tlsReloadEnvironment(plan.config.tlsReloadSeconds) : {}) };
     fs.mkdirSync(path.join(runDir, "logs"), { recursive: true });
     this.cancelExitCleanup = onExitCleanup(() => {
+      releaseHosts();
       if (!options.keep) fs.rmSync(runDir, { recursive: true, force: true });
     });
     const uidOf = (offset: number) => (options.separateUids ? PROCESS_UID_BASE + offset : undefined);
@@ -142,7 +151,6 @@ export class LocalCluster {
       if (extra.uid !== undefined) chownTree(dir, extra.uid);
       return new ManagedProcess({ name, binary, args, cwd: dir, env: weedEnv(dir, this.env), logFile: path.join(runDir, "logs", `${name}.log`), ...extra });
     };
-    if (options.separateUids) fs.chmodSync(runDir, 0o755);
     // The watchdog is the AWS unit; on Kubernetes the kubelet stand-in (the prober below) plays its part.
     const awsConfig = plan.config.platform === "aws" ? plan.config : undefined;
     const watchdogSettings = awsConfig && (options.watchdog ?? awsConfig.watchdogEnabled) ? watchdogSettingsOf(awsConfig) : undefined;
@@ -184,8 +192,9 @@ export class LocalCluster {
       return master;
     });
     if (plan.config.platform === "kubernetes") {
-      const container = (masterPodSpec(plan.config).containers as { startupProbe: HttpProbeSpec; livenessProbe: HttpProbeSpec }[])[0];
-      this.prober = new KubeletProber(this, { startup: container.startupProbe, liveness: container.livenessProbe });
+      const pod = masterPodSpec(plan.config) as { terminationGracePeriodSeconds: number; containers: { startupProbe: HttpProbeSpec; livenessProbe: ProbeSpec }[] };
+      const [container] = pod.containers;
+      this.prober = new KubeletProber(this, { startup: container.startupProbe, liveness: container.livenessProbe, podGraceSeconds: pod.terminationGracePeriodSeconds });
     }
     this.volumeServers = plan.volumeServers.map((v, i) => {
       fs.mkdirSync(path.join(v.dir, "data"), { recursive: true });
@@ -262,9 +271,16 @@ export class LocalCluster {
     const network = options.network ?? (await pickLoopbackNetwork((n) => clusterAddresses(config, n, volumeServers), ports));
     const runDir = fs.mkdtempSync(path.join(os.tmpdir(), `seaweed-drill-${options.stack}-`));
     const plan = planCluster(config, { network, runDir, raft: options.raft, volumeServers });
-    if (dnsIdentities) privateHosts(plan.masters.map((m) => ({ name: m.deployedHost, ip: m.ip })), runDir);
     const tls = (options.tls ?? config.tlsEnabled) ? await issueLocalTls(config, plan.masters) : undefined;
-    return new LocalCluster(plan, runDir, network, options.jwtSigningKey ?? randomBytes(24).toString("hex"), options, tls);
+    let releaseHosts = () => {};
+    try {
+      if (dnsIdentities) releaseHosts = privateHosts(plan.masters.map((m) => ({ name: m.deployedHost, ip: m.ip })), runDir);
+      return new LocalCluster(plan, runDir, network, options.jwtSigningKey ?? randomBytes(24).toString("hex"), options, releaseHosts, tls);
+    } catch (error) {
+      releaseHosts();
+      fs.rmSync(runDir, { recursive: true, force: true });
+      throw error;
+    }
   }
 
   /** Plans, starts and waits until the cluster has a leader everyone agrees on and takes writes. */
@@ -356,6 +372,12 @@ export class LocalCluster {
       if (signal === "SIGSTOP") this.frozen.add(slot);
       if (signal === "SIGCONT") this.frozen.delete(slot);
     }
+  }
+
+  /** Restarts a master's "container" as the kubelet does: SIGTERM, `graceMs`, SIGKILL (no SIGCONT); see ManagedProcess.terminate. */
+  async terminate(slot: number, graceMs: number): Promise<void> {
+    this.timeline?.event("fault", `kubelet SIGTERM master-${slot} (grace ${graceMs} ms)`);
+    await this.master(slot).process.terminate(graceMs);
   }
 
   /** A master's `/cluster/status`; leaders' MaxVolumeId feed the never-goes-back invariant. */
@@ -463,6 +485,16 @@ export class LocalCluster {
     return answer.body;
   }
 
+  /** Every volume server's `ip:port`, as masters list them in their topology. */
+  get volumeServerAddresses(): string[] {
+    return this.plan.volumeServers.map((v) => `${v.ip}:${VOLUME_SERVER_PORT}`);
+  }
+
+  /** The volume servers a master's topology lists (on the leader: those whose heartbeat stream it holds). */
+  async volumeServersKnownTo(slot: number): Promise<string[]> {
+    return parseDataNodes(await request(`${this.master(slot).httpUrl}${ENDPOINTS.dirStatus}`, { timeoutMs: 3000 }));
+  }
+
   /** The cluster's identity and volume-id high-water mark, as the leader reports them. */
   async dirStatus(): Promise<{ topologyId: string; maxVolumeId: number; leader: number }> {
     const leader = await this.waitForLeader({ timeoutMs: 30_000 });
@@ -526,6 +558,7 @@ export class LocalCluster {
     ]);
     await sleep(50);
     this.cancelExitCleanup();
+    this.releaseHosts();
     if (this.options.keep) this.log(`run directory kept: ${this.runDir}`);
     else fs.rmSync(this.runDir, { recursive: true, force: true });
   }

@@ -3,6 +3,7 @@
  * resources, and the few invokes the program makes. Any invoke it does not know throws, so a new lookup can never
  * pass silently with an empty answer.
  */
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT } from "../../infra/config/spec";
 import { SigningKey } from "../../infra/kubernetes/signingKey";
@@ -33,6 +34,33 @@ function service(type: string): string {
   return type.split(":")[1]?.split("/")[0] ?? "unknown";
 }
 
+/**
+ * The ARN AWS gives a resource, in its real shape where policies quote it (so an IAM policy's size under mocks is
+ * its size in AWS: tests/support/iamLimits.ts), else `arn:aws:<service>:<region>:<account>:<name>`.
+ */
+function arnOf(type: string, name: string, inputs: Record<string, unknown>): string {
+  const prefix = (svc: string) => `arn:aws:${svc}:${MOCK_REGION}:${MOCK_ACCOUNT}`;
+  const named = (key: string) => (typeof inputs[key] === "string" ? String(inputs[key]) : name);
+  switch (type) {
+    case "aws:ssm/parameter:Parameter":
+      return `${prefix("ssm")}:parameter/${named("name").replace(/^\//, "")}`;
+    case "aws:cloudwatch/logGroup:LogGroup":
+      return `${prefix("logs")}:log-group:${named("name")}`;
+    case "aws:kms/key:Key":
+      // A key id is a UUID: 36 characters.
+      return `${prefix("kms")}:key/${createHash("sha256").update(name).digest("hex").replace(/^(.{8})(.{4})(.{4})(.{4})(.{12}).*$/, "$1-$2-$3-$4-$5")}`;
+    case "aws:s3/bucket:Bucket":
+      return `arn:aws:s3:::${named("bucket")}`;
+    case "aws:iam/role:Role":
+    case "aws:iam/policy:Policy":
+      return `arn:aws:iam::${MOCK_ACCOUNT}:${type === "aws:iam/role:Role" ? "role" : "policy"}/${named("name")}`;
+    case "aws:sns/topic:Topic":
+      return `${prefix("sns")}:${named("name")}`;
+    default:
+      return `${prefix(service(type))}:${name}`;
+  }
+}
+
 /** Provider outputs for a registered resource, keyed by its type token. */
 export function mockState(
   type: string,
@@ -41,7 +69,7 @@ export function mockState(
   stackOutputs: Record<string, Record<string, unknown>>,
 ): { id: string; state: Record<string, unknown> } {
   const id = `${name}-id`;
-  const arn = `arn:aws:${service(type)}:${MOCK_REGION}:${MOCK_ACCOUNT}:${name}`;
+  const arn = arnOf(type, name, inputs);
   const state: Record<string, unknown> = { ...inputs, arn };
   switch (type) {
     case "pulumi:pulumi:StackReference": {

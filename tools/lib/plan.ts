@@ -3,9 +3,8 @@
  * JSON contract of `npm run plan -- --json` (stack, quorum, masters, azLoss, resources, outputs, and the policy
  * pack's verdicts in `policy`).
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { ConfigError, parseConfig, parseStackConfig, projectKeys, PROJECT, SeaweedConfig, StackSettings } from "../../infra/config";
+import { ConfigError, projectKeys, PROJECT } from "../../infra/config";
+import { parseConfig, parseStackConfig, SeaweedConfig, StackSettings } from "../../infra/platforms";
 import { awsNameOf, nameProblem } from "../../infra/aws/physicalNames";
 import type { AzLoss } from "../../infra/topology";
 import { describeStep, MembershipChange, membershipChangeSince, MembershipStep } from "../../infra/seaweed/membership";
@@ -13,7 +12,7 @@ import { AwsTierSummary, summarizeAwsTier } from "./awsTierSummary";
 import { KubernetesTierSummary, summarizeKubernetesTier } from "./kubernetesTierSummary";
 import { ProgramRun, RecordedResource, runUnderMocks } from "./mockGraph";
 import { checkGraph, defaultPackConfigFile, PolicyReport } from "./policyRun";
-import { readStackConfig, StackConfig, stackConfigFromYaml, StackFileError } from "./stackFiles";
+import { readStackConfigIn } from "./stackFiles";
 import program = require("../../infra/index");
 
 export interface PlannedMaster {
@@ -92,16 +91,9 @@ export interface PlanOptions {
   policyConfigFile?: string;
 }
 
-function readStack(stack: string, stacksDir?: string): StackConfig {
-  if (!stacksDir) return readStackConfig(stack);
-  const file = path.join(stacksDir, `Pulumi.${stack}.yaml`);
-  if (!fs.existsSync(file)) throw new StackFileError(`no stack file ${file}`);
-  return stackConfigFromYaml(stack, fs.readFileSync(file, "utf8"), undefined, file);
-}
-
 /** The program of a stack of either platform under mocks; `previousSlots` stands in for its last deployment's outputs. */
 export async function runAnyStack(stack: string, previousSlots?: unknown[], stacksDir?: string): Promise<ProgramRun & { config: StackSettings }> {
-  const stackConfig = readStack(stack, stacksDir);
+  const stackConfig = readStackConfigIn(stack, stacksDir);
   const config = parseStackConfig(projectKeys(stackConfig.config), { stack, region: stackConfig.config["aws:region"] });
   const run = await runUnderMocks(program, {
     project: PROJECT,
@@ -115,7 +107,7 @@ export async function runAnyStack(stack: string, previousSlots?: unknown[], stac
 
 /** An AWS stack's program under mocks (see {@link runAnyStack}); a Kubernetes stack is refused by its platform key. */
 export async function runStack(stack: string, previousSlots?: unknown[], stacksDir?: string): Promise<ProgramRun & { config: SeaweedConfig }> {
-  const stackConfig = readStack(stack, stacksDir);
+  const stackConfig = readStackConfigIn(stack, stacksDir);
   parseConfig(projectKeys(stackConfig.config), { stack });
   return (await runAnyStack(stack, previousSlots, stacksDir)) as ProgramRun & { config: SeaweedConfig };
 }

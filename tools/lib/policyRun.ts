@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import Ajv from "ajv";
+import Ajv, { type ValidateFunction } from "ajv";
 import type { EnforcementLevel, PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { PACK_NAME, policies as packPolicies } from "../../policies/rules/all";
 import type { RecordedResource } from "./mockGraph";
@@ -79,6 +79,20 @@ export function toPolicyResources(recorded: readonly RecordedResource[]): Policy
   return resources;
 }
 
+// One ajv for every policy, and each policy's schema compiled once per process: compiling is most of what a
+// config check costs, and a plan checks every policy's config twice (validatePackConfig, then runPolicies).
+const ajv = new Ajv({ useDefaults: true, allErrors: true });
+const validators = new WeakMap<Policy, ValidateFunction>();
+
+function configValidator(policy: Policy): ValidateFunction {
+  let validate = validators.get(policy);
+  if (!validate) {
+    validate = ajv.compile({ type: "object", additionalProperties: false, properties: {}, ...policy.configSchema });
+    validators.set(policy, validate);
+  }
+  return validate;
+}
+
 /** A policy's effective level and config: file entry, else `all`, else the policy's own level, else advisory. */
 export function policySettings(policy: Policy, packConfig: PackConfig): { enforcementLevel: EnforcementLevel; config: Record<string, unknown> } {
   const entry = packConfig[policy.name];
@@ -87,7 +101,7 @@ export function policySettings(policy: Policy, packConfig: PackConfig): { enforc
   const enforcementLevel = own ?? all ?? policy.enforcementLevel ?? "advisory";
   if (!LEVELS.includes(enforcementLevel)) throw new PolicyConfigError(`${policy.name}: enforcementLevel "${enforcementLevel}" is not one of ${LEVELS.join(", ")}`);
   const config = structuredClone(settings);
-  const validate = new Ajv({ useDefaults: true, allErrors: true }).compile({ type: "object", additionalProperties: false, properties: {}, ...policy.configSchema });
+  const validate = configValidator(policy);
   if (!validate(config)) {
     const problems = (validate.errors ?? []).map((e) => `${e.instancePath || "(config)"} ${e.message}${e.params && "additionalProperty" in e.params ? ` (${String(e.params.additionalProperty)})` : ""}`);
     throw new PolicyConfigError(`${policy.name}: invalid config ${JSON.stringify(settings)}: ${problems.join("; ")}`);

@@ -105,3 +105,11 @@ export function readStackConfig(stack: string, root = REPO_ROOT): StackConfig {
   }
   return stackConfigFromYaml(stack, fs.readFileSync(file, "utf8"), root, path.relative(root, file));
 }
+
+/** A stack's config from `Pulumi.<stack>.yaml` in `stacksDir` (a variant of a stack for a check), else from stacks/. */
+export function readStackConfigIn(stack: string, stacksDir?: string): StackConfig {
+  if (!stacksDir) return readStackConfig(stack);
+  const file = path.join(stacksDir, `Pulumi.${stack}.yaml`);
+  if (!fs.existsSync(file)) throw new StackFileError(`no stack file ${file}`);
+  return stackConfigFromYaml(stack, fs.readFileSync(file, "utf8"), undefined, file);
+}

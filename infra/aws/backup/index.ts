@@ -9,11 +9,11 @@ import { renderBackupAgentScript, renderBackupBootStep } from "../host/backupAge
 import { renderHostRestoreScript } from "../host/backupRestore";
 import { regionOfZones } from "../../config/keys-backup";
 import { ConfigError } from "../../config/spec";
-import type { SeaweedConfig } from "../../config";
+import type { SeaweedConfig } from "../config";
 import type { MasterTier } from "../masterTier";
 import { ssmPrefixOf } from "../naming";
 import { physicalName } from "../physicalNames";
-import { ssmBootStep } from "../bootScript";
+import type { BootStep } from "../bootScript";
 import { secureBucket } from "./bucket";
 import { replicateBucket } from "./replication";
 import { agentPolicyDocument, LifecycleSettings } from "./rules";
@@ -43,8 +43,8 @@ export interface BackupsArgs {
   /** The stack's SSM prefix; the bucket name and key ARN are published below it for the agent. */
   ssmPrefix: string;
   /**
-   * The masters' instance role: it gets the agent's policy (write its cluster's prefix, use the key, publish the
-   * metric). @default undefined (no policy attached; attach `agentPolicy` yourself)
+   * The masters' instance role: the agent's managed policy (write its cluster's prefix, use the key, publish the
+   * metric) is attached to it. @default undefined (no policy attached; attach `agentPolicy` yourself)
    */
   instanceRoleName?: pulumi.Input<string>;
   /** The data volumes' KMS key, which DLM must use to copy snapshots across regions. @default undefined */
@@ -52,8 +52,8 @@ export interface BackupsArgs {
   /** SNS topic of the monitoring stack for the backup-age alarm. @default a KMS-encrypted topic of its own */
   alarmTopicArn?: pulumi.Input<string>;
   /**
-   * Each slot's boot step (backupSlotStep), stored in SSM at `slotStepParameterName`: the slot's user data carries
-   * only the launcher (backupBootStep). @default [] (no per-slot steps)
+   * Each slot's boot step (backupSlotStep), stored in SSM at `slotStepParameterName`: the slot's user data names
+   * only the parameter (backupBootStep). @default [] (no per-slot steps)
    */
   slotSteps?: { slot: number; script: string }[];
   /** The stack's region (`aws:region`); a replication or copy region equal to it is refused. */
@@ -164,9 +164,13 @@ export class Backups extends pulumi.ComponentResource {
       .apply(([bucketArn, kmsKeyArn, ...parameterArns]) => JSON.stringify(agentPolicyDocument({ bucketArn, kmsKeyArn, clusterName: s.clusterName, parameterArns })));
     this.bootResources = [bucketParameter, keyParameter, ...scripts, ...slotSteps];
     if (args.instanceRoleName) {
-      this.bootResources.push(
-        new aws.iam.RolePolicy(`${name}-agent`, { name: physicalName("aws:iam/rolePolicy:RolePolicy", s.clusterName, "backup-agent"), role: args.instanceRoleName, policy: this.agentPolicy }, { parent: this }),
+      // Managed, not inline: IAM caps all inline policies of a role at 10,240 characters together.
+      const policy = new aws.iam.Policy(
+        `${name}-agent`,
+        { name: physicalName("aws:iam/policy:Policy", s.clusterName, "backup-agent"), description: `The backup agent of the ${s.clusterName} masters`, policy: this.agentPolicy, tags },
+        { parent: this },
       );
+      this.bootResources.push(policy, new aws.iam.RolePolicyAttachment(`${name}-agent`, { role: args.instanceRoleName, policyArn: policy.arn }, { parent: this }));
     }
 
     this.alarmTopicArn = args.alarmTopicArn
@@ -226,9 +230,9 @@ function slotStepParameterName(ssmPrefix: string, slot: number): string {
   return `${ssmPrefix}/backup/slot-${slot}/boot-step`;
 }
 
-/** The user-data step of one slot (for MasterTier's `bootSteps`): fetches and runs its backupSlotStep from SSM. */
-export function backupBootStep(config: SeaweedConfig, slot: { slot: number }): string {
-  return ssmBootStep("Backup agent setup", slotStepParameterName(ssmPrefixOf(config.clusterName), slot.slot), "/usr/local/sbin/seaweedfs-backup-setup");
+/** The boot step of one slot (for MasterTier's `bootSteps`): its backupSlotStep, kept in SSM. */
+export function backupBootStep(config: SeaweedConfig, slot: { slot: number }): BootStep {
+  return { name: "backup", parameter: slotStepParameterName(ssmPrefixOf(config.clusterName), slot.slot) };
 }
 
 /** The step of one slot that installs the agent's launcher, units and timer (kept in SSM by the Backups component). */

@@ -1,6 +1,7 @@
 /**
  * Cross-region replication of the backup bucket: a DR bucket (same protections) with its own KMS key in another
- * region, and the replication rule and role that copy every backup there, re-encrypted under the DR key.
+ * region, through a provider that reaches the account as the stack's own does, and the replication rule and role
+ * that copy every backup there, re-encrypted under the DR key.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -17,9 +18,32 @@ export interface ReplicationArgs {
   bucket: Omit<SecureBucketArgs, "kmsKeyArn" | "provider" | "bucketName">;
 }
 
+/**
+ * How the stack's own AWS provider reaches the account, from its `aws:` config (profile, shared files, assumed roles,
+ * allowed accounts, static credentials, default and ignored tags), for a provider of another region. Without them
+ * the DR resources would be created with whatever credentials the environment holds, possibly in another account,
+ * and without the stack's default tags.
+ */
+export function stackProviderArgs(config = new pulumi.Config("aws")): aws.ProviderArgs {
+  return {
+    profile: config.get("profile"),
+    sharedConfigFiles: config.getObject<string[]>("sharedConfigFiles"),
+    sharedCredentialsFiles: config.getObject<string[]>("sharedCredentialsFiles"),
+    assumeRoles: config.getObject<aws.types.input.ProviderAssumeRole[]>("assumeRoles"),
+    assumeRoleWithWebIdentity: config.getObject<aws.types.input.ProviderAssumeRoleWithWebIdentity>("assumeRoleWithWebIdentity"),
+    allowedAccountIds: config.getObject<string[]>("allowedAccountIds"),
+    forbiddenAccountIds: config.getObject<string[]>("forbiddenAccountIds"),
+    accessKey: config.getSecret("accessKey"),
+    secretKey: config.getSecret("secretKey"),
+    token: config.getSecret("token"),
+    defaultTags: config.getObject<aws.types.input.ProviderDefaultTags>("defaultTags"),
+    ignoreTags: config.getObject<aws.types.input.ProviderIgnoreTags>("ignoreTags"),
+  };
+}
+
 /** The DR bucket and its replication; returns the DR bucket. */
 export function replicateBucket(name: string, args: ReplicationArgs, parent: pulumi.Resource): aws.s3.Bucket {
-  const provider = new aws.Provider(`${name}-provider`, { region: args.region as aws.Region }, { parent });
+  const provider = new aws.Provider(`${name}-provider`, { ...stackProviderArgs(), region: args.region as aws.Region }, { parent });
   const key = new aws.kms.Key(
     `${name}-key`,
     { description: `Backups replicated to ${args.region}`, enableKeyRotation: true, deletionWindowInDays: 30, tags: args.bucket.tags },

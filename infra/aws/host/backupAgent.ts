@@ -135,14 +135,18 @@ export interface BackupBootOptions {
 }
 
 /**
- * The boot-script fragment of one slot (root, `set -euo pipefail`, idempotent): the agent's environment file, the
- * two launchers, the service and the timer, then the timer started. About 2 KB of user data.
+ * The boot step of one slot (a BootStep kept in SSM: root, `set -euo pipefail`, idempotent, paths under `$ROOT`):
+ * the agent's environment file, the two launchers, the service and the timer, then the timer started.
  */
 export function renderBackupBootStep(o: BackupBootOptions): string {
   const marker = "SEAWEEDFS_BACKUP_EOF";
-  const file = (target: string, mode: string, text: string) => `install -m ${mode} /dev/null ${target}\ncat > ${target} <<'${marker}'\n${text}${marker}\n`;
+  const targets = [BACKUP_UNITS.envFile, BACKUP_UNITS.script, BACKUP_UNITS.restoreScript, `/etc/systemd/system/${BACKUP_UNITS.service}`];
+  const dirs = [...new Set(targets.map((t) => t.slice(0, t.lastIndexOf("/"))))];
+  const file = (target: string, mode: string, text: string) =>
+    `install -m ${mode} /dev/null "\${ROOT:-}"${target}\ncat > "\${ROOT:-}"${target} <<'${marker}'\n${text}${marker}\n`;
   return [
     "# --- SeaweedFS metadata backup agent (leader only) and restore script ---\n",
+    `install -d ${dirs.map((d) => `"\${ROOT:-}"${d}`).join(" ")}\n`,
     file(BACKUP_UNITS.envFile, "0644", renderBackupEnv(o.slot, o.ip, o.port)),
     file(BACKUP_UNITS.script, "0755", renderLauncher(`${o.ssmPrefix}/${BACKUP_PARAMETERS.agentScript}`, "seaweedfs-backup", o.region)),
     file(BACKUP_UNITS.restoreScript, "0700", renderLauncher(`${o.ssmPrefix}/${BACKUP_PARAMETERS.restoreScript}`, "seaweedfs-restore", o.region)),

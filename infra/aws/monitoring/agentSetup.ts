@@ -1,10 +1,10 @@
 /**
- * The boot-script fragment that installs and starts the CloudWatch agent on a master from its SSM parameters, and
- * copies the master's journal into a file the agent ships (the agent reads files, not journald). It is a bash
- * fragment for a script running as root under `set -euo pipefail` on Amazon Linux 2023 with the AWS CLI and
- * `AWS_DEFAULT_REGION` exported (the boot script does both). Every path it writes is taken under `$ROOT` (empty on an
+ * The boot step that installs (when missing) and starts the CloudWatch agent on a master from its SSM parameters,
+ * and copies the master's journal into a file the agent ships (the agent reads files, not journald). It is a bash
+ * script run as root under `set -euo pipefail` on Amazon Linux 2023 with the AWS CLI and `AWS_DEFAULT_REGION`
+ * exported (the boot script's ssm_step does both). Every path it writes is taken under `$ROOT` (empty on an
  * instance, a scratch directory in tests), as in the boot script. It lives in an SSM parameter: the slot's user data
- * (limited to 16 KiB) carries only the `ssmBootStep` that fetches and runs it.
+ * (limited to 16 KiB) only names it (a `BootStep`, run last: `dnf` is the likeliest step to fail).
  */
 import { WATCHDOG_HOST } from "../host/watchdogUnit";
 import { AGENT_PATHS, AgentParameterNames } from "./agentConfig";
@@ -36,7 +36,7 @@ function dirOf(path: string): string {
 export function renderAgentSetup(parameters: AgentParameterNames, tlsExpiry?: TlsExpiryPublisher): string {
   return `# CloudWatch agent: SeaweedFS /metrics, disk and memory use, weed journal
 : "\${AWS_DEFAULT_REGION:?}"
-dnf install -y amazon-cloudwatch-agent
+[ -x ${rooted(AGENT_PATHS.ctl)} ] || dnf install -y amazon-cloudwatch-agent
 install -d -m 0750 ${rooted(dirOf(AGENT_PATHS.journalFile))} ${rooted(dirOf(AGENT_PATHS.journalCursor))}
 install -d -m 0755 ${rooted("/etc/systemd/system")} ${rooted("/etc/logrotate.d")} ${rooted(dirOf(AGENT_PATHS.scrapeConfig))}
 cat > ${rooted(`/etc/systemd/system/${JOURNAL_EXPORT_UNIT}`)} <<'UNIT'

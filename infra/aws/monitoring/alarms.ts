@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AlarmThresholds, alarmText, MASTER_SILENT_MINUTES, masterAlarm, MasterAlarmKind } from "../../seaweed/alarms";
 import { METRICS } from "../../seaweed/constants";
 import { AWS_METRICS, HOST_METRICS, METRIC_NAMESPACE, METRICS_INTERVAL_SECONDS, MonitoredSlot, MonitoredTargetGroup, slotDimensions, statisticOf } from "./metrics";
+import { GuardedUnit, HEARTBEAT_HOST, UNIT_RUNNING_METRIC } from "./heartbeat";
 
 /** The alarm kinds, one entry per row of docs/monitoring.md. */
 export type AlarmKind =
@@ -20,7 +21,8 @@ export type AlarmKind =
   | "no-in-service-instance"
   | "master-not-reporting"
   | "data-disk-used"
-  | "memory-used";
+  | "memory-used"
+  | "unit-not-running";
 
 /** The shared kind each CloudWatch kind realises (the others are AWS-only). */
 export const SHARED_KINDS: Partial<Record<AlarmKind, MasterAlarmKind>> = {
@@ -178,6 +180,33 @@ function loadBalancerAlarms(loadBalancerArnSuffix: pulumi.Input<string>, groups:
 
 export { MASTER_SILENT_MINUTES };
 
+/** Minutes a guarded unit may read not running (or its heartbeat stay silent) before its alarm fires. */
+export const UNIT_NOT_RUNNING_MINUTES = 5;
+
+/** Per guarded unit of a slot: its heartbeat reads 0, or nothing, for {@link UNIT_NOT_RUNNING_MINUTES}. */
+function unitAlarms(clusterName: string, slot: MonitoredSlot, units: readonly GuardedUnit[]): AlarmDefinition[] {
+  return units.map((u) => ({
+    kind: "unit-not-running",
+    id: `slot-${slot.slot}-${u.label}-not-running`,
+    slot: slot.slot,
+    critical: false,
+    args: {
+      alarmDescription: `Slot ${slot.slot}: ${u.unit} has not been running for ${UNIT_NOT_RUNNING_MINUTES} min, or the slot's unit heartbeat (${HEARTBEAT_HOST.timer}) is silent: a boot step that kept failing (the instance's journal, \`journalctl -t seaweedfs-boot\`) or a unit that stopped. The master may be fine, but unguarded. Runbook: docs/runbooks/replace-master.md`,
+      namespace: METRIC_NAMESPACE,
+      metricName: UNIT_RUNNING_METRIC.name,
+      dimensions: { ...slotDimensions(clusterName, slot.slot), [UNIT_RUNNING_METRIC.dimension]: u.label },
+      statistic: "Minimum",
+      period: 60,
+      comparisonOperator: "LessThanThreshold",
+      threshold: 1,
+      evaluationPeriods: UNIT_NOT_RUNNING_MINUTES,
+      datapointsToAlarm: UNIT_NOT_RUNNING_MINUTES,
+      // No heartbeat means nothing says the unit runs: the heartbeat step failed, or the host is gone.
+      treatMissingData: "breaching",
+    },
+  }));
+}
+
 function slotAlarms(clusterName: string, slot: MonitoredSlot, s: AlarmSettings): AlarmDefinition[] {
   const group = { AutoScalingGroupName: slot.autoScalingGroupName };
   const host = slotDimensions(clusterName, slot.slot);
@@ -293,12 +322,14 @@ export function masterTierAlarms(input: {
   loadBalancerArnSuffix: pulumi.Input<string>;
   targetGroups: readonly MonitoredTargetGroup[];
   settings: AlarmSettings;
+  /** Units each slot must keep running, watched through the unit heartbeat. @default [] */
+  guardedUnits?: readonly GuardedUnit[];
 }): AlarmDefinition[] {
   const slots = [...input.slots].sort((a, b) => a.slot - b.slot);
   return [
     ...leaderAlarms(input.clusterName, slots, input.settings),
     ...loadBalancerAlarms(input.loadBalancerArnSuffix, input.targetGroups, input.settings),
-    ...slots.flatMap((slot) => slotAlarms(input.clusterName, slot, input.settings)),
+    ...slots.flatMap((slot) => [...slotAlarms(input.clusterName, slot, input.settings), ...unitAlarms(input.clusterName, slot, input.guardedUnits ?? [])]),
   ];
 }
 

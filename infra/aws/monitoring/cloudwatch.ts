@@ -44,6 +44,17 @@ export const SCRAPE_JOB = "seaweedfs-master";
 /** The labels a scrape target adds to every series, which become the CloudWatch dimensions. */
 export const DIMENSION_LABELS = { cluster: "ClusterName", slot: "Slot" } as const;
 
+/** The namespace of every metric the masters' CloudWatch agent publishes (SeaweedFS series and host metrics). */
+export const METRIC_NAMESPACE = "SeaweedFS/Master";
+
+/** Seconds between two scrapes or host samples; every alarm period is a multiple of it. */
+export const METRICS_INTERVAL_SECONDS = 60;
+
+/** The dimensions of one slot's series in {@link METRIC_NAMESPACE}. */
+export function slotDimensions(clusterName: string, slot: number): Record<string, string> {
+  return { [DIMENSION_LABELS.cluster]: clusterName, [DIMENSION_LABELS.slot]: String(slot) };
+}
+
 /** One master's scrape target. */
 export interface ScrapeTarget {
   clusterName: string;

@@ -3,13 +3,10 @@
  * the agent adds, and the AWS-published metrics the alarms read. Alarms, dashboard and tests take names from here.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { DIMENSION_LABELS, SCRAPED_METRICS } from "./cloudwatch";
+import { METRIC_NAMESPACE, SCRAPED_METRICS } from "./cloudwatch";
 
-/** The namespace of every metric the masters' CloudWatch agent publishes (SeaweedFS series and host metrics). */
-export const METRIC_NAMESPACE = "SeaweedFS/Master";
-
-/** Seconds between two scrapes or host samples; every alarm period is a multiple of it. */
-export const METRICS_INTERVAL_SECONDS = 60;
+// Kept in ./cloudwatch.ts (no Pulumi imports) so that the policy pack can replay alarms on the published series.
+export { METRIC_NAMESPACE, METRICS_INTERVAL_SECONDS, slotDimensions } from "./cloudwatch";
 
 /** Host metrics the agent collects, named as CloudWatch receives them (plugin + measurement). */
 export const HOST_METRICS = {
@@ -32,18 +29,17 @@ export const AWS_METRICS = {
   inServiceInstances: { namespace: "AWS/AutoScaling", name: "GroupInServiceInstances" },
 } as const;
 
+/** The metric the unit heartbeat publishes (infra/aws/monitoring/heartbeat.ts, which renders it from here). */
+export const UNIT_RUNNING = "UnitRunning";
+
 /** Every `namespace/metric` pair an alarm or the dashboard may reference: what the pipeline and AWS publish. */
 export const PUBLISHED_METRICS: ReadonlySet<string> = new Set([
   ...SCRAPED_METRICS.map((m) => `${METRIC_NAMESPACE}/${m.name}`),
   ...Object.values(HOST_METRICS).map((name) => `${METRIC_NAMESPACE}/${name}`),
   `${METRIC_NAMESPACE}/${TLS_EXPIRY_METRIC}`,
+  `${METRIC_NAMESPACE}/${UNIT_RUNNING}`,
   ...Object.values(AWS_METRICS).map((m) => `${m.namespace}/${m.name}`),
 ]);
-
-/** The dimensions of one slot's series in {@link METRIC_NAMESPACE}. */
-export function slotDimensions(clusterName: string, slot: number): Record<string, string> {
-  return { [DIMENSION_LABELS.cluster]: clusterName, [DIMENSION_LABELS.slot]: String(slot) };
-}
 
 /** How a series is reduced over a period: gauges by their worst value, counters (per-scrape deltas) by their sum. */
 export function statisticOf(metricName: string): "Maximum" | "Sum" {

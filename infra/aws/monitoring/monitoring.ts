@@ -1,7 +1,8 @@
 /**
  * Monitoring of the master tier: each slot's CloudWatch agent config in SSM (SeaweedFS /metrics, data-volume and
- * memory use, the weed journal), the log groups it writes, the agent's least-privilege policy on the instance role,
- * the alarms and the "master tier at risk" composite (to a KMS-encrypted SNS topic), and a dashboard.
+ * memory use, the weed journal) and unit heartbeat, the log groups the agent writes, its least-privilege policy on
+ * the instance role, the alarms and the "master tier at risk" composite (to a KMS-encrypted SNS topic), and a
+ * dashboard.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -12,6 +13,7 @@ import { tlsExpiryAlarmArgs } from "./tlsExpiry";
 import { alarmTopicKeyPolicy, agentPolicyDocument } from "./policies";
 import { dashboardBody } from "./dashboard";
 import { METRIC_NAMESPACE, MonitoredSlot, MonitoredTargetGroup, slotDimensions, TLS_EXPIRY_METRIC } from "./metrics";
+import { GuardedUnit, heartbeatStepParameterName, renderHeartbeatStep } from "./heartbeat";
 import { physicalName } from "../physicalNames";
 
 export interface MonitoringArgs {
@@ -27,10 +29,16 @@ export interface MonitoringArgs {
   targetGroups: MonitoredTargetGroup[];
   /** The stack's SSM path; each slot's agent config lives at `<ssmPrefix>/cloudwatch-agent/slot-<n>/...`. */
   ssmPrefix: string;
-  /** Name of the masters' instance role; the agent's policy is attached to it. */
+  /** Name of the masters' instance role; the agent's managed policy is attached to it. */
   instanceRoleName: pulumi.Input<string>;
   /** The masters' `-metricsPort`. */
   metricsPort: number;
+  /**
+   * The units every slot must keep running (the watchdog, the backup timer): each slot's unit heartbeat (a boot step
+   * kept in SSM at `<ssmPrefix>/heartbeat/slot-<n>/boot-step`) reports them, and an alarm per slot and unit fires
+   * when one is not running or the heartbeat is silent.
+   */
+  guardedUnits: GuardedUnit[];
   /** Thresholds and windows of the alarms. */
   alarms: AlarmSettings;
   /** Subscribed to the alarm topic. @default [] */
@@ -59,6 +67,8 @@ export class Monitoring extends pulumi.ComponentResource {
   readonly journalLogGroup: aws.cloudwatch.LogGroup;
   /** Per slot: the SSM parameters the boot script's agent fragment reads. */
   readonly agentParameters: { slot: number; agentConfig: aws.ssm.Parameter; scrapeConfig: aws.ssm.Parameter; setupScript: aws.ssm.Parameter }[];
+  /** Per slot: the SSM parameter holding the unit heartbeat's boot step. */
+  readonly heartbeatSteps: aws.ssm.Parameter[];
   /** What a master's boot reads (the parameters and the agent's role policy): the slots' groups wait for these. */
   readonly bootResources: pulumi.Resource[];
 
@@ -106,20 +116,40 @@ export class Monitoring extends pulumi.ComponentResource {
       };
     });
 
-    const agentPolicy = new aws.iam.RolePolicy(
+    // A managed policy, not an inline one: IAM caps all inline policies of a role at 10,240 characters together, and
+    // this one grows with the slots (tests/unit/monitoring-cloudwatch-limits.test.ts checks 7 and 9 masters).
+    const agentPolicy = new aws.iam.Policy(
       `${name}-agent`,
       {
-        name: physicalName("aws:iam/rolePolicy:RolePolicy", clusterName, "monitoring-agent"),
-        role: args.instanceRoleName,
+        name: physicalName("aws:iam/policy:Policy", clusterName, "monitoring-agent"),
+        description: `The CloudWatch agent and unit heartbeat of the ${clusterName} masters`,
         policy: agentPolicyDocument({
           logGroupArns: [this.journalLogGroup.arn, metricsLogGroup.arn],
           parameterArns: this.agentParameters.flatMap((p) => [p.agentConfig.arn, p.scrapeConfig.arn, p.setupScript.arn]),
         }),
+        tags,
       },
       parent,
     );
+    const agentPolicyAttachment = new aws.iam.RolePolicyAttachment(`${name}-agent`, { role: args.instanceRoleName, policyArn: agentPolicy.arn }, parent);
 
-    this.bootResources = [...this.agentParameters.flatMap((p) => [p.agentConfig, p.scrapeConfig, p.setupScript]), agentPolicy];
+    this.heartbeatSteps = slots.map(
+      (slot) =>
+        new aws.ssm.Parameter(
+          `${name}-slot-${slot.slot}-heartbeat`,
+          {
+            name: heartbeatStepParameterName(args.ssmPrefix, slot.slot),
+            type: "String",
+            tier: "Standard",
+            insecureValue: region.apply((r) => renderHeartbeatStep({ clusterName, slot: slot.slot, region: r, units: args.guardedUnits })),
+            description: `Unit heartbeat of ${clusterName} slot ${slot.slot} (run at boot)`,
+            tags,
+          },
+          parent,
+        ),
+    );
+
+    this.bootResources = [...this.agentParameters.flatMap((p) => [p.agentConfig, p.scrapeConfig, p.setupScript]), ...this.heartbeatSteps, agentPolicy, agentPolicyAttachment];
 
     const topicKey = new aws.kms.Key(
       `${name}-alarm-topic`,
@@ -136,7 +166,7 @@ export class Monitoring extends pulumi.ComponentResource {
     });
 
     const actions = { alarmActions: [this.alarmTopic.arn], okActions: [this.alarmTopic.arn] };
-    const definitions = masterTierAlarms({ clusterName, slots, loadBalancerArnSuffix: args.loadBalancerArnSuffix, targetGroups: args.targetGroups, settings: args.alarms });
+    const definitions = masterTierAlarms({ clusterName, slots, loadBalancerArnSuffix: args.loadBalancerArnSuffix, targetGroups: args.targetGroups, settings: args.alarms, guardedUnits: args.guardedUnits });
     this.alarms = definitions.map(
       (d) => new aws.cloudwatch.MetricAlarm(`${name}-${d.id}`, { ...d.args, name: `${clusterName}-${d.id}`, ...actions, tags }, parent),
     );

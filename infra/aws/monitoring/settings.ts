@@ -1,12 +1,13 @@
 /**
  * The Monitoring component's settings from a validated stack config (keys in infra/config/keys-monitoring.ts).
  */
-import type { SeaweedConfig } from "../../config";
+import type { SeaweedConfig } from "../config";
 import type { MasterSlot as SlotPlan } from "../placement";
 import type { MasterTier } from "../masterTier";
 import { ssmPrefixOf } from "../naming";
 import { agentParameterNames } from "./agentConfig";
-import { ssmBootStep } from "../bootScript";
+import { guardedUnits, heartbeatStepParameterName } from "./heartbeat";
+import type { BootStep } from "../bootScript";
 import { healthyHostsThreshold } from "../../config/keys-monitoring";
 import type { AlarmSettings } from "./alarms";
 import type { MonitoringArgs } from "./monitoring";
@@ -28,11 +29,12 @@ export function alarmSettingsOf(config: SeaweedConfig): AlarmSettings {
 /** The config-derived part of {@link MonitoringArgs}; the caller adds the tier's resources (slots' groups, LB, role). */
 export function monitoringSettingsOf(
   config: SeaweedConfig,
-): Pick<MonitoringArgs, "clusterName" | "toleratedFailures" | "metricsPort" | "alarms" | "alarmEmails" | "alarmHttpsEndpoints" | "logRetentionDays" | "metricsLogRetentionDays" | "tlsExpiryAlarmDays"> {
+): Pick<MonitoringArgs, "clusterName" | "toleratedFailures" | "metricsPort" | "guardedUnits" | "alarms" | "alarmEmails" | "alarmHttpsEndpoints" | "logRetentionDays" | "metricsLogRetentionDays" | "tlsExpiryAlarmDays"> {
   return {
     clusterName: config.clusterName,
     toleratedFailures: config.topology.toleratedFailures,
     metricsPort: config.metricsPort,
+    guardedUnits: guardedUnits(config.watchdogEnabled),
     alarms: alarmSettingsOf(config),
     alarmEmails: config.alarmEmails,
     alarmHttpsEndpoints: config.alarmHttpsEndpoints,
@@ -56,7 +58,12 @@ export function monitoringArgsOf(config: SeaweedConfig, tier: MasterTier): Monit
   };
 }
 
-/** The boot-script step that installs and starts a slot's CloudWatch agent (MasterTier `bootSteps`). */
-export function monitoringBootStep(config: SeaweedConfig, slot: Pick<SlotPlan, "slot">): string {
-  return ssmBootStep("CloudWatch agent setup", agentParameterNames(ssmPrefixOf(config.clusterName), slot.slot).setupScript, "/usr/local/sbin/seaweedfs-cloudwatch-setup");
+/** The boot step that installs (when missing) and starts a slot's CloudWatch agent (MasterTier `bootSteps`). */
+export function monitoringBootStep(config: SeaweedConfig, slot: Pick<SlotPlan, "slot">): BootStep {
+  return { name: "monitoring", parameter: agentParameterNames(ssmPrefixOf(config.clusterName), slot.slot).setupScript };
+}
+
+/** The boot step that installs and starts a slot's unit heartbeat (MasterTier `bootSteps`). */
+export function heartbeatBootStep(config: SeaweedConfig, slot: Pick<SlotPlan, "slot">): BootStep {
+  return { name: "heartbeat", parameter: heartbeatStepParameterName(ssmPrefixOf(config.clusterName), slot.slot) };
 }

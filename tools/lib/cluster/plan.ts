@@ -4,14 +4,15 @@
  * own `-mdir`, plus two volume servers. Pure apart from reading the stack file.
  */
 import * as path from "node:path";
-import { parseStackConfig, projectKeys, StackSettings } from "../../../infra/config";
+import { projectKeys } from "../../../infra/config";
+import { parseStackConfig, StackSettings } from "../../../infra/platforms";
 import { expandPodArgs, masterContainerArgs } from "../../../infra/kubernetes/manifests";
 import { podHost, podName } from "../../../infra/kubernetes/names";
 import { masterAddress } from "../../../infra/seaweed/master";
 import { clusterSettingsOf, ClusterSettings, renderClusterMasters } from "../../../infra/seaweed/cluster";
 import { RaftImplementation, RaftTiming } from "../../../infra/seaweed/master";
 import { renderVolumeServerArgs, volumePlacements } from "../../../infra/seaweed/volumeServer";
-import { readStackConfig } from "../stackFiles";
+import { readStackConfigIn } from "../stackFiles";
 import { slotLoopbackIp, volumeLoopbackIp } from "./loopback";
 
 /** How a drill may depart from the stack's rendered configuration (only for the SeaweedFS-defaults baseline). */
@@ -52,8 +53,8 @@ export interface ClusterPlan {
 }
 
 /** The validated config of a stack file (throws ConfigError / StackFileError like `npm run plan`). */
-export function stackConfig(stack: string): StackSettings {
-  return parseStackConfig(projectKeys(readStackConfig(stack).config), { stack });
+export function stackConfig(stack: string, stacksDir?: string): StackSettings {
+  return parseStackConfig(projectKeys(readStackConfigIn(stack, stacksDir).config), { stack });
 }
 
 /** Every loopback address a cluster of `config` uses on `network`. */

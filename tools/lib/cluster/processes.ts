@@ -1,10 +1,15 @@
 /**
  * Child processes that can never outlive the drill: each runs in its own process group (spawned detached) so a
- * signal reaches it and anything it forks, every wait is bounded, and an exit/SIGINT/SIGTERM handler SIGKILLs
- * every group still alive when the Node process ends — even when a test fails or the run is interrupted.
+ * signal reaches it and anything it forks, and every wait is bounded. When the Node process ends (exit, a crash,
+ * SIGINT, SIGTERM or SIGHUP, or the death of its parent), its handlers SIGKILL every group still alive and stop
+ * every other child too, with what that child started: a test that runs `npm run drill` as a plain child process
+ * would otherwise leave the drill and its `weed` groups running. `node --test` sends its test files SIGTERM when it
+ * gets SIGTERM or SIGINT, and nothing when it gets SIGHUP: its test files then notice they lost their parent.
  */
 import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
+import { descendantsOf, processRef, ProcessRef, sleepSync, stillRunning } from "./descendants";
 
 /** How a process ended: its exit code, or the signal that killed it. */
 export interface ProcessExit {
@@ -15,6 +20,23 @@ export interface ProcessExit {
 /** Process groups of this Node process that are still alive (pgid = the leader's pid, since spawned detached). */
 const liveGroups = new Set<number>();
 let handlersInstalled = false;
+/** Set once this process has begun to end: a second signal must not cut the clean-up short. */
+let ending = false;
+
+/**
+ * How long the other children of an ending process get to act on its signal (a drill stops its own cluster and
+ * removes its run directory in well under a second) before they and everything they started are SIGKILLed.
+ */
+const CHILD_GRACE_MS = 5000;
+
+/** How often a process checks that the processes it ends with still run. */
+const STARTER_CHECK_MS = 1000;
+
+/**
+ * Passed to every child: the pid of the nearest harness process above it. A harness process started through a
+ * wrapper that is not one (tsx, npx, a shell) ends with it too, since a killed test leaves such a wrapper running.
+ */
+const STARTER_ENV = "SEAWEED_HARNESS_STARTER";
 
 function killGroup(pgid: number, signal: NodeJS.Signals): void {
   try {
@@ -48,16 +70,70 @@ export function killAllGroups(): void {
   exitCleanups.clear();
 }
 
+/**
+ * Stops the rest of this process's descendants once its own groups are SIGKILLed: the direct children get `signal`
+ * so they can clean up after themselves (a drill stops its cluster), and whatever of `tree` (taken before anyone was
+ * signalled, since an orphan leaves it) still runs after {@link CHILD_GRACE_MS} is SIGKILLed. Synchronous, for exit
+ * handlers.
+ */
+function stopOtherChildren(signal: NodeJS.Signals, tree: ProcessRef[]): void {
+  const signalled = (ref: ProcessRef, sig: NodeJS.Signals) => {
+    try {
+      process.kill(ref.pid, sig);
+    } catch {
+      // ESRCH: already gone.
+    }
+  };
+  for (const child of tree.filter((p) => p.ppid === process.pid)) signalled(child, signal);
+  const deadline = Date.now() + CHILD_GRACE_MS;
+  while (tree.some(stillRunning) && Date.now() < deadline) sleepSync(50);
+  for (const ref of tree.filter(stillRunning)) signalled(ref, "SIGKILL");
+}
+
+/** Ends this process the way `signal` asks, leaving nothing it started running. */
+function endBy(signal: NodeJS.Signals): void {
+  if (ending) return;
+  ending = true;
+  const tree = descendantsOf(process.pid);
+  killAllGroups();
+  stopOtherChildren(signal, tree);
+  process.exit(128 + (os.constants.signals[signal] ?? 0));
+}
+
 function installExitHandlers(): void {
   if (handlersInstalled) return;
   handlersInstalled = true;
-  process.on("exit", killAllGroups);
-  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const) {
-    process.once(signal, () => {
-      killAllGroups();
-      process.exit(code);
-    });
-  }
+  process.on("exit", () => {
+    const tree = descendantsOf(process.pid);
+    killAllGroups();
+    if (!ending) stopOtherChildren("SIGTERM", tree);
+  });
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => endBy(signal));
+  endWithStarters();
+}
+
+/**
+ * Ends this process, as on a hang-up, once its parent or the harness process that started it (through a wrapper)
+ * is gone: killed outright, or `node --test` given SIGHUP, which leaves its test files running.
+ */
+function endWithStarters(): void {
+  const starterPid = Number(process.env[STARTER_ENV]);
+  const pids = [process.ppid, ...(Number.isInteger(starterPid) && starterPid > 0 ? [starterPid] : [])];
+  const watched = pids.map((pid) => processRef(pid));
+  process.env[STARTER_ENV] = String(process.pid);
+  const check = () => {
+    if (watched.some((ref) => ref === undefined || !stillRunning(ref))) endBy("SIGHUP");
+  };
+  check();
+  setInterval(check, STARTER_CHECK_MS).unref();
+}
+
+/**
+ * Makes everything this process starts end with it, also what it starts as plain child processes (a tool run with
+ * execFile, such as `npm run drill`): call it in a test that runs tools. Starting a {@link ManagedProcess} does it too.
+ */
+export function stopChildrenAtExit(): void {
+  installExitHandlers();
 }
 
 /** Whether any process of the group still exists (zombies excluded once Node has reaped the leader). */
@@ -206,6 +282,18 @@ export class ManagedProcess {
     const graceful = await this.waitExit(graceMs);
     if (graceful) return graceful;
     return this.kill();
+  }
+
+  /**
+   * What the kubelet does to a container it restarts: SIGTERM, `graceMs` for the process to exit, then SIGKILL. Unlike
+   * {@link stop} it never sends SIGCONT: a frozen process stays frozen until the SIGKILL, as in a container.
+   */
+  async terminate(graceMs: number): Promise<ProcessExit | undefined> {
+    this.stopping = true;
+    this.cancelRestart();
+    if (!this.running) return this.exitInfo;
+    this.signal("SIGTERM");
+    return (await this.waitExit(graceMs)) ?? this.kill();
   }
 
   /** SIGKILL and wait (bounded) for the exit. */

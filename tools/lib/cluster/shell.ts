@@ -45,10 +45,12 @@ export function runWeedShell(dir: string, master: string, commands: readonly str
   });
 }
 
-/** The last line of `text` that says why a TLS connection failed, if any (for a report's evidence). */
+/** The line of `text` that says best why a TLS connection failed, if any (for a report's evidence): the last refused-certificate alert, else the last TLS failure. */
 export function tlsFailureLine(text: string): string | undefined {
   const lines = text.split("\n").filter((l) => /tls:|handshake|certificate|server preface|connection reset|EOF/i.test(l));
-  const last = lines.at(-1)?.trim();
+  // A refused client certificate shows as a TLS alert on one attempt and as a bare reset on the next (TLS 1.3: the
+  // server judges the client's certificate after the client has finished its side): the alert names the reason.
+  const last = (lines.filter((l) => /tls: [a-z ]*(certificate|authority)/i.test(l)).at(-1) ?? lines.at(-1))?.trim();
   if (!last) return undefined;
   const why = /desc = "?([^"]*(tls|handshake|certificate|preface|reset|EOF)[^"]*)/i.exec(last)?.[1];
   return (why ?? last).slice(0, 200);

@@ -44,3 +44,17 @@ export function parseClusterStatus(slot: number, answer: HttpAnswer, slotOfAddre
     maxVolumeId: body.MaxVolumeId,
   };
 }
+
+interface DirStatusBody {
+  Topology?: { DataCenters?: { Racks?: { DataNodes?: { Url?: string }[] }[] }[] };
+}
+
+/**
+ * The volume servers (`ip:port`) in a master's `/dir/status` topology. Only the leader registers a volume server,
+ * while its heartbeat stream to it is open (a follower hands the stream back with the leader's address), so on
+ * the leader this is the set of volume servers that heartbeat to it.
+ */
+export function parseDataNodes(answer: HttpAnswer): string[] {
+  const body = answer.status === 200 ? jsonOf<DirStatusBody>(answer) : undefined;
+  return (body?.Topology?.DataCenters ?? []).flatMap((dc) => (dc.Racks ?? []).flatMap((rack) => (rack.DataNodes ?? []).flatMap((node) => (node.Url ? [node.Url] : []))));
+}

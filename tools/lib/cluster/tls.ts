@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { caCommonName } from "../../../infra/tls/stackCertificates";
 import { caBundle, createCertificateAuthority, issueCertificate, IssuedPem, PemPair } from "../../../infra/tls/x509";
 import { CLIENT_ROLES, ROLE_KEY_USAGES, TLS_FILES, tlsCommonName, TlsRole } from "../../../infra/seaweed/tls";
-import type { StackSettings } from "../../../infra/config";
+import type { StackSettings } from "../../../infra/platforms";
 
 /** The drill's certificates: generous lifetimes, a drill never outlives them. */
 const DRILL_VALIDITY_DAYS = 30;

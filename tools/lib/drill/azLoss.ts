@@ -33,7 +33,7 @@ export const azLoss: Scenario = {
       expect(unhealthy, `the stack does not keep quorum without ${largest.az}, yet survivors still report healthy`);
     }
     step(`restarting ${largest.az}`);
-    for (const victim of victims) cluster.start(victim);
+    for (const victim of victims) await cluster.start(victim);
     await settledLeader(cluster);
     return measured;
   },

@@ -5,6 +5,10 @@
  * sent one (a new leader's warm-up), else after a short pause, until the write succeeds or `giveUpMs` has passed,
  * which counts it as failed. Every stored blob is kept, so {@link ContinuousWrites.verifyAll} can read all of them
  * back at the end, and every file id goes to the harness's ledger (duplicates) as usual.
+ *
+ * The summaries are honest about the end of a window: a write belongs to the window in which it began (a reset waits
+ * for it), a write still failing when the writer stops is counted as unfinished, and the time since the last stored
+ * write counts as a gap when a window closes, so a master that refuses every write cannot leave a clean summary.
  */
 import type { LocalCluster } from "../localCluster";
 import { readBack, uniqueBlob, uploadAndReadBack } from "../cluster/blob";
@@ -13,30 +17,71 @@ import { sleep } from "../cluster/http";
 /** Pause between writes, and between attempts that got no `Retry-After`. */
 const PACE_MS = 200;
 
+/**
+ * How long the writer keeps going after an operation has passed its gates, for {@link settledWriteProblem}: several
+ * writes at {@link PACE_MS}, so that each master of a 3- or 5-master round robin takes at least one.
+ */
+export const SETTLED_WINDOW_MS = 2000;
+
+/** How many failure reasons a summary keeps (the first ones). */
+const REASONS_KEPT = 5;
+
 export interface WriteSummary {
-  /** Writes that succeeded (possibly after retries). */
+  /** Writes begun in the window that succeeded (possibly after retries). */
   stored: number;
-  /** Writes still failing after `giveUpMs` of retries. */
+  /** Writes begun in the window still failing after `giveUpMs` of retries. */
   failed: number;
-  /** Attempts that failed (retried or not). */
+  /** Writes still failing when `stop()` ended them, before `giveUpMs` had passed: neither stored nor given up. */
+  unfinished: number;
+  /** Attempts of those writes that failed (retried or not). */
   failedAttempts: number;
-  /** The longest time between two stored writes (the outage a client saw), ms. */
+  /**
+   * The longest time a client went without a stored write, ms: between two stored writes, and from the last stored
+   * write to the window's close (so a gap still open at a reset or at `stop()` counts). A gap that spans two windows
+   * counts in both.
+   */
   longestGapMs: number;
   /** The first few reasons attempts failed. */
   reasons: string[];
 }
 
+/** The part of a {@link LocalCluster} the writer uses (a fake one in tests/drills/continuous-writes.test.ts). */
+export type WriteTarget = Pick<LocalCluster, "liveSlots" | "assign" | "timeline">;
+
+function emptySummary(): WriteSummary {
+  return { stored: 0, failed: 0, unfinished: 0, failedAttempts: 0, longestGapMs: 0, reasons: [] };
+}
+
+/**
+ * What is wrong with the writes of a window that began after an operation had passed its gates (every healthz 200,
+ * one agreed leader, a write through the load-balanced path), or undefined: at least one write must be stored and
+ * every attempt must succeed at once. A failed attempt there is a master that its gates call healthy but that still
+ * refuses writes, e.g. one rejecting every assignment while the retries through the others hide it from the gaps
+ * and the give-ups.
+ */
+export function settledWriteProblem(window: WriteSummary): string | undefined {
+  const attempts = window.stored + window.failedAttempts;
+  if (window.stored === 0) return `no write was stored in the ${attempts} attempt(s) after the gates passed${window.reasons.length ? `: ${window.reasons.join(" | ")}` : ""}`;
+  if (window.failedAttempts > 0) return `${window.failedAttempts} of ${attempts} write attempts failed after the gates passed (every one must succeed at once): ${window.reasons.join(" | ")}`;
+  return undefined;
+}
+
 export class ContinuousWrites {
   private running = false;
   private loop?: Promise<void>;
+  /** The write under way (or the last one): a reset waits for it. */
+  private inFlight?: Promise<void>;
   private next = 0;
   private lastStored = 0;
+  /** The window since the last reset (or the start). */
+  private window = emptySummary();
+  /** The whole run. */
+  private readonly whole = emptySummary();
   private readonly blobs: { fid: string; url: string; blob: string }[] = [];
-  readonly summary: WriteSummary = { stored: 0, failed: 0, failedAttempts: 0, longestGapMs: 0, reasons: [] };
 
   /** @param giveUpMs how long one write is retried before it counts as failed (a bound from drill/bounds.ts) */
   constructor(
-    private readonly cluster: LocalCluster,
+    private readonly cluster: WriteTarget,
     private readonly giveUpMs: number,
   ) {}
 
@@ -45,17 +90,41 @@ export class ContinuousWrites {
     this.lastStored = Date.now();
     this.loop = (async () => {
       while (this.running) {
-        await this.writeOne();
-        await sleep(PACE_MS);
+        this.inFlight = this.writeOne([this.window, this.whole]);
+        await this.inFlight;
+        if (this.running) await sleep(PACE_MS);
       }
     })();
   }
 
-  /** Stops after the write in flight and returns the summary. */
+  /**
+   * Stops after the write in flight (no retry begins once stopped: a write still failing then is unfinished) and
+   * returns the summary of the window since the last reset, its open gap closed.
+   */
   async stop(): Promise<WriteSummary> {
     this.running = false;
     await this.loop;
-    return this.summary;
+    const now = Date.now();
+    this.closeGap(this.window, now);
+    this.closeGap(this.whole, now);
+    return this.window;
+  }
+
+  /**
+   * Closes the current window and opens the next: writes begun from now on count in the next one. Resolves once the
+   * write begun in the closed window has ended (stored, or given up after `giveUpMs`), with that window's summary.
+   */
+  async resetSummary(): Promise<WriteSummary> {
+    const closed = this.window;
+    this.window = emptySummary();
+    await this.inFlight;
+    this.closeGap(closed, Date.now());
+    return closed;
+  }
+
+  /** Every write of the run, whatever the windows; its last gap is closed by `stop()`. */
+  get totals(): WriteSummary {
+    return this.whole;
   }
 
   /** Every blob stored so far, read back now; returns what did not come back byte-identical. */
@@ -68,39 +137,43 @@ export class ContinuousWrites {
     return problems;
   }
 
-  /** The summary since the last reset (or the start); counting starts again from zero. */
-  resetSummary(): WriteSummary {
-    const taken = { ...this.summary, reasons: [...this.summary.reasons] };
-    Object.assign(this.summary, { stored: 0, failed: 0, failedAttempts: 0, longestGapMs: 0, reasons: [] });
-    return taken;
-  }
-
   get blobCount(): number {
     return this.blobs.length;
   }
 
-  private async writeOne(): Promise<void> {
+  private closeGap(summary: WriteSummary, now: number): void {
+    summary.longestGapMs = Math.max(summary.longestGapMs, now - this.lastStored);
+  }
+
+  /** One write, retried until stored, given up or stopped; counted in each of `into`. */
+  private async writeOne(into: readonly WriteSummary[]): Promise<void> {
     const began = Date.now();
-    while (this.running || Date.now() - began < this.giveUpMs) {
+    for (;;) {
       const live = this.cluster.liveSlots();
-      const via = live[this.next++ % Math.max(1, live.length)];
-      const attempt = await this.attempt(via);
+      const attempt = await this.attempt(live[this.next++ % Math.max(1, live.length)]);
       if (attempt.ok) {
         const now = Date.now();
-        this.summary.longestGapMs = Math.max(this.summary.longestGapMs, now - this.lastStored);
+        for (const s of into) {
+          s.stored++;
+          s.longestGapMs = Math.max(s.longestGapMs, now - this.lastStored);
+        }
         this.lastStored = now;
-        this.summary.stored++;
         return;
       }
-      this.summary.failedAttempts++;
-      if (this.summary.reasons.length < 5) this.summary.reasons.push(attempt.why);
-      if (Date.now() - began >= this.giveUpMs) {
-        this.summary.failed++;
-        return;
+      for (const s of into) {
+        s.failedAttempts++;
+        if (s.reasons.length < REASONS_KEPT) s.reasons.push(attempt.why);
       }
-      await sleep(Math.min(attempt.retryAfterMs ?? PACE_MS, this.giveUpMs - (Date.now() - began)));
-      if (!this.running) return;
+      const left = this.giveUpMs - (Date.now() - began);
+      if (left <= 0) return this.count(into, "failed");
+      if (!this.running) return this.count(into, "unfinished");
+      await sleep(Math.min(attempt.retryAfterMs ?? PACE_MS, left));
+      if (!this.running) return this.count(into, "unfinished");
     }
+  }
+
+  private count(into: readonly WriteSummary[], outcome: "failed" | "unfinished"): void {
+    for (const s of into) s[outcome]++;
   }
 
   private async attempt(via: number | undefined): Promise<{ ok: boolean; why: string; retryAfterMs?: number }> {

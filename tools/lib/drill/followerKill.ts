@@ -26,7 +26,7 @@ export const followerKill: Scenario = {
       await sleep(200);
     }
     step(`leader master-${leader} kept, ${assigned} writes worked; restarting master-${victim}`);
-    cluster.start(victim);
+    await cluster.start(victim);
     const after = await settledLeader(cluster);
     expect(after === leader, `leadership moved to master-${after} when the follower came back`);
     return {};

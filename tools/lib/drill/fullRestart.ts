@@ -17,7 +17,7 @@ export const fullRestart: Scenario = {
     await Promise.all([...cluster.masters.map((m) => m.process.stop()), ...cluster.volumeServers.map((v) => v.stop(1000))]);
     step("starting the masters alone");
     const since = Date.now();
-    for (const m of cluster.masters) cluster.start(m.slot);
+    for (const m of cluster.masters) await cluster.start(m.slot);
     const leader = await cluster.waitForLeader({ timeoutMs: electionBoundMs(cluster) });
     expect(leader !== undefined, "no leader after restarting every master");
     const newLeaderMs = Date.now() - since;

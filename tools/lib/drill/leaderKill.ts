@@ -17,7 +17,7 @@ export const leaderKill: Scenario = {
     const { leader, newLeaderMs, writesBackMs } = await measureFailover(context, [old], since);
     step(`restarting master-${old} on its own -mdir`);
     const restarted = Date.now();
-    cluster.start(old);
+    await cluster.start(old);
     const rejoined = await poll(async () => {
       const status = await cluster.statusOf(old);
       return status.reachable && !status.isLeader && status.leaderSlot === leader ? true : undefined;

@@ -3,7 +3,8 @@
  * renderer) before anything is deployed, and — proven separately — `weed master` itself exits on an even peer list.
  */
 import * as fs from "node:fs";
-import { ConfigError, parseConfig, projectKeys, PROJECT } from "../../../infra/config";
+import { ConfigError, projectKeys, PROJECT } from "../../../infra/config";
+import { parseConfig } from "../../../infra/platforms";
 import { masterAddress, MasterConfigError, renderMasterArgs } from "../../../infra/seaweed/master";
 import { EVEN_MASTERS_FATAL } from "../../../infra/seaweed/quorum";
 import { spareLoopbackIp } from "../cluster/loopback";

@@ -141,6 +141,7 @@ function partialPartition(id: string, title: string, cutsOf: (cluster: LocalClus
       });
       result.extra.electionsDuringPartition = changes;
       result.extra.writesDuringPartition = writes;
+      result.noWriteOutage = true;
       expect(changes <= 1, `${changes} leader changes during the partition of master-${victim}; at most one clean election is allowed`);
       step(`${writes} writes worked during the partition, ${changes} leader change(s); healing`);
       const after = await healAndSettle(cluster, since, result);

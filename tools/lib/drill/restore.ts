@@ -8,15 +8,17 @@
  * the real restore (download, checksums, install in every slot, start, verify). It passes only if the restored
  * masters, with the volume servers still down, report the TopologyId and at least the MaxVolumeId of backup time,
  * and, once the volume servers are back, writes and volume grows never reissue a file or volume id.
- * RPO is the backup interval; RTO is measured from the wipe to the first successful write after the restore.
+ * RPO is measured as the age of the restored backup's state at the moment of loss (the wipe); RTO from the wipe to the
+ * first successful write after the restore, and the drill fails when it exceeds {@link restoreRtoBoundMs}.
  */
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { CloudWatchClient, ListMetricsCommand } from "@aws-sdk/client-cloudwatch";
-import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import type { KubernetesConfig, Platform, SeaweedConfig } from "../../../infra/config";
+import { CreateBucketCommand } from "@aws-sdk/client-s3";
+import type { KubernetesConfig, Platform } from "../../../infra/config";
+import type { SeaweedConfig } from "../../../infra/platforms";
 import { ssmPrefixOf } from "../../../infra/aws/naming";
 import { regionOfZones } from "../../../infra/config/keys-backup";
 import { raftDirectory } from "../../../infra/seaweed/backup";
@@ -27,13 +29,15 @@ import { jsonOf, request } from "../cluster/http";
 import { ENDPOINTS } from "../../../infra/seaweed/constants";
 import { BackupStore, chooseBackup, downloadBackup, listBackups, s3Client } from "../restore/backups";
 import { runBackupSidecars } from "../restore/sidecarRun";
-import { prepareBackupBucket } from "../restore/drillBucket";
+import { awsCli, prepareBackupBucket } from "../restore/drillBucket";
 import { localFleet } from "../restore/localFleet";
 import { deniedBy, s3Requests } from "../restore/bucketPolicy";
 import { MOTO_CREDENTIALS, startMoto, VENV_BIN, type Moto } from "../restore/moto";
 import { startRecordingProxy } from "../restore/recordingProxy";
+import { selfSignedIdentity } from "../restore/tls";
 import { restoreCluster } from "../restore/restoreCluster";
-import { expect, Scenario } from "./types";
+import { restoreRtoBoundMs } from "./bounds";
+import { DrillFailure, expect, Scenario } from "./types";
 
 const run = promisify(execFile);
 
@@ -46,10 +50,17 @@ export interface MastersView {
 }
 
 export interface RestoreFigures {
-  /** Recovery point objective: the backup interval (a restore loses at most the raft changes since the last backup). */
+  /** Recovery point objective, from the config: the backup interval (a restore loses at most the raft changes since the last backup). */
   rpoSeconds: number;
+  /**
+   * Measured recovery point: how old the restored state was at the moment of loss (the wipe), from the backup
+   * manifest's createdAt (taken right after the copy, whole seconds, so up to 1 s more than the true age).
+   */
+  rpoMeasuredMs: number;
   /** Measured recovery time: from the wipe of every -mdir to the first successful write after the restore. */
   rtoMs: number;
+  /** What rtoMs is held to ({@link restoreRtoBoundMs}); the drill fails above it. */
+  rtoBoundMs: number;
   /** From the wipe to a verified leader with the backup's TopologyId. */
   leaderMs: number;
   phases: { downloadMs: number; swapMs: number; verifyMs: number; writableMs: number };
@@ -61,8 +72,8 @@ export interface RestoreFigures {
     skippedBy: number[];
     agentMs: number;
     metricPublished: boolean;
-    /** The agents' S3 requests judged against the bucket's real policy (none may be refused). */
-    policyChecked: { requests: number; uploads: number; refused: number };
+    /** The agents' S3 requests judged against the bucket's real policy, each with its own transport (none may be refused). */
+    policyChecked: { requests: number; uploads: number; overTls: number; refused: number };
   };
   topologyId: { before: string; after: string };
   /** The masters alone after the restore, before any volume server is back. */
@@ -135,35 +146,52 @@ interface BackupStep {
   uploads: { slot: number; prefix: string; ms: number }[];
   skipped: number[];
   metricPublished: boolean;
-  policyChecked: { requests: number; uploads: number; refused: number };
+  policyChecked: RestoreFigures["backup"]["policyChecked"];
   settingsAccepted: boolean;
 }
+
+/** The negative controls' object keys: one upload per Deny statement of the bucket policy, each refused by it alone. */
+const POLICY_CONTROLS = [
+  { key: "policy-control/sse-s3-over-tls.txt", refusedBy: "DenyUploadsAskingForOtherEncryption", what: "an upload over TLS asking for SSE-S3" },
+  { key: "policy-control/sse-kms-over-plain-http.txt", refusedBy: "DenyInsecureTransport", what: "the agent's kind of upload (SSE-KMS) over plain HTTP" },
+] as const;
 
 /**
  * AWS: the bucket as the Backups component makes it, the agent fetched from SSM by each slot's launcher, its S3
  * requests judged against the bucket's real policy, and the last-successful-backup metric.
+ *
+ * The transport: on a host the agent names no S3 endpoint (neither the launcher, nor the environment file, nor the
+ * unit sets one), so the AWS CLI uses its default, `https://s3.<region>.amazonaws.com`. The drill gives it an https
+ * endpoint too: a recorder in front of moto whose throw-away certificate the agent trusts through AWS_CA_BUNDLE. Each
+ * request is judged with the transport it really arrived on, so an agent that fell back to plain HTTP would be
+ * refused by the policy's TLS-only statement here as on AWS; the controls show the judge tells the two apart.
  */
 async function awsBackup(cluster: LocalCluster, config: SeaweedConfig, moto: Moto, region: string, step: (line: string) => void): Promise<BackupStep> {
   const s3 = s3Client({ endpoint: moto.endpoint, region, credentials: MOTO_CREDENTIALS });
-  const { bucket, policy, settingsAccepted, readBack } = await prepareBackupBucket(moto, s3, config);
+  const { bucket, policy, kmsKeyArn, settingsAccepted, readBack } = await prepareBackupBucket(moto, s3, config);
   expect(settingsAccepted, `moto did not keep the bucket settings the program renders: ${JSON.stringify(readBack)}`);
-  step("running the backup agent on every master");
-  // The agents talk to moto through a recorder, so their requests can be judged against the real bucket policy.
-  const proxy = await startRecordingProxy(moto.endpoint);
+  const identity = selfSignedIdentity(cluster.runDir);
+  const proxy = await startRecordingProxy(moto.endpoint, identity);
+  const through = (endpoint: string): Moto => ({ ...moto, endpoint, env: { ...moto.env, AWS_ENDPOINT_URL: endpoint, AWS_CA_BUNDLE: identity.certFile } });
+  step(`running the backup agent on every master against ${proxy.httpsEndpoint} (https, as on a host)`);
   let agents: Awaited<ReturnType<typeof runAgents>>;
   try {
-    agents = await runAgents(cluster, { ...moto, endpoint: proxy.endpoint, env: { ...moto.env, AWS_ENDPOINT_URL: proxy.endpoint } }, region);
-    // Negative control for the policy check: an upload asking for SSE-S3 instead of SSE-KMS, which the policy must refuse.
-    const control = s3Client({ endpoint: proxy.endpoint, region, credentials: MOTO_CREDENTIALS });
-    await control.send(new PutObjectCommand({ Bucket: bucket, Key: "policy-control/sse-s3.txt", Body: "SSE-S3 asked for", ServerSideEncryption: "AES256" }));
-    control.destroy();
+    agents = await runAgents(cluster, through(proxy.httpsEndpoint), region);
+    const body = path.join(cluster.runDir, "policy-control.txt");
+    fs.writeFileSync(body, "a negative control of the bucket policy check");
+    const [sseS3, plainHttp] = POLICY_CONTROLS;
+    await awsCli(through(proxy.httpsEndpoint), ["s3", "cp", "--only-show-errors", "--sse", "AES256", body, `s3://${bucket}/${sseS3.key}`]);
+    await awsCli(through(proxy.httpEndpoint), ["s3", "cp", "--only-show-errors", "--sse", "aws:kms", "--sse-kms-key-id", kmsKeyArn, body, `s3://${bucket}/${plainHttp.key}`]);
   } finally {
     await proxy.stop();
   }
-  const judged = s3Requests(proxy.requests, true).map((r) => ({ ...r, deniedBy: deniedBy(policy, r) }));
-  const control = judged.filter((r) => r.resource.endsWith("/policy-control/sse-s3.txt"));
-  expect(control.length === 1 && control[0].deniedBy.length > 0, `the bucket policy check did not refuse an upload asking for SSE-S3: ${JSON.stringify(control)}`);
-  const agentRequests = judged.filter((r) => !control.includes(r));
+  const judged = s3Requests(proxy.requests).map((r) => ({ ...r, deniedBy: deniedBy(policy, r) }));
+  const controls = judged.filter((r) => POLICY_CONTROLS.some((c) => r.resource.endsWith(`/${c.key}`)));
+  for (const control of POLICY_CONTROLS) {
+    const seen = controls.filter((r) => r.resource.endsWith(`/${control.key}`));
+    expect(seen.length === 1 && seen[0].deniedBy.join() === control.refusedBy, `the bucket policy check did not refuse ${control.what} by ${control.refusedBy} alone: ${JSON.stringify(seen)}`);
+  }
+  const agentRequests = judged.filter((r) => !controls.includes(r));
   const refused = agentRequests.filter((r) => r.deniedBy.length > 0);
   expect(agentRequests.some((r) => r.action === "s3:PutObject"), "the agents sent no upload to judge against the bucket policy");
   expect(refused.length === 0, `the bucket policy refuses the agent's requests: ${refused.map((r) => `${r.summary} (${r.deniedBy.join(", ")})`).join("; ")}`);
@@ -176,7 +204,12 @@ async function awsBackup(cluster: LocalCluster, config: SeaweedConfig, moto: Mot
     store: { client: s3, bucket, cluster: config.clusterName },
     ...agents,
     metricPublished,
-    policyChecked: { requests: agentRequests.length, uploads: agentRequests.filter((r) => r.action === "s3:PutObject").length, refused: refused.length },
+    policyChecked: {
+      requests: agentRequests.length,
+      uploads: agentRequests.filter((r) => r.action === "s3:PutObject").length,
+      overTls: agentRequests.filter((r) => r.context["aws:SecureTransport"] === "true").length,
+      refused: refused.length,
+    },
     settingsAccepted,
   };
 }
@@ -193,6 +226,8 @@ async function kubernetesBackup(cluster: LocalCluster, config: KubernetesConfig,
     ...config,
     k8sBackupBucket: bucket,
     k8sBackupEndpoint: moto.endpoint,
+    // moto takes static keys; a token-based mode (k8s-prod's EKS Pod Identity) has no endpoint here.
+    k8sBackupCredentials: "secret",
     k8sBackupCredentialsSecret: config.k8sBackupCredentialsSecret || "drill-backup-credentials",
     k8sBackupImage: config.k8sBackupImage || "drill/host-tools",
   };
@@ -205,7 +240,7 @@ async function kubernetesBackup(cluster: LocalCluster, config: KubernetesConfig,
   const uploaders = agents.uploads.map((u) => u.slot);
   const metricPublished = recorded.length === uploaders.length && recorded.every((r) => uploaders.includes(r.slot) && r.lastSuccess >= started && r.lastSuccess <= Date.now() / 1000);
   expect(metricPublished, `the sidecar's last-success metric does not match the uploads (uploaders ${JSON.stringify(uploaders)}, recorded ${JSON.stringify(recorded)}, pass started at ${started})`);
-  return { store: { client: s3, bucket, cluster: config.clusterName }, ...agents, metricPublished, policyChecked: { requests: 0, uploads: 0, refused: 0 }, settingsAccepted: true };
+  return { store: { client: s3, bucket, cluster: config.clusterName }, ...agents, metricPublished, policyChecked: { requests: 0, uploads: 0, overTls: 0, refused: 0 }, settingsAccepted: true };
 }
 
 /**
@@ -261,7 +296,9 @@ export async function backupWipeRestore(cluster: LocalCluster, options: { files:
     await cluster.start(undefined, 90_000);
     const writableMs = Date.now() - started;
     const rtoMs = Date.now() - wiped;
-    step(`leader after ${leaderMs} ms, writes back after ${rtoMs} ms (RTO)`);
+    const rtoBoundMs = restoreRtoBoundMs(cluster);
+    const rpoMeasuredMs = wiped - Date.parse(backup.manifest.createdAt);
+    step(`leader after ${leaderMs} ms, writes back after ${rtoMs} ms (RTO; bound ${rtoBoundMs} ms); the restored state was ${rpoMeasuredMs} ms old at the wipe (RPO)`);
 
     for (let i = 0; i < options.files; i++) {
       const answer = await cluster.assign();
@@ -274,10 +311,19 @@ export async function backupWipeRestore(cluster: LocalCluster, options: { files:
     expect(grown.every((id) => id > before.maxVolumeId), `a volume id was re-issued after the restore: ${grown.join(",")} <= ${before.maxVolumeId}`);
     const duplicates = cluster.fileIds.duplicates;
     expect(duplicates.length === 0, `file ids handed out twice: ${duplicates.map((d) => `${d.fid} (earlier ${d.earlier})`).join(", ")}`);
+    if (rtoMs > rtoBoundMs) {
+      throw new DrillFailure(`writes came back ${rtoMs} ms after the wipe, beyond the restore's bound of ${rtoBoundMs} ms (restore work ${downloaded - wiped + restored.swapMs} ms, verify ${restored.verifyMs} ms, volume servers to a write ${writableMs} ms)`, {
+        newLeaderMs: leaderMs,
+        writesBackMs: rtoMs,
+        extra: { rtoMs, rtoBoundMs, rpoMeasuredMs },
+      });
+    }
 
     return {
       rpoSeconds: config.backupIntervalMinutes * 60,
+      rpoMeasuredMs,
       rtoMs,
+      rtoBoundMs,
       leaderMs,
       phases: { downloadMs: downloaded - wiped, swapMs: restored.swapMs, verifyMs: restored.verifyMs, writableMs },
       backup: {
@@ -315,14 +361,16 @@ export const restore: Scenario = {
       writesBackMs: figures.rtoMs,
       extra: {
         rtoMs: figures.rtoMs,
+        rtoBoundMs: figures.rtoBoundMs,
         rpoSeconds: figures.rpoSeconds,
+        rpoMeasuredMs: figures.rpoMeasuredMs,
         backupAgentMs: figures.backup.agentMs,
         downloadMs: figures.phases.downloadMs,
         swapMs: figures.phases.swapMs,
         verifyMs: figures.phases.verifyMs,
       },
       notes: [
-        `RPO ${figures.rpoSeconds} s (backupIntervalMinutes); backup ${figures.backup.files} files, ${figures.backup.bytes} bytes, uploaded by the leader only`,
+        `RPO measured ${(figures.rpoMeasuredMs / 1000).toFixed(1)} s (objective: backupIntervalMinutes, ${figures.rpoSeconds} s); RTO ${(figures.rtoMs / 1000).toFixed(1)} s of a bound of ${(figures.rtoBoundMs / 1000).toFixed(1)} s; backup ${figures.backup.files} files, ${figures.backup.bytes} bytes, uploaded by the leader only, ${figures.backup.policyChecked.overTls} of its ${figures.backup.policyChecked.requests} S3 requests over TLS`,
         `TopologyId kept; MaxVolumeId backup ${figures.maxVolumeId.manifest}, masters alone after restore ${figures.mastersOnly.maxVolumeId}, after writes ${figures.maxVolumeId.after}`,
         `without a restore the masters reported TopologyId ${figures.withoutRestore.topologyId ?? "none"}, MaxVolumeId ${figures.withoutRestore.maxVolumeId}`,
       ],

@@ -24,6 +24,8 @@ export interface ScenarioReport {
   failures: string[];
   newLeaderMs: Spread | null;
   writesBackMs: Spread | null;
+  /** Every run probed writes throughout the fault and none failed (so `writesBackMs` is null: nothing to time). */
+  noWriteOutage: boolean;
   extra: Record<string, Spread | null>;
   notes: string[];
 }
@@ -34,6 +36,11 @@ export interface SeriesReport {
   duplicateFileIds: number;
   fileIdsAssigned: number;
   maxVolumeIdRegressions: number;
+  /**
+   * Runs whose cluster did not start, so none of their scenarios ran. Fatal in every series, comparisons included:
+   * a comparison that never ran is no comparison (the k8s-dev drill's baseline once failed this way unnoticed).
+   */
+  clustersNotStarted: number;
 }
 
 export interface DrillReport extends SeriesReport {
@@ -88,6 +95,8 @@ interface SeriesVariant {
   raft?: RaftOverride;
   /** @default the stack's watchdogEnabled */
   watchdog?: boolean;
+  /** A comparison, not what the stack deploys: its misses are reported as a baseline's, never as failures. */
+  baseline?: boolean;
 }
 
 interface Tally {
@@ -98,7 +107,7 @@ interface Tally {
 async function runSeries(options: DrillOptions, variant: SeriesVariant, scenarios: Scenario[], timelines: ScenarioTimeline[]): Promise<SeriesReport> {
   const { label, raft } = variant;
   const tallies = new Map<string, Tally>(scenarios.map((s) => [s.id, { failures: [], measurements: [] }]));
-  const totals = { duplicates: 0, assigned: 0, regressions: 0 };
+  const totals = { duplicates: 0, assigned: 0, regressions: 0, notStarted: 0 };
   let configuration: SeriesReport["configuration"] | undefined;
   // Partition scenarios get a cluster of their own whose processes run under separate uids (the nftables rules
   // need them); the others run as the harness's user, as the restore tools expect.
@@ -115,6 +124,7 @@ async function runSeries(options: DrillOptions, variant: SeriesVariant, scenario
       cluster = await LocalCluster.start({ stack: options.stack, raft, watchdog: variant.watchdog, separateUids, keep: options.keep, log });
     } catch (error) {
       for (const s of group) tallies.get(s.id)!.failures.push(`run ${run}: cluster did not start: ${messageOf(error)}`);
+      totals.notStarted++;
       continue;
     }
     const { settings } = cluster.plan;
@@ -137,11 +147,11 @@ async function runSeries(options: DrillOptions, variant: SeriesVariant, scenario
           if (cluster.watchdogOn) measured.extra = { ...measured.extra, watchdogActions: watchdogActions(cluster) - actionsBefore };
           tally.measurements.push(measured);
           passed = true;
-          step("passed");
+          step(variant.baseline ? "baseline passed" : "passed");
         } catch (error) {
           if (error instanceof DrillFailure && error.measured) tally.measurements.push(error.measured);
           tally.failures.push(`run ${run}: ${messageOf(error)}`);
-          step(`FAILED: ${messageOf(error)}`);
+          step(`${variant.baseline ? "missed (baseline, not fatal)" : "FAILED"}: ${messageOf(error)}`);
         } finally {
           cluster.timeline = undefined;
           await timeline?.stop();
@@ -166,6 +176,7 @@ async function runSeries(options: DrillOptions, variant: SeriesVariant, scenario
     duplicateFileIds: totals.duplicates,
     fileIdsAssigned: totals.assigned,
     maxVolumeIdRegressions: totals.regressions,
+    clustersNotStarted: totals.notStarted,
   };
 }
 
@@ -181,6 +192,7 @@ function summarize(scenario: Scenario, tally: Tally, runs: number): ScenarioRepo
     failures: tally.failures,
     newLeaderMs: spread(values((m) => m.newLeaderMs)),
     writesBackMs: spread(values((m) => m.writesBackMs)),
+    noWriteOutage: runs > 0 && tally.measurements.length === runs && tally.measurements.every((m) => m.noWriteOutage === true),
     extra: Object.fromEntries(extraKeys.map((k) => [k, spread(values((m) => m.extra?.[k]))])),
     notes: [...new Set(tally.measurements.flatMap((m) => m.notes ?? []))],
   };
@@ -212,10 +224,10 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   // Only a comparison when the stack runs the watchdog: the series above is then the "with" side.
   const withoutWatchdog =
     options.baseline && gray.length > 0 && series.configuration.watchdog
-      ? await runSeries(options, { label: `${options.stack} (watchdog off)`, watchdog: false }, gray, timelines)
+      ? await runSeries(options, { label: `${options.stack} (watchdog off)`, watchdog: false, baseline: true }, gray, timelines)
       : null;
   const timed = options.scenarios.filter((s) => s.baseline);
-  const baseline = options.baseline && timed.length > 0 ? await runSeries(options, { label: `${options.stack} (SeaweedFS defaults)`, raft: SEAWEEDFS_DEFAULTS, watchdog: false }, timed, timelines) : null;
+  const baseline = options.baseline && timed.length > 0 ? await runSeries(options, { label: `${options.stack} (SeaweedFS defaults)`, raft: SEAWEEDFS_DEFAULTS, watchdog: false, baseline: true }, timed, timelines) : null;
   const clean = (s: SeriesReport) => s.scenarios.every((r) => r.passed) && s.duplicateFileIds === 0 && s.maxVolumeIdRegressions === 0;
   const security = options.security ? await runSecurityDrill({ stack: options.stack, keep: options.keep, progress: options.progress }) : null;
 
@@ -225,8 +237,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     weedVersion,
     weedBinary: binary,
     runs: options.runs,
-    // The baseline is a comparison, not what the stack deploys: its failures are reported, not fatal.
-    passed: clean(series) && (security?.passed ?? true),
+    // The baselines are comparisons, not what the stack deploys: their misses are reported, not fatal; but one
+    // whose cluster never started compared nothing.
+    passed: clean(series) && (security?.passed ?? true) && [baseline, withoutWatchdog].every((b) => (b?.clustersNotStarted ?? 0) === 0),
     ...series,
     baseline,
     comparison: ratios(baseline, series),

@@ -5,7 +5,7 @@
  * {@link MIN_WINDOW_MS} and at least {@link WINDOW_FACTOR} times what the same attack took to succeed without TLS.
  * Its report is the `security` section of `npm run drill -- --json` (fields are only ever added).
  */
-import type { StackSettings } from "../../../infra/config";
+import type { StackSettings } from "../../../infra/platforms";
 import { GRPC_CALLERS, MASTER_GRPC_CHANNELS, tlsCommonName } from "../../../infra/seaweed/tls";
 import { LocalCluster } from "../localCluster";
 import { stackConfig } from "../cluster/plan";

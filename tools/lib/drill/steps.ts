@@ -1,8 +1,9 @@
 /** Steps several scenarios share: measuring a failover, waiting for writes through a follower, full recovery. */
 import type { LocalCluster } from "../localCluster";
-import { poll } from "../cluster/http";
+import { poll, sleep } from "../cluster/http";
+import { raftStatsOf } from "../cluster/raftStats";
 import { heal } from "../cluster/partition";
-import { electionBoundMs, expect, ScenarioContext } from "./types";
+import { DrillFailure, electionBoundMs, expect, ScenarioContext } from "./types";
 
 /** Warm-up after a leader change is 15 s in SeaweedFS 4.44; writes get this long to come back. */
 export const WRITES_BACK_BOUND_MS = 60_000;
@@ -17,9 +18,53 @@ export function followerOf(cluster: LocalCluster, leader: number, avoid: readonl
   return follower;
 }
 
+/**
+ * The leader once the cluster has held still for `holdMs`: the same settled leader (every master names it, every
+ * `/cluster/healthz` 200) at every look, and, where the masters serve hashicorp's `/raft/stats`, the same term on all
+ * and the same last log index (every follower caught up). A master restarted a moment ago can still start a vote a
+ * few election timeouts later, and a fault injected before then measures that vote as much as the fault.
+ */
+export async function steadyLeader(cluster: LocalCluster, holdMs: number): Promise<number> {
+  const boundMs = holdMs + electionBoundMs(cluster, 4);
+  const began = Date.now();
+  let steadySince: number | undefined;
+  let steady: number | undefined;
+  while (Date.now() - began < boundMs) {
+    const leader = await settledLeader(cluster);
+    const stats = await Promise.all(cluster.liveSlots().map((s) => raftStatsOf(cluster, s)));
+    const known = stats.filter((x) => x !== undefined);
+    const caughtUp = known.length < stats.length || known.every((x) => x.term === known[0].term && x.lastLogIndex === known[0].lastLogIndex);
+    if (!caughtUp || leader !== steady) steadySince = caughtUp ? Date.now() : undefined;
+    steady = caughtUp ? leader : undefined;
+    if (steadySince !== undefined && Date.now() - steadySince >= holdMs) return leader;
+    await sleep(250);
+  }
+  throw new DrillFailure(`the cluster did not hold still (one leader, every follower caught up) for ${holdMs} ms within ${boundMs} ms`);
+}
+
 /** The current leader once the cluster has settled. */
 export async function settledLeader(cluster: LocalCluster): Promise<number> {
   return cluster.waitForQuorum(electionBoundMs(cluster));
+}
+
+/**
+ * The settled leader, once every volume server heartbeats to it (its topology lists them all). The harness's start
+ * waits for one working write, and one volume server is enough for that: another may still be on its way to the
+ * leader (5 s after a refused heartbeat, 3 s before following a redirect). A fault whose effect depends on where the
+ * volume servers heartbeat (a frozen leader keeps theirs) starts only once they all do so to the leader.
+ */
+export async function leaderOfEveryVolumeServer(cluster: LocalCluster): Promise<number> {
+  let missing: string[] = [];
+  let leader: number | undefined;
+  const boundMs = electionBoundMs(cluster);
+  const ready = await poll(async () => {
+    leader = await settledLeader(cluster);
+    const known = await cluster.volumeServersKnownTo(leader);
+    missing = cluster.volumeServerAddresses.filter((address) => !known.includes(address));
+    return missing.length === 0 ? leader : undefined;
+  }, boundMs, 200);
+  expect(ready !== undefined, `volume server(s) ${missing.join(", ")} not heartbeating to leader master-${leader} within ${boundMs} ms`);
+  return ready;
 }
 
 /**

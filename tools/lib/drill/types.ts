@@ -18,6 +18,8 @@ export interface ScenarioMeasurements {
   newLeaderMs?: number;
   /** Until `/dir/assign` succeeds again through a follower. */
   writesBackMs?: number;
+  /** Writes were probed throughout the fault and every one worked: there was no write outage to time. */
+  noWriteOutage?: boolean;
   /** Scenario-specific figures, e.g. how fast survivors turn unhealthy. */
   extra?: Record<string, number>;
   /** Facts worth printing (not pass/fail). */

@@ -1,7 +1,7 @@
 /**
  * A Kubernetes stack of this project run by the real Pulumi engine against the loopback control plane: starts the
- * control plane (zones from the stack file), gives it storage and the Prometheus Operator's CRDs (both as a real
- * cluster would have them), and a Pulumi workspace with the locally built Kubernetes provider installed and
+ * control plane (zones from the stack file), gives it storage, the Prometheus Operator's CRDs and the monitoring
+ * namespace (as a real cluster would have them), and a Pulumi workspace with the locally built Kubernetes provider installed and
  * KUBECONFIG pointing at the control plane. `stop()` ends both, also after a failure.
  */
 import * as path from "node:path";
@@ -48,6 +48,9 @@ export async function startEngineStack(stack: string, log: (line: string) => voi
     for (const [kind, plural] of [["PodMonitor", "podmonitors"], ["PrometheusRule", "prometheusrules"]]) {
       await kubeCall(plane.endpoint, "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", openCrd("monitoring.coreos.com", kind, plural));
     }
+    // The monitoring stack's namespace (a prerequisite the stack does not create: Grafana's dashboard ConfigMap goes there).
+    const monitoring = config["seaweed-infra:k8sDashboardNamespace"] || config["seaweed-infra:k8sMonitoringNamespace"] || "monitoring";
+    await kubeCall(plane.endpoint, "POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: monitoring } });
     const versions = engineVersions();
     workspace = createWorkspace({ plugins: [["kubernetes", versions.PULUMI_KUBERNETES_VERSION, path.join(engineBinDir(), "pulumi-resource-kubernetes")]] });
     const env = { KUBECONFIG: plane.kubeconfig };
@@ -88,26 +91,6 @@ export function previewSteps(stdout: string): PreviewStep[] {
   return (parsed.steps ?? [])
     .map((s) => ({ op: s.op, urn: s.urn, type: s.newState?.type ?? s.oldState?.type ?? "" }))
     .filter((s) => s.type !== "pulumi:pulumi:Stack" && s.op !== "read");
-}
-
-/** One policy violation as the engine reported it: `policy @ resource name` and its enforcement level. */
-export interface EngineViolation {
-  verdict: string;
-  enforcementLevel: string;
-}
-
-/**
- * The policy violations in the event stream of `pulumi preview --json` run with
- * PULUMI_ENABLE_STREAMING_JSON_PREVIEW (one JSON event per line; `policyEvent`s carry the violations), sorted.
- */
-export function engineViolations(stdout: string): EngineViolation[] {
-  const found: EngineViolation[] = [];
-  for (const line of stdout.split("\n")) {
-    if (!line.includes('"policyEvent"')) continue;
-    const event = (JSON.parse(line) as { policyEvent: { policyName: string; resourceUrn?: string; enforcementLevel: string } }).policyEvent;
-    found.push({ verdict: `${event.policyName} @ ${urnName(event.resourceUrn ?? "")}`, enforcementLevel: event.enforcementLevel });
-  }
-  return found.sort((a, b) => a.verdict.localeCompare(b.verdict));
 }
 
 /** The name part of a URN; the stack's own URN (or none, for a stack policy) reads as "stack". */

@@ -4,7 +4,8 @@
  * into account"), so the drill removes the policy from moto, records every request the agent sends
  * (./recordingProxy.ts) and judges each S3 request here: a Deny statement applies when its action, resource and
  * every condition match. Only what the project's policies use is modelled (Deny with Principal "*"; Bool, Null,
- * StringEquals, StringNotEquals); anything else throws rather than pass unjudged.
+ * StringEquals, StringNotEquals); anything else throws rather than pass unjudged. `allowedBy` judges an identity
+ * policy's Allow statements the same way (the instance role's grants, e.g. kms:Decrypt of the weed artifact).
  */
 
 interface Statement {
@@ -21,6 +22,8 @@ export interface RecordedRequest {
   method: string;
   url: string;
   headers: Record<string, string>;
+  /** Whether it arrived over TLS: the value of `aws:SecureTransport` S3 would see for it. */
+  secureTransport: boolean;
 }
 
 /** An S3 request in IAM terms. */
@@ -40,11 +43,9 @@ const header = (r: RecordedRequest, name: string) => Object.entries(r.headers).f
 /**
  * The S3 requests among the recorded ones (SigV4 scope `/s3/`), in IAM terms. Multipart part uploads and completions
  * are left out: which condition keys S3 evaluates for them is not modelled here (the agent's files are small enough
- * for single PUTs).
- * @param secureTransport the value of aws:SecureTransport on the real hosts: moto listens on plain HTTP on loopback,
- *   while the agent on EC2 uses the AWS CLI's default https endpoint.
+ * for single PUTs). `aws:SecureTransport` is each request's own transport, as recorded.
  */
-export function s3Requests(recorded: readonly RecordedRequest[], secureTransport: boolean): S3Request[] {
+export function s3Requests(recorded: readonly RecordedRequest[]): S3Request[] {
   const out: S3Request[] = [];
   for (const r of recorded) {
     if (!/\/s3\/aws4_request/.test(header(r, "authorization") ?? "")) continue;
@@ -59,7 +60,7 @@ export function s3Requests(recorded: readonly RecordedRequest[], secureTransport
     else if (r.method === "GET" || r.method === "HEAD") action = "s3:GetObject";
     else if (r.method === "DELETE") action = "s3:DeleteObject";
     else throw new Error(`unmodelled S3 request ${r.method} ${r.url}`);
-    const context: Record<string, string> = { "aws:SecureTransport": String(secureTransport) };
+    const context: Record<string, string> = { "aws:SecureTransport": String(r.secureTransport) };
     for (const name of ["x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id"]) {
       const value = header(r, name);
       if (value !== undefined) context[`s3:${name}`] = value;
@@ -100,4 +101,21 @@ export function deniedBy(policy: { Statement: Record<string, unknown>[] }, reque
     if (conditions.every((c) => conditionHolds(c.operator, c.key, c.value, request.context))) denied.push(s.Sid ?? String(i));
   });
   return denied;
+}
+
+/**
+ * The Sids (or indexes) of an identity policy's Allow statements that grant `request` (the same modelled
+ * conditions; a statement with a Principal, or a Not* element, throws). The request's `action` may be any service's.
+ */
+export function allowedBy(policy: { Statement: Record<string, unknown>[] }, request: S3Request): string[] {
+  const allowed: string[] = [];
+  (policy.Statement as unknown as Statement[]).forEach((s, i) => {
+    if ("NotAction" in s || "NotResource" in s || "Principal" in s) throw new Error(`statement ${s.Sid ?? i}: Principal and Not* elements are not modelled in an identity policy`);
+    if (s.Effect !== "Allow") return;
+    if (!list(s.Action).some((a) => wildcard(a).test(request.action))) return;
+    if (!list(s.Resource).some((r) => wildcard(r).test(request.resource))) return;
+    const conditions = Object.entries(s.Condition ?? {}).flatMap(([operator, keys]) => Object.entries(keys).map(([key, value]) => ({ operator, key, value })));
+    if (conditions.every((c) => conditionHolds(c.operator, c.key, c.value, request.context))) allowed.push(s.Sid ?? String(i));
+  });
+  return allowed;
 }

@@ -9,7 +9,7 @@ import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import type { S3Client } from "@aws-sdk/client-s3";
-import type { SeaweedConfig } from "../../../infra/config";
+import type { SeaweedConfig } from "../../../infra/platforms";
 import { ssmPrefixOf } from "../../../infra/aws/naming";
 import { bucketPolicyDocument, lifecycleRules } from "../../../infra/aws/backup/rules";
 import { BACKUP_PARAMETERS } from "../../../infra/aws/host/backupNames";
@@ -28,13 +28,13 @@ export async function awsCli(moto: Moto, args: string[]): Promise<string> {
 
 /**
  * Creates the backup bucket and the agent's parameters (including the agent script itself, as the component does);
- * returns the bucket name, its policy document and whether S3 kept every setting.
+ * returns the bucket name, its policy document, the KMS key the agent encrypts with and whether S3 kept every setting.
  */
 export async function prepareBackupBucket(
   moto: Moto,
   s3: S3Client,
   config: SeaweedConfig,
-): Promise<{ bucket: string; policy: ReturnType<typeof bucketPolicyDocument>; settingsAccepted: boolean; readBack: unknown }> {
+): Promise<{ bucket: string; policy: ReturnType<typeof bucketPolicyDocument>; kmsKeyArn: string; settingsAccepted: boolean; readBack: unknown }> {
   const bucket = `${config.clusterName}-backups-drill`;
   const kmsKeyArn = await awsCli(moto, ["kms", "create-key", "--description", "drill backups", "--query", "KeyMetadata.Arn", "--output", "text"]);
   const document = bucketPolicyDocument(`arn:aws:s3:::${bucket}`);
@@ -56,5 +56,5 @@ export async function prepareBackupBucket(
   await awsCli(moto, ["ssm", "put-parameter", "--name", `${prefix}/${BACKUP_PARAMETERS.kmsKeyArn}`, "--type", "String", "--value", kmsKeyArn]);
   const agent = renderBackupAgentScript({ clusterName: config.clusterName, port: config.httpPort, ssmPrefix: prefix, region: regionOfZones(config.availabilityZones) ?? "us-east-1" });
   await awsCli(moto, ["ssm", "put-parameter", "--name", `${prefix}/${BACKUP_PARAMETERS.agentScript}`, "--type", "String", "--tier", "Advanced", "--value", agent]);
-  return { bucket, policy: document, settingsAccepted, readBack };
+  return { bucket, policy: document, kmsKeyArn, settingsAccepted, readBack };
 }

@@ -13,7 +13,7 @@ import {
   Instance,
   TerminateInstanceInAutoScalingGroupCommand,
 } from "@aws-sdk/client-auto-scaling";
-import type { SeaweedConfig } from "../../../infra/config";
+import type { SeaweedConfig } from "../../../infra/platforms";
 import { sleep } from "../cluster/http";
 import type { RolloutBackend } from "./engine";
 import { GateMaster, GateTier, writeThrough } from "./gates";

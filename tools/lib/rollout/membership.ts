@@ -7,7 +7,8 @@
  */
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { projectKeys, parseStackConfig } from "../../../infra/config";
+import { projectKeys } from "../../../infra/config";
+import { parseStackConfig } from "../../../infra/platforms";
 import { membershipChange, MembershipStep } from "../../../infra/seaweed/membership";
 import { GRPC_PORT_OFFSET } from "../../../infra/seaweed/constants";
 import { poll } from "../cluster/http";
@@ -125,7 +126,7 @@ export async function changeMembership(cluster: LocalCluster, to: number, progre
     switch (step.action) {
       case "start-member": {
         await cluster.addMaster(targetOf(step.slot));
-        cluster.start(step.slot);
+        await cluster.start(step.slot);
         const named = await poll(async () => ((await cluster.statusOf(step.slot)).leader ? true : undefined), GATE_TIMEOUT_MS, 200);
         if (!named) throw new Error(`new master-${step.slot} named no leader within ${GATE_TIMEOUT_MS} ms`);
         break;
