@@ -7,6 +7,8 @@
  * leader and writes back through a follower, bring the old leader back. Judges the medians against the failover
  * budget (bench/failover-budget.yaml, where every threshold is explained); --stack and --runs override its values.
  * --stacks-dir reads Pulumi.<stack>.yaml from another directory: a variant of a stack, to see the gate fail on it.
+ * A stack with mutual TLS (tlsEnabled) runs a third cluster beside them: the same masters without TLS, killed at the
+ * same moments, so the report gives what TLS costs a failover from one run and the budget gates it (`tls`).
  *
  * Progress lines go to stdout (stderr with --json). Exit codes: 0 within budget, 1 over budget or a drill failed,
  * 2 bad usage, stack config or budget file.
@@ -14,7 +16,7 @@
 import { ConfigError } from "../infra/config";
 import type { StackSettings } from "../infra/platforms";
 import { SEAWEEDFS_VERSION } from "../infra/seaweed/constants";
-import { BudgetError, BUDGET_FILE, judge, Medians, readBudget, Side, Verdict } from "./lib/bench/budget";
+import { BudgetError, BUDGET_FILE, judge, judgeTls, Medians, readBudget, Side, TlsVerdict, Verdict } from "./lib/bench/budget";
 import { stackConfig } from "./lib/cluster/plan";
 import { leaderKill } from "./lib/drill/leaderKill";
 import { SEAWEEDFS_DEFAULTS } from "./lib/drill/runner";
@@ -39,6 +41,8 @@ interface BenchReport extends Verdict {
   runs: number;
   budgetFile: string;
   configurations: { stack: Side; defaults: Side };
+  /** A TLS stack only (else null): the same masters without TLS, side by side, and the verdict on the difference. */
+  tls: (TlsVerdict & { withoutTls: Side }) | null;
 }
 
 function usage(message: string): never {
@@ -65,6 +69,8 @@ function parseArgs(argv: string[]): BenchArgs {
 interface Contender {
   label: string;
   raft?: RaftOverride;
+  /** Mutual TLS on its gRPC channels. @default the stack's tlsEnabled */
+  tls?: boolean;
   cluster?: LocalCluster;
   side: Side;
 }
@@ -95,26 +101,29 @@ async function bench(stack: string, config: StackSettings, runs: number, budgetF
   const contenders: Contender[] = [
     { label: stack, side: { raft: { heartbeatInterval: "", electionTimeout: "" }, newLeaderMs: [], writesBackMs: [], failures: [] } },
     { label: "SeaweedFS defaults", raft: SEAWEEDFS_DEFAULTS, side: { raft: { heartbeatInterval: "", electionTimeout: "" }, newLeaderMs: [], writesBackMs: [], failures: [] } },
+    ...(config.tlsEnabled ? [{ label: `${stack} without TLS`, tls: false, side: { raft: { heartbeatInterval: "", electionTimeout: "" }, newLeaderMs: [], writesBackMs: [], failures: [] } }] : []),
   ];
   try {
     // One after the other: each picks a free loopback network, which the other could otherwise pick too.
     for (const c of contenders) {
       progress(`${c.label}: starting ${stack}'s masters${c.raft ? ` with ${JSON.stringify(c.raft)}` : ""}`);
       // The defaults side is SeaweedFS as shipped: no watchdog beside its masters.
-      c.cluster = await LocalCluster.start({ stack, config, raft: c.raft, watchdog: c.raft ? false : undefined, log: (line) => progress(`${c.label}: ${line}`) });
+      c.cluster = await LocalCluster.start({ stack, config, raft: c.raft, tls: c.tls, watchdog: c.raft ? false : undefined, log: (line) => progress(`${c.label}: ${line}`) });
       c.side.raft = { ...c.cluster.plan.settings.raft };
     }
     // The same window on both sides (the stack's), so that both kills still come at about the same moment.
     const holdMs = stabilityWindowMs(contenders[0].side.raft);
     for (let run = 1; run <= runs; run++) {
-      // Side by side: both clusters lose their leader at about the same moment, so load on the machine hits both alike.
+      // Side by side: every cluster loses its leader at about the same moment, so load on the machine hits all alike.
       await Promise.all(contenders.map((c) => killLeader(c, run, holdMs, progress)));
     }
   } finally {
     await Promise.all(contenders.map((c) => c.cluster?.stop()));
   }
-  const [mine, defaults] = contenders.map((c) => c.side);
-  return { stack, seaweedfsVersion: SEAWEEDFS_VERSION, runs, budgetFile, configurations: { stack: mine, defaults }, ...judge(budget, mine, defaults) };
+  const [mine, defaults, withoutTls] = contenders.map((c) => c.side);
+  const verdict = judge(budget, mine, defaults);
+  const tls = withoutTls ? { ...judgeTls(budget, mine, withoutTls), withoutTls } : null;
+  return { stack, seaweedfsVersion: SEAWEEDFS_VERSION, runs, budgetFile, configurations: { stack: mine, defaults }, ...verdict, passed: verdict.passed && (tls?.passed ?? true), tls };
 }
 
 function printReport(report: BenchReport): void {
@@ -131,10 +140,14 @@ function printReport(report: BenchReport): void {
     `Failover bench, leader kill x${report.runs} on ${report.stack}'s masters (SeaweedFS ${report.seaweedfsVersion}), budget ${report.budgetFile}`,
     formatTable(
       ["configuration", "heartbeat / election", "new leader s: median (runs)", "writes back s: median (runs)"],
-      [row(`${report.stack} (rendered)`, report.configurations.stack, report.spreads.stack), row("SeaweedFS defaults", report.configurations.defaults, report.spreads.defaults)],
+      [
+        row(`${report.stack} (rendered${report.tls ? ", mutual TLS" : ""})`, report.configurations.stack, report.spreads.stack),
+        row("SeaweedFS defaults", report.configurations.defaults, report.spreads.defaults),
+        ...(report.tls ? [row(`${report.stack} without TLS`, report.tls.withoutTls, report.tls.spreads.withoutTls)] : []),
+      ],
     ),
     "",
-    ...report.checks.map((c) => `  ${c.passed ? "ok  " : "FAIL"} ${c.name}: ${c.detail}`),
+    ...[...report.checks, ...(report.tls?.checks ?? [])].map((c) => `  ${c.passed ? "ok  " : "FAIL"} ${c.name}: ${c.detail}`),
     "",
     report.passed ? "WITHIN BUDGET" : "OVER BUDGET",
   ];

@@ -11,10 +11,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { BudgetError, checkBudget, FailoverBudget, judge, readBudget, Side, writesBackLimitMs } from "../../tools/lib/bench/budget";
+import { BudgetError, checkBudget, FailoverBudget, judge, judgeTls, readBudget, Side, writesBackLimitMs } from "../../tools/lib/bench/budget";
 import { REPO_ROOT } from "../../tools/lib/stackFiles";
 
-const budget: FailoverBudget = { stack: "dev", runs: 3, newLeaderSpeedupAtLeast: 8, writesBackSlackSeconds: 1 };
+const budget: FailoverBudget = { stack: "dev", runs: 3, newLeaderSpeedupAtLeast: 8, writesBackSlackSeconds: 1, tlsNewLeaderRatioAtMost: 2 };
 const devRaft = { heartbeatInterval: "300ms", electionTimeout: "2s" };
 const side = (raft: Side["raft"], newLeaderMs: number[], writesBackMs: number[], failures: string[] = []): Side => ({ raft, newLeaderMs, writesBackMs, failures });
 /** SeaweedFS defaults, leader kill on dev's masters (measured beside the committed dev run below). */
@@ -86,6 +86,28 @@ describe("the failover gate", () => {
     const noBaseline = judge(budget, side(devRaft, [800], [15_400]), side(defaults.raft, [], [], ["run 1: cluster did not start"]));
     assert.equal(noBaseline.passed, false);
     assert.deepEqual(noBaseline.checks.map((c) => c.passed), [false, false, true]);
+  });
+});
+
+describe("the TLS gate of a TLS stack's bench", () => {
+  it("passes when TLS and no TLS fail over alike, and reports both ratios", () => {
+    const verdict = judgeTls(budget, side(devRaft, [700, 820, 760], [15_700, 15_820, 15_760]), side(devRaft, [650, 900, 740], [15_650, 15_900, 15_740]));
+    assert.equal(verdict.passed, true, JSON.stringify(verdict.checks));
+    assert.equal(verdict.newLeaderRatio, 760 / 740);
+    assert.equal(verdict.writesBackRatio, 15_760 / 15_740);
+  });
+
+  it("fails when TLS more than doubles the median new leader, or when a run without TLS failed", () => {
+    // A TLS defect costing a reconnect (e.g. a handshake timeout on the first heartbeat to the new leader).
+    const slow = judgeTls(budget, side(devRaft, [2_400, 2_600, 2_500], [17_400, 17_600, 17_500]), side(devRaft, [650, 900, 740], [15_650, 15_900, 15_740]));
+    assert.deepEqual(slow.checks.map((c) => c.passed), [true, false]);
+    assert.match(slow.checks[1].detail, /x3\.38 \(TLS 2500 ms \/ no TLS 740 ms\), budget <= x2/);
+    const failed = judgeTls(budget, side(devRaft, [700], [15_700]), side(devRaft, [], [], ["run 1: cluster did not start"]));
+    assert.deepEqual(failed.checks.map((c) => c.passed), [false, false]);
+  });
+
+  it("refuses a ratio below 1", () => {
+    assert.throws(() => checkBudget({ ...budget, tlsNewLeaderRatioAtMost: 0.9 }, "budget.yaml"), /tlsNewLeaderRatioAtMost: 0.9 is not valid; use a number >= 1/);
   });
 });
 

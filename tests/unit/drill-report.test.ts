@@ -126,6 +126,24 @@ describe("the drill report", () => {
     assert.match(text, /^ {2}leader-kill: new leader ×18\.6, writes back ×1\.8$/m);
   });
 
+  it("text: the security drill's controls, each with TLS off and on, and the evidence of one that was not refused", () => {
+    const control = (id: string, on: "accepted" | "refused") => ({
+      id,
+      title: id,
+      tlsOff: { outcome: "accepted" as const, ms: 1_200, evidence: `${id} accepted in clear text` },
+      tlsOn: { outcome: on, windowMs: 10_000, evidence: on === "refused" ? "remote error: tls: bad certificate" : `${id} answered with TLS on` },
+      passed: on === "refused",
+    });
+    const channels = [{ id: "raft", description: "raft between masters", allowedCommonNames: ["seaweedfs-prod-master"] }];
+    const report = { ...prodReport(), security: { tls: { enabled: true, channels, https: false as const }, controls: [control("master-from-another-ca", "refused"), control("plain-grpc-client", "accepted")], passed: false } };
+    const text = renderDrillReportText(report);
+    assert.match(text, /Transport security \(mutual TLS on raft; each attack with TLS off, then on\):/);
+    assert.match(text, /^\s+master-from-another-ca\s+accepted \(1\.2 s\)\s+refused \(window 10 s\)\s+yes$/m);
+    assert.match(text, /^\s+plain-grpc-client\s+accepted \(1\.2 s\)\s+accepted \(window 10 s\)\s+NO$/m);
+    assert.match(text, /^ {2}plain-grpc-client: TLS off: plain-grpc-client accepted in clear text; TLS on: plain-grpc-client answered with TLS on$/m);
+    assert.doesNotMatch(renderDrillReportText(prodReport()), /Transport security/, "no section when the security drill did not run");
+  });
+
   it("text: a failure of the stack itself still reads FAILED (negative control)", () => {
     const text = renderDrillReportText(prodReport({ passed: false, failures: ["run 1: writes came back 31000 ms after the freeze"] }));
     assert.match(text, /^\s+-\s+frozen-leader-long\s+FAILED/m);

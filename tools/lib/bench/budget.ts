@@ -18,6 +18,11 @@ export interface FailoverBudget {
   runs: number;
   newLeaderSpeedupAtLeast: number;
   writesBackSlackSeconds: number;
+  /**
+   * With a TLS stack: the most its median new-leader time may be, as a multiple of the same masters' without TLS,
+   * measured side by side in the same run.
+   */
+  tlsNewLeaderRatioAtMost: number;
 }
 
 export class BudgetError extends Error {}
@@ -48,8 +53,9 @@ export function checkBudget(raw: unknown, file = BUDGET_FILE): FailoverBudget {
     runs: number(doc, "runs", "runs", "use a whole number >= 1 (leader kills per configuration)", (n) => Number.isInteger(n) && n >= 1),
     newLeaderSpeedupAtLeast: number(doc, "newLeaderSpeedupAtLeast", "newLeaderSpeedupAtLeast", "use a number > 1 (how many times faster than SeaweedFS defaults)", (n) => n > 1),
     writesBackSlackSeconds: number(doc, "writesBackSlackSeconds", "writesBackSlackSeconds", "use a number of seconds >= 0", (n) => n >= 0),
+    tlsNewLeaderRatioAtMost: number(doc, "tlsNewLeaderRatioAtMost", "tlsNewLeaderRatioAtMost", "use a number >= 1 (how many times the no-TLS median new leader TLS may take)", (n) => n >= 1),
   };
-  const known = new Set(["stack", "runs", "newLeaderSpeedupAtLeast", "writesBackSlackSeconds"]);
+  const known = new Set(["stack", "runs", "newLeaderSpeedupAtLeast", "writesBackSlackSeconds", "tlsNewLeaderRatioAtMost"]);
   for (const key of Object.keys(doc)) if (!known.has(key)) problems.push(`${key}: unknown key; the budget keys are ${[...known].join(", ")}`);
   if (problems.length > 0) throw new BudgetError(`${file}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
   return budget;
@@ -121,4 +127,36 @@ export function judge(budget: FailoverBudget, stack: Side, defaults: Side): Verd
     },
   ];
   return { passed: checks.every((c) => c.passed), spreads: { stack: s, defaults: d }, newLeaderSpeedup: speedup, writesBackLimitMs: limit, checks };
+}
+
+/** What mutual TLS costs a failover: the TLS stack's leader kills beside the same masters' without TLS. */
+export interface TlsVerdict {
+  passed: boolean;
+  spreads: { withTls: Medians; withoutTls: Medians };
+  /** Median new leader with TLS / without; null without measurements on both sides. */
+  newLeaderRatio: number | null;
+  /** Median writes back with TLS / without (reported; the warm-up dominates it). */
+  writesBackRatio: number | null;
+  checks: Check[];
+}
+
+/** Judges a TLS stack's leader kills (`withTls`) against the same masters' without TLS, run side by side. */
+export function judgeTls(budget: FailoverBudget, withTls: Side, withoutTls: Side): TlsVerdict {
+  const t = { newLeaderMs: spread(withTls.newLeaderMs), writesBackMs: spread(withTls.writesBackMs) };
+  const p = { newLeaderMs: spread(withoutTls.newLeaderMs), writesBackMs: spread(withoutTls.writesBackMs) };
+  const ratio = (a: Spread | null, b: Spread | null) => (a && b ? a.median / Math.max(1, b.median) : null);
+  const newLeaderRatio = ratio(t.newLeaderMs, p.newLeaderMs);
+  const checks: Check[] = [
+    {
+      name: "every leader kill without TLS passed the drill",
+      passed: withoutTls.failures.length === 0,
+      detail: withoutTls.failures.join("; ") || `${withoutTls.newLeaderMs.length} runs`,
+    },
+    {
+      name: "mutual TLS costs no failover time: new leader with TLS within the budgeted multiple of without (median)",
+      passed: newLeaderRatio !== null && newLeaderRatio <= budget.tlsNewLeaderRatioAtMost,
+      detail: newLeaderRatio === null ? "no measurement" : `x${newLeaderRatio.toFixed(2)} (TLS ${t.newLeaderMs!.median} ms / no TLS ${p.newLeaderMs!.median} ms), budget <= x${budget.tlsNewLeaderRatioAtMost}`,
+    },
+  ];
+  return { passed: checks.every((c) => c.passed), spreads: { withTls: t, withoutTls: p }, newLeaderRatio, writesBackRatio: ratio(t.writesBackMs, p.writesBackMs), checks };
 }
