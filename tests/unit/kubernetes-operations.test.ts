@@ -109,14 +109,14 @@ describe("Kubernetes operations keys", () => {
     const [master, backup] = pod.containers;
     const env = Object.fromEntries(backup.env.map((e: Obj) => [e.name, e.value]));
     assert.equal(env.AWS_ROLE_ARN, "arn:aws:iam::210987654321:role/seaweedfs-backup");
-    const token = pod.volumes.find((v: Obj) => v.projected);
+    const token = pod.volumes.find((v: Obj) => v.projected?.sources.some((s: Obj) => s.serviceAccountToken));
     assert.equal(token.projected.sources[0].serviceAccountToken.audience, "sts.amazonaws.com");
     assert.equal(env.AWS_WEB_IDENTITY_TOKEN_FILE, `${backup.volumeMounts.find((m: Obj) => m.name === token.name).mountPath}/token`);
     assert.ok(!master.volumeMounts.some((m: Obj) => m.name === token.name));
     assert.deepEqual((masterStatefulSet(web) as Obj).spec.template.metadata.annotations, { "eks.amazonaws.com/skip-containers": "master" });
     // Static keys: no token at all, and the pods start before the operator made the Secret in the new namespace.
     const keys = podOf(configWith({ k8sBackupCredentials: "secret", k8sBackupCredentialsSecret: "seaweedfs-backup-credentials" }));
-    assert.equal(keys.volumes.find((v: Obj) => v.projected), undefined);
+    assert.equal(keys.volumes.find((v: Obj) => v.projected?.sources.some((s: Obj) => s.serviceAccountToken)), undefined);
     const secretRefs = keys.containers[1].env.filter((e: Obj) => e.valueFrom?.secretKeyRef).map((e: Obj) => e.valueFrom.secretKeyRef);
     assert.deepEqual(secretRefs, ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"].map((key) => ({ name: "seaweedfs-backup-credentials", key, optional: true })));
   });
