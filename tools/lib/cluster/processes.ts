@@ -136,6 +136,16 @@ export function stopChildrenAtExit(): void {
   installExitHandlers();
 }
 
+/** Whether the process `pid` still exists (a zombie not yet reaped counts). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Whether any process of the group still exists (zombies excluded once Node has reaped the leader). */
 export function groupAlive(pgid: number): boolean {
   try {
