@@ -133,6 +133,11 @@ describe("the host restore script (seaweedfs-restore) against moto", () => {
       const kept = fs.readdirSync(mdir).find((d) => d.startsWith("m9333.before-restore-"));
       assert.ok(kept, "the previous raft directory is kept aside");
       assert.equal(fs.readFileSync(path.join(mdir, kept, "logs.dat"), "utf8"), "state before the restore");
+      // A quorum recovery's rejoining slot: its state moved aside, none left (the leader then admits it empty).
+      assert.match((await restore("set-aside")).stdout, /moved .*m9333 aside/);
+      assert.equal(fs.existsSync(path.join(mdir, "m9333")), false);
+      assert.equal(fs.readdirSync(mdir).filter((d) => d.startsWith("m9333.before-restore-")).length, 2, "both earlier raft directories are kept");
+      assert.match((await restore("set-aside")).stdout, /no raft directory at/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -67,6 +67,7 @@ function scriptWith(steps: { name: string; parameter: string }[]): string {
     masterArgs: renderClusterMasters(slotAddresses(config.topology.slots), clusterSettingsOf(config), () => HOST_PATHS.mdir)[0].args,
     weed: { url: config.seaweedBinaryUrl, sha256: SHA, version: config.seaweedVersion },
     jwtParameterName: `/seaweed-infra/${config.clusterName}/jwt-signing-key`,
+    recoveryHoldParameter: `/seaweed-infra/${config.clusterName}/slots/0/recovery-hold`,
     attachTimeoutSeconds: 60,
     pollSeconds: 0.5,
     steps,
