@@ -9,7 +9,7 @@
  *         AWS stacks: through SSM Run Command (each host fetches and verifies the backup, every master stops, each
  *         gets the copy, they start in slot order). Kubernetes stacks: through kubectl and the current kubeconfig
  *         (tools/lib/restore/kubectlFleet.ts: the StatefulSet scaled to 0, the verified copy streamed into every
- *         slot's claim, scaled back up, verified through `kubectl proxy`).
+ *         slot's claim, scaled back up, verified through a `kubectl port-forward` to each master).
  *
  * `--bucket` is required on AWS (the stack's backupBucket output); on Kubernetes it, `--endpoint` and `--region`
  * default to k8sBackupBucket, k8sBackupEndpoint and k8sBackupRegion. `--endpoint` points S3 elsewhere (moto in the
@@ -23,7 +23,7 @@ import { ConfigError, projectKeys } from "../infra/config";
 import { parseStackConfig } from "../infra/platforms";
 import { regionOfZones } from "../infra/config/keys-backup";
 import { chooseBackup, downloadBackup, listBackups, s3Client } from "./lib/restore/backups";
-import { kubectlFleet, startKubectlProxy } from "./lib/restore/kubectlFleet";
+import { kubectlFleet } from "./lib/restore/kubectlFleet";
 import { MasterFleet, restoreCluster, restorePlan } from "./lib/restore/restoreCluster";
 import { ssmFleet } from "./lib/restore/ssmFleet";
 import { readStackConfig, StackFileError } from "./lib/stackFiles";
@@ -101,9 +101,9 @@ async function main(): Promise<void> {
       const slots = config.topology.slots.map((s) => ({ slot: s.slot, ip: s.ip }));
       fleet = ssmFleet({ clusterName: config.clusterName, slots, port: config.httpPort, backupPrefix: prefix, region: where.region });
     } else {
-      const proxy = planOnly ? { url: "http://127.0.0.1:<kubectl proxy>", stop: () => {} } : await startKubectlProxy();
-      cleanups.push(proxy.stop);
-      fleet = kubectlFleet({ config, proxyUrl: proxy.url });
+      const kubectl = kubectlFleet({ config });
+      cleanups.push(kubectl.close);
+      fleet = kubectl;
     }
     if (planOnly) {
       const steps = args.command === "run" ? restorePlan(fleet, manifest) : [];

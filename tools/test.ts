@@ -3,17 +3,20 @@
  * (tests/engine, `npm run engine:check`), in two lanes side by side, which is what keeps the suite within ten minutes
  * on a 2-core machine:
  *   drills  tests/drills: real weed clusters, mostly waiting on elections, heartbeats and alarm windows, and
- *           timing-sensitive; at normal priority, TEST_DRILL_CONCURRENCY files at a time (default 2; each cluster
+ *           timing-sensitive; at normal priority, TEST_DRILL_CONCURRENCY files at a time (default 3; each cluster
  *           picks its own loopback network and each partition drill its own network namespace);
- *   unit    every other file (tests/unit, tests/policy): CPU-bound (tsx, Pulumi mocks, plan subprocesses), one file
- *           at a time under `nice`, so it uses what the drills leave and never delays a drill's master.
+ *   unit    every other file (tests/unit, tests/policy): CPU-bound (tsx, Pulumi mocks, plan subprocesses),
+ *           TEST_UNIT_CONCURRENCY files at a time (default 2, one per core) under `nice`, so it uses what the drills
+ *           leave and never delays a drill's master. Stub servers of these files listen on 127.250-255.*, outside
+ *           the networks drill clusters pick.
  * Each lane's spec output is streamed with the lane's name in front of every line; the end prints both lanes'
  * counts and the 10 slowest test files (tools/test-reporters/file-times.mts). Within a lane, files start longest
  * first, by the times of the last run on this machine (${XDG_CACHE_HOME:-~/.cache}/seaweed-infra/test-times.json;
  * alphabetical without it). Exit 1 when a test failed or a lane did not finish; SIGINT, SIGTERM and SIGHUP are passed
  * to both lanes, whose test files stop what they started, and the exit code is the signal's.
  *
- * Environment: TEST_DRILL_CONCURRENCY (drill files at a time, default 2), SLOWEST_FILES (how many to list, default 10).
+ * Environment: TEST_DRILL_CONCURRENCY (drill files at a time, default 3), TEST_UNIT_CONCURRENCY (other files at a
+ * time, default 2), SLOWEST_FILES (how many to list, default 10).
  */
 import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -134,8 +137,8 @@ async function main(): Promise<void> {
   const times = lastTimes();
   const isDrill = (f: string) => f.startsWith(`tests${path.sep}drills${path.sep}`);
   const lanes: Lane[] = [
-    { name: "drills", files: longestFirst(files.filter(isDrill), times), concurrency: positiveInteger("TEST_DRILL_CONCURRENCY", 2) },
-    { name: "unit", files: longestFirst(files.filter((f) => !isDrill(f)), times), concurrency: 1, niceness: 10 },
+    { name: "drills", files: longestFirst(files.filter(isDrill), times), concurrency: positiveInteger("TEST_DRILL_CONCURRENCY", 3) },
+    { name: "unit", files: longestFirst(files.filter((f) => !isDrill(f)), times), concurrency: positiveInteger("TEST_UNIT_CONCURRENCY", 2), niceness: 10 },
   ].filter((lane) => lane.files.length > 0);
 
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "seaweed-test-times-"));

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import type { ConfigIssue } from "./spec";
 import { key } from "./spec";
+import { BackupCredentials, KUBERNETES_OPERATIONS_KEYS, operationsChecks } from "./keys-kubernetes-operations";
 
 /** An RFC 1123 label: what Kubernetes allows for namespace and Service names. */
 const dnsLabel = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "must be a DNS label: lower-case letters, digits and dashes, at most 63");
@@ -33,7 +34,7 @@ export const KUBERNETES_KEYS = {
     description: "Kubernetes only: the container image repository; the tag is seaweedVersion. The official image is chrislusf/seaweedfs.",
     schema: z.string().regex(/^[a-z0-9]+([._/-][a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/, "not an image repository such as chrislusf/seaweedfs (no tag: the tag is seaweedVersion)"),
     default: "chrislusf/seaweedfs",
-    fix: "use a repository without a tag, e.g. chrislusf/seaweedfs or registry.example.com/mirror/seaweedfs",
+    fix: "use a repository without a tag, e.g. chrislusf/seaweedfs or <your registry>/mirror/seaweedfs",
   }),
   k8sImageDigest: key({
     type: "string",
@@ -128,7 +129,8 @@ export const KUBERNETES_KEYS = {
   }),
   k8sBackupCredentialsSecret: key({
     type: "string",
-    description: "Kubernetes only: a Secret in k8sNamespace (made by you, not the stack) with keys AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY allowed to put objects into k8sBackupBucket. Needed with k8sBackupBucket.",
+    description:
+      "Kubernetes only: with k8sBackupCredentials secret, a Secret in k8sNamespace (made by you, not the stack) with keys AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY allowed to put objects into k8sBackupBucket. The pods start without it (the namespace is the stack's, so it can only be made after the first update); until it exists every backup fails and the backup-age alert fires.",
     schema: dnsLabel.or(z.literal("")),
     default: "",
     fix: "create the Secret (kubectl create secret generic seaweedfs-backup-credentials --from-literal=AWS_ACCESS_KEY_ID=... --from-literal=AWS_SECRET_ACCESS_KEY=...) and name it here",
@@ -136,10 +138,11 @@ export const KUBERNETES_KEYS = {
   k8sBackupImage: key({
     type: "string",
     description: "Kubernetes only: the backup sidecar's image (with tag or digest). It must provide bash, curl, python3, GNU find and the AWS CLI v2; images/backup/Dockerfile builds one. Needed with k8sBackupBucket.",
-    schema: z.string().regex(/^([a-z0-9]+([._/:-][a-z0-9]+)*(@sha256:[0-9a-f]{64})?)?$/, "not an image reference such as registry.example.com/seaweedfs-backup:1.0"),
+    schema: z.string().regex(/^([a-z0-9]+([._/:-][a-z0-9]+)*(@sha256:[0-9a-f]{64})?)?$/, "not an image reference such as <your registry>/seaweedfs-master-backup:1.0.0"),
     default: "",
     fix: "build images/backup/Dockerfile, push it and name it here with its tag or digest",
   }),
+  ...KUBERNETES_OPERATIONS_KEYS,
 };
 
 /**
@@ -156,6 +159,11 @@ export function kubernetesCrossChecks(
     k8sBackupEndpoint: string;
     k8sBackupCredentialsSecret: string;
     k8sBackupImage: string;
+    k8sBackupCredentials: BackupCredentials;
+    k8sBackupRoleArn: string;
+    k8sImage: string;
+    k8sExtraArgs: string[];
+    k8sTolerations: string[];
     httpPort: number;
     grpcPort: number;
     metricsPort: number;
@@ -163,6 +171,7 @@ export function kubernetesCrossChecks(
   issues: ConfigIssue[],
 ): void {
   backupChecks(v, issues);
+  operationsChecks(v, issues);
   if (v.k8sBackupBucket) {
     for (const port of ["httpPort", "grpcPort", "metricsPort"] as const) {
       if (v[port] === BACKUP_METRICS_PORT) {
@@ -181,13 +190,16 @@ export function kubernetesCrossChecks(
 }
 
 /** Backups are all or nothing: a bucket needs the sidecar's image and credentials, and those mean nothing without it. */
-function backupChecks(v: { k8sBackupBucket: string; k8sBackupEndpoint: string; k8sBackupCredentialsSecret: string; k8sBackupImage: string }, issues: ConfigIssue[]): void {
+function backupChecks(
+  v: { k8sBackupBucket: string; k8sBackupEndpoint: string; k8sBackupCredentialsSecret: string; k8sBackupImage: string; k8sBackupCredentials: BackupCredentials },
+  issues: ConfigIssue[],
+): void {
   const needed = [
-    { key: "k8sBackupCredentialsSecret", fix: "name a Secret in k8sNamespace with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY" },
+    { key: "k8sBackupCredentialsSecret", fix: "name a Secret in k8sNamespace with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or use k8sBackupCredentials eks-pod-identity or web-identity" },
     { key: "k8sBackupImage", fix: "name an image with bash, curl, python3, GNU find and the AWS CLI (images/backup/Dockerfile)" },
   ] as const;
   if (v.k8sBackupBucket) {
-    for (const n of needed) {
+    for (const n of needed.filter((n) => n.key !== "k8sBackupCredentialsSecret" || v.k8sBackupCredentials === "secret")) {
       if (!v[n.key]) issues.push({ key: n.key, value: "", message: `is empty while k8sBackupBucket is ${v.k8sBackupBucket}: the backup sidecar needs it`, fix: n.fix });
     }
     return;

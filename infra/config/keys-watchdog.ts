@@ -6,7 +6,7 @@
 import { z } from "zod";
 import type { ConfigValues } from "../config";
 import { SEAWEEDFS_TIMINGS } from "../seaweed/constants";
-import { DEFAULT_WATCHDOG_PROBE, watchdogDetectionBoundMs, watchdogSettingsOf } from "../seaweed/watchdog";
+import { DEFAULT_WATCHDOG_PROBE, DEFAULT_WEDGED_RULE, watchdogDetectionBoundMs, watchdogSettingsOf } from "../seaweed/watchdog";
 import { key, type ConfigIssue } from "./spec";
 
 const whole = (min: number, max: number, unit: string) =>
@@ -43,16 +43,16 @@ export const WATCHDOG_KEYS = {
   }),
   watchdogWedgedMisses: key({
     type: "integer",
-    description: "Consecutive 423 answers of /cluster/healthz (a leader whose topology lock is held for 5 s each time) before the watchdog SIGTERMs the master.",
+    description: "Consecutive 423 answers of /cluster/healthz (a leader whose topology lock is held for 5 s each time) before the watchdog (on Kubernetes, the liveness probe) SIGTERMs the master.",
     schema: whole(1, 20, ""),
-    default: 3,
+    default: DEFAULT_WEDGED_RULE.wedgedMisses,
     fix: "use 1 to 20, e.g. 3",
   }),
   watchdogTermGraceSeconds: key({
     type: "integer",
-    description: "Seconds the watchdog waits after SIGTERM of a wedged leader before it SIGKILLs it.",
+    description: "Seconds the watchdog waits after SIGTERM of a wedged leader before it SIGKILLs it (on Kubernetes: before the liveness probe fails, so the kubelet kills it).",
     schema: whole(1, 300, " s"),
-    default: 15,
+    default: DEFAULT_WEDGED_RULE.termGraceSeconds,
     fix: "use 1 to 300 seconds, e.g. 15",
   }),
 };

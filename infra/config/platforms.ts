@@ -21,11 +21,10 @@ export const NEUTRAL_MONITORING_KEYS = ["alarmLeaderCountMinutes", "alarmLeaderC
 export const NEUTRAL_BACKUP_KEYS = ["backupIntervalMinutes"] as const;
 
 /**
- * The watchdog keys only the AWS unit reads: Kubernetes always probes liveness (the kubelet is its watchdog) and has
- * no wedged-leader rule; the probe interval, timeout and miss count are neutral (infra/seaweed/watchdog.ts
- * watchdogProbes).
+ * The watchdog key only the AWS unit reads: Kubernetes always probes liveness (the kubelet is its watchdog, and the
+ * liveness probe runs both watchdog rules: infra/seaweed/livenessProbe.ts), so the other watchdog keys are neutral.
  */
-export const AWS_WATCHDOG_KEYS = ["watchdogEnabled", "watchdogWedgedMisses", "watchdogTermGraceSeconds"] as const;
+export const AWS_WATCHDOG_KEYS = ["watchdogEnabled"] as const;
 
 /** The keys only one platform reads. The bucket, lifecycle and DLM keys and the CloudWatch-only monitoring keys are AWS's. */
 export const PLATFORM_KEYS: Record<Platform, readonly string[]> = {

@@ -14,6 +14,7 @@ import { BACKUP_METRICS_PORT } from "../config/keys-kubernetes";
 import { BACKUP_LAYOUT, BACKUP_SNAPSHOT, raftDirectory, shellQuote } from "../seaweed/backup";
 import type { Manifest } from "./manifests";
 import { masterNames, MDIR, POD_IP_ENV, POD_NAME_ENV } from "./names";
+import { backupCredentialEnv, backupTokenMounts } from "./serviceAccount";
 
 /** The sidecar's container name and where its ConfigMap is mounted. */
 export const BACKUP_CONTAINER = "backup";
@@ -158,11 +159,10 @@ export function backupConfigMapName(config: Pick<KubernetesConfig, "clusterName"
 }
 
 /**
- * The sidecar container: the `-mdir` volume read-only, credentials from the operator's Secret, the same locked-down
- * security context as the master, and a scratch `/tmp` for the copy (the raft state is small).
+ * The sidecar container: the `-mdir` volume read-only, credentials as k8sBackupCredentials says (./serviceAccount.ts),
+ * the same locked-down security context as the master, and a scratch `/tmp` for the copy (the raft state is small).
  */
 export function backupSidecar(config: KubernetesConfig, mounts: { data: string; tmp: string; scripts: string }): Manifest {
-  const secretKey = (key: string) => ({ name: key, valueFrom: { secretKeyRef: { name: config.k8sBackupCredentialsSecret, key } } });
   return {
     name: BACKUP_CONTAINER,
     image: config.k8sBackupImage,
@@ -174,8 +174,7 @@ export function backupSidecar(config: KubernetesConfig, mounts: { data: string; 
       { name: BACKUP_ENV.bucket, value: config.k8sBackupBucket },
       ...(config.k8sBackupEndpoint ? [{ name: BACKUP_ENV.endpoint, value: config.k8sBackupEndpoint }] : []),
       { name: "AWS_DEFAULT_REGION", value: config.k8sBackupRegion },
-      secretKey("AWS_ACCESS_KEY_ID"),
-      secretKey("AWS_SECRET_ACCESS_KEY"),
+      ...backupCredentialEnv(config),
       { name: BACKUP_METRICS.dirEnv, value: BACKUP_METRICS.dir },
       // The AWS CLI writes its cache below HOME; the root filesystem is read-only.
       { name: "HOME", value: "/tmp" },
@@ -188,6 +187,7 @@ export function backupSidecar(config: KubernetesConfig, mounts: { data: string; 
       { name: mounts.data, mountPath: MDIR, readOnly: true },
       { name: mounts.scripts, mountPath: BACKUP_SCRIPT_DIR, readOnly: true },
       { name: mounts.tmp, mountPath: "/tmp" },
+      ...backupTokenMounts(config),
     ],
   };
 }

@@ -6,11 +6,15 @@
 import type { KubernetesConfig } from "../config";
 import { ClusterSettings, clusterSettingsOf, renderClusterMasters } from "../seaweed/cluster";
 import { JWT_SIGNING_KEY_ENV } from "../seaweed/constants";
+import { masterLivenessProbe } from "../seaweed/livenessProbe";
 import { MasterProbe, MASTER_READINESS } from "../seaweed/probes";
-import { watchdogProbeSettingsOf, watchdogProbes } from "../seaweed/watchdog";
+import { watchdogProbeSettingsOf, watchdogProbes, watchdogSettingsOf } from "../seaweed/watchdog";
 import { maxPerFailureDomain } from "../seaweed/quorum";
 import { BACKUP_METRICS, backupConfigMapName, backupsEnabled, backupSidecar } from "./backup";
-import { CONFIG_DIR, HOSTNAME_LABEL, masterNames, MDIR, podHost, POD_IP_ENV, POD_NAME_ENV, slotHosts, ZONE_LABEL } from "./names";
+import { labelMap } from "./labels";
+import { masterScheduling } from "./scheduling";
+import { backupTokenVolumes, serviceAccountName, SKIP_CONTAINERS_ANNOTATION } from "./serviceAccount";
+import { CONFIG_DIR, masterNames, MDIR, podHost, POD_IP_ENV, POD_NAME_ENV, slotHosts } from "./names";
 
 /** A manifest as the API server takes it (JSON). */
 export type Manifest = Record<string, unknown>;
@@ -37,7 +41,13 @@ export function imageOf(config: KubernetesConfig): string {
 export function masterContainerArgs(config: KubernetesConfig, settings: ClusterSettings = clusterSettingsOf(config)): string[] {
   const [first] = renderClusterMasters(slotHosts(config), { ...settings, bind: `$(${POD_IP_ENV})` }, () => MDIR);
   const selfHost = podHost(config, `$(${POD_NAME_ENV})`);
-  return first.args.map((arg) => (arg.startsWith("-ip=") ? `-ip=${selfHost}` : arg));
+  // The operator's extra flags last (k8sExtraArgs; config validation refuses the ones rendered above).
+  return [...first.args.map((arg) => (arg.startsWith("-ip=") ? `-ip=${selfHost}` : arg)), ...config.k8sExtraArgs];
+}
+
+/** `weed`'s global flags (before `master`): the logs' destination and, when set, their verbosity (k8sLogLevel). */
+export function weedGlobalFlags(config: Pick<KubernetesConfig, "k8sLogLevel">): string[] {
+  return [...WEED_GLOBAL_FLAGS, ...(config.k8sLogLevel > 0 ? [`-v=${config.k8sLogLevel}`] : [])];
 }
 
 /** What the kubelet does to the template's args for one pod: `$(POD_NAME)` and `$(POD_IP)` replaced. */
@@ -55,6 +65,11 @@ function httpProbe(probe: MasterProbe, port: number): Manifest {
   };
 }
 
+/** The master container's ephemeral-storage request and limit (k8sEphemeralStorageRequest), when set. */
+function ephemeralStorage(config: KubernetesConfig): Record<string, string> {
+  return config.k8sEphemeralStorageRequest ? { "ephemeral-storage": config.k8sEphemeralStorageRequest } : {};
+}
+
 /** The pod template's spec. */
 export function masterPodSpec(config: KubernetesConfig): Manifest {
   const names = masterNames(config);
@@ -63,36 +78,18 @@ export function masterPodSpec(config: KubernetesConfig): Manifest {
     // A master must leave raft cleanly; hashicorp raft shuts down in well under this.
     terminationGracePeriodSeconds: 30,
     enableServiceLinks: false,
+    serviceAccountName: serviceAccountName(config),
+    // No token in the master container; only the backup sidecar mounts one, when it needs it (./serviceAccount.ts).
     automountServiceAccountToken: false,
+    ...(config.k8sImagePullSecrets.length > 0 ? { imagePullSecrets: config.k8sImagePullSecrets.map((name) => ({ name })) } : {}),
     securityContext: { runAsNonRoot: true, runAsUser: uid, runAsGroup: uid, fsGroup: uid, fsGroupChangePolicy: "OnRootMismatch", seccompProfile: { type: "RuntimeDefault" } },
-    affinity: {
-      // Only the configured zones: the spread below then counts exactly the zones of the zone-loss table.
-      nodeAffinity: {
-        requiredDuringSchedulingIgnoredDuringExecution: {
-          nodeSelectorTerms: [{ matchExpressions: [{ key: ZONE_LABEL, operator: "In", values: [...config.availabilityZones] }] }],
-        },
-      },
-      podAntiAffinity: {
-        requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: HOSTNAME_LABEL, labelSelector: { matchLabels: names.selector } }],
-      },
-    },
-    topologySpreadConstraints: [
-      {
-        // Hard: a pod that would crowd a zone stays Pending rather than risk quorum on a zone loss. minDomains makes
-        // the scheduler count missing zones as empty, so with a zone down the survivors never take its share.
-        maxSkew: 1,
-        minDomains: config.availabilityZones.length,
-        topologyKey: ZONE_LABEL,
-        whenUnsatisfiable: "DoNotSchedule",
-        labelSelector: { matchLabels: names.selector },
-      },
-    ],
+    ...masterScheduling(config),
     containers: [
       {
         name: "master",
         image: imageOf(config),
         imagePullPolicy: "IfNotPresent",
-        command: [WEED_BINARY, ...WEED_GLOBAL_FLAGS],
+        command: [WEED_BINARY, ...weedGlobalFlags(config)],
         args: masterContainerArgs(config),
         workingDir: CONFIG_DIR,
         env: [
@@ -105,12 +102,14 @@ export function masterPodSpec(config: KubernetesConfig): Manifest {
           { name: "grpc", containerPort: config.grpcPort },
           { name: "metrics", containerPort: config.metricsPort },
         ],
-        // The watchdog's rules: liveness armed by the first answer (startup probe), then killed after the misses.
-        ...watchdogProbes(watchdogProbeSettingsOf(config), config.httpPort),
+        // The watchdog's rules: liveness armed by the first answer (startup probe), then the frozen and the wedged-leader
+        // rules in one exec probe (infra/seaweed/livenessProbe.ts).
+        startupProbe: watchdogProbes(watchdogProbeSettingsOf(config), config.httpPort).startupProbe,
+        livenessProbe: masterLivenessProbe(config.httpPort, watchdogSettingsOf(config)),
         readinessProbe: httpProbe(MASTER_READINESS, config.httpPort),
         resources: {
-          requests: { cpu: config.k8sCpuRequest, memory: config.k8sMemoryRequest },
-          limits: { memory: config.k8sMemoryRequest },
+          requests: { cpu: config.k8sCpuRequest, memory: config.k8sMemoryRequest, ...ephemeralStorage(config) },
+          limits: { memory: config.k8sMemoryRequest, ...ephemeralStorage(config) },
         },
         securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, privileged: false, capabilities: { drop: ["ALL"] } },
         volumeMounts: [
@@ -128,6 +127,7 @@ export function masterPodSpec(config: KubernetesConfig): Manifest {
         ? [
             { name: BACKUP_VOLUMES.scripts, configMap: { name: backupConfigMapName(config), defaultMode: 0o555 } },
             { name: BACKUP_VOLUMES.tmp, emptyDir: { sizeLimit: config.k8sStorageSize } },
+            ...backupTokenVolumes(config),
           ]
         : []),
     ],
@@ -145,7 +145,7 @@ export function masterStatefulSet(config: KubernetesConfig): Manifest {
     updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 0 } },
     persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
     selector: { matchLabels: names.selector },
-    template: { metadata: { labels: names.labels }, spec: masterPodSpec(config) },
+    template: { metadata: { labels: names.labels, annotations: { [SKIP_CONTAINERS_ANNOTATION]: "master" } }, spec: masterPodSpec(config) },
     volumeClaimTemplates: [
       {
         metadata: { name: DATA_VOLUME, labels: names.selector },
@@ -185,17 +185,18 @@ export function clientService(config: KubernetesConfig): Manifest {
   return masterService(config, masterNames(config).clientService, { type: "ClusterIP", publishNotReadyAddresses: false });
 }
 
-/** Voluntary disruptions (drains, upgrades) take at most one master at a time, never more than quorum allows. */
+/**
+ * Voluntary disruptions (drains, upgrades) take at most one master at a time, never more than quorum allows. A pod
+ * that is not Ready (crash-looping, or a follower without a leader) may always be evicted (AlwaysAllow): it serves
+ * nothing, and with the default policy one broken master would block every node drain of the cluster.
+ */
 export function disruptionBudget(config: KubernetesConfig): Manifest {
   const names = masterNames(config);
   return object(config, "policy/v1", "PodDisruptionBudget", names.disruptionBudget, {
     maxUnavailable: Math.min(1, maxPerFailureDomain(config.masterCount)),
     selector: { matchLabels: names.selector },
+    unhealthyPodEvictionPolicy: "AlwaysAllow",
   });
-}
-
-function labelMap(terms: readonly string[]): Record<string, string> {
-  return Object.fromEntries(terms.map((t) => [t.slice(0, t.indexOf("=")), t.slice(t.indexOf("=") + 1)]));
 }
 
 /**

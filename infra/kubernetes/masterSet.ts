@@ -1,7 +1,7 @@
 /**
- * The Kubernetes master tier: namespace, JWT Secret, security.toml ConfigMap, peer and client Services, the
- * StatefulSet, its PodDisruptionBudget and NetworkPolicy (infra/kubernetes/manifests.ts), and optionally a PodMonitor
- * and PrometheusRule (infra/kubernetes/monitoring.ts). The signing key is
+ * The Kubernetes master tier: namespace, ServiceAccount, JWT Secret, security.toml ConfigMap, peer and client
+ * Services, the StatefulSet, its PodDisruptionBudget and NetworkPolicy (infra/kubernetes/manifests.ts), optionally an
+ * egress NetworkPolicy (./egress.ts), a PodMonitor, PrometheusRule and Grafana dashboard (infra/kubernetes/monitoring.ts). The signing key is
  * generated once by a dynamic resource (./signingKey.ts, not @pulumi/random) and reaches the pods only through the
  * Secret (as WEED_JWT_SIGNING_KEY).
  */
@@ -14,6 +14,8 @@ import { backupConfigMapData, backupConfigMapName, backupsEnabled } from "./back
 import { grafanaDashboardConfigMap, podMonitor, prometheusRule } from "./monitoring";
 import { masterNames } from "./names";
 import { SigningKey } from "./signingKey";
+import { serviceAccount } from "./serviceAccount";
+import { egressPolicy } from "./egress";
 
 export interface MasterStatefulSetArgs {
   /** The validated Kubernetes stack config: masterCount, zones, ports, image, storage and access keys. */
@@ -62,14 +64,16 @@ export class MasterStatefulSet extends pulumi.ComponentResource {
     const backupScripts = backupsEnabled(config)
       ? [new k8s.core.v1.ConfigMap(`${name}-backup`, { metadata: { name: backupConfigMapName(config), namespace: names.namespace, labels: names.labels }, data: backupConfigMapData(config) }, inNamespace)]
       : [];
+    const account = new k8s.core.v1.ServiceAccount(`${name}-service-account`, as<k8s.core.v1.ServiceAccountArgs>(serviceAccount(config)), inNamespace);
     this.peerService = new k8s.core.v1.Service(`${name}-peers`, as<k8s.core.v1.ServiceArgs>(peerService(config)), inNamespace);
     this.clientService = new k8s.core.v1.Service(`${name}-clients`, as<k8s.core.v1.ServiceArgs>(clientService(config)), inNamespace);
     this.statefulSet = new k8s.apps.v1.StatefulSet(`${name}-statefulset`, as<k8s.apps.v1.StatefulSetArgs>(masterStatefulSet(config)), {
       ...inNamespace,
-      dependsOn: [this.namespace, this.peerService, this.secret, ...backupScripts],
+      dependsOn: [this.namespace, this.peerService, this.secret, account, ...backupScripts],
     });
     new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, as<k8s.policy.v1.PodDisruptionBudgetArgs>(disruptionBudget(config)), inNamespace);
     new k8s.networking.v1.NetworkPolicy(`${name}-network-policy`, as<k8s.networking.v1.NetworkPolicyArgs>(networkPolicy(config)), inNamespace);
+    if (config.k8sEgressPolicy) new k8s.networking.v1.NetworkPolicy(`${name}-egress-policy`, as<k8s.networking.v1.NetworkPolicyArgs>(egressPolicy(config)), inNamespace);
     if (config.k8sPrometheusOperator) {
       new k8s.apiextensions.CustomResource(`${name}-pod-monitor`, as<k8s.apiextensions.CustomResourceArgs>(podMonitor(config)), inNamespace);
       new k8s.apiextensions.CustomResource(`${name}-alarms`, as<k8s.apiextensions.CustomResourceArgs>(prometheusRule(config)), inNamespace);

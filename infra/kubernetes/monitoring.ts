@@ -11,24 +11,56 @@ import { masterPanels } from "../seaweed/dashboard";
 import { METRICS } from "../seaweed/constants";
 import { quorumOf } from "../seaweed/quorum";
 import { BACKUP_METRICS, backupsEnabled } from "./backup";
+import { labelMap } from "./labels";
 import { Manifest, object } from "./manifests";
 import { masterNames } from "./names";
 
-/** The scrape job's label on every series; PromQL below selects by it. */
+/**
+ * The masters' scrape job, the `job` label of every series of their metrics port; the master rules select by it. Only
+ * masters carry it: an `up` of this job is a master's, so the quorum and slot rules count masters and nothing else.
+ */
 export function scrapeJob(config: KubernetesConfig): string {
   return masterNames(config).statefulSet;
 }
 
+/** The backup sidecars' scrape job (their own metrics port): only the backup-age rule reads it. */
+export function backupScrapeJob(config: KubernetesConfig): string {
+  return `${masterNames(config).statefulSet}-backup`;
+}
+
+/** How often Prometheus scrapes a master; the leader-flapping rule steps its subquery by it. */
+export const MASTER_SCRAPE_SECONDS = 15;
+
+/** The PodMonitor and PrometheusRule carry k8sMonitoringLabels, which the Prometheus Operator selects them by. */
+function monitoringObject(config: KubernetesConfig, kind: string, spec: Manifest): Manifest {
+  const manifest = object(config, "monitoring.coreos.com/v1", kind, masterNames(config).statefulSet, spec) as Manifest & { metadata: { labels: Record<string, string> } };
+  return { ...manifest, metadata: { ...manifest.metadata, labels: { ...manifest.metadata.labels, ...labelMap(config.k8sMonitoringLabels) } } };
+}
+
 export function podMonitor(config: KubernetesConfig): Manifest {
   const names = masterNames(config);
-  return object(config, "monitoring.coreos.com/v1", "PodMonitor", names.statefulSet, {
+  return monitoringObject(config, "PodMonitor", {
     selector: { matchLabels: names.selector },
     podMetricsEndpoints: [
-      { port: "metrics", path: "/metrics", interval: "15s", relabelings: [{ targetLabel: "job", replacement: scrapeJob(config) }] },
-      // The backup sidecar's own endpoint (infra/kubernetes/backup.ts): the backup-age alert reads it.
-      ...(backupsEnabled(config) ? [{ port: BACKUP_METRICS.portName, path: "/metrics", interval: "60s", relabelings: [{ targetLabel: "job", replacement: scrapeJob(config) }] }] : []),
+      { port: "metrics", path: "/metrics", interval: `${MASTER_SCRAPE_SECONDS}s`, relabelings: [{ targetLabel: "job", replacement: scrapeJob(config) }] },
+      // The backup sidecar's own endpoint (infra/kubernetes/backup.ts), a job of its own: the backup-age alert reads it.
+      ...(backupsEnabled(config) ? [{ port: BACKUP_METRICS.portName, path: "/metrics", interval: "60s", relabelings: [{ targetLabel: "job", replacement: backupScrapeJob(config) }] }] : []),
     ],
   });
+}
+
+/**
+ * The number of times a master became leader within `minutes`: the rising edges of each pod's is_leader, one per
+ * scrape step. Not `increase(leader_changes)`: SeaweedFS counts a term only on the master that wins it, in a series
+ * labelled with that master's address that starts at 1, and `increase` never sees a series' first sample, so a master
+ * winning its first term (after every restart) counted nothing. A pod whose is_leader series starts at 1 (a
+ * restarted pod elected before its first scrape) counts too: nothing was 1 a step before; so does, once, the leader
+ * a restarted Prometheus first sees (on the safe side: one more election in the window). `max by (pod)` joins the
+ * series of a pod across restarts (a new pod IP is a new instance label).
+ */
+function leaderElections(series: string, minutes: number): string {
+  const leading = (offset: string) => `max by (pod) (${METRICS.isLeader}${series}${offset}) == 1`;
+  return `(sum(count_over_time((${leading("")} unless ${leading(` offset ${MASTER_SCRAPE_SECONDS}s`)})[${minutes}m:${MASTER_SCRAPE_SECONDS}s])) or vector(0))`;
 }
 
 /** The PromQL of each alarm kind and how long it must hold. */
@@ -39,7 +71,7 @@ function ruleOf(kind: MasterAlarmKind, config: KubernetesConfig): { expr: string
     case "leader-count":
       return { expr: `(sum(${METRICS.isLeader}${series}) or vector(0)) != 1`, for: `${config.alarmLeaderCountMinutes}m` };
     case "leader-flapping":
-      return { expr: `sum(increase(${METRICS.leaderChanges}${series}[${config.alarmLeaderChangesWindowMinutes}m])) > ${config.alarmLeaderChangesMax}`, for: "0m" };
+      return { expr: `${leaderElections(series, config.alarmLeaderChangesWindowMinutes)} > ${config.alarmLeaderChangesMax}`, for: "0m" };
     case "masters-below-quorum":
       return { expr: `(count(up${series} == 1) or vector(0)) < ${quorumOf(config.masterCount)}`, for: "1m" };
     case "slot-down":
@@ -71,7 +103,7 @@ export function prometheusRule(config: KubernetesConfig): Manifest {
     },
   }));
   const backupRules = backupsEnabled(config) ? [backupAgeRule(config)] : [];
-  return object(config, "monitoring.coreos.com/v1", "PrometheusRule", names.statefulSet, { groups: [{ name: `${names.statefulSet}.rules`, rules: [...rules, ...backupRules] }] });
+  return monitoringObject(config, "PrometheusRule", { groups: [{ name: `${names.statefulSet}.rules`, rules: [...rules, ...backupRules] }] });
 }
 
 /**
@@ -80,7 +112,7 @@ export function prometheusRule(config: KubernetesConfig): Manifest {
  * stack is not late at once); with no sidecar scraped at all (exporters down) it fires too.
  */
 function backupAgeRule(config: KubernetesConfig): Record<string, unknown> {
-  const series = `{namespace="${masterNames(config).namespace}", job="${scrapeJob(config)}"}`;
+  const series = `{namespace="${masterNames(config).namespace}", job="${backupScrapeJob(config)}"}`;
   const limitMinutes = backupAgeLimitMinutes(config.backupIntervalMinutes);
   const runbook = "docs/runbooks/restore.md";
   return {
@@ -111,12 +143,21 @@ export function grafanaDashboard(config: KubernetesConfig): Record<string, unkno
   return { title: `SeaweedFS masters ${config.clusterName} (${names.namespace})`, uid: `seaweedfs-${names.namespace}-${config.clusterName}`.slice(0, 40), schemaVersion: 39, time: { from: "now-6h", to: "now" }, panels: [...panels, alerts] };
 }
 
+/** Where the dashboard ConfigMap goes: k8sDashboardNamespace, by default the monitoring namespace (Grafana's). */
+export function dashboardNamespace(config: KubernetesConfig): string {
+  return config.k8sDashboardNamespace || config.k8sMonitoringNamespace;
+}
+
+/**
+ * The dashboard ConfigMap, in Grafana's namespace: kube-prometheus-stack's Grafana sidecar loads labelled
+ * ConfigMaps from its own namespace only unless told to search others (sidecar.dashboards.searchNamespace).
+ */
 export function grafanaDashboardConfigMap(config: KubernetesConfig): Manifest {
   const names = masterNames(config);
   return {
     apiVersion: "v1",
     kind: "ConfigMap",
-    metadata: { name: `${names.statefulSet}-dashboard`, namespace: names.namespace, labels: { ...names.labels, ...GRAFANA_DASHBOARD_LABEL } },
+    metadata: { name: `${names.statefulSet}-${names.namespace}-dashboard`, namespace: dashboardNamespace(config), labels: { ...names.labels, ...GRAFANA_DASHBOARD_LABEL } },
     data: { "seaweedfs-masters.json": JSON.stringify(grafanaDashboard(config)) },
   };
 }

@@ -86,6 +86,14 @@ export const SEAWEEDFS_TIMINGS = {
  */
 export const LIVENESS_PATH = "/healthz";
 
+/**
+ * Readiness for Kubernetes: `/readyz` (weed/server/master_server.go readyzHandler) answers as `/cluster/healthz` does
+ * (200 with a known leader, 503 without, 423 on a leader whose topology lock is held), but at once: it does not retry
+ * the lock check for up to `wedgedCheckSeconds`, so a probe's short timeout judges the answer, not the retry.
+ * Proven on real masters by the majority-loss drill.
+ */
+export const READINESS_PATH = "/readyz";
+
 /** `/cluster/healthz` answers this on a leader whose topology lock is held (a wedged leader). */
 export const WEDGED_LEADER_STATUS_CODE = 423;
 

@@ -3,10 +3,11 @@
  * liveness asks "is the process answering at all" on `/healthz` (always 200 while the HTTP server works), with a
  * short timeout and a few misses, so a frozen master is killed within seconds and its volume servers reconnect at
  * once instead of waiting ~113 s for gRPC keepalive. Liveness never uses `/cluster/healthz`: it answers 503 during
- * every election, and killing masters mid-election prolongs it. Readiness (who takes client traffic) is
- * `/cluster/healthz`. The Kubernetes startup and liveness probes are the AWS watchdog's rules (infra/seaweed/watchdog.ts watchdogProbes).
+ * every election, and killing masters mid-election prolongs it. Readiness (who takes client traffic) is `/readyz`,
+ * which answers like `/cluster/healthz` without its 5 s lock-check retry. The Kubernetes startup and liveness probes
+ * are the AWS watchdog's rules (watchdogProbes below, infra/seaweed/livenessProbe.ts).
  */
-import { ENDPOINTS, HEALTH_CHECK, LIVENESS_PATH } from "./constants";
+import { ENDPOINTS, LIVENESS_PATH, READINESS_PATH } from "./constants";
 
 /** One HTTP probe: GET `path` on the master's HTTP port. */
 export interface MasterProbe {
@@ -19,9 +20,13 @@ export interface MasterProbe {
   failureThreshold: number;
 }
 
-/** Readiness: only a master that knows a leader (200 from `/cluster/healthz`) takes client traffic. */
+/**
+ * Readiness: only a master that knows a leader (200 from `/readyz`) takes client traffic. `/cluster/healthz` with this
+ * 1 s timeout (the tier's first form) failed on a leader whenever its topology lock was briefly held: it retries the
+ * check for up to 5 s before answering.
+ */
 export const MASTER_READINESS: MasterProbe = {
-  path: HEALTH_CHECK.path,
+  path: READINESS_PATH,
   timeoutSeconds: 1,
   periodSeconds: 2,
   failureThreshold: 2,
@@ -29,14 +34,6 @@ export const MASTER_READINESS: MasterProbe = {
 
 /** Paths that answer 200 whatever the cluster's state; `/cluster/status` is what the upstream Helm chart probes. */
 export const ALWAYS_OK_PATHS = [LIVENESS_PATH, ENDPOINTS.clusterStatus] as const;
-
-/**
- * The longest a frozen master lives on after its last answer (what the watchdog bounds); by default that of the
- * liveness probe the watchdog* keys' defaults give ({@link watchdogProbes}).
- */
-export function killBoundSeconds(probe: Pick<MasterProbe, "timeoutSeconds" | "periodSeconds" | "failureThreshold"> = watchdogProbes(DEFAULT_WATCHDOG_PROBE, 0).livenessProbe): number {
-  return probe.periodSeconds * probe.failureThreshold + probe.timeoutSeconds;
-}
 
 /** What probing for liveness needs (the rest of the settings is the wedged-leader rule, which only the watchdog has). */
 export interface WatchdogProbeSettings {

@@ -2,7 +2,8 @@
  * The master watchdog: a small bash loop beside each master that SIGKILLs it when its `/healthz` stops answering
  * (a frozen or hung process), and SIGTERMs a leader whose topology lock stays wedged. Rendered here once; the EC2
  * user data installs this text with a systemd unit (infra/aws/host/watchdogUnit.ts), the drills run the very same text beside each local master, and
- * watchdogProbes (infra/seaweed/probes.ts) gives the same rules to Kubernetes (startup and liveness probes).
+ * Kubernetes gets the same rules as probes: the startup probe arms (watchdogProbes, infra/seaweed/probes.ts) and an
+ * exec liveness probe runs both rules (infra/seaweed/livenessProbe.ts).
  *
  * Why it exists (SeaweedFS 4.44): volume servers keep a heartbeat stream without deadline to the leader, and only
  * gRPC keepalive (60 s + 20 s) ends it when the leader freezes, so writes stall for up to ~2 minutes; a master that
@@ -29,6 +30,9 @@ export interface WatchdogSettings {
   /** Seconds between SIGTERM and SIGKILL of a wedged leader. */
   termGraceSeconds: number;
 }
+
+/** The defaults of the wedged-leader keys (watchdogWedgedMisses, watchdogTermGraceSeconds). */
+export const DEFAULT_WEDGED_RULE: Pick<WatchdogSettings, "wedgedMisses" | "termGraceSeconds"> = { wedgedMisses: 3, termGraceSeconds: 15 };
 
 /** The config keys that hold the settings. */
 export interface WatchdogConfigKeys {
@@ -63,7 +67,7 @@ export const WATCHDOG_KILLS_FILE = "kills";
  * Seconds a /cluster/healthz probe may take: the leader retries its topology-lock check for
  * {@link SEAWEEDFS_TIMINGS.wedgedCheckSeconds} before answering 423.
  */
-function wedgedProbeTimeoutSeconds(settings: WatchdogProbeSettings): number {
+export function wedgedProbeTimeoutSeconds(settings: WatchdogProbeSettings): number {
   return SEAWEEDFS_TIMINGS.wedgedCheckSeconds + settings.timeoutSeconds;
 }
 

@@ -5,9 +5,9 @@
  * unready pods, one identical `-peers` naming every pod, no `-raftBootstrap`, and a locked-down security context.
  */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { HEALTH_CHECK, LIVENESS_PATH } from "../../infra/seaweed/constants";
+import { HEALTH_CHECK, LIVENESS_PATH, READINESS_PATH, SEAWEEDFS_TIMINGS } from "../../infra/seaweed/constants";
 import { flagMap, MASTER_FLAG_NAMES, UNSAFE_MASTER_FLAGS } from "../../infra/seaweed/flags";
-import { killBoundSeconds } from "../../infra/seaweed/probes";
+import { DEFAULT_KILL_BOUND_SECONDS, killBoundSeconds } from "../../infra/seaweed/livenessProbe";
 import { evenCountProblem, isValidMasterCount, maxPerFailureDomain, quorumOf } from "../../infra/seaweed/quorum";
 import { asArray, asRecord, ofType, Props } from "./graph";
 
@@ -92,12 +92,13 @@ function allowedZones(pod: Props, spread: Props | undefined): number | undefined
 
 export const k8sZoneSpread: StackValidationPolicy = {
   name: "seaweedfs-k8s-zone-spread",
-  description: "Masters are spread over zones by a hard topology spread (maxSkew 1, DoNotSchedule) and one per node, so losing any zone keeps a quorum.",
+  description:
+    "Masters are spread over zones by a hard topology spread (DoNotSchedule; maxSkew 1, or up to N - quorum with minDomains = the zones and a maxSkew 1 spread beside it) and one per node, so losing any zone keeps a quorum.",
   severity: "critical",
   validateStack: (args, report) =>
     forEachSet(args, (set) => {
       const spreads = asArray(set.pod.topologySpreadConstraints).map(asRecord).filter((c) => c.topologyKey === ZONE_LABEL);
-      const hard = spreads.find((c) => c.whenUnsatisfiable === "DoNotSchedule" && Number(c.maxSkew) === 1);
+      const hard = spreads.find((c) => c.whenUnsatisfiable === "DoNotSchedule");
       if (!hard) {
         const soft = spreads.find((c) => c.whenUnsatisfiable !== "DoNotSchedule");
         report(
@@ -109,9 +110,17 @@ export const k8sZoneSpread: StackValidationPolicy = {
       } else {
         const zones = allowedZones(set.pod, hard);
         const perZone = zones ? Math.ceil(set.replicas / zones) : set.replicas;
-        if (perZone > maxPerFailureDomain(set.replicas)) {
+        const skew = Number(hard.maxSkew);
+        const cap = maxPerFailureDomain(set.replicas);
+        if (perZone > cap) {
           report(
             `StatefulSet ${set.name}: ${set.replicas} masters over ${zones ?? "an unknown number of"} zone(s) puts up to ${perZone} in one zone; losing it leaves fewer than the quorum of ${quorumOf(set.replicas)} (pin the zones with node affinity or minDomains, and use enough of them)`,
+            set.resource.urn,
+          );
+        } else if (skew > 1 && (skew > cap || zones === undefined || Number(hard.minDomains) !== zones || !spreads.some((c) => Number(c.maxSkew) === 1))) {
+          // maxSkew k caps a zone at k masters only while a zone is missing (minDomains); beside it a maxSkew 1 spread balances.
+          report(
+            `StatefulSet ${set.name} spreads over ${ZONE_LABEL} with maxSkew ${skew}: a zone may then hold ${skew} more masters than the emptiest; use maxSkew 1, or at most ${cap} (N - quorum) with minDomains equal to the number of zones and a maxSkew 1 spread beside it`,
             set.resource.urn,
           );
         }
@@ -128,32 +137,50 @@ function probePath(probe: unknown): string | undefined {
   return typeof path === "string" ? path : undefined;
 }
 
+/** An exec probe's command as one text (the rendered liveness probe is `sh -c <script>`). */
+function execText(probe: unknown): string | undefined {
+  const command = asArray(asRecord(asRecord(probe).exec).command);
+  return command.length > 0 ? command.map(String).join(" ") : undefined;
+}
+
 export const k8sProbes: StackValidationPolicy = {
   name: "seaweedfs-k8s-probes",
-  description: `Liveness probes ${LIVENESS_PATH} and kills a frozen master within the watchdog's bound; readiness probes ${HEALTH_CHECK.path}; liveness never uses ${HEALTH_CHECK.path} (503 during every election).`,
+  description: `Liveness (GET ${LIVENESS_PATH}, or the watchdog's exec probe asking ${LIVENESS_PATH} first) kills a frozen master within maxKillSeconds, the kubelet's SIGTERM grace included; liveness never fails on ${HEALTH_CHECK.path}'s 503 (every election); readiness probes ${READINESS_PATH} (or ${HEALTH_CHECK.path} with a timeout above its lock-check retry).`,
   severity: "critical",
-  configSchema: { properties: { maxKillSeconds: { type: "integer", minimum: 1, default: killBoundSeconds() } } },
+  configSchema: { properties: { maxKillSeconds: { type: "integer", minimum: 1, default: DEFAULT_KILL_BOUND_SECONDS } } },
   validateStack: (args, report) => {
     const { maxKillSeconds } = args.getConfig<{ maxKillSeconds: number }>();
     forEachSet(args, (set) => {
       const liveness = asRecord(set.container.livenessProbe);
       const livePath = probePath(liveness);
-      if (livePath !== LIVENESS_PATH) {
+      const script = execText(liveness);
+      if (livePath !== LIVENESS_PATH && !script?.includes(LIVENESS_PATH)) {
         report(
           livePath === HEALTH_CHECK.path
             ? `StatefulSet ${set.name}: liveness probes ${livePath}, which answers 503 during every election, so the kubelet would kill masters while they elect a leader; probe ${LIVENESS_PATH}`
-            : `StatefulSet ${set.name}: liveness probe is ${livePath ? `GET ${livePath}` : "missing or not an HTTP GET"}; use GET ${LIVENESS_PATH} so a frozen master is killed`,
+            : `StatefulSet ${set.name}: liveness probe is ${livePath ? `GET ${livePath}` : script ? "an exec probe that never asks " + LIVENESS_PATH : "missing"}; use GET ${LIVENESS_PATH} or the watchdog's exec probe (infra/seaweed/livenessProbe.ts) so a frozen master is killed`,
           set.resource.urn,
         );
       } else {
-        const bound = Number(liveness.periodSeconds ?? 10) * Number(liveness.failureThreshold ?? 3) + Number(liveness.timeoutSeconds ?? 1);
+        const podGrace = set.pod.terminationGracePeriodSeconds;
+        const bound = killBoundSeconds(liveness as Parameters<typeof killBoundSeconds>[0], podGrace === undefined ? undefined : Number(podGrace));
         if (bound > maxKillSeconds) {
-          report(`StatefulSet ${set.name}: the liveness probe kills a frozen master only after ${bound} s (period x failures + timeout), above ${maxKillSeconds} s; volume servers stay attached to a frozen leader that long`, set.resource.urn);
+          report(
+            `StatefulSet ${set.name}: the liveness probe kills a frozen master only after ${bound} s (period x failures + timeout + the kubelet's SIGTERM grace, which a frozen process never uses), above ${maxKillSeconds} s; volume servers stay attached to a frozen leader that long (set the probe's terminationGracePeriodSeconds)`,
+            set.resource.urn,
+          );
         }
       }
-      const readyPath = probePath(set.container.readinessProbe);
-      if (readyPath !== HEALTH_CHECK.path) {
-        report(`StatefulSet ${set.name}: readiness probe is ${readyPath ? `GET ${readyPath}` : "missing"}; use GET ${HEALTH_CHECK.path} so only masters that know a leader take traffic`, set.resource.urn);
+      const readiness = asRecord(set.container.readinessProbe);
+      const readyPath = probePath(readiness);
+      const slowPath = readyPath === HEALTH_CHECK.path && Number(readiness.timeoutSeconds ?? 1) <= SEAWEEDFS_TIMINGS.wedgedCheckSeconds;
+      if ((readyPath !== READINESS_PATH && readyPath !== HEALTH_CHECK.path) || slowPath) {
+        report(
+          slowPath
+            ? `StatefulSet ${set.name}: readiness probes ${HEALTH_CHECK.path} with a ${String(readiness.timeoutSeconds ?? 1)} s timeout, but a leader retries its lock check there for up to ${SEAWEEDFS_TIMINGS.wedgedCheckSeconds} s; use GET ${READINESS_PATH}, which answers at once`
+            : `StatefulSet ${set.name}: readiness probe is ${readyPath ? `GET ${readyPath}` : "missing"}; use GET ${READINESS_PATH} so only masters that know a leader take traffic`,
+          set.resource.urn,
+        );
       }
     });
   },

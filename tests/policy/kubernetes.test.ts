@@ -1,7 +1,7 @@
 /**
  * The pack's Kubernetes rules on the k8s-prod graph the program registers under mocks: the graph passes every rule,
- * and each broken variant (OrderedReady, a soft or crowded spread, no anti-affinity, liveness on /cluster/healthz or
- * too slow, no or a loose PDB, a peer Service hiding unready pods, -raftBootstrap, a peer list missing a pod, an
+ * and each broken variant (OrderedReady, a soft or crowded spread, a zone cap without minDomains, no anti-affinity,
+ * liveness on /cluster/healthz or too slow (the SIGTERM grace counted), readiness retrying past its timeout, no or a loose PDB, a peer Service hiding unready pods, -raftBootstrap, a peer list missing a pod, an
  * even replica count, a writable root filesystem, a sidecar allowed to escalate, no backup sidecar, a sidecar
  * mounting -mdir writable, an unprotected object of the tier) is refused by the rule named for it, as a mandatory violation
  * under the prod pack config.
@@ -55,12 +55,35 @@ const variants: { name: string; rule: string; mentions: RegExp; graph: () => Rec
       }),
   },
   { name: "no host anti-affinity", rule: "seaweedfs-k8s-zone-spread", mentions: /anti-affinity/, graph: () => variant(STS, (s) => delete pod(s).affinity.podAntiAffinity) },
-  { name: "a liveness probe on /cluster/healthz", rule: "seaweedfs-k8s-probes", mentions: /503 during every election/, graph: () => variant(STS, (s) => (container(s).livenessProbe.httpGet.path = "/cluster/healthz")) },
+  {
+    name: "a liveness probe on /cluster/healthz",
+    rule: "seaweedfs-k8s-probes",
+    mentions: /503 during every election/,
+    graph: () => variant(STS, (s) => (container(s).livenessProbe = { httpGet: { path: "/cluster/healthz", port: 9333 }, periodSeconds: 1, timeoutSeconds: 2, failureThreshold: 3, terminationGracePeriodSeconds: 1 })),
+  },
   {
     name: "the Helm chart's liveness timing (period 30 s, 4 failures)",
     rule: "seaweedfs-k8s-probes",
-    mentions: /after 121 s/,
-    graph: () => variant(STS, (s) => Object.assign(container(s).livenessProbe, { periodSeconds: 30, failureThreshold: 4, timeoutSeconds: 1 })),
+    mentions: /after 131 s/,
+    graph: () => variant(STS, (s) => Object.assign(container(s).livenessProbe, { periodSeconds: 30, failureThreshold: 4 })),
+  },
+  {
+    name: "the tier's first liveness probe (GET /healthz, no grace of its own: the pod's 30 s)",
+    rule: "seaweedfs-k8s-probes",
+    mentions: /after 35 s .*SIGTERM grace/,
+    graph: () => variant(STS, (s) => (container(s).livenessProbe = { httpGet: { path: "/healthz", port: 9333 }, periodSeconds: 1, timeoutSeconds: 2, failureThreshold: 3, successThreshold: 1 })),
+  },
+  {
+    name: "readiness on /cluster/healthz with a 1 s timeout",
+    rule: "seaweedfs-k8s-probes",
+    mentions: /retries its lock check there for up to 5 s; use GET \/readyz/,
+    graph: () => variant(STS, (s) => (container(s).readinessProbe.httpGet.path = "/cluster/healthz")),
+  },
+  {
+    name: "a zone cap (maxSkew 2) without minDomains",
+    rule: "seaweedfs-k8s-zone-spread",
+    mentions: /maxSkew 2: a zone may then hold 2 more masters than the emptiest/,
+    graph: () => variant(STS, (s) => delete pod(s).topologySpreadConstraints[0].minDomains),
   },
   { name: "readiness on /cluster/status", rule: "seaweedfs-k8s-probes", mentions: /readiness probe is GET \/cluster\/status/, graph: () => variant(STS, (s) => (container(s).readinessProbe.httpGet.path = "/cluster/status")) },
   { name: "a PDB allowing 2 evictions", rule: "seaweedfs-k8s-disruption-budget", mentions: /lets 2 of 5/, graph: () => variant("kubernetes:policy/v1:PodDisruptionBudget", (s) => (s.spec.maxUnavailable = 2)) },
@@ -114,7 +137,8 @@ describe("the pack's Kubernetes rules on k8s-prod", () => {
     for (const r of graph.filter((r) => r.type === "kubernetes:policy/v1:PodDisruptionBudget" || r.type === "kubernetes:core/v1:ConfigMap")) r.protect = false;
     const mandatory = mandatoryViolations(await runPolicies(toPolicyResources(graph), prodConfig()));
     assert.deepEqual(mandatory.map((m) => m.policy), ["seaweedfs-k8s-protected"]);
-    assert.match(mandatory[0].message, /4 object\(s\) .* not protected \(ConfigMap seaweedfs-master-config, .*PodDisruptionBudget seaweedfs-master/);
+    // The dashboard ConfigMap lives in Grafana's namespace, outside the tier's.
+    assert.match(mandatory[0].message, /3 object\(s\) .* not protected \(ConfigMap seaweedfs-master-config, .*PodDisruptionBudget seaweedfs-master/);
     const dev = await runPolicies(toPolicyResources(graph), readPackConfig(path.join(REPO_ROOT, "policies", "config.k8s-dev.json")));
     assert.deepEqual(dev.verdicts.filter((v) => v.policy === "seaweedfs-k8s-protected").map((v) => v.verdict), ["not applicable"]);
   });

@@ -12,6 +12,9 @@ stopChildrenAtExit();
 
 const run = promisify(execFile);
 
+/** The repository's tsx, as `npm run` finds it (npx would first spend half a second of CPU looking it up). */
+export const TSX = path.join(REPO_ROOT, "node_modules", ".bin", "tsx");
+
 export interface ToolRun {
   code: number;
   stdout: string;
@@ -21,7 +24,7 @@ export interface ToolRun {
 /** `tools/<script>` with `args` from the repository root; the exit code, stdout and stderr. */
 export async function runTool(script: string, args: string[], timeoutMs = 120_000): Promise<ToolRun> {
   try {
-    const { stdout, stderr } = await run(path.join(REPO_ROOT, "node_modules", ".bin", "tsx"), [path.join(REPO_ROOT, "tools", script), ...args], { cwd: REPO_ROOT, timeout: timeoutMs });
+    const { stdout, stderr } = await run(TSX, [path.join(REPO_ROOT, "tools", script), ...args], { cwd: REPO_ROOT, timeout: timeoutMs });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as ToolRun;

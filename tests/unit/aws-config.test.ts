@@ -18,6 +18,7 @@ import { mockSubnetOverrides } from "../../tools/lib/mockCloud";
 import { runUnderMocks } from "../../tools/lib/mockGraph";
 import { readStackConfig, REPO_ROOT, stackFilePath } from "../../tools/lib/stackFiles";
 import { refusal } from "../support/configRefusal";
+import { TSX } from "../support/runTool";
 
 const run = promisify(execFile);
 const prodKeys = () => projectKeys(readStackConfig("prod").config);
@@ -110,7 +111,7 @@ describe("npm run plan on a stack that cannot work", () => {
   async function plan(yaml: string): Promise<{ code: number; stderr: string }> {
     fs.writeFileSync(path.join(dir, "Pulumi.broken.yaml"), yaml);
     try {
-      await run("npx", ["tsx", "tools/plan.ts", "--stack", "broken", "--stacks-dir", dir, "--json"], { cwd: REPO_ROOT, timeout: 120_000 });
+      await run(TSX, ["tools/plan.ts", "--stack", "broken", "--stacks-dir", dir, "--json"], { cwd: REPO_ROOT, timeout: 120_000 });
       return { code: 0, stderr: "" };
     } catch (error) {
       const failed = error as { code: number; stderr: string };

@@ -21,6 +21,7 @@ import type { RecordedResource } from "../../tools/lib/mockGraph";
 import type { Plan } from "../../tools/lib/plan";
 import { runStack } from "../../tools/lib/plan";
 import { REPO_ROOT } from "../../tools/lib/stackFiles";
+import { TSX } from "../support/runTool";
 
 type Inputs = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 /** A recorded resource whose inputs and state the assertions may index freely. */
@@ -263,7 +264,7 @@ describe("a stack that creates its VPC (dev)", () => {
 describe("npm run plan -- --stack prod --json", () => {
   it("lists 5 groups, 5 interfaces with 5 distinct IPs over 3 zones, 5 encrypted volumes and an internal NLB checking /cluster/healthz", async () => {
     // Exit 3 means a policy verdict failed (another area's concern); the plan JSON is printed either way.
-    const stdout = await promisify(execFile)("npx", ["tsx", "tools/plan.ts", "--stack", "prod", "--json"], { cwd: REPO_ROOT, timeout: 180_000, maxBuffer: 64 << 20 })
+    const stdout = await promisify(execFile)(TSX, ["tools/plan.ts", "--stack", "prod", "--json"], { cwd: REPO_ROOT, timeout: 180_000, maxBuffer: 64 << 20 })
       .then((r) => r.stdout)
       .catch((error: { code?: number; stdout?: string }) => (error.code === 3 && error.stdout ? error.stdout : Promise.reject(error)));
     const awsTier = (JSON.parse(stdout) as Plan).awsTier!;

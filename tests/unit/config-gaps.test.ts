@@ -10,6 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { REPO_ROOT, stackFilePath } from "../../tools/lib/stackFiles";
+import { TSX } from "../support/runTool";
 
 const run = promisify(execFile);
 
@@ -21,7 +22,7 @@ describe("npm run plan refuses config a new user gets wrong", () => {
   async function plan(yaml: string): Promise<{ code: number; stdout: string; stderr: string }> {
     fs.writeFileSync(path.join(dir, "Pulumi.gap.yaml"), yaml);
     try {
-      const { stdout, stderr } = await run("npx", ["tsx", "tools/plan.ts", "--stack", "gap", "--stacks-dir", dir, "--json"], { cwd: REPO_ROOT, timeout: 180_000, maxBuffer: 64 << 20 });
+      const { stdout, stderr } = await run(TSX, ["tools/plan.ts", "--stack", "gap", "--stacks-dir", dir, "--json"], { cwd: REPO_ROOT, timeout: 180_000, maxBuffer: 64 << 20 });
       return { code: 0, stdout, stderr };
     } catch (error) {
       const failed = error as { code: number; stdout: string; stderr: string };

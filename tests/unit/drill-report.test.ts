@@ -23,6 +23,7 @@ function series(watchdog: boolean, scenarios: ScenarioReport[]): SeriesReport {
     duplicateFileIds: 0,
     fileIdsAssigned: 395,
     maxVolumeIdRegressions: 0,
+    clustersNotStarted: 0,
   };
 }
 

@@ -48,8 +48,8 @@ describe("backup age on Kubernetes", () => {
   describe("k8s-prod's rule evaluated by Prometheus (promtool test rules): 15-min interval, so 30 min, then 5 min pending", () => {
     const ALERT = "SeaweedFSMasterBackupAge";
     const firing = [{ exp_labels: { severity: "warning", kind: "backup-age" } }];
-    /** A series of k8s-prod's masters' scrape job, on `pod`. */
-    const series = (metric: string, pod: number) => `${metric}{namespace="seaweedfs", job="seaweedfs-master", pod="seaweedfs-${pod}"}`;
+    /** A series of k8s-prod's backup sidecars' scrape job, on `pod`. */
+    const series = (metric: string, pod: number) => `${metric}{namespace="seaweedfs", job="seaweedfs-master-backup", pod="seaweedfs-${pod}"}`;
     const started = (pod: number) => ({ series: series("seaweedfs_master_backup_sidecar_start_timestamp_seconds", pod), values: "0x120" });
     const uploads = (pod: number, values: string) => ({ series: series("seaweedfs_master_backup_last_success_timestamp_seconds", pod), values });
     const groups = () => ofType(prod, "kubernetes:monitoring.coreos.com/v1:PrometheusRule")[0].spec.groups;
@@ -81,10 +81,10 @@ describe("backup age on Kubernetes", () => {
       {
         name: "no sidecar scraped at all (the masters are): absent, firing after 5 min",
         interval: "1m",
-        input_series: [{ series: series("SeaweedFS_master_is_leader", 0), values: "1x120" }],
+        input_series: [{ series: `SeaweedFS_master_is_leader{namespace="seaweedfs", job="seaweedfs-master", pod="seaweedfs-0"}`, values: "1x120" }],
         alert_rule_test: [
           { eval_time: "4m", alertname: ALERT, exp_alerts: [] },
-          { eval_time: "5m", alertname: ALERT, exp_alerts: [{ exp_labels: { ...firing[0].exp_labels, namespace: "seaweedfs", job: "seaweedfs-master" } }] },
+          { eval_time: "5m", alertname: ALERT, exp_alerts: [{ exp_labels: { ...firing[0].exp_labels, namespace: "seaweedfs", job: "seaweedfs-master-backup" } }] },
         ],
       },
     ];
@@ -106,7 +106,7 @@ describe("backup age on Kubernetes", () => {
 
   it("scrapes the sidecar's port and lets only the monitoring namespace reach it; k8s-dev (no backups) has neither", () => {
     const [monitor] = ofType(prod, "kubernetes:monitoring.coreos.com/v1:PodMonitor");
-    assert.deepEqual(monitor.spec.podMetricsEndpoints[1], { port: "backup-metrics", path: "/metrics", interval: "60s", relabelings: [{ targetLabel: "job", replacement: "seaweedfs-master" }] });
+    assert.deepEqual(monitor.spec.podMetricsEndpoints[1], { port: "backup-metrics", path: "/metrics", interval: "60s", relabelings: [{ targetLabel: "job", replacement: "seaweedfs-master-backup" }] });
     const pod = ofType(prod, "kubernetes:apps/v1:StatefulSet")[0].spec.template.spec;
     assert.deepEqual(pod.containers[1].ports, [{ name: "backup-metrics", containerPort: 9328 }]);
     const monitoringIngress = (resources: RecordedResource[]) =>
@@ -117,8 +117,9 @@ describe("backup age on Kubernetes", () => {
 
   describe("the sidecar's loop and exporter, as the ConfigMap holds them", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "backup-metrics-"));
-    // A loopback address of its own, so the fixed port cannot meet another test's listener.
-    const ip = `127.93.${Math.floor(Math.random() * 250) + 1}.${Math.floor(Math.random() * 250) + 1}`;
+    // A loopback address of its own, so the fixed port cannot meet another test's listener; 127.252.* is outside the
+    // networks drill clusters pick (32-231, tools/lib/cluster/loopback.ts), which may run beside.
+    const ip = `127.252.${Math.floor(Math.random() * 250) + 1}.${Math.floor(Math.random() * 250) + 1}`;
     let loop: ChildProcess | undefined;
     let started: number;
     const metrics = () => fetch(`http://${ip}:9328/metrics`, { signal: AbortSignal.timeout(2000) });

@@ -8,7 +8,7 @@ import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import type { KubernetesConfig } from "../../infra/config";
 import { renderClusterMasters } from "../../infra/seaweed/cluster";
-import { HEALTH_CHECK } from "../../infra/seaweed/constants";
+import { HEALTH_CHECK, READINESS_PATH } from "../../infra/seaweed/constants";
 import { expandPodArgs } from "../../infra/kubernetes/manifests";
 import { MOCK_SECRET_VALUE } from "../../tools/lib/mockCloud";
 import type { RecordedResource } from "../../tools/lib/mockGraph";
@@ -45,8 +45,8 @@ function settle(spec: Inputs): number {
   for (;;) {
     const nextCreated = policy === "Parallel" ? replicas : Math.min(replicas, ready + 1);
     const leader = nextCreated >= Math.floor(replicas / 2) + 1;
-    // /cluster/healthz is 200 only with a leader; an always-200 path would make every created pod ready.
-    const nextReady = readinessPath === HEALTH_CHECK.path ? (leader ? nextCreated : 0) : nextCreated;
+    // /readyz and /cluster/healthz are 200 only with a leader; an always-200 path would make every created pod ready.
+    const nextReady = [READINESS_PATH, HEALTH_CHECK.path].includes(readinessPath) ? (leader ? nextCreated : 0) : nextCreated;
     if (nextCreated === created && nextReady === ready) return ready;
     [created, ready] = [nextCreated, nextReady];
   }
@@ -66,7 +66,7 @@ describe("Kubernetes master tier (k8s-prod, k8s-dev under mocks)", () => {
     assert.deepEqual(prodPlan.policy.violations, []);
     assert.ok(prodPlan.policy.verdicts.filter((v) => v.policy.startsWith("seaweedfs-k8s-")).every((v) => v.verdict === "pass"));
     assert.equal(prodPlan.kubernetesTier?.statefulSets[0].replicas, 5);
-    assert.deepEqual(prodPlan.kubernetesTier?.statefulSets[0].backup, { image: "registry.example.com/seaweedfs/master-backup:1.0.0", bucket: "seaweedfs-prod-master-backups", endpoint: undefined });
+    assert.deepEqual(prodPlan.kubernetesTier?.statefulSets[0].backup, { image: "seaweedfs-master-backup:1.0.0", bucket: "seaweedfs-prod-master-backups", endpoint: undefined });
   });
 
   it("gives every pod exactly the argv infra/seaweed renders for its DNS identity (template args with the pod's name and IP expanded)", () => {
@@ -93,10 +93,15 @@ describe("Kubernetes master tier (k8s-prod, k8s-dev under mocks)", () => {
     }
   });
 
-  it("spreads hard over the configured zones, one master per node, and lets a drain evict one master at a time", () => {
+  it("caps every zone at N - quorum (hard, minDomains = zones), balances softly, one master per node, and lets a drain evict one master at a time", () => {
     const spec = statefulSet("k8s-prod").spec;
     const pod = spec.template.spec;
-    assert.deepEqual(pod.topologySpreadConstraints.map((c: Inputs) => [c.topologyKey, c.maxSkew, c.whenUnsatisfiable, c.minDomains]), [["topology.kubernetes.io/zone", 1, "DoNotSchedule", 3]]);
+    assert.deepEqual(pod.topologySpreadConstraints.map((c: Inputs) => [c.topologyKey, c.maxSkew, c.whenUnsatisfiable, c.minDomains]), [
+      ["topology.kubernetes.io/zone", 2, "DoNotSchedule", 3],
+      ["topology.kubernetes.io/zone", 1, "ScheduleAnyway", undefined],
+    ]);
+    // 3 masters over 3 zones: one per zone, hard.
+    assert.deepEqual(statefulSet("k8s-dev").spec.template.spec.topologySpreadConstraints[0].maxSkew, 1);
     assert.deepEqual(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values, ["us-east-1a", "us-east-1b", "us-east-1c"]);
     assert.equal(pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey, "kubernetes.io/hostname");
     const pdb = runs["k8s-prod"].resources.find((r) => r.type === "kubernetes:policy/v1:PodDisruptionBudget")!.inputs as Inputs;
@@ -104,10 +109,13 @@ describe("Kubernetes master tier (k8s-prod, k8s-dev under mocks)", () => {
     assert.deepEqual(spec.volumeClaimTemplates[0].spec.storageClassName, "gp3-wait-for-first-consumer");
   });
 
-  it("probes liveness on /healthz (never /cluster/healthz), readiness on /cluster/healthz, and runs locked down", () => {
+  it("arms liveness on the first /healthz answer, runs the watchdog's two rules as an exec liveness probe, readiness on /readyz, and runs locked down", () => {
     const container = statefulSet("k8s-prod").spec.template.spec.containers[0];
-    assert.equal(container.livenessProbe.httpGet.path, "/healthz");
-    assert.equal(container.readinessProbe.httpGet.path, "/cluster/healthz");
+    assert.deepEqual(container.livenessProbe.exec.command.slice(0, 2), ["/bin/sh", "-c"]);
+    assert.match(container.livenessProbe.exec.command[2], /curl .*--max-time 2 "\$url\/healthz"/);
+    assert.match(container.livenessProbe.exec.command[2], /--max-time 7 "\$url\/cluster\/healthz"/);
+    assert.deepEqual([container.livenessProbe.periodSeconds, container.livenessProbe.failureThreshold, container.livenessProbe.timeoutSeconds, container.livenessProbe.terminationGracePeriodSeconds], [1, 3, 10, 1]);
+    assert.equal(container.readinessProbe.httpGet.path, "/readyz");
     assert.equal(container.startupProbe.httpGet.path, "/healthz");
     assert.equal(container.image, "chrislusf/seaweedfs:4.44");
     assert.deepEqual(container.securityContext.capabilities.drop, ["ALL"]);
@@ -126,19 +134,23 @@ describe("Kubernetes master tier (k8s-prod, k8s-dev under mocks)", () => {
   it("raises every shared alarm kind and backup age in a PrometheusRule on the masters' own series, and scrapes their metrics ports", () => {
     const custom = (kind: string) => runs["k8s-prod"].resources.filter((r) => r.type === `kubernetes:monitoring.coreos.com/v1:${kind}`).map((r) => r.inputs as Inputs);
     const [monitor] = custom("PodMonitor");
-    assert.deepEqual(monitor.spec.podMetricsEndpoints.map((e: Inputs) => e.port), ["metrics", "backup-metrics"]);
+    assert.deepEqual(monitor.spec.podMetricsEndpoints.map((e: Inputs) => [e.port, e.relabelings[0].replacement]), [["metrics", "seaweedfs-master"], ["backup-metrics", "seaweedfs-master-backup"]]);
+    // kube-prometheus-stack's default selectors pick them up by their release label.
+    for (const kind of ["PodMonitor", "PrometheusRule"]) assert.equal(custom(kind)[0].metadata.labels.release, "kube-prometheus-stack", kind);
     const rules: Inputs[] = custom("PrometheusRule")[0].spec.groups[0].rules;
     const byKind = Object.fromEntries(rules.map((r) => [r.labels.kind, r]));
     assert.deepEqual(Object.keys(byKind).sort(), ["backup-age", "data-disk-used", "leader-count", "leader-flapping", "masters-below-quorum", "slot-down"]);
     assert.match(byKind["leader-count"].expr, /sum\(SeaweedFS_master_is_leader\{namespace="seaweedfs", job="seaweedfs-master"\}\) or vector\(0\)\) != 1/);
     assert.equal(byKind["leader-count"].for, "3m");
-    assert.match(byKind["leader-flapping"].expr, /increase\(SeaweedFS_master_leader_changes\{.*\}\[15m\]\)\) > 2$/);
+    assert.match(byKind["leader-flapping"].expr, /count_over_time\(.*SeaweedFS_master_is_leader\{namespace="seaweedfs", job="seaweedfs-master"\}.*\[15m:15s\]\)\) or vector\(0\)\) > 2$/);
     assert.match(byKind["masters-below-quorum"].expr, / < 3$/);
     assert.match(byKind["data-disk-used"].expr, /persistentvolumeclaim=~"data-seaweedfs-master-\[0-9\]\+".* > 80$/);
     assert.equal(byKind["leader-count"].labels.severity, "critical");
     assert.equal(custom("PodMonitor").length + custom("PrometheusRule").length, 2);
     assert.equal(runs["k8s-dev"].resources.filter((r) => r.type.startsWith("kubernetes:monitoring.coreos.com/")).length, 0, "k8s-dev has no Prometheus Operator");
     const dashboard = runs["k8s-prod"].resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap" && (r.inputs as Inputs).metadata.labels.grafana_dashboard === "1")!.inputs as Inputs;
+    // The Grafana sidecar of kube-prometheus-stack loads dashboards from its own namespace (the monitoring one).
+    assert.equal(dashboard.metadata.namespace, "monitoring");
     const panels: Inputs[] = JSON.parse(dashboard.data["seaweedfs-masters.json"]).panels;
     assert.deepEqual(panels.map((p) => p.title), ["Leaders (must be 1)", "Leader elections (per 15 min)", "Volume-server heartbeats received", "Writable volumes (leader's layouts)", "Alerts"]);
     assert.equal(panels[0].targets[0].expr, 'sum(SeaweedFS_master_is_leader{namespace="seaweedfs", job="seaweedfs-master"})');
@@ -153,18 +165,26 @@ describe("Kubernetes master tier (k8s-prod, k8s-dev under mocks)", () => {
     assert.equal(env.valueFrom.secretKeyRef.name, "seaweedfs-master-jwt");
   });
 
-  it("runs a backup sidecar on k8s-prod that reads -mdir read-only, gets the bucket keys from the operator's Secret and never the JWT key", () => {
+  it("runs a backup sidecar on k8s-prod that reads -mdir read-only, gets S3 credentials through EKS Pod Identity (its own token only) and never the JWT key", () => {
     const podSpec = statefulSet("k8s-prod").spec.template.spec;
     assert.deepEqual(podSpec.containers.map((c: Inputs) => c.name), ["master", "backup"]);
     const [master, backup] = podSpec.containers;
     const mdir = master.args.find((a: string) => a.startsWith("-mdir=")).slice("-mdir=".length);
     const dataMount = master.volumeMounts.find((m: Inputs) => m.mountPath === mdir);
     assert.deepEqual(backup.volumeMounts.find((m: Inputs) => m.name === dataMount.name), { name: dataMount.name, mountPath: mdir, readOnly: true });
-    assert.equal(backup.image, "registry.example.com/seaweedfs/master-backup:1.0.0");
+    assert.equal(backup.image, "seaweedfs-master-backup:1.0.0");
     const env = Object.fromEntries(backup.env.map((e: Inputs) => [e.name, e]));
     assert.equal(env.SEAWEEDFS_BACKUP_BUCKET.value, "seaweedfs-prod-master-backups");
-    assert.equal(env.AWS_SECRET_ACCESS_KEY.valueFrom.secretKeyRef.name, "seaweedfs-backup-credentials");
+    assert.equal(env.AWS_CONTAINER_CREDENTIALS_FULL_URI.value, "http://169.254.170.23/v1/credentials");
+    assert.equal(env.AWS_SECRET_ACCESS_KEY, undefined);
     assert.equal(env.WEED_JWT_SIGNING_KEY, undefined);
+    // The token the Pod Identity Agent takes: a projected volume for its audience, mounted in the sidecar only.
+    const tokenVolume = podSpec.volumes.find((v: Inputs) => v.projected);
+    assert.deepEqual(tokenVolume.projected.sources[0].serviceAccountToken.audience, "pods.eks.amazonaws.com");
+    assert.equal(env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE.value, `${backup.volumeMounts.find((m: Inputs) => m.name === tokenVolume.name).mountPath}/eks-pod-identity-token`);
+    assert.ok(!master.volumeMounts.some((m: Inputs) => m.name === tokenVolume.name));
+    assert.equal(podSpec.automountServiceAccountToken, false);
+    assert.equal(podSpec.serviceAccountName, "seaweedfs-master");
     // Its scripts come from a ConfigMap the stack registers, holding the one-pass script and the loop.
     const scripts = podSpec.volumes.find((v: Inputs) => v.configMap && backup.volumeMounts.some((m: Inputs) => m.name === v.name && m.readOnly));
     const configMap = runs["k8s-prod"].resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap" && (r.inputs as Inputs).metadata.name === scripts.configMap.name);
@@ -178,7 +198,7 @@ describe("Kubernetes master tier (k8s-prod, k8s-dev under mocks)", () => {
   it("protects every object of the tier on k8s-prod (a destroy deletes nothing) and none on k8s-dev", () => {
     const tier = (stack: string) => runs[stack].resources.filter((r) => !r.type.startsWith("pulumi:pulumi:") && r.type !== "seaweed:kubernetes:MasterStatefulSet");
     const prod = tier("k8s-prod");
-    assert.equal(prod.length, 13, "Namespace, SigningKey, Secret, 3 ConfigMaps, 2 Services, StatefulSet, PDB, NetworkPolicy, PodMonitor, PrometheusRule");
+    assert.equal(prod.length, 14, "Namespace, SigningKey, Secret, ServiceAccount, 3 ConfigMaps, 2 Services, StatefulSet, PDB, NetworkPolicy, PodMonitor, PrometheusRule");
     assert.deepEqual(prod.filter((r) => !r.protect).map((r) => `${r.type} ${r.name}`), []);
     assert.deepEqual(tier("k8s-dev").filter((r) => r.protect).map((r) => `${r.type} ${r.name}`), []);
   });

@@ -14,6 +14,7 @@ import { promisify } from "node:util";
 import { parseDocument } from "yaml";
 import { buildPlan } from "../../tools/lib/plan";
 import { REPO_ROOT, stackFilePath } from "../../tools/lib/stackFiles";
+import { TSX } from "../support/runTool";
 
 const run = promisify(execFile);
 
@@ -77,9 +78,9 @@ interface PlannedResource {
 
 /** The CLI, for its exit code and message. */
 async function planCli(stack: string, stacksDir?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const args = ["tsx", "tools/plan.ts", "--stack", stack, "--json", ...(stacksDir ? ["--stacks-dir", stacksDir] : [])];
+  const args = ["tools/plan.ts", "--stack", stack, "--json", ...(stacksDir ? ["--stacks-dir", stacksDir] : [])];
   try {
-    const { stdout, stderr } = await run("npx", args, { cwd: REPO_ROOT, timeout: 180_000, maxBuffer: 64 << 20 });
+    const { stdout, stderr } = await run(TSX, args, { cwd: REPO_ROOT, timeout: 180_000, maxBuffer: 64 << 20 });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };

@@ -2,8 +2,10 @@
  * The Kubernetes restore fleet (tools/lib/restore/kubectlFleet.ts) driven the way restoreCluster drives it, with a
  * stand-in for kubectl that records every call and runs the install's own shell script (and the streamed tar) against
  * a temporary directory standing in for the slot's claim: the StatefulSet goes to 0 once, every slot's claim gets
- * exactly the backup's files with the old raft directory kept aside, the helper pod is always deleted, and the
- * StatefulSet comes back to masterCount once. No cluster is involved (see docs/kubernetes.md for what is unproven).
+ * exactly the backup's files with the old raft directory kept aside, the helper pod is always deleted, the
+ * StatefulSet comes back to masterCount once, and each master is then reached through a port-forward into its pod
+ * (never the API server's pod proxy, whose traffic the tier's NetworkPolicy drops). The real port-forward path runs
+ * against a kubectl stand-in script. No cluster is involved (see docs/kubernetes.md for what is unproven).
  */
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
@@ -15,8 +17,9 @@ import { promisify } from "node:util";
 import { projectKeys, type KubernetesConfig } from "../../infra/config";
 import { parseStackConfig } from "../../infra/platforms";
 import { MDIR } from "../../infra/kubernetes/names";
-import { kubectlFleet, type Runner } from "../../tools/lib/restore/kubectlFleet";
+import { kubectlFleet, kubectlPortForward, type PortForwarder, type Runner } from "../../tools/lib/restore/kubectlFleet";
 import { readStackConfig, REPO_ROOT } from "../../tools/lib/stackFiles";
+import { TSX } from "../support/runTool";
 
 const config = parseStackConfig(projectKeys(readStackConfig("k8s-dev").config), { stack: "k8s-dev" }) as KubernetesConfig;
 
@@ -45,6 +48,17 @@ function fakeKubectl(root: string, failExecFor?: string): { run: Runner; calls: 
   return { run, calls };
 }
 
+/** A port-forward stand-in: records each request and hands out local ports 40000 + slot. */
+function fakeForwarder(): { forward: PortForwarder; requests: string[]; stopped: string[] } {
+  const requests: string[] = [];
+  const stopped: string[] = [];
+  const forward: PortForwarder = async (namespace, pod, port) => {
+    requests.push(`${namespace}/${pod}:${port}`);
+    return { localPort: 40000 + Number(pod.slice(pod.lastIndexOf("-") + 1)), stop: () => stopped.push(pod) };
+  };
+  return { forward, requests, stopped };
+}
+
 function backupDir(root: string): string {
   const dir = path.join(root, "backup", "raft");
   fs.mkdirSync(path.join(dir, "snapshots"), { recursive: true });
@@ -63,7 +77,8 @@ describe("the Kubernetes restore fleet (kubectl stand-in)", () => {
       fs.mkdirSync(old, { recursive: true });
       fs.writeFileSync(path.join(old, "logs.dat"), "diverged");
       const { run, calls } = fakeKubectl(root);
-      const fleet = kubectlFleet({ config, proxyUrl: "http://127.0.0.1:8001", run });
+      const forwarder = fakeForwarder();
+      const fleet = kubectlFleet({ config, run, forward: forwarder.forward });
       await Promise.all(fleet.slots.map((s) => fleet.stop(s)));
       for (const s of fleet.slots) await fleet.install(s, raftDir);
       for (const s of fleet.slots) await fleet.start(s);
@@ -85,7 +100,13 @@ describe("the Kubernetes restore fleet (kubectl stand-in)", () => {
       const aside = fs.readdirSync(path.dirname(old)).filter((n) => n.startsWith("m9333.before-restore-"));
       assert.equal(aside.length, 1);
       assert.equal(fs.readFileSync(path.join(path.dirname(old), aside[0], "logs.dat"), "utf8"), "diverged");
-      assert.equal(fleet.url(2), "http://127.0.0.1:8001/api/v1/namespaces/seaweedfs-dev/pods/seaweedfs-master-2:9333/proxy");
+      // Reached through port-forwards into the pods (HTTP port 9333), started once each pod runs, ended by close().
+      assert.deepEqual(forwarder.requests, [0, 1, 2].map((s) => `seaweedfs-dev/seaweedfs-master-${s}:9333`));
+      assert.deepEqual(calls.filter((c) => c[2] === "wait" && c[3].startsWith("--for=jsonpath")).map((c) => c[4]), ["pod/seaweedfs-master-0", "pod/seaweedfs-master-1", "pod/seaweedfs-master-2"]);
+      assert.equal(fleet.url(2), "http://127.0.0.1:40002");
+      assert.ok(!calls.flat().some((a) => /proxy/.test(a)), "no kubectl proxy");
+      fleet.close();
+      assert.deepEqual(forwarder.stopped, ["seaweedfs-master-0", "seaweedfs-master-1", "seaweedfs-master-2"]);
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }
@@ -95,7 +116,7 @@ describe("the Kubernetes restore fleet (kubectl stand-in)", () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "restore-kubectl-"));
     try {
       const { run, calls } = fakeKubectl(root, "seaweedfs-master-0-restore");
-      const fleet = kubectlFleet({ config, proxyUrl: "http://127.0.0.1:8001", run });
+      const fleet = kubectlFleet({ config, run, forward: fakeForwarder().forward });
       await assert.rejects(fleet.install(0, backupDir(root)), /exec refused/);
       assert.deepEqual(calls.at(-1)!.slice(2, 5), ["delete", "pod", "seaweedfs-master-0-restore"]);
     } finally {
@@ -104,10 +125,27 @@ describe("the Kubernetes restore fleet (kubectl stand-in)", () => {
   });
 });
 
+describe("kubectl port-forward (a kubectl stand-in script)", () => {
+  it("runs `kubectl --namespace <ns> port-forward --address 127.0.0.1 pod/<pod> :<port>`, takes the port kubectl prints, and stops it", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "port-forward-"));
+    try {
+      const kubectl = path.join(dir, "kubectl");
+      // Prints its argv, then what kubectl prints once it listens, and stays until killed.
+      fs.writeFileSync(kubectl, `#!/bin/sh\necho "$*" > "${dir}/argv"\necho "Forwarding from 127.0.0.1:41234 -> 9333"\nexec sleep 60\n`, { mode: 0o755 });
+      const forward = await kubectlPortForward(kubectl)("seaweedfs-dev", "seaweedfs-master-1", 9333);
+      assert.equal(forward.localPort, 41234);
+      assert.equal(fs.readFileSync(path.join(dir, "argv"), "utf8").trim(), "--namespace seaweedfs-dev port-forward --address 127.0.0.1 pod/seaweedfs-master-1 :9333");
+      forward.stop();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 // The restore CLI reads a Kubernetes stack's bucket from its config and plans the kubectl steps without a cluster.
 describe("npm run restore on a Kubernetes stack", () => {
   it("refuses a stack without k8sBackupBucket and no --bucket, naming the key", async () => {
-    const error = await promisify(execFile)("npx", ["tsx", "tools/restore.ts", "list", "--stack", "k8s-dev"], { cwd: REPO_ROOT }).then(
+    const error = await promisify(execFile)(TSX, ["tools/restore.ts", "list", "--stack", "k8s-dev"], { cwd: REPO_ROOT }).then(
       () => undefined,
       (e: { code: number; stderr: string }) => e,
     );

@@ -56,7 +56,8 @@ interface Run {
 let nextHost = 0;
 /** Starts a stub on its own loopback address and the rendered watchdog beside it. */
 async function watch(stub: { clusterHealth?: number; silent?: boolean; stubborn?: boolean }): Promise<Run> {
-  const host = `127.77.${process.pid % 200}.${10 + nextHost++}`;
+  // 127.250.*: outside the networks drill clusters pick (32-231, tools/lib/cluster/loopback.ts), which may run beside.
+  const host = `127.250.${process.pid % 200}.${10 + nextHost++}`;
   const port = 9333;
   const proc = spawn(process.execPath, ["-e", STUB, host, String(port), String(stub.clusterHealth ?? 200), stub.silent ? "1" : "0", stub.stubborn ? "1" : "0"], { stdio: "ignore" });
   children.push(proc);

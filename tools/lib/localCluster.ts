@@ -26,7 +26,7 @@ import { weedBinary, weedEnv } from "./cluster/weed";
 import { stageBinaryForUid } from "./cluster/uids";
 import type { Timeline } from "./drill/timeline";
 import { insidePrivateNamespace, loopbackUp, privateHosts } from "./cluster/namespace";
-import { HttpProbeSpec, KubeletProber } from "./cluster/prober";
+import { HttpProbeSpec, KubeletProber, ProbeSpec } from "./cluster/prober";
 import { masterPodSpec } from "../../infra/kubernetes/manifests";
 import { VOLUME_SERVER_PORT } from "../../infra/seaweed/volumeServer";
 
@@ -119,6 +119,8 @@ export class LocalCluster {
     readonly network: number,
     readonly jwtSigningKey: string,
     private readonly options: LocalClusterOptions,
+    /** Undoes the private /etc/hosts of a DNS-identity cluster (see privateHosts); must run before runDir goes. */
+    private readonly releaseHosts: () => void = () => {},
   ) {
     if (options.separateUids) fs.chmodSync(runDir, 0o755);
     // Processes under uids of their own run a link or copy they can reach, whatever directory the checkout is in.
@@ -126,6 +128,7 @@ export class LocalCluster {
     this.env = { ...process.env, [JWT_SIGNING_KEY_ENV]: jwtSigningKey };
     fs.mkdirSync(path.join(runDir, "logs"), { recursive: true });
     this.cancelExitCleanup = onExitCleanup(() => {
+      releaseHosts();
       if (!options.keep) fs.rmSync(runDir, { recursive: true, force: true });
     });
     const securityToml = renderHostSecurityToml();
@@ -177,8 +180,9 @@ export class LocalCluster {
       return master;
     });
     if (plan.config.platform === "kubernetes") {
-      const container = (masterPodSpec(plan.config).containers as { startupProbe: HttpProbeSpec; livenessProbe: HttpProbeSpec }[])[0];
-      this.prober = new KubeletProber(this, { startup: container.startupProbe, liveness: container.livenessProbe });
+      const pod = masterPodSpec(plan.config) as { terminationGracePeriodSeconds: number; containers: { startupProbe: HttpProbeSpec; livenessProbe: ProbeSpec }[] };
+      const [container] = pod.containers;
+      this.prober = new KubeletProber(this, { startup: container.startupProbe, liveness: container.livenessProbe, podGraceSeconds: pod.terminationGracePeriodSeconds });
     }
     this.volumeServers = plan.volumeServers.map((v, i) => {
       fs.mkdirSync(path.join(v.dir, "data"), { recursive: true });
@@ -215,10 +219,12 @@ export class LocalCluster {
     const network = options.network ?? (await pickLoopbackNetwork((n) => clusterAddresses(config, n, volumeServers), ports));
     const runDir = fs.mkdtempSync(path.join(os.tmpdir(), `seaweed-drill-${options.stack}-`));
     const plan = planCluster(config, { network, runDir, raft: options.raft, volumeServers });
+    let releaseHosts = () => {};
     try {
-      if (dnsIdentities) privateHosts(plan.masters.map((m) => ({ name: m.deployedHost, ip: m.ip })), runDir);
-      return new LocalCluster(plan, runDir, network, options.jwtSigningKey ?? randomBytes(24).toString("hex"), options);
+      if (dnsIdentities) releaseHosts = privateHosts(plan.masters.map((m) => ({ name: m.deployedHost, ip: m.ip })), runDir);
+      return new LocalCluster(plan, runDir, network, options.jwtSigningKey ?? randomBytes(24).toString("hex"), options, releaseHosts);
     } catch (error) {
+      releaseHosts();
       fs.rmSync(runDir, { recursive: true, force: true });
       throw error;
     }
@@ -313,6 +319,12 @@ export class LocalCluster {
       if (signal === "SIGSTOP") this.frozen.add(slot);
       if (signal === "SIGCONT") this.frozen.delete(slot);
     }
+  }
+
+  /** Restarts a master's "container" as the kubelet does: SIGTERM, `graceMs`, SIGKILL (no SIGCONT); see ManagedProcess.terminate. */
+  async terminate(slot: number, graceMs: number): Promise<void> {
+    this.timeline?.event("fault", `kubelet SIGTERM master-${slot} (grace ${graceMs} ms)`);
+    await this.master(slot).process.terminate(graceMs);
   }
 
   /** A master's `/cluster/status`; leaders' MaxVolumeId feed the never-goes-back invariant. */
@@ -490,6 +502,7 @@ export class LocalCluster {
     ]);
     await sleep(50);
     this.cancelExitCleanup();
+    this.releaseHosts();
     if (this.options.keep) this.log(`run directory kept: ${this.runDir}`);
     else fs.rmSync(this.runDir, { recursive: true, force: true });
   }

@@ -22,7 +22,7 @@ export function insidePrivateNamespace(): boolean {
 /** Why a private namespace (with nftables for partitions) cannot be made here, or undefined when it can. */
 export function privateNamespaceUnavailable(): string | undefined {
   if (process.getuid?.() !== 0) return "network partitions and DNS identities need root (unshare, nftables, mount and per-process uids)";
-  for (const tool of ["unshare", "nft", "ip", "mount"]) {
+  for (const tool of ["unshare", "nft", "ip", "mount", "umount"]) {
     if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) return `${tool} is missing (bash tools/setup.sh installs nftables)`;
   }
   return undefined;
@@ -58,14 +58,28 @@ export function loopbackUp(): void {
 }
 
 /**
- * Replaces `/etc/hosts` for this mount namespace only.
+ * Replaces `/etc/hosts` for this mount namespace only, until the returned function is called.
+ *
+ * The bind mount's source lives in the cluster's run directory, so the caller must release it before that directory
+ * is removed: a bind mount whose source file was deleted can no longer be mounted over (the kernel refuses a mount
+ * point on an unlinked file with ENOENT), so the next cluster of the same drill (the partition scenarios', the
+ * baseline's) could not map its DNS names ("mount --bind <run directory>/hosts /etc/hosts failed ... No such file
+ * or directory").
  *
  * @param entries each DNS name and the loopback address it resolves to.
  * @param dir where the hosts file is written (the drill's run directory).
+ * @returns unmounts it again (once; later calls do nothing), putting back whatever `/etc/hosts` was before.
  */
-export function privateHosts(entries: readonly { name: string; ip: string }[], dir: string): void {
+export function privateHosts(entries: readonly { name: string; ip: string }[], dir: string): () => void {
   if (!insidePrivateNamespace()) throw new Error("refusing to replace /etc/hosts outside a private drill namespace");
   const file = path.join(dir, "hosts");
   fs.writeFileSync(file, ["127.0.0.1 localhost", ...entries.map((e) => `${e.ip} ${e.name}`), ""].join("\n"));
   run("mount", ["--bind", file, "/etc/hosts"]);
+  let mounted = true;
+  return () => {
+    if (!mounted) return;
+    mounted = false;
+    // The topmost mount on /etc/hosts is this one: clusters of a drill run one after another, never side by side.
+    run("umount", ["/etc/hosts"]);
+  };
 }

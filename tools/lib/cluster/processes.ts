@@ -284,6 +284,18 @@ export class ManagedProcess {
     return this.kill();
   }
 
+  /**
+   * What the kubelet does to a container it restarts: SIGTERM, `graceMs` for the process to exit, then SIGKILL. Unlike
+   * {@link stop} it never sends SIGCONT: a frozen process stays frozen until the SIGKILL, as in a container.
+   */
+  async terminate(graceMs: number): Promise<ProcessExit | undefined> {
+    this.stopping = true;
+    this.cancelRestart();
+    if (!this.running) return this.exitInfo;
+    this.signal("SIGTERM");
+    return (await this.waitExit(graceMs)) ?? this.kill();
+  }
+
   /** SIGKILL and wait (bounded) for the exit. */
   async kill(): Promise<ProcessExit> {
     this.stopping = true;

@@ -1,8 +1,10 @@
 /**
- * d. Majority lost: the survivors' `/cluster/healthz` turns non-200 (so the NLB drops them) and they refuse
- * writes; after the restart the same cluster comes back: same TopologyId, MaxVolumeId not lower.
+ * d. Majority lost: the survivors' `/cluster/healthz` turns non-200 (so the NLB drops them), their `/readyz` answers
+ * 503 at once (so Kubernetes takes them out of the client Service) and they refuse writes; after the restart the same
+ * cluster comes back: same TopologyId, MaxVolumeId not lower, every master ready.
  */
-import { poll } from "../cluster/http";
+import { poll, request } from "../cluster/http";
+import { HEALTH_CHECK, READINESS_PATH } from "../../../infra/seaweed/constants";
 import { quorumOf } from "../../../infra/seaweed/quorum";
 import { measureFailover, settledLeader } from "./steps";
 import { electionBoundMs, expect, Scenario } from "./types";
@@ -32,6 +34,9 @@ export const majorityLoss: Scenario = {
     expect(unhealthy, `survivors ${survivors.join(", ")} still answer /cluster/healthz 200 ${bound} ms after losing the majority`);
     const unhealthyMs = Date.now() - since;
     step(`survivors answer /cluster/healthz ${unhealthy.join("/")} after ${unhealthyMs} ms`);
+    // Kubernetes' readiness path must agree with the load balancers' health check, at once (no lock-check retry).
+    const ready = await Promise.all(survivors.map(async (s) => (await request(`${cluster.master(s).httpUrl}${READINESS_PATH}`, { timeoutMs: 1000 })).status));
+    expect(ready.every((code) => code === HEALTH_CHECK.noLeaderStatusCode), `survivors answer ${READINESS_PATH} ${ready.join("/")} without a leader, not ${HEALTH_CHECK.noLeaderStatusCode}`);
     for (const survivor of survivors) {
       const answer = await cluster.assign(survivor);
       expect(!answer.ok, `master-${survivor} assigned ${answer.fid} without a quorum`);
@@ -41,6 +46,11 @@ export const majorityLoss: Scenario = {
     for (const victim of victims) await cluster.start(victim);
     const { newLeaderMs, writesBackMs } = await measureFailover(context, [], restarted);
     await settledLeader(cluster);
+    const readyAfter = await poll(async () => {
+      const codes = await Promise.all(cluster.masters.map(async (m) => (await request(`${m.httpUrl}${READINESS_PATH}`, { timeoutMs: 1000 })).status));
+      return codes.every((code) => code === 200) ? codes : undefined;
+    }, bound);
+    expect(readyAfter, `not every master answers ${READINESS_PATH} 200 within ${bound} ms of an agreed leader`);
     const after = await cluster.dirStatus();
     expect(after.topologyId === before.topologyId, `TopologyId changed from ${before.topologyId} to ${after.topologyId}`);
     expect(after.maxVolumeId >= before.maxVolumeId, `MaxVolumeId went back from ${before.maxVolumeId} to ${after.maxVolumeId}`);

@@ -199,6 +199,8 @@ async function kubernetesBackup(cluster: LocalCluster, config: KubernetesConfig,
     ...config,
     k8sBackupBucket: bucket,
     k8sBackupEndpoint: moto.endpoint,
+    // moto takes static keys; a token-based mode (k8s-prod's EKS Pod Identity) has no endpoint here.
+    k8sBackupCredentials: "secret",
     k8sBackupCredentialsSecret: config.k8sBackupCredentialsSecret || "drill-backup-credentials",
     k8sBackupImage: config.k8sBackupImage || "drill/host-tools",
   };

@@ -35,6 +35,11 @@ export interface SeriesReport {
   duplicateFileIds: number;
   fileIdsAssigned: number;
   maxVolumeIdRegressions: number;
+  /**
+   * Runs whose cluster did not start, so none of their scenarios ran. Fatal in every series, comparisons included:
+   * a comparison that never ran is no comparison (the k8s-dev drill's baseline once failed this way unnoticed).
+   */
+  clustersNotStarted: number;
 }
 
 export interface DrillReport extends SeriesReport {
@@ -94,7 +99,7 @@ interface Tally {
 async function runSeries(options: DrillOptions, variant: SeriesVariant, scenarios: Scenario[], timelines: ScenarioTimeline[]): Promise<SeriesReport> {
   const { label, raft } = variant;
   const tallies = new Map<string, Tally>(scenarios.map((s) => [s.id, { failures: [], measurements: [] }]));
-  const totals = { duplicates: 0, assigned: 0, regressions: 0 };
+  const totals = { duplicates: 0, assigned: 0, regressions: 0, notStarted: 0 };
   let configuration: SeriesReport["configuration"] | undefined;
   // Partition scenarios get a cluster of their own whose processes run under separate uids (the nftables rules
   // need them); the others run as the harness's user, as the restore tools expect.
@@ -111,6 +116,7 @@ async function runSeries(options: DrillOptions, variant: SeriesVariant, scenario
       cluster = await LocalCluster.start({ stack: options.stack, raft, watchdog: variant.watchdog, separateUids, keep: options.keep, log });
     } catch (error) {
       for (const s of group) tallies.get(s.id)!.failures.push(`run ${run}: cluster did not start: ${messageOf(error)}`);
+      totals.notStarted++;
       continue;
     }
     const { settings } = cluster.plan;
@@ -162,6 +168,7 @@ async function runSeries(options: DrillOptions, variant: SeriesVariant, scenario
     duplicateFileIds: totals.duplicates,
     fileIdsAssigned: totals.assigned,
     maxVolumeIdRegressions: totals.regressions,
+    clustersNotStarted: totals.notStarted,
   };
 }
 
@@ -221,8 +228,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     weedVersion,
     weedBinary: binary,
     runs: options.runs,
-    // The baseline is a comparison, not what the stack deploys: its failures are reported, not fatal.
-    passed: clean(series),
+    // The baselines are comparisons, not what the stack deploys: their misses are reported, not fatal; but one
+    // whose cluster never started compared nothing.
+    passed: clean(series) && [baseline, withoutWatchdog].every((b) => (b?.clustersNotStarted ?? 0) === 0),
     ...series,
     baseline,
     comparison: ratios(baseline, series),

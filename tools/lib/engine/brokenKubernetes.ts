@@ -21,8 +21,11 @@ export function breakKubernetesProps(type: string, props: Props): void {
   if (type === "kubernetes:apps/v1:StatefulSet") {
     props.spec.podManagementPolicy = "OrderedReady";
     const pod = props.spec.template.spec;
-    for (const constraint of pod.topologySpreadConstraints) constraint.whenUnsatisfiable = "ScheduleAnyway";
-    pod.containers[0].livenessProbe.httpGet.path = "/cluster/healthz";
+    // One soft spread: the API allows one spread per key and kind, and minDomains only on a hard one.
+    const soft = { ...pod.topologySpreadConstraints[0], whenUnsatisfiable: "ScheduleAnyway" };
+    delete soft.minDomains;
+    pod.topologySpreadConstraints = [soft];
+    pod.containers[0].livenessProbe = { httpGet: { path: "/cluster/healthz", port: 9333 }, periodSeconds: 1, timeoutSeconds: 2, failureThreshold: 3, terminationGracePeriodSeconds: 1 };
   }
   if (type === "kubernetes:policy/v1:PodDisruptionBudget") {
     delete props.spec.minAvailable;

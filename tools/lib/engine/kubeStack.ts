@@ -1,7 +1,7 @@
 /**
  * A Kubernetes stack of this project run by the real Pulumi engine against the loopback control plane: starts the
- * control plane (zones from the stack file), gives it storage and the Prometheus Operator's CRDs (both as a real
- * cluster would have them), and a Pulumi workspace with the locally built Kubernetes provider installed and
+ * control plane (zones from the stack file), gives it storage, the Prometheus Operator's CRDs and the monitoring
+ * namespace (as a real cluster would have them), and a Pulumi workspace with the locally built Kubernetes provider installed and
  * KUBECONFIG pointing at the control plane. `stop()` ends both, also after a failure.
  */
 import * as path from "node:path";
@@ -48,6 +48,9 @@ export async function startEngineStack(stack: string, log: (line: string) => voi
     for (const [kind, plural] of [["PodMonitor", "podmonitors"], ["PrometheusRule", "prometheusrules"]]) {
       await kubeCall(plane.endpoint, "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", openCrd("monitoring.coreos.com", kind, plural));
     }
+    // The monitoring stack's namespace (a prerequisite the stack does not create: Grafana's dashboard ConfigMap goes there).
+    const monitoring = config["seaweed-infra:k8sDashboardNamespace"] || config["seaweed-infra:k8sMonitoringNamespace"] || "monitoring";
+    await kubeCall(plane.endpoint, "POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: monitoring } });
     const versions = engineVersions();
     workspace = createWorkspace({ plugins: [["kubernetes", versions.PULUMI_KUBERNETES_VERSION, path.join(engineBinDir(), "pulumi-resource-kubernetes")]] });
     const env = { KUBECONFIG: plane.kubeconfig };

@@ -6,10 +6,12 @@
  * - install: a short-lived pod per slot mounts that slot's `-mdir` claim (ReadWriteOnce: possible only while the
  *   master is down), moves the old raft directory aside (never deleted) and unpacks the verified backup streamed
  *   through `kubectl exec -i ... tar -x`; then it is deleted;
- * - start: the StatefulSet scaled back to masterCount (Parallel: every master starts at once);
- * - url: each master through the API server's pod proxy, reached via a local `kubectl proxy` (a master listens on
- *   its pod IP only, which `kubectl port-forward` cannot reach). The NetworkPolicy must let the API server reach
- *   the masters' HTTP port for this (many CNIs let node addresses through; if yours does not, verify from a pod).
+ * - start: the StatefulSet scaled back to masterCount (Parallel: every master starts at once), then, once a slot's
+ *   pod runs, a `kubectl port-forward` to its HTTP port;
+ * - url: each master through its port-forward on 127.0.0.1. `weed` listens on the pod's localhost too (besides
+ *   `-ip.bind`, weed/util NewIpAndLocalListeners), which is where the kubelet's port-forward connects, inside the
+ *   pod: the tier's NetworkPolicy never sees it. (The API server's pod proxy, used before, connects from the control
+ *   plane's addresses, which that policy drops.)
  */
 import { spawn } from "node:child_process";
 import { Readable } from "node:stream";
@@ -73,30 +75,47 @@ export const runCommand: Runner = (command, args, input) =>
     child.on("close", (code) => (code === 0 ? resolve(stdout.trim()) : reject(new Error(`${command} ${args.join(" ")} exited ${code}: ${stderr.trim()}`))));
   });
 
+/** A running port-forward: the local port on 127.0.0.1 and how to end it. */
+export interface Forward {
+  localPort: number;
+  stop(): void;
+}
+
+/** Forwards a free local port to `port` of a pod (in `namespace`); resolves once it listens. */
+export type PortForwarder = (namespace: string, pod: string, port: number) => Promise<Forward>;
+
 export interface KubectlFleetOptions {
   config: KubernetesConfig;
-  /** Base URL of a running `kubectl proxy` (e.g. http://127.0.0.1:8001). */
-  proxyUrl: string;
   /** @default "kubectl" */
   kubectl?: string;
   run?: Runner;
+  /** @default `kubectl port-forward` ({@link kubectlPortForward}) */
+  forward?: PortForwarder;
   /** How long to wait for a pod to go or come. @default "300s" */
   timeout?: string;
 }
 
-export function kubectlFleet(options: KubectlFleetOptions): MasterFleet {
+/** The fleet, plus ending its port-forwards (the restore CLI calls it when done). */
+export type KubectlFleet = MasterFleet & { close(): void };
+
+export function kubectlFleet(options: KubectlFleetOptions): KubectlFleet {
   const { config } = options;
   const names = masterNames(config);
   const run = options.run ?? runCommand;
+  const forward = options.forward ?? kubectlPortForward(options.kubectl);
   const timeout = options.timeout ?? "300s";
   const kubectl = (args: string[], input?: NodeJS.ReadableStream) => run(options.kubectl ?? "kubectl", ["--namespace", names.namespace, ...args], input);
   const scale = (replicas: number) => kubectl(["scale", `statefulset/${names.statefulSet}`, `--replicas=${replicas}`]);
   let scaledDown: Promise<string> | undefined;
   let scaledUp: Promise<string> | undefined;
   const raftDir = raftDirectory(MDIR, config.httpPort);
+  const forwards = new Map<number, Forward>();
   return {
     slots: config.topology.slots.map((s) => s.slot),
-    url: (slot) => `${options.proxyUrl.replace(/\/+$/, "")}/api/v1/namespaces/${names.namespace}/pods/${podName(config, slot)}:${config.httpPort}/proxy`,
+    url: (slot) => {
+      const forwarded = forwards.get(slot);
+      return forwarded ? `http://127.0.0.1:${forwarded.localPort}` : `kubectl port-forward pod/${podName(config, slot)} :${config.httpPort}`;
+    },
     stop: async (slot) => {
       scaledDown ??= scale(0);
       await scaledDown;
@@ -115,42 +134,52 @@ export function kubectlFleet(options: KubectlFleetOptions): MasterFleet {
         await kubectl(["delete", "pod", pod, "--wait=true", "--ignore-not-found"]);
       }
     },
-    start: async () => {
+    start: async (slot) => {
       scaledUp ??= scale(config.masterCount);
       await scaledUp;
+      // A port-forward needs the pod running (not ready: no master is ready before a leader, which needs quorum).
+      const pod = podName(config, slot);
+      await kubectl(["wait", "--for=jsonpath={.status.phase}=Running", `pod/${pod}`, `--timeout=${timeout}`]);
+      forwards.get(slot)?.stop();
+      forwards.set(slot, await forward(names.namespace, pod, config.httpPort));
+    },
+    close: () => {
+      for (const f of forwards.values()) f.stop();
+      forwards.clear();
     },
   };
 }
 
 /**
- * Starts `kubectl proxy` on a free loopback port; returns its base URL and a stop function. The proxy carries the
- * operator's kubeconfig credentials to the API server, so it listens on 127.0.0.1 only and lives as long as the run.
+ * `kubectl port-forward --address 127.0.0.1 pod/<pod> :<port>`: the operator's kubeconfig reaches the kubelet through
+ * the API server; the local port is the one kubectl prints ("Forwarding from 127.0.0.1:<port> -> <port>").
  */
-export function startKubectlProxy(kubectl = "kubectl"): Promise<{ url: string; stop: () => void }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(kubectl, ["proxy", "--address=127.0.0.1", "--port=0"], { stdio: ["ignore", "pipe", "pipe"] });
-    let seen = "";
-    const timer = setTimeout(() => {
-      child.kill();
-      reject(new Error(`kubectl proxy did not start within 30 s: ${seen}`));
-    }, 30_000);
-    const onData = (d: Buffer) => {
-      seen += d.toString();
-      const match = /Starting to serve on 127\.0\.0\.1:(\d+)/.exec(seen);
-      if (match) {
+export function kubectlPortForward(kubectl = "kubectl"): PortForwarder {
+  return (namespace, pod, port) =>
+    new Promise((resolve, reject) => {
+      const child = spawn(kubectl, ["--namespace", namespace, "port-forward", "--address", "127.0.0.1", `pod/${pod}`, `:${port}`], { stdio: ["ignore", "pipe", "pipe"] });
+      let seen = "";
+      const timer = setTimeout(() => {
+        child.kill();
+        reject(new Error(`kubectl port-forward to ${pod} did not start within 30 s: ${seen}`));
+      }, 30_000);
+      const onData = (d: Buffer) => {
+        seen += d.toString();
+        const match = /Forwarding from 127\.0\.0\.1:(\d+) -> /.exec(seen);
+        if (match) {
+          clearTimeout(timer);
+          resolve({ localPort: Number(match[1]), stop: () => child.kill() });
+        }
+      };
+      child.stdout.on("data", onData);
+      child.stderr.on("data", onData);
+      child.on("error", (error) => {
         clearTimeout(timer);
-        resolve({ url: `http://127.0.0.1:${match[1]}`, stop: () => child.kill() });
-      }
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    child.on("error", (error) => {
-      clearTimeout(timer);
-      reject(error);
+        reject(error);
+      });
+      child.on("exit", (code) => {
+        clearTimeout(timer);
+        reject(new Error(`kubectl port-forward to ${pod} exited (${code}): ${seen}`));
+      });
     });
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`kubectl proxy exited (${code}): ${seen}`));
-    });
-  });
 }
