@@ -87,16 +87,16 @@ export const BACKUP_KEYS = {
   }),
   backupObjectLockMode: key({
     type: "string",
-    description: "S3 Object Lock default retention of the backup bucket: empty (off), GOVERNANCE or COMPLIANCE. Enabling it on an existing bucket replaces the bucket. Needs backupObjectLockDays.",
+    description: "S3 Object Lock default retention of the backup bucket (and of its DR copy): COMPLIANCE (nobody, the root user included, can delete a backup version or shorten its retention before it ends; an overwrite only adds a newer version, which the restore verification then refuses, and the locked one stays readable by version id; the default on prod, where the policy pack requires it), GOVERNANCE (the same, except for a principal allowed s3:BypassGovernanceRetention, which `pulumi destroy` of a forceDestroy bucket uses; the default elsewhere) or empty (off, together with backupObjectLockDays 0). Object Lock can only be switched on when a bucket is created: changing it from or to empty replaces the bucket.",
     schema: z.enum(["", "GOVERNANCE", "COMPLIANCE"]),
-    default: "",
-    fix: "use GOVERNANCE, COMPLIANCE or leave it empty",
+    defaultFor: (environment) => (environment === "prod" ? "COMPLIANCE" : "GOVERNANCE"),
+    fix: "use GOVERNANCE, COMPLIANCE or leave it empty (with backupObjectLockDays 0)",
   }),
   backupObjectLockDays: key({
     type: "integer",
-    description: "Days each backup version is locked against deletion when backupObjectLockMode is set; 0 without a mode.",
+    description: "Days each backup version is locked against deletion and overwrite (30 on prod, 7 elsewhere); 0 without a mode. On prod the policy pack requires at least 30.",
     schema: optionalDays,
-    default: 0,
+    defaultFor: (environment) => (environment === "prod" ? 30 : 7),
     fix: "set a positive number of days together with backupObjectLockMode, or 0 without it",
   }),
   backupReplicationRegion: key({
