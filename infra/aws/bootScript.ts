@@ -63,6 +63,11 @@ export interface BootScriptArgs {
   weed: { url: string; sha256: string; version: string };
   /** SSM SecureString holding the JWT signing key. */
   jwtParameterName: string;
+  /**
+   * The slot's quorum-recovery hold (infra/aws/naming.ts recoveryHoldParameterOf): while this parameter exists, a
+   * master with no raft state is not started, so a slot whose disk was lost cannot mint or join a second cluster.
+   */
+  recoveryHoldParameter: string;
   /** How long to wait for a predecessor to release the interface and volume. @default 600 */
   attachTimeoutSeconds: number;
   /** Seconds between two looks at a held interface or volume. @default 5 */
@@ -122,6 +127,7 @@ export function renderBootScript(args: BootScriptArgs): string {
     ["WEED_VERSION", weed.version],
     ["JWT_PARAMETER", jwtParameterName],
     ["JWT_ENV", JWT_SIGNING_KEY_ENV],
+    ["HOLD_PARAMETER", args.recoveryHoldParameter],
     ["BINARY", HOST_PATHS.binary],
     ["CONFIG_DIR", HOST_PATHS.configDir],
     ["SECURITY_TOML", HOST_PATHS.securityToml],
