@@ -59,7 +59,7 @@ if [ -n "$missing" ]; then
 fi
 elapsed=$(( ($(date +%s) - started) / minute ))
 left=$(( limit - elapsed - margin - checks ))
-echo "engine-ci: ${elapsed} min elapsed of ${limit}; toolchain build needed: ${need} min ($(tr '\n' ' ' <<<"${missing:-nothing}")); ${left} min left for it after the checks (${checks} min) and a ${margin} min margin"
+echo "engine-ci: ${elapsed} min elapsed of ${limit}; toolchain build needed: ${need} min ($(tr '\n' ' ' <<<"${missing:-nothing}" | sed 's/ $//')); ${left} min left for it after the checks (${checks} min) and a ${margin} min margin"
 if [ "$need" = 0 ] && [ "$left" -lt 0 ]; then
   not_run "the toolchain is built, but only $(( limit - elapsed )) min are left of CI's ${limit}-minute limit, less than the checks' ${checks} min and a ${margin} min margin"
 fi

@@ -285,7 +285,23 @@ write_tls() {
   chown -R "$SERVICE_USER:$SERVICE_USER" "$ROOT$TLS_DIR"
 }
 
+# Whether the slot is held for a quorum recovery: its hold parameter exists (ParameterNotFound: not held). Any other
+# failure to tell stops the boot, as starting an empty master in a held slot can mint a second cluster.
+slot_held() {
+  local out rc=0
+  out=$(aws ssm get-parameter --name "$HOLD_PARAMETER" --query Parameter.Name --output text 2>&1) || rc=$?
+  [ "$rc" = 0 ] && return 0
+  grep -q ParameterNotFound <<<"$out" || fail "could not tell whether slot $SLOT is held ($HOLD_PARAMETER): $out"
+  return 1
+}
+
 start_master() {
+  # With no leader anywhere, an empty master bootstraps or is pulled into a second cluster (docs/runbooks/lost-quorum.md).
+  if [ -z "$(find "$ROOT$MDIR" -name logs.dat -print -quit)" ] && slot_held; then
+    systemctl daemon-reload
+    log "HELD: slot $SLOT is held for a quorum recovery ($HOLD_PARAMETER) and has no raft state: $UNIT_NAME not started (npm run recover-quorum starts it)"
+    return
+  fi
   if [ "$CHANGED" = 1 ]; then
     systemctl daemon-reload
     systemctl enable "$UNIT_NAME"

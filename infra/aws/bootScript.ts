@@ -69,6 +69,11 @@ export interface BootScriptArgs {
    * certificate (String), private key (SecureString). @default TLS off
    */
   tls?: { clusterName: string; caParameter: string; certParameter: string; keyParameter: string; reloadSeconds: number };
+  /**
+   * The slot's quorum-recovery hold (infra/aws/naming.ts recoveryHoldParameterOf): while this parameter exists, a
+   * master with no raft state is not started, so a slot whose disk was lost cannot mint or join a second cluster.
+   */
+  recoveryHoldParameter: string;
   /** How long to wait for a predecessor to release the interface and volume. @default 600 */
   attachTimeoutSeconds: number;
   /** Seconds between two looks at a held interface or volume. @default 5 */
@@ -133,6 +138,7 @@ export function renderBootScript(args: BootScriptArgs): string {
     ["TLS_CA_PARAMETER", args.tls?.caParameter ?? ""],
     ["TLS_CERT_PARAMETER", args.tls?.certParameter ?? ""],
     ["TLS_KEY_PARAMETER", args.tls?.keyParameter ?? ""],
+    ["HOLD_PARAMETER", args.recoveryHoldParameter],
     ["BINARY", HOST_PATHS.binary],
     ["CONFIG_DIR", HOST_PATHS.configDir],
     ["SECURITY_TOML", HOST_PATHS.securityToml],

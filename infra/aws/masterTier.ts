@@ -13,7 +13,7 @@ import { BootStep, renderBootScript } from "./bootScript";
 import { MasterInstanceRole } from "./iam";
 import { MasterLoadBalancer } from "./loadBalancer";
 import { MasterSlot } from "./masterSlot";
-import { identityTags, jwtParameterNameOf, loadBalancerDnsName, masterDnsName, masterTlsParameterNames, privateZoneNameOf, ssmPrefixOf } from "./naming";
+import { identityTags, jwtParameterNameOf, loadBalancerDnsName, masterDnsName, masterTlsParameterNames, privateZoneNameOf, recoveryHoldParameterOf, ssmPrefixOf } from "./naming";
 import { MasterNetwork } from "./network";
 import { MasterSecrets } from "./secrets";
 import { MasterSecurityGroups } from "./securityGroups";
@@ -66,6 +66,7 @@ export function slotBootScript(config: SeaweedConfig, slotNumber: number, steps:
     weed: { url: config.seaweedBinaryUrl, sha256: config.seaweedBinarySha256, version: config.seaweedVersion },
     jwtParameterName: jwtParameterNameOf(clusterName),
     ...(config.tlsEnabled ? { tls: { ...tlsBootArgs(clusterName, slotNumber), reloadSeconds: config.tlsReloadSeconds } } : {}),
+    recoveryHoldParameter: recoveryHoldParameterOf(clusterName, slot.slot),
     attachTimeoutSeconds: config.attachTimeoutSeconds,
     steps,
   });

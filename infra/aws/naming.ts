@@ -65,6 +65,14 @@ export function clientTlsParameterNames(clusterName: string, role: string): { ce
   return { cert: `${tls}/${role}.crt`, key: `${tls}/${role}.key` };
 }
 
+/**
+ * The SSM parameter that holds a slot for a quorum recovery (`npm run recover-quorum -- hold`): while it exists, the
+ * slot's boot does not start a master whose `-mdir` has no raft state (docs/runbooks/lost-quorum.md §4).
+ */
+export function recoveryHoldParameterOf(clusterName: string, slot: number): string {
+  return `${ssmPrefixOf(clusterName)}/slots/${slot}/recovery-hold`;
+}
+
 /** The private hosted zone: the configured name, or `<clusterName>.internal`. */
 export function privateZoneNameOf(clusterName: string, configured: string): string {
   return configured || `${clusterName}.internal`;

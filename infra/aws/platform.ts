@@ -10,7 +10,7 @@ import { MasterTier } from "./masterTier";
 import { verifyExistingSubnets } from "./network";
 import { Monitoring } from "./monitoring/monitoring";
 import { heartbeatBootStep, monitoringArgsOf, monitoringBootStep } from "./monitoring/settings";
-import { backupBootStep, Backups, backupsArgsOf, checkRegions } from "./backup";
+import { backupBootStep, Backups, backupsArgsOf, checkRegions, verifierBootSteps } from "./backup";
 import { MasterWatchdog, watchdogBootStep } from "./watchdog";
 import { awsTlsOutputs } from "./tls";
 
@@ -26,7 +26,13 @@ export async function awsPlatform(config: SeaweedConfig): Promise<Record<string,
   try {
     // What guards the master first; the CloudWatch agent's step (a dnf install on a first boot) last. Each runs on
     // its own: one that keeps failing is logged and alarms, the others still run.
-    const bootSteps = (slot: { slot: number }) => [watchdogBootStep(config, slot), backupBootStep(config, slot), heartbeatBootStep(config, slot), monitoringBootStep(config, slot)];
+    const bootSteps = (slot: { slot: number }) => [
+      watchdogBootStep(config, slot),
+      backupBootStep(config, slot),
+      ...verifierBootSteps(config, slot),
+      heartbeatBootStep(config, slot),
+      monitoringBootStep(config, slot),
+    ];
     const tier = new MasterTier(config.clusterName, { config, bootSteps, bootDependsOn });
     const monitoring = new Monitoring(`${config.clusterName}-monitoring`, monitoringArgsOf(config, tier));
     const watchdog = new MasterWatchdog(`${config.clusterName}-watchdog`, { config, journalLogGroupName: monitoring.journalLogGroup.name, alarmTopicArn: monitoring.alarmTopic.arn, tags: tier.tags });
@@ -63,5 +69,6 @@ function outputsOf(config: SeaweedConfig, tier: MasterTier, monitoring: Monitori
     monitoringDashboardName: monitoring.dashboard.dashboardName,
     backupBucket: backups.bucket.bucket,
     backupAgeAlarmName: backups.backupAgeAlarm.name,
+    restoreVerificationAlarmNames: backups.verificationAlarms ? [backups.verificationAlarms.age.name, backups.verificationAlarms.failed.name] : [],
   };
 }

@@ -25,6 +25,8 @@ export const DLM_INTERVAL_HOURS = [1, 2, 3, 4, 6, 8, 12, 24] as const;
  * 3.5 days.
  */
 export const MAX_BACKUP_INTERVAL_MINUTES = (7 * 24 * 60) / 2;
+/** The verification-age alarm looks back over two verification intervals, within CloudWatch's 7 days. */
+export const MAX_VERIFY_INTERVAL_HOURS = (7 * 24) / 2;
 
 export const BACKUP_KEYS = {
   backupIntervalMinutes: key({
@@ -33,6 +35,20 @@ export const BACKUP_KEYS = {
     schema: z.number().int("must be a whole number").min(5, "must be at least 5 minutes").max(MAX_BACKUP_INTERVAL_MINUTES, `must be at most ${MAX_BACKUP_INTERVAL_MINUTES} (CloudWatch evaluates an alarm over at most 7 days, two intervals)`),
     default: 15,
     fix: "use a number of minutes such as 15",
+  }),
+  restoreVerifyIntervalHours: key({
+    type: "integer",
+    description: "How often slot 0's host proves that the newest backup restores (AWS; not yet on Kubernetes): it checks the manifest and restores the backup into a scratch master tier in a network namespace of its own, then compares TopologyId, MaxVolumeId and the raft log with the live cluster and the manifest (docs/runbooks/restore.md#restore-verification). The CloudWatch verification-age alarm fires after twice this without a verified restore; a failed verification alarms at once.",
+    schema: z.number().int("must be a whole number").min(1, "must be at least 1 hour").max(MAX_VERIFY_INTERVAL_HOURS, `must be at most ${MAX_VERIFY_INTERVAL_HOURS} (CloudWatch evaluates an alarm over at most 7 days, two intervals)`),
+    default: 24,
+    fix: "use a number of hours such as 24",
+  }),
+  restoreVerifyAfterBackup: key({
+    type: "boolean",
+    description: "Also verify each new backup soon after it is taken (AWS): the verifier looks every backupIntervalMinutes and verifies when the newest backup is one it has not verified yet (a scratch tier for a few seconds: cheap). false verifies only every restoreVerifyIntervalHours.",
+    schema: z.boolean(),
+    default: true,
+    fix: "set true or false",
   }),
   backupTransitionToIaDays: key({
     type: "integer",
@@ -71,16 +87,16 @@ export const BACKUP_KEYS = {
   }),
   backupObjectLockMode: key({
     type: "string",
-    description: "S3 Object Lock default retention of the backup bucket: empty (off), GOVERNANCE or COMPLIANCE. Enabling it on an existing bucket replaces the bucket. Needs backupObjectLockDays.",
+    description: "S3 Object Lock default retention of the backup bucket (and of its DR copy): COMPLIANCE (nobody, the root user included, can delete a backup version or shorten its retention before it ends; an overwrite only adds a newer version, which the restore verification then refuses, and the locked one stays readable by version id; the default on prod, where the policy pack requires it), GOVERNANCE (the same, except for a principal allowed s3:BypassGovernanceRetention, which `pulumi destroy` of a forceDestroy bucket uses; the default elsewhere) or empty (off, together with backupObjectLockDays 0). Object Lock can only be switched on when a bucket is created: changing it from or to empty replaces the bucket.",
     schema: z.enum(["", "GOVERNANCE", "COMPLIANCE"]),
-    default: "",
-    fix: "use GOVERNANCE, COMPLIANCE or leave it empty",
+    defaultFor: (environment) => (environment === "prod" ? "COMPLIANCE" : "GOVERNANCE"),
+    fix: "use GOVERNANCE, COMPLIANCE or leave it empty (with backupObjectLockDays 0)",
   }),
   backupObjectLockDays: key({
     type: "integer",
-    description: "Days each backup version is locked against deletion when backupObjectLockMode is set; 0 without a mode.",
+    description: "Days each backup version is locked against deletion and overwrite (30 on prod, 7 elsewhere); 0 without a mode. On prod the policy pack requires at least 30.",
     schema: optionalDays,
-    default: 0,
+    defaultFor: (environment) => (environment === "prod" ? 30 : 7),
     fix: "set a positive number of days together with backupObjectLockMode, or 0 without it",
   }),
   backupReplicationRegion: key({

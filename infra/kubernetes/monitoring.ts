@@ -135,7 +135,9 @@ export function grafanaDashboard(config: KubernetesConfig): Record<string, unkno
   const names = masterNames(config);
   const series = `{namespace="${names.namespace}", job="${scrapeJob(config)}"}`;
   const panels = masterPanels(config.alarmLeaderChangesWindowMinutes).map((panel, i) => {
-    const value = panel.increaseMinutes ? `increase(${panel.metric}${series}[${panel.increaseMinutes}m])` : `${panel.metric}${series}`;
+    // Elections are counted as the flapping alert counts them (see leaderElections), not by increase(leader_changes).
+    const value = panel.metric === METRICS.leaderChanges && panel.increaseMinutes ? leaderElections(series, panel.increaseMinutes)
+      : panel.increaseMinutes ? `increase(${panel.metric}${series}[${panel.increaseMinutes}m])` : `${panel.metric}${series}`;
     const expr = panel.view === "sum" ? `sum(${value})` : `sum by (pod) (${value})`;
     return { id: i + 1, type: "timeseries", title: panel.title, gridPos: { x: (i % 2) * 12, y: Math.floor(i / 2) * 8, w: 12, h: 8 }, targets: [{ expr, legendFormat: panel.view === "sum" ? panel.title : "{{pod}}" }] };
   });

@@ -51,7 +51,10 @@ export interface BackupManifest {
   slot: number;
   /** `/dir/status` `Version`, e.g. `30GB 4.44 ...`. */
   seaweedfsVersion: string;
-  /** `/dir/status` `TopologyId`: the cluster's identity, which a restore must keep. */
+  /**
+   * `/dir/status` `TopologyId`: the cluster's identity, which a restore must keep. Empty only in a survivor's export
+   * whose master restarted without a leader (its state is on disk, not yet applied).
+   */
   topologyId: string;
   /** `/cluster/status` `MaxVolumeId` read before the copy, so the copy holds at least this (0 when absent). */
   maxVolumeId: number;
@@ -61,8 +64,13 @@ export interface BackupManifest {
   peers: string[];
   /** The HTTP port whose `m<port>` directory was copied. */
   port: number;
-  /** `/raft/stats` `term` and `last_log_index` when the copy was taken. */
-  raft: { term: string; lastLogIndex: string };
+  /** `/raft/stats` `term`, `last_log_index` and (newer agents) `last_log_term` when the copy was taken. */
+  raft: { term: string; lastLogIndex: string; lastLogTerm?: string };
+  /**
+   * Who took it: the raft leader (every scheduled backup), or a surviving master that knew no leader, exported for a
+   * quorum recovery (docs/runbooks/lost-quorum.md). Absent in manifests of older agents (the leader took those).
+   */
+  takenAs?: "leader" | "survivor";
   /** UTC ISO time of the copy. */
   createdAt: string;
   files: BackupFile[];
@@ -100,7 +108,10 @@ export function shellQuote(value: string | number): string {
  * agent and the Kubernetes sidecar paste `functions` after their settings and `steps` before their upload.
  *
  * Contract: the script sets `set -euo pipefail` and `CLUSTER`, `PORT`, `SLOT`, `MASTER_URL` (this master's
- * `http://host:port`) and `RAFT_DIR`; it needs curl, python3 and GNU find. On a follower the steps `exit 0`. After
+ * `http://host:port`) and `RAFT_DIR`; it needs curl, python3 and GNU find. On a follower the steps `exit 0`.
+ * `BACKUP_SURVIVOR=yes` also lets a master that knows no leader at all export its own state (a survivor of a lost
+ * quorum, for `npm run recover-quorum`); a follower that knows a leader still exits, so it can never stand in for the
+ * leader's backup. After
  * them, `$work/${BACKUP_LAYOUT.raftFolder}/` holds the copy, `$work/${BACKUP_LAYOUT.manifest}` the manifest and `$prefix` the backup's
  * key prefix (see {@link backupPrefix}); `$work` is removed on exit.
  */
@@ -115,9 +126,17 @@ fingerprint() {
 }
 
 status=$(master ${ENDPOINTS.clusterStatus})
-if ! printf '%s' "$status" | python3 -c 'import json,sys; sys.exit(0 if json.load(sys.stdin).get("IsLeader") else 1)'; then
-  log "this master is not the raft leader; the leader takes the backup"
-  exit 0
+# leader, follower (knows a leader) or leaderless (knows none: no quorum, or an election under way).
+role=$(printf '%s' "$status" | python3 -c 'import json,sys; s=json.load(sys.stdin); print("leader" if s.get("IsLeader") else "follower" if s.get("Leader") else "leaderless")')
+taken_as=leader
+if [ "$role" != leader ]; then
+  if [ "\${BACKUP_SURVIVOR:-no}" = yes ] && [ "$role" = leaderless ]; then
+    log "no leader: exporting this surviving master's own raft state (quorum recovery)"
+    taken_as=survivor
+  else
+    log "this master is not the raft leader; the leader takes the backup"
+    exit 0
+  fi
 fi
 dir_status=$(master ${ENDPOINTS.dirStatus})
 raft_stats=$(master ${ENDPOINTS.raftStats})
@@ -142,11 +161,12 @@ fi
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 prefix="$CLUSTER/\${stamp:0:4}-\${stamp:4:2}-\${stamp:6:2}/$stamp"
 export CLUSTER SLOT PORT
-STATUS="$status" DIR_STATUS="$dir_status" RAFT_STATS="$raft_stats" STAMP="$stamp" python3 - "$work/${BACKUP_LAYOUT.raftFolder}" > "$work/${BACKUP_LAYOUT.manifest}" <<'PY'
+TAKEN_AS="$taken_as" STATUS="$status" DIR_STATUS="$dir_status" RAFT_STATS="$raft_stats" STAMP="$stamp" python3 - "$work/${BACKUP_LAYOUT.raftFolder}" > "$work/${BACKUP_LAYOUT.manifest}" <<'PY'
 import hashlib, json, os, sys
 root = sys.argv[1]
 status, dir_status, raft = (json.loads(os.environ[k]) for k in ("STATUS", "DIR_STATUS", "RAFT_STATS"))
-if not dir_status.get("TopologyId"):
+# A survivor that restarted without a leader has its state on disk only (raft applies it once a leader commits it).
+if not dir_status.get("TopologyId") and os.environ["TAKEN_AS"] == "leader":
     sys.exit("seaweedfs-backup: the leader reports no TopologyId; nothing worth backing up yet")
 files = []
 for folder, _, names in os.walk(root):
@@ -161,12 +181,13 @@ json.dump({
     "cluster": os.environ["CLUSTER"],
     "slot": int(os.environ["SLOT"]),
     "seaweedfsVersion": dir_status.get("Version", ""),
-    "topologyId": dir_status["TopologyId"],
+    "topologyId": dir_status.get("TopologyId", ""),
     "maxVolumeId": int(status.get("MaxVolumeId", 0)),
     "leader": status.get("Leader", ""),
     "peers": status.get("Peers", []),
     "port": int(os.environ["PORT"]),
-    "raft": {"term": raft.get("term", ""), "lastLogIndex": raft.get("last_log_index", "")},
+    "raft": {"term": raft.get("term", ""), "lastLogIndex": raft.get("last_log_index", ""), "lastLogTerm": raft.get("last_log_term", "")},
+    "takenAs": os.environ["TAKEN_AS"],
     "createdAt": f"{s[0:4]}-{s[4:6]}-{s[6:8]}T{s[9:11]}:{s[11:13]}:{s[13:15]}Z",
     "files": sorted(files, key=lambda f: f["path"]),
 }, sys.stdout, indent=2)

@@ -4,7 +4,7 @@ import { masterCount, masterNoRaftBootstrap, masterPeers, masterZoneFailure } fr
 import { lbCrossZone, lbDeletionProtection, lbHealthCheck, lbInternal, lbListeners } from "./loadBalancer";
 import { attachActionsScoped, encryptedVolumes, imdsV2Required, noPublicIp, noSecretsInUserData, noWorldIngress } from "./security";
 import { alarmActions, masterSilentAlarm, requiredAlarms } from "./monitoring";
-import { bucketEncryption, bucketLifecycle, bucketPublicAccessBlock, bucketTlsOnly, bucketVersioning, volumeSnapshots } from "./backups";
+import { bucketEncryption, bucketLifecycle, bucketObjectLock, bucketPublicAccessBlock, bucketTlsOnly, bucketVersioning, volumeSnapshots } from "./backups";
 import { kubernetesPolicies } from "./kubernetes";
 import { masterOneAtATime } from "./membership";
 import { tlsRequired } from "./tls";
@@ -40,6 +40,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   bucketPublicAccessBlock,
   bucketTlsOnly,
   bucketLifecycle,
+  bucketObjectLock,
   volumeSnapshots,
   ...kubernetesPolicies,
 ];

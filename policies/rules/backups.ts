@@ -120,6 +120,37 @@ export const bucketLifecycle: StackValidationPolicy = {
   },
 };
 
+/** The Object Lock retention modes, weakest first: GOVERNANCE yields to s3:BypassGovernanceRetention, COMPLIANCE to nobody. */
+const LOCK_MODES = ["GOVERNANCE", "COMPLIANCE"] as const;
+
+export const bucketObjectLock: StackValidationPolicy = {
+  name: "seaweedfs-backup-bucket-object-lock",
+  description:
+    "The backup bucket is created with S3 Object Lock and a default retention of at least minDays in at least requiredMode " +
+    "(COMPLIANCE on prod: no operator mistake and no stolen role can delete or overwrite a backup version inside the window; " +
+    "GOVERNANCE yields to any principal allowed s3:BypassGovernanceRetention).",
+  severity: "high",
+  configSchema: { properties: { requiredMode: { type: "string", enum: [...LOCK_MODES], default: "GOVERNANCE" }, minDays: { type: "integer", minimum: 1, default: 1 } } },
+  validateStack: (args, report) => {
+    const { requiredMode, minDays } = args.getConfig<{ requiredMode: (typeof LOCK_MODES)[number]; minDays: number }>();
+    eachBucket(args, S3_TYPES.objectLock, (bucket, found) => {
+      if (flag(bucket.props.objectLockEnabled) !== true) return "Object Lock is not enabled (objectLockEnabled; S3 allows it only when the bucket is created)";
+      const retentions = found.map((l) => asRecord(asRecord(l.props.rule).defaultRetention)).filter((r) => r.mode !== undefined);
+      if (retentions.length === 0) return "no Object Lock default retention (an unlocked upload can be deleted at once)";
+      const problems = retentions.flatMap((r) => {
+        const mode = String(r.mode);
+        const years = numberOf(r.years);
+        const days = numberOf(r.days) ?? (years !== undefined ? years * 365 : undefined);
+        return [
+          ...(LOCK_MODES.indexOf(mode as (typeof LOCK_MODES)[number]) < LOCK_MODES.indexOf(requiredMode) ? [`default retention mode ${mode}, ${requiredMode} required`] : []),
+          ...(days === undefined || days < minDays ? [`default retention of ${days ?? "no"} days, fewer than minDays ${minDays}`] : []),
+        ];
+      });
+      return problems.length > 0 ? problems.join("; ") : undefined;
+    }, report);
+  },
+};
+
 export const volumeSnapshots: StackValidationPolicy = {
   name: "seaweedfs-backup-volume-snapshots",
   description:

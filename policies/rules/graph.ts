@@ -42,6 +42,7 @@ export const S3_TYPES = {
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
     "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2",
   ],
+  objectLock: ["aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", "aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2"],
 } as const;
 
 /** The tag keys of the shared contract, as infra/aws/naming.ts writes them. */

@@ -11,7 +11,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { groupAlive } from "../../tools/lib/cluster/processes";
+import { groupAlive, processAlive } from "../../tools/lib/cluster/processes";
 import { poll } from "../../tools/lib/cluster/http";
 import { LocalCluster } from "../../tools/lib/localCluster";
 import { misconfiguration } from "../../tools/lib/drill/misconfiguration";
@@ -31,15 +31,6 @@ interface Started {
 function startedIn(text: string): Started {
   const values = (key: string) => [...text.matchAll(new RegExp(`^${key}=(.+)$`, "gm"))].map((m) => m[1]);
   return { pgids: values("pgid").map(Number), pids: values("pid").map(Number), dirs: values("dir") };
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function stillThere(started: Started): string[] {

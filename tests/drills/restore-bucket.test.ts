@@ -1,7 +1,9 @@
 /**
- * Against a local moto S3: the backup bucket's lifecycle, encryption, public access block, ownership and policy, as
- * the program registers them for prod, are accepted; the restore lists backups in time order, picks the latest, and
- * refuses a backup whose file does not match its manifest's checksum.
+ * Against a local moto S3: the backup bucket's lifecycle, encryption, public access block, ownership, policy and
+ * Object Lock, as the program registers them for prod, are accepted; under prod's COMPLIANCE lock a backup version
+ * cannot be deleted (GOVERNANCE yields only to a bypass), and the agent's role (a stolen one included) is granted
+ * nothing that could shorten or bypass a retention (judged by the bucket-policy evaluator). The restore lists backups
+ * in time order, picks the latest, and refuses a backup whose file does not match its manifest's checksum.
  */
 import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
@@ -9,7 +11,9 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { agentPolicyDocument } from "../../infra/aws/backup/rules";
+import { allowedBy } from "../../tools/lib/restore/bucketPolicy";
 import { projectKeys, PROJECT } from "../../infra/config";
 import { parseConfig } from "../../infra/platforms";
 import { Backups } from "../../infra/aws/backup";
@@ -17,7 +21,7 @@ import { backupPrefix } from "../../infra/seaweed/backup";
 import { renderHostRestoreScript } from "../../infra/aws/host/backupRestore";
 import { runUnderMocks, RecordedResource } from "../../tools/lib/mockGraph";
 import { readStackConfig } from "../../tools/lib/stackFiles";
-import { createBucketWithSettings, readBucketSettings, RenderedBucketSettings } from "../../tools/lib/restore/bucketApi";
+import { createBucketWithSettings, dropPolicyForMoto, readBucketSettings, RenderedBucketSettings } from "../../tools/lib/restore/bucketApi";
 import { chooseBackup, downloadBackup, listBackups, s3Client } from "../../tools/lib/restore/backups";
 import { Moto, MOTO_CREDENTIALS, startMoto, VENV_BIN } from "../../tools/lib/restore/moto";
 import { awsCli } from "../../tools/lib/restore/drillBucket";
@@ -48,6 +52,7 @@ async function renderedSettings(bucketName: string): Promise<RenderedBucketSetti
     objectOwnership: one("aws:s3/bucketOwnershipControls:BucketOwnershipControls").rule.objectOwnership,
     // The mocked ARN of the bucket becomes the moto bucket's.
     policy: String(one("aws:s3/bucketPolicy:BucketPolicy").policy).split(String(bucket.state.arn)).join(`arn:aws:s3:::${bucketName}`),
+    objectLock: (bucket.inputs as Inputs).objectLockEnabled ? one("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration").rule.defaultRetention : undefined,
   };
 }
 
@@ -71,6 +76,47 @@ describe("the backup bucket on S3 (moto)", () => {
     assert.equal(stored.sseAlgorithm, "aws:kms");
     assert.equal(stored.bucketKey, true);
     assert.deepEqual(JSON.parse(stored.policy!), JSON.parse(settings.policy));
+    assert.deepEqual(stored.objectLock, { mode: "COMPLIANCE", days: 30 }, "prod's default Object Lock");
+  });
+});
+
+describe("Object Lock on the backup bucket (moto)", () => {
+  /** Uploads one backup object to a new bucket locked in `mode`; returns its key and first version. */
+  async function lockedObject(bucket: string, mode: "GOVERNANCE" | "COMPLIANCE") {
+    const settings = await renderedSettings(bucket);
+    await createBucketWithSettings(s3, bucket, { ...settings, objectLock: { mode, days: 30 } });
+    await dropPolicyForMoto(s3, bucket);
+    const key = "seaweedfs-prod/2026-12-08/20261208T000000Z/raft/logs.dat";
+    const first = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "the raft log" }));
+    return { key, versionId: first.VersionId! };
+  }
+  const body = async (bucket: string, key: string, versionId?: string) => (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }))).Body!.transformToString();
+
+  it("COMPLIANCE: a backup version can be neither deleted nor replaced, whatever the request says", async () => {
+    const { key, versionId } = await lockedObject("prod-locked", "COMPLIANCE");
+    await assert.rejects(s3.send(new DeleteObjectCommand({ Bucket: "prod-locked", Key: key, VersionId: versionId })), /AccessDenied/);
+    await assert.rejects(s3.send(new DeleteObjectCommand({ Bucket: "prod-locked", Key: key, VersionId: versionId, BypassGovernanceRetention: true })), /AccessDenied/);
+    // An overwrite (a mistake, or a stolen role's tamper) only adds a version: the backup is still there.
+    await s3.send(new PutObjectCommand({ Bucket: "prod-locked", Key: key, Body: "truncated" }));
+    assert.equal(await body("prod-locked", key, versionId), "the raft log");
+  });
+
+  it("GOVERNANCE: refuses a plain delete, yields to a bypass (the negative control of the COMPLIANCE check)", async () => {
+    const { key, versionId } = await lockedObject("staging-locked", "GOVERNANCE");
+    await assert.rejects(s3.send(new DeleteObjectCommand({ Bucket: "staging-locked", Key: key, VersionId: versionId })), /AccessDenied/);
+    await s3.send(new DeleteObjectCommand({ Bucket: "staging-locked", Key: key, VersionId: versionId, BypassGovernanceRetention: true }));
+    await assert.rejects(body("staging-locked", key, versionId), /NoSuchVersion|NoSuchKey/);
+  });
+
+  it("the agent's role may write and read its prefix, and is granted nothing that deletes, shortens or bypasses a retention", () => {
+    const bucketArn = "arn:aws:s3:::prod-locked";
+    const agent = agentPolicyDocument({ bucketArn, clusterName: "seaweedfs-prod", kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/k", parameterArns: [] });
+    const request = (action: string) => ({ action, resource: `${bucketArn}/seaweedfs-prod/2026-12-08/20261208T000000Z/raft/logs.dat`, context: {}, summary: action });
+    assert.deepEqual(allowedBy(agent, request("s3:PutObject")), ["WriteAndReadOwnBackups"], "the evaluator sees the grant it has");
+    for (const action of ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:BypassGovernanceRetention", "s3:PutObjectRetention", "s3:PutObjectLegalHold"]) {
+      assert.deepEqual(allowedBy(agent, request(action)), [], action);
+    }
+    assert.deepEqual(allowedBy(agent, { ...request("s3:PutBucketObjectLockConfiguration"), resource: bucketArn }), []);
   });
 });
 
@@ -133,6 +179,11 @@ describe("the host restore script (seaweedfs-restore) against moto", () => {
       const kept = fs.readdirSync(mdir).find((d) => d.startsWith("m9333.before-restore-"));
       assert.ok(kept, "the previous raft directory is kept aside");
       assert.equal(fs.readFileSync(path.join(mdir, kept, "logs.dat"), "utf8"), "state before the restore");
+      // A quorum recovery's rejoining slot: its state moved aside, none left (the leader then admits it empty).
+      assert.match((await restore("set-aside")).stdout, /moved .*m9333 aside/);
+      assert.equal(fs.existsSync(path.join(mdir, "m9333")), false);
+      assert.equal(fs.readdirSync(mdir).filter((d) => d.startsWith("m9333.before-restore-")).length, 2, "both earlier raft directories are kept");
+      assert.match((await restore("set-aside")).stdout, /no raft directory at/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

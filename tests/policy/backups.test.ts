@@ -4,11 +4,11 @@
  */
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { bucketEncryption, bucketLifecycle, bucketPublicAccessBlock, bucketTlsOnly, bucketVersioning, volumeSnapshots } from "../../policies/rules/backups";
+import { bucketEncryption, bucketLifecycle, bucketObjectLock, bucketPublicAccessBlock, bucketTlsOnly, bucketVersioning, volumeSnapshots } from "../../policies/rules/backups";
 import { healthyStack, messages, runOne } from "./fixtures";
 
 const S3 = "aws:s3/";
-const ALL = [bucketVersioning, bucketEncryption, bucketPublicAccessBlock, bucketTlsOnly, bucketLifecycle, volumeSnapshots];
+const ALL = [bucketVersioning, bucketEncryption, bucketPublicAccessBlock, bucketTlsOnly, bucketLifecycle, bucketObjectLock, volumeSnapshots];
 
 describe("backup policies on the compliant tier", () => {
   for (const policy of ALL) {
@@ -62,6 +62,23 @@ describe("backup bucket policies", () => {
     assert.match(messages(result), /rule retain expires noncurrent versions after 30 days: fewer than minRetentionDays 60/);
     assert.doesNotMatch(messages(result), /expires objects/);
     assert.match(messages(await runOne(bucketLifecycle, g, { minRetentionDays: 120 })), /rule retain expires objects after 90 days; rule retain expires noncurrent/);
+  });
+
+  it("refuses a prod bucket without Object Lock, with GOVERNANCE, or with too short a retention", async () => {
+    const prod = { requiredMode: "COMPLIANCE", minDays: 30 };
+    assert.deepEqual((await runOne(bucketObjectLock, healthyStack(), prod)).violations, [], "COMPLIANCE for 30 days passes prod's rule");
+    const { g, r } = only("bucketObjectLockConfiguration:BucketObjectLockConfiguration");
+    r.props.rule = { defaultRetention: { mode: "GOVERNANCE", days: 30 } };
+    assert.match(messages(await runOne(bucketObjectLock, g, prod)), /seaweedfs-test-backups \(aws:s3\/bucket:Bucket\): default retention mode GOVERNANCE, COMPLIANCE required$/);
+    assert.deepEqual((await runOne(bucketObjectLock, g)).violations, [], "GOVERNANCE passes where GOVERNANCE is enough");
+    r.props.rule = { defaultRetention: { mode: "COMPLIANCE", days: 7 } };
+    assert.match(messages(await runOne(bucketObjectLock, g, prod)), /default retention of 7 days, fewer than minDays 30$/);
+    r.props.rule = { defaultRetention: { mode: "COMPLIANCE", years: 1 } };
+    assert.deepEqual((await runOne(bucketObjectLock, g, prod)).violations, [], "a retention in years counts as days");
+    g.remove(r);
+    assert.match(messages(await runOne(bucketObjectLock, g, prod)), /no Object Lock default retention/);
+    g.one(`${S3}bucket:Bucket`).props.objectLockEnabled = false;
+    assert.match(messages(await runOne(bucketObjectLock, g)), /Object Lock is not enabled/);
   });
 
   it("joins settings to their bucket through the bucket dependency, not the bucket name", async () => {

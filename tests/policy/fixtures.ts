@@ -186,7 +186,7 @@ function addMonitoring(g: Graph): void {
 
 function addBackups(g: Graph): void {
   const backups = g.add("seaweed:aws:Backups", `${CLUSTER}-backups`, {});
-  const bucket = g.add("aws:s3/bucket:Bucket", `${CLUSTER}-backups`, { bucket: `${CLUSTER}-backups-123456789012`, arn: `arn:aws:s3:::${CLUSTER}-backups-123456789012` }, { parent: backups });
+  const bucket = g.add("aws:s3/bucket:Bucket", `${CLUSTER}-backups`, { bucket: `${CLUSTER}-backups-123456789012`, arn: `arn:aws:s3:::${CLUSTER}-backups-123456789012`, objectLockEnabled: true }, { parent: backups });
   const ref = { parent: backups, refs: { bucket } };
   g.add("aws:s3/bucketVersioning:BucketVersioning", `${CLUSTER}-backups-versioning`, { bucket: "unknown-at-preview", versioningConfiguration: { status: "Enabled" } }, ref);
   g.add("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", `${CLUSTER}-backups-sse`, {
@@ -201,6 +201,7 @@ function addBackups(g: Graph): void {
     bucket: "unknown-at-preview",
     rules: [{ id: "retain", status: "Enabled", expiration: { days: 90 }, noncurrentVersionExpiration: { noncurrentDays: 30 }, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } }],
   }, ref);
+  g.add("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", `${CLUSTER}-backups-object-lock`, { bucket: "unknown-at-preview", rule: { defaultRetention: { mode: "COMPLIANCE", days: 30 } } }, ref);
   g.add("aws:dlm/lifecyclePolicy:LifecyclePolicy", `${CLUSTER}-snapshots`, {
     description: "master data volumes", state: "ENABLED", executionRoleArn: "arn:aws:iam::123456789012:role/dlm",
     policyDetails: { resourceTypes: ["VOLUME"], targetTags: { "seaweedfs:snapshots": CLUSTER }, schedules: [{ name: "daily", retainRule: { count: 14 } }] },

@@ -50,6 +50,7 @@ const EVERY_POLICY = [
   "seaweedfs-backup-bucket-public-access-block",
   "seaweedfs-backup-bucket-tls-only",
   "seaweedfs-backup-bucket-lifecycle",
+  "seaweedfs-backup-bucket-object-lock",
   "seaweedfs-backup-volume-snapshots",
 ];
 

@@ -63,6 +63,12 @@ const STATISTICS = ["SampleCount", "Average", "Sum", "Minimum", "Maximum"];
 const MISSING_DATA = ["breaching", "notBreaching", "ignore", "missing"];
 const QUERY_ID = /^[a-z][a-zA-Z0-9_]*$/;
 const ONE_DAY_SECONDS = 86_400;
+/**
+ * PutMetricAlarm `Period`: "An alarm's total current evaluation period can be no longer than seven days ... For
+ * alarms with a period of less than one hour (3,600 seconds), the total evaluation period can't be longer than one
+ * day (86,400 seconds)."
+ */
+const SEVEN_DAYS_SECONDS = 7 * ONE_DAY_SECONDS;
 
 /** 10, 20 or 30 (high resolution) or any multiple of 60. */
 const validPeriod = (p: unknown): boolean => typeof p === "number" && Number.isInteger(p) && p > 0 && ([10, 20, 30].includes(p) || p % 60 === 0);
@@ -127,8 +133,11 @@ export function metricAlarmProblems(a: PutMetricAlarmCommandInput): string[] {
     }
     period = Math.max(0, ...metrics.map((q) => q.MetricStat?.Period ?? 0));
   }
-  if (typeof evaluation === "number" && period && evaluation * period > ONE_DAY_SECONDS) {
-    p.push(`EvaluationPeriods x Period = ${evaluation} x ${period} s exceeds one day`);
+  if (typeof evaluation === "number" && period && period < 3600 && evaluation * period > ONE_DAY_SECONDS) {
+    p.push(`EvaluationPeriods x Period = ${evaluation} x ${period} s exceeds one day (periods under an hour)`);
+  }
+  if (typeof evaluation === "number" && period && evaluation * period > SEVEN_DAYS_SECONDS) {
+    p.push(`EvaluationPeriods x Period = ${evaluation} x ${period} s exceeds seven days`);
   }
   return p;
 }

@@ -26,7 +26,9 @@ export interface RuleTest {
   name: string;
   interval: string;
   input_series: { series: string; values: string }[];
-  alert_rule_test: { eval_time: string; alertname: string; exp_alerts: { exp_labels: Record<string, string> }[] }[];
+  alert_rule_test?: { eval_time: string; alertname: string; exp_alerts: { exp_labels: Record<string, string> }[] }[];
+  /** Expressions evaluated at a time, with the samples they must give (labels as PromQL writes them, e.g. "{}"). */
+  promql_expr_test?: { expr: string; eval_time: string; exp_samples: { labels: string; value: number }[] }[];
 }
 
 /**

@@ -126,10 +126,18 @@ describe("backups of the prod stack", () => {
     assert.deepEqual(alarm.alarmActions, [topic.state.arn]);
   });
 
-  it("register no DR bucket, replication or Object Lock unless configured", () => {
-    for (const type of ["aws:s3/bucketReplicationConfig:BucketReplicationConfig", "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", "pulumi:providers:aws"]) {
+  it("register no DR bucket or replication unless configured", () => {
+    for (const type of ["aws:s3/bucketReplicationConfig:BucketReplicationConfig", "pulumi:providers:aws"]) {
       assert.equal(resources.filter((r) => r.type === type).length, 0, type);
     }
+  });
+
+  it("lock every backup version in COMPLIANCE mode for 30 days by default (prod), and register no lock when it is turned off", async () => {
+    assert.equal(only(resources, "aws:s3/bucket:Bucket").inputs.objectLockEnabled, true);
+    assert.deepEqual(inputs("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration").rule, { defaultRetention: { mode: "COMPLIANCE", days: 30 } });
+    const off = await graph({ backupObjectLockMode: "", backupObjectLockDays: "0" });
+    assert.equal(only(off, "aws:s3/bucket:Bucket").inputs.objectLockEnabled, false);
+    assert.equal(off.filter((r) => r.type === "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration").length, 0);
   });
 });
 

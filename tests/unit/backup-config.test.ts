@@ -23,8 +23,8 @@ const refused: { name: string; overrides: Record<string, string>; key: string; m
   { name: "backups kept for less than two intervals", overrides: { backupTransitionToIaDays: "0", backupTransitionToGlacierIrDays: "0", backupExpirationDays: "1", backupIntervalMinutes: "1440" }, key: "backupExpirationDays", mentions: /less than two backup intervals/ },
   { name: "snapshots kept for less than one backup interval", overrides: { snapshotIntervalHours: "1", snapshotRetainCount: "2", backupIntervalMinutes: "240" }, key: "snapshotRetainCount", mentions: /less than one backup interval/ },
   { name: "an interval the backup-age alarm cannot watch", overrides: { backupIntervalMinutes: "6000" }, key: "backupIntervalMinutes", mentions: /7 days/ },
-  { name: "an Object Lock mode without days", overrides: { backupObjectLockMode: "COMPLIANCE" }, key: "backupObjectLockDays", mentions: /must be set when backupObjectLockMode is COMPLIANCE/ },
-  { name: "Object Lock days without a mode", overrides: { backupObjectLockDays: "30" }, key: "backupObjectLockMode", mentions: /empty while backupObjectLockDays is 30/ },
+  { name: "an Object Lock mode without days", overrides: { backupObjectLockMode: "COMPLIANCE", backupObjectLockDays: "0" }, key: "backupObjectLockDays", mentions: /must be set when backupObjectLockMode is COMPLIANCE/ },
+  { name: "Object Lock days without a mode", overrides: { backupObjectLockMode: "", backupObjectLockDays: "30" }, key: "backupObjectLockMode", mentions: /empty while backupObjectLockDays is 30/ },
   { name: "an unknown Object Lock mode", overrides: { backupObjectLockMode: "LEGAL_HOLD", backupObjectLockDays: "30" }, key: "backupObjectLockMode", mentions: /GOVERNANCE|COMPLIANCE/ },
   { name: "replication to the stack's own region", overrides: { backupReplicationRegion: "us-east-1" }, key: "backupReplicationRegion", mentions: /own region \(us-east-1\)/ },
   { name: "snapshot copies to the stack's own region", overrides: { snapshotCopyRegion: "us-east-1" }, key: "snapshotCopyRegion", mentions: /own region/ },
@@ -59,6 +59,18 @@ describe("backup config", () => {
     );
     assert.equal(config.backupTransitionToGlacierIrDays, 60);
     assert.equal(config.backupReplicationRegion, "us-west-2");
+  });
+
+  it("locks backups by default: COMPLIANCE for 30 days on prod, GOVERNANCE for 7 days on dev and staging", () => {
+    const locked = (stack: string) => {
+      const c = parseConfig(projectKeys(readStackConfig(stack).config), { stack });
+      return [c.backupObjectLockMode, c.backupObjectLockDays];
+    };
+    assert.deepEqual(locked("prod"), ["COMPLIANCE", 30]);
+    assert.deepEqual(locked("staging"), ["GOVERNANCE", 7]);
+    assert.deepEqual(locked("dev"), ["GOVERNANCE", 7]);
+    const off = parseConfig({ ...prod, backupObjectLockMode: "", backupObjectLockDays: "0" }, { stack: "prod" });
+    assert.deepEqual([off.backupObjectLockMode, off.backupObjectLockDays], ["", 0], "both keys together turn it off");
   });
 
   it("refuses a DR region equal to the stack's aws:region even when the zones do not tell", () => {

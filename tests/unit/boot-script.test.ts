@@ -23,6 +23,7 @@ import { BootSlot, startBootSlot } from "../support/bootSlot";
 const CLUSTER = "seaweedfs-boot";
 const SLOT = { slot: 0, az: "us-east-1a", ip: "10.20.0.10", subnetCidr: "10.20.0.0/20" };
 const SECRET = "jwtKeyFromSsm0123456789abcdefABCDEF";
+const HOLD = `/seaweed-infra/${CLUSTER}/slots/0/recovery-hold`;
 const FAKE_WEED = "#!/bin/sh\necho 'version 8000GB 4.44 fake linux amd64'\n";
 const SHA = crypto.createHash("sha256").update(FAKE_WEED).digest("hex");
 const masterArgs = renderClusterMasters(
@@ -38,6 +39,7 @@ function script(overrides: Partial<BootScriptArgs> = {}): string {
     masterArgs,
     weed: { url: "s3://artifacts/seaweedfs/4.44/weed-linux-amd64", sha256: SHA, version: "4.44" },
     jwtParameterName: `/seaweed-infra/${CLUSTER}/jwt-signing-key`,
+    recoveryHoldParameter: HOLD,
     attachTimeoutSeconds: 60,
     pollSeconds: 0.5,
     ...overrides,
@@ -205,6 +207,30 @@ describe("the master boot script", () => {
     assert.match(run.stderr, /aws ec2 describe-network-interfaces failed \(attempt 2 of 6\); retrying in 2 s/);
     assert.match(run.stderr, /aws ssm get-parameter failed \(attempt 1 of 6\)/);
     assert.equal(f.read(HOST_PATHS.secretEnvFile), `WEED_JWT_SIGNING_KEY=${SECRET}\n`);
+  });
+
+  it("starts no master with an empty -mdir while the slot is held for a quorum recovery, and starts one with raft state", async () => {
+    const f = hosts.f;
+    const raft = path.join(fs.realpathSync(path.join(work, "f/root", HOST_PATHS.mdir)), "m9333");
+    const startsMaster = (calls: string[]) => calls.some((c) => /^systemctl (re)?start seaweedfs-master\.service$/.test(c));
+    await moto.call("ssm", "put_parameter", { Name: HOLD, Type: "String", Value: "lost-quorum recovery of slots 0" });
+    try {
+      const held = await f.boot(script());
+      assert.equal(held.code, 0, held.stderr);
+      assert.match(held.stderr, /HELD: slot 0 is held for a quorum recovery/);
+      assert.equal(startsMaster(held.calls), false, held.calls.join("\n"));
+      // Seeded by the recovery: the raft state is there, so the held slot's master may start (a reboot after the seed).
+      fs.writeFileSync(path.join(raft, "logs.dat"), "bolt");
+      const seeded = await f.boot(script());
+      assert.equal(seeded.code, 0, seeded.stderr);
+      assert.ok(startsMaster(seeded.calls), seeded.calls.join("\n"));
+    } finally {
+      fs.rmSync(path.join(raft, "logs.dat"), { force: true });
+      await moto.call("ssm", "delete_parameter", { Name: HOLD });
+    }
+    const released = await f.boot(script());
+    assert.equal(released.code, 0, released.stderr);
+    assert.ok(startsMaster(released.calls), "without the hold an empty slot starts its master (a first deploy, a replaced master)");
   });
 
   it("gives up after the attach timeout while a running instance keeps the slot, touching nothing, and reports itself unhealthy", async () => {

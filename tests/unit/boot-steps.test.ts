@@ -67,6 +67,7 @@ function scriptWith(steps: { name: string; parameter: string }[]): string {
     masterArgs: renderClusterMasters(slotAddresses(config.topology.slots), clusterSettingsOf(config), () => HOST_PATHS.mdir)[0].args,
     weed: { url: config.seaweedBinaryUrl, sha256: SHA, version: config.seaweedVersion },
     jwtParameterName: `/seaweed-infra/${config.clusterName}/jwt-signing-key`,
+    recoveryHoldParameter: `/seaweed-infra/${config.clusterName}/slots/0/recovery-hold`,
     attachTimeoutSeconds: 60,
     pollSeconds: 0.5,
     steps,
@@ -135,8 +136,9 @@ describe("the dev stack's own boot steps on slot 0", () => {
   });
 
   it("pass shellcheck, each as the strict bash that runs it, with the scripts they install", () => {
-    const stepNames = [...userData.matchAll(/^ssm_step [a-z-]+ '([^']+)'$/gm)].map((m) => m[1]);
-    assert.equal(stepNames.length, 4);
+    const steps = [...userData.matchAll(/^ssm_step ([a-z-]+) '([^']+)'$/gm)];
+    assert.deepEqual(steps.map((m) => m[1]), ["watchdog", "backup", "verify-restore", "heartbeat", "monitoring"], "slot 0 also installs the restore verifier");
+    const stepNames = steps.map((m) => m[2]);
     const texts = stepNames.map((name) => String(resources.find((r) => r.type === "aws:ssm/parameter:Parameter" && r.inputs.name === name)?.inputs.insecureValue));
     const heartbeat = /<<'SEAWEEDFS_HEARTBEAT'\n(#!\/bin\/bash\n[\s\S]*?)SEAWEEDFS_HEARTBEAT/.exec(texts.join("\n"))?.[1];
     assert.ok(heartbeat, "the heartbeat script");

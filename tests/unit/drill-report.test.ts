@@ -13,7 +13,7 @@ import type { ScenarioTimeline } from "../../tools/lib/drill/timeline";
 const s = (ms: number) => ({ min: ms, median: ms, max: ms });
 
 function scenario(id: string, fields: Partial<ScenarioReport>): ScenarioReport {
-  return { id, letter: null, title: id, passed: true, runs: 1, failures: [], newLeaderMs: null, writesBackMs: null, noWriteOutage: false, extra: {}, notes: [], ...fields };
+  return { id, letter: null, title: id, passed: true, runs: 1, failures: [], newLeaderMs: null, writesBackMs: null, noWriteOutage: false, extra: {}, notes: [], restoreVerifications: [], ...fields };
 }
 
 function series(watchdog: boolean, scenarios: ScenarioReport[]): SeriesReport {

@@ -8,12 +8,13 @@
  * - three real failovers within the window: leader flapping, although each new leader's leader_changes series
  *   starts at 1 (SeaweedFS counts a term only on the master that wins it), which increase() never counts.
  * Negative controls: the same timelines with the masters all up raise none of it.
+ * The Grafana dashboard's elections panel is evaluated on the same failovers: it must show the three elections.
  */
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import type { KubernetesConfig } from "../../infra/config";
-import { podMonitor, prometheusRule } from "../../infra/kubernetes/monitoring";
+import { grafanaDashboard, podMonitor, prometheusRule } from "../../infra/kubernetes/monitoring";
 import { stackConfig } from "../../tools/lib/cluster/plan";
 import { inputSeries, ScrapeStep, TargetLabels } from "../support/promSeries";
 import { testRules } from "../support/promtool";
@@ -93,6 +94,23 @@ describe("k8s-prod's PrometheusRule on real masters' series (promtool test rules
     const { code, output } = await testRules(groups, [allMastersDown, exportersDown, failovers]);
     assert.equal(code, 0, output);
     assert.match(output, /SUCCESS/);
+  });
+
+  it("the dashboard's elections panel shows the three real elections of the last 15 minutes", async () => {
+    const panels = (grafanaDashboard(config) as { panels: { title: string; targets?: { expr: string }[] }[] }).panels;
+    const elections = panels.find((p) => p.title.startsWith("Leader elections"))!.targets![0].expr;
+    // At 10m the window holds only the steady leader Prometheus first saw (counted once, on the safe side); at 27m
+    // (12-27m) the new leaders of 16m, 20m and 24m.
+    const { code, output } = await testRules(groups, [{
+      name: "elections panel",
+      interval: "15s",
+      input_series: failovers.input_series,
+      promql_expr_test: [
+        { expr: elections, eval_time: "10m", exp_samples: [{ labels: "{}", value: 1 }] },
+        { expr: elections, eval_time: "27m", exp_samples: [{ labels: "{}", value: 3 }] },
+      ],
+    }]);
+    assert.equal(code, 0, `${elections}\n${output}`);
   });
 
   it("negative control: with every master up all along, none of those alerts fires (promtool fails the expectations above)", async () => {

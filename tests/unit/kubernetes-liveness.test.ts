@@ -8,7 +8,7 @@
  */
 import { after, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { ChildProcess, execFileSync, spawn } from "node:child_process";
+import { ChildProcess, execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -17,23 +17,12 @@ import { parseStackConfig } from "../../infra/platforms";
 import { masterPodSpec } from "../../infra/kubernetes/manifests";
 import { ExecProbeSpec, HttpProbeSpec, KubeletProber, ProbedCluster } from "../../tools/lib/cluster/prober";
 import { readStackConfig } from "../../tools/lib/stackFiles";
+import { spawnStubMaster, StubMasterBehaviour } from "../support/stubMaster";
 
 /** k8s-prod with a wedged-leader rule fast enough for a test: 2 x 423, 2 s after SIGTERM. */
 const config = parseStackConfig({ ...projectKeys(readStackConfig("k8s-prod").config), watchdogWedgedMisses: "2", watchdogTermGraceSeconds: "2" }, { stack: "k8s-prod" }) as KubernetesConfig;
 const pod = masterPodSpec(config) as { terminationGracePeriodSeconds: number; containers: { startupProbe: HttpProbeSpec; livenessProbe: HttpProbeSpec | ExecProbeSpec }[] };
 const [master] = pod.containers;
-
-/** A stub master: /healthz 200, /cluster/healthz `clusterHealth`; never answers when `silent`; ignores SIGTERM when `stubborn`. */
-const STUB = `
-const http = require("node:http");
-const [host, port, clusterHealth, silent, stubborn] = process.argv.slice(1);
-if (stubborn === "1") process.on("SIGTERM", () => console.log("ignoring SIGTERM"));
-http.createServer((req, res) => {
-  if (silent === "1") return;
-  res.statusCode = req.url === "/cluster/healthz" ? Number(clusterHealth) : 200;
-  res.end();
-}).listen(Number(port), host);
-`;
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "k8s-liveness-"));
 const cleanups: (() => void)[] = [];
@@ -54,10 +43,10 @@ interface Watched {
 }
 
 /** Starts a stub on its own loopback address and the kubelet stand-in probing it as the StatefulSet says. */
-async function watch(stub: { clusterHealth?: number; silent?: boolean; stubborn?: boolean }): Promise<Watched> {
+async function watch(stub: StubMasterBehaviour): Promise<Watched> {
   // 127.251.*: outside the networks drill clusters pick (32-231, tools/lib/cluster/loopback.ts), which may run beside.
   const ip = `127.251.${process.pid % 200}.${10 + nextHost++}`;
-  const child = spawn(process.execPath, ["-e", STUB, ip, String(config.httpPort), String(stub.clusterHealth ?? 200), stub.silent ? "1" : "0", stub.stubborn ? "1" : "0"], { stdio: "ignore", detached: true });
+  const child = spawnStubMaster(ip, config.httpPort, stub, { stdio: "ignore", detached: true });
   const ended = new Promise<NodeJS.Signals | null>((resolve) => child.once("exit", (_code, signal) => resolve(signal)));
   for (let i = 0; i < 50 && !execFileSync("ss", ["-Hltn", `src ${ip}:${config.httpPort}`], { encoding: "utf8" }).trim(); i++) await sleep(100);
   let running = true;

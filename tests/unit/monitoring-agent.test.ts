@@ -105,7 +105,9 @@ describe("the CloudWatch agent of each prod slot", () => {
       if (run.config.tlsEnabled) assert.ok(setup.includes(`--dimensions 'ClusterName=${clusterName},Slot=${slot.slot}'`), `slot ${slot.slot}'s expiry datapoints carry its dimensions`);
       const lines = userData.split("\n");
       const steps = lines.filter((l) => l.startsWith("ssm_step "));
-      assert.deepEqual(steps.map((l) => l.split(" ")[1]), ["watchdog", "backup", "heartbeat", "monitoring"], "the CloudWatch agent (a dnf install) comes last");
+      // Slot 0 also installs the restore verifier (docs/runbooks/restore.md#restore-verification), before the heartbeat.
+      const guards = slot.slot === 0 ? ["watchdog", "backup", "verify-restore"] : ["watchdog", "backup"];
+      assert.deepEqual(steps.map((l) => l.split(" ")[1]), [...guards, "heartbeat", "monitoring"], "the CloudWatch agent (a dnf install) comes last");
       assert.equal(steps.at(-1), `ssm_step monitoring '${names.setupScript}'`);
       assert.ok(lines.indexOf('main "$@"') < lines.indexOf(steps[0]) && lines.indexOf("steps_done") > lines.indexOf(steps.at(-1)!), "after the master has started");
       assert.ok(Buffer.byteLength(userData) < 16 * 1024, `user data of slot ${slot.slot} is ${Buffer.byteLength(userData)} bytes`);

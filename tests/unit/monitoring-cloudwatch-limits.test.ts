@@ -94,6 +94,8 @@ describe("the limits, each seen refusing a request", () => {
   const singleCases: [string, (a: PutMetricAlarmCommandInput) => void, RegExp][] = [
     ["neither MetricName nor Metrics", (a) => (a.MetricName = undefined), /exactly one of MetricName .* and Metrics/],
     ["a 45 s period", (a) => (a.Period = 45), /Period 45 must be 10, 20, 30 or a multiple of 60/],
+    ["hourly periods over more than seven days", (a) => ((a.Period = 3600), (a.EvaluationPeriods = a.DatapointsToAlarm = 169)), /EvaluationPeriods x Period = 169 x 3600 s exceeds seven days/],
+    ["5-minute periods over more than a day", (a) => ((a.Period = 300), (a.EvaluationPeriods = a.DatapointsToAlarm = 289)), /EvaluationPeriods x Period = 289 x 300 s exceeds one day/],
     ["no statistic", (a) => (a.Statistic = undefined), /exactly one of Statistic and ExtendedStatistic/],
     ["both statistics", (a) => (a.ExtendedStatistic = "p99"), /exactly one of Statistic and ExtendedStatistic/],
     ["Threshold and ThresholdMetricId", (a) => (a.ThresholdMetricId = "band"), /Threshold and ThresholdMetricId are mutually exclusive/],

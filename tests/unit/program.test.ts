@@ -87,7 +87,7 @@ describe("Pulumi.yaml", () => {
     }
     assert.deepEqual(
       Object.keys(project.config).sort(),
-      Object.keys(CONFIG_KEYS).filter((k) => !["seaweedBinaryUrl", "seaweedBinarySha256", "lbDeletionProtection", "dataProtection", "tlsEnabled"].includes(k)).sort(),
+      Object.keys(CONFIG_KEYS).filter((k) => !["seaweedBinaryUrl", "seaweedBinarySha256", "lbDeletionProtection", "dataProtection", "tlsEnabled", "backupObjectLockMode", "backupObjectLockDays"].includes(k)).sort(),
     );
     for (const [name, declaration] of Object.entries(project.config)) {
       assert.ok(["string", "integer", "boolean", "array"].includes(declaration.type), name);

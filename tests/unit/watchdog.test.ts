@@ -20,24 +20,10 @@ import { refusal } from "../support/configRefusal";
 import { projectKeys } from "../../infra/config";
 import { parseConfig } from "../../infra/platforms";
 import { readStackConfig } from "../../tools/lib/stackFiles";
+import { spawnStubMaster, StubMasterBehaviour } from "../support/stubMaster";
 
 /** Fast settings so each case takes seconds; the wedged probe still waits SeaweedFS's 5 s lock check + 1 s. */
 const FAST: WatchdogSettings = { intervalSeconds: 1, timeoutSeconds: 1, misses: 2, wedgedMisses: 2, termGraceSeconds: 1 };
-
-/**
- * A stub master: answers /healthz 200 and /cluster/healthz with `clusterHealth`, or never answers at all when
- * `silent`; ignores SIGTERM when `stubborn`.
- */
-const STUB = `
-const http = require("node:http");
-const [host, port, clusterHealth, silent, stubborn] = process.argv.slice(1);
-if (stubborn === "1") process.on("SIGTERM", () => console.log("ignoring SIGTERM"));
-http.createServer((req, res) => {
-  if (silent === "1") return;
-  res.statusCode = req.url === "/cluster/healthz" ? Number(clusterHealth) : 200;
-  res.end();
-}).listen(Number(port), host);
-`;
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "watchdog-test-"));
 const children: ChildProcess[] = [];
@@ -55,11 +41,11 @@ interface Run {
 
 let nextHost = 0;
 /** Starts a stub on its own loopback address and the rendered watchdog beside it. */
-async function watch(stub: { clusterHealth?: number; silent?: boolean; stubborn?: boolean }): Promise<Run> {
+async function watch(stub: StubMasterBehaviour): Promise<Run> {
   // 127.250.*: outside the networks drill clusters pick (32-231, tools/lib/cluster/loopback.ts), which may run beside.
   const host = `127.250.${process.pid % 200}.${10 + nextHost++}`;
   const port = 9333;
-  const proc = spawn(process.execPath, ["-e", STUB, host, String(port), String(stub.clusterHealth ?? 200), stub.silent ? "1" : "0", stub.stubborn ? "1" : "0"], { stdio: "ignore" });
+  const proc = spawnStubMaster(host, port, stub, { stdio: "ignore" });
   children.push(proc);
   const stubExit = new Promise<NodeJS.Signals | null>((resolve) => proc.once("exit", (_code, signal) => resolve(signal)));
   // Wait until it listens, as a master would before the watchdog can see it.

@@ -18,8 +18,14 @@ import { secureBucket } from "./bucket";
 import { replicateBucket } from "./replication";
 import { agentPolicyDocument, LifecycleSettings } from "./rules";
 import { snapshotPolicy } from "./snapshots";
-import { BACKUP_METRIC, BACKUP_PARAMETERS } from "../host/backupNames";
+import { BACKUP_METRIC, BACKUP_PARAMETERS, RESTORE_VERIFIER_SLOT } from "../host/backupNames";
 import { backupAgeLimitMinutes } from "../../seaweed/backup";
+import { renderRestoreVerifierBootStep, renderRestoreVerifierScript } from "../host/restoreVerifier";
+import type { VerificationMaster } from "../../seaweed/restoreVerification";
+import { clusterSettingsOf, renderClusterMasters } from "../../seaweed/cluster";
+import { slotAddresses } from "../placement";
+import { HOST_PATHS } from "../host/paths";
+import { verificationAlarms } from "./verificationAlarms";
 
 /** The config keys the backups read (config/keys-backup.ts). */
 export interface BackupSettings extends LifecycleSettings {
@@ -29,6 +35,8 @@ export interface BackupSettings extends LifecycleSettings {
   /** The masters' HTTP port (the agent asks its own master; the raft directory is `m<port>`). */
   httpPort: number;
   backupIntervalMinutes: number;
+  restoreVerifyIntervalHours: number;
+  restoreVerifyAfterBackup: boolean;
   backupObjectLockMode: "" | "GOVERNANCE" | "COMPLIANCE";
   backupObjectLockDays: number;
   backupReplicationRegion: string;
@@ -56,6 +64,12 @@ export interface BackupsArgs {
    * only the parameter (backupBootStep). @default [] (no per-slot steps)
    */
   slotSteps?: { slot: number; script: string }[];
+  /**
+   * Every slot's raft identity and rendered argv: with them, the restore verifier runs on slot RESTORE_VERIFIER_SLOT
+   * (its script in SSM, its boot step `verifierSlotStep`, the verification-age and -failed alarms).
+   * @default undefined (no restore verification)
+   */
+  verifierMasters?: VerificationMaster[];
   /** The stack's region (`aws:region`); a replication or copy region equal to it is refused. */
   region?: string;
   tags: Record<string, string>;
@@ -70,6 +84,8 @@ export class Backups extends pulumi.ComponentResource {
   readonly snapshotPolicy: aws.dlm.LifecyclePolicy;
   readonly agentPolicy: pulumi.Output<string>;
   readonly backupAgeAlarm: aws.cloudwatch.MetricAlarm;
+  /** The restore verifier's alarms (with `verifierMasters`). */
+  readonly verificationAlarms?: { age: aws.cloudwatch.MetricAlarm; failed: aws.cloudwatch.MetricAlarm };
   /** What a master's boot reads (the parameters and the agent's role policy): the slots' groups wait for these. */
   readonly bootResources: pulumi.Resource[];
   readonly alarmTopicArn: pulumi.Output<string>;
@@ -151,6 +167,21 @@ export class Backups extends pulumi.ComponentResource {
     ].map(
       (p) => new aws.ssm.Parameter(`${name}-${p.id}`, { name: `${args.ssmPrefix}/${p.name}`, type: "String", tier: "Advanced", value: p.value, description: p.description, tags }, { parent: this }),
     );
+    if (args.verifierMasters) {
+      const verifier = { ssmPrefix: args.ssmPrefix, region: ownRegion, intervalHours: s.restoreVerifyIntervalHours, afterBackup: s.restoreVerifyAfterBackup, backupIntervalMinutes: s.backupIntervalMinutes };
+      scripts.push(
+        new aws.ssm.Parameter(
+          `${name}-verify-script`,
+          { name: `${args.ssmPrefix}/${BACKUP_PARAMETERS.verifyScript}`, type: "String", tier: "Advanced", value: renderRestoreVerifierScript({ ...verifier, clusterName: s.clusterName, port: s.httpPort, masters: args.verifierMasters }), description: "The restore verifier slot 0's timer runs (docs/runbooks/restore.md)", tags },
+          { parent: this },
+        ),
+        new aws.ssm.Parameter(
+          `${name}-verifier-boot-step`,
+          { name: verifierStepParameterName(args.ssmPrefix), type: "String", tier: "Standard", insecureValue: renderRestoreVerifierBootStep(verifier), description: `Restore verifier setup of slot ${RESTORE_VERIFIER_SLOT} (run at boot)`, tags },
+          { parent: this },
+        ),
+      );
+    }
     const slotSteps = (args.slotSteps ?? []).map(
       (step) =>
         new aws.ssm.Parameter(
@@ -198,6 +229,13 @@ export class Backups extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    if (args.verifierMasters) {
+      const specs = verificationAlarms(s);
+      const alarm = (id: string, spec: (typeof specs)["age"]) =>
+        new aws.cloudwatch.MetricAlarm(`${name}-${id}`, { ...spec, alarmActions: [this.alarmTopicArn], okActions: [this.alarmTopicArn], tags }, { parent: this });
+      this.verificationAlarms = { age: alarm("verification-age", specs.age), failed: alarm("verification-failed", specs.failed) };
+    }
+
     this.registerOutputs({ bucket: this.bucket.bucket, drBucket: this.drBucket?.bucket, snapshotPolicy: this.snapshotPolicy.arn, backupAgeAlarm: this.backupAgeAlarm.arn });
   }
 }
@@ -220,6 +258,11 @@ export function backupsArgsOf(config: SeaweedConfig, tier: MasterTier, alarmTopi
     volumeKmsKeyArn: tier.kmsKey.arn,
     alarmTopicArn,
     slotSteps: config.topology.slots.map((slot) => ({ slot: slot.slot, script: backupSlotStep(config, slot) })),
+    verifierMasters: renderClusterMasters(slotAddresses(config.topology.slots), clusterSettingsOf(config), () => HOST_PATHS.mdir).map((m) => ({
+      slot: m.slot,
+      host: config.topology.slots.find((s) => s.slot === m.slot)!.ip,
+      args: m.args,
+    })),
     region,
     tags: tier.tags,
   };
@@ -228,6 +271,16 @@ export function backupsArgsOf(config: SeaweedConfig, tier: MasterTier, alarmTopi
 /** Where the boot step of a slot lives in SSM. */
 function slotStepParameterName(ssmPrefix: string, slot: number): string {
   return `${ssmPrefix}/backup/slot-${slot}/boot-step`;
+}
+
+/** Where the restore verifier's boot step lives in SSM. */
+function verifierStepParameterName(ssmPrefix: string): string {
+  return `${ssmPrefix}/backup/verifier/boot-step`;
+}
+
+/** The restore verifier's boot step, for slot RESTORE_VERIFIER_SLOT only (after its backup step: it reads its env file). */
+export function verifierBootSteps(config: SeaweedConfig, slot: { slot: number }): BootStep[] {
+  return slot.slot === RESTORE_VERIFIER_SLOT ? [{ name: "verify-restore", parameter: verifierStepParameterName(ssmPrefixOf(config.clusterName)) }] : [];
 }
 
 /** The boot step of one slot (for MasterTier's `bootSteps`): its backupSlotStep, kept in SSM. */

@@ -47,6 +47,13 @@ readonly METRIC_NAMESPACE=${shellQuote(BACKUP_METRIC.namespace)}
 readonly METRIC_NAME=${shellQuote(BACKUP_METRIC.name)}
 export AWS_DEFAULT_REGION="\${AWS_DEFAULT_REGION:-${options.region}}"
 AWS="\${SEAWEEDFS_BACKUP_AWS:-aws}"
+# --survivor: a master that knows no leader exports its own raft state for a quorum recovery (npm run
+# recover-quorum, docs/runbooks/lost-quorum.md); it publishes no backup metric, since it is no scheduled backup.
+case "\${1:-}" in
+  --survivor) BACKUP_SURVIVOR=yes ;;
+  "") BACKUP_SURVIVOR=no ;;
+  *) printf 'usage: seaweedfs-backup [--survivor]\n' >&2; exit 2 ;;
+esac
 
 ${BACKUP_SNAPSHOT.functions}parameter() { "$AWS" ssm get-parameter --name "$SSM_PREFIX/$1" --query Parameter.Value --output text; }
 
@@ -56,8 +63,10 @@ kms_key=$(parameter ${shellQuote(BACKUP_PARAMETERS.kmsKeyArn)})
 upload() { "$AWS" s3 cp --only-show-errors --sse aws:kms --sse-kms-key-id "$kms_key" "$@"; }
 upload --recursive "$work/${BACKUP_LAYOUT.raftFolder}/" "s3://$bucket/$prefix/${BACKUP_LAYOUT.raftFolder}/"
 upload "$work/${BACKUP_LAYOUT.manifest}" "s3://$bucket/$prefix/${BACKUP_LAYOUT.manifest}"
-"$AWS" cloudwatch put-metric-data --namespace "$METRIC_NAMESPACE" --metric-name "$METRIC_NAME" \\
-  --dimensions "${BACKUP_METRIC.dimension}=$CLUSTER" --unit ${BACKUP_METRIC.unit} --value "$(date -u +%s)"
+if [ "$taken_as" = leader ]; then
+  "$AWS" cloudwatch put-metric-data --namespace "$METRIC_NAMESPACE" --metric-name "$METRIC_NAME" \\
+    --dimensions "${BACKUP_METRIC.dimension}=$CLUSTER" --unit ${BACKUP_METRIC.unit} --value "$(date -u +%s)"
+fi
 log "uploaded s3://$bucket/$prefix/"
 printf '%s\\n' "$prefix"
 `;

@@ -21,6 +21,33 @@ export const BACKUP_PARAMETERS = {
   agentScript: "backup/agent-script",
   /** The rendered host restore script, run the same way. */
   restoreScript: "backup/restore-script",
+  /** The rendered restore verifier (infra/aws/host/restoreVerifier.ts), run by the verifier slot's timer. */
+  verifyScript: "backup/verify-script",
+} as const;
+
+/**
+ * The restore verifier's metrics (same namespace and dimension as {@link BACKUP_METRIC}): the verification-age and
+ * verification-failed alarms watch them (infra/aws/backup/verificationAlarms.ts).
+ */
+export const VERIFICATION_METRICS = {
+  /** Unix time (s) of the last verified restore; published only when a verification passed. */
+  lastVerified: "LastVerifiedRestore",
+  /** How long the last passed verification took, download included (s). */
+  seconds: "RestoreVerificationSeconds",
+  /** 1 when a verification failed, 0 when one passed. */
+  failed: "RestoreVerificationFailed",
+} as const;
+
+/** The one slot whose host runs the restore verifier (one per cluster; its timer and metrics say whether it runs). */
+export const RESTORE_VERIFIER_SLOT = 0;
+
+/** systemd names and paths of the restore verifier on the verifier slot's host. */
+export const VERIFY_UNITS = {
+  script: "/usr/local/sbin/seaweedfs-verify-restore",
+  service: "seaweedfs-verify-restore.service",
+  timer: "seaweedfs-verify-restore.timer",
+  /** systemd's StateDirectory (below /var/lib): the last verified backup and when. */
+  stateDirectory: "seaweedfs-verify",
 } as const;
 
 /** systemd names of the agent on a master host. */

@@ -3,6 +3,8 @@
  * the host runs in order on every master: `fetch` (download and verify a backup), `stop`, `install` (replace the
  * raft directory, keeping the old one aside), `start`. Every master must be stopped before any is started again, and
  * every master gets the same backup: an empty master started while there is no leader can bootstrap a new cluster.
+ * A quorum recovery (npm run recover-quorum) also runs `set-aside` on a slot that rejoins empty: its raft directory
+ * is moved aside and none is left, so the running leader admits it.
  */
 import { BACKUP_LAYOUT, raftDirectory, shellQuote } from "../../seaweed/backup";
 import { BACKUP_PARAMETERS, BACKUP_UNITS } from "./backupNames";
@@ -23,7 +25,7 @@ export function renderHostRestoreScript(options: HostRestoreOptions): string {
   const raftDir = raftDirectory(options.mdir ?? HOST_PATHS.mdir, options.port);
   return `#!/usr/bin/env bash
 # SeaweedFS master restore, rendered by infra/aws/host/backupRestore.ts. Runbook: docs/runbooks/restore.md.
-# usage: seaweedfs-restore list | fetch <latest|prefix|stamp> | stop | install | start
+# usage: seaweedfs-restore list | fetch <latest|prefix|stamp> | stop | install | set-aside | start
 set -euo pipefail
 umask 077
 
@@ -71,14 +73,32 @@ PY
   printf '%s\\n' "$prefix" > "$STAGING/ready/prefix"
 }
 
+# Moves the raft directory aside under a name of its own (never over an earlier one: mv -T refuses to nest it).
+move_aside() {
+  local aside
+  aside="$RAFT_DIR.before-restore-$(date -u +%Y%m%dT%H%M%S.%NZ)"
+  mv -T "$RAFT_DIR" "$aside"
+  printf 'moved %s aside to %s\n' "$RAFT_DIR" "$aside"
+}
+
 install_backup() {
   [ -d "$STAGING/ready/${BACKUP_LAYOUT.raftFolder}" ] || die "nothing fetched: run 'fetch' first"
   if "$SYSTEMCTL" is-active --quiet "$MASTER_UNIT"; then die "$MASTER_UNIT is running: run 'stop' on every master first"; fi
-  if [ -e "$RAFT_DIR" ]; then mv "$RAFT_DIR" "$RAFT_DIR.before-restore-$(date -u +%Y%m%dT%H%M%SZ)"; fi
+  if [ -e "$RAFT_DIR" ]; then move_aside; fi
   mkdir -p "$(dirname "$RAFT_DIR")"
   cp -R "$STAGING/ready/${BACKUP_LAYOUT.raftFolder}" "$RAFT_DIR"
   chown -R "$OWNER:$OWNER" "$RAFT_DIR"
   printf 'installed %s into %s\\n' "$(cat "$STAGING/ready/prefix")" "$RAFT_DIR"
+}
+
+# A master to be admitted by a running leader (a quorum recovery's rejoining slot) must start with no raft state.
+set_aside() {
+  if "$SYSTEMCTL" is-active --quiet "$MASTER_UNIT"; then die "$MASTER_UNIT is running: run 'stop' first"; fi
+  if [ -e "$RAFT_DIR" ]; then
+    move_aside
+  else
+    printf 'no raft directory at %s\n' "$RAFT_DIR"
+  fi
 }
 
 case "\${1:-}" in
@@ -86,8 +106,9 @@ case "\${1:-}" in
   fetch) fetch "\${2:-}" ;;
   stop) "$SYSTEMCTL" stop "$BACKUP_TIMER" "$MASTER_UNIT" ;;
   install) install_backup ;;
+  set-aside) set_aside ;;
   start) "$SYSTEMCTL" start "$MASTER_UNIT" "$BACKUP_TIMER" ;;
-  *) die "usage: seaweedfs-restore list | fetch <latest|prefix|stamp> | stop | install | start" ;;
+  *) die "usage: seaweedfs-restore list | fetch <latest|prefix|stamp> | stop | install | set-aside | start" ;;
 esac
 `;
 }

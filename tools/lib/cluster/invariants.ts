@@ -33,9 +33,22 @@ export class MaxVolumeIdWatch {
   highest = 0;
   readonly regressions: { seen: number; highest: number; source: string }[] = [];
 
+  /** Deliberate resets of the high-water mark (see {@link rebase}). */
+  readonly rebases: { to: number; from: number; why: string }[] = [];
+
   /** A leader's MaxVolumeId (followers may lag legitimately while they replay the log, so only leaders count). */
   observe(value: number, source: string): void {
     if (value < this.highest) this.regressions.push({ seen: value, highest: this.highest, source });
     else this.highest = value;
+  }
+
+  /**
+   * A restore from an older backup sets MaxVolumeId back to the backup's on purpose, until the volume servers'
+   * heartbeats raise it again; the drill that does so says so here, and proves instead that no volume id is issued
+   * twice (every volume grown afterwards is above `from`).
+   */
+  rebase(to: number, why: string): void {
+    this.rebases.push({ to, from: this.highest, why });
+    this.highest = to;
   }
 }

@@ -136,6 +136,16 @@ export function stopChildrenAtExit(): void {
   installExitHandlers();
 }
 
+/** Whether the process `pid` still exists (a zombie not yet reaped counts). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Whether any process of the group still exists (zombies excluded once Node has reaped the leader). */
 export function groupAlive(pgid: number): boolean {
   try {
@@ -165,6 +175,16 @@ export interface ManagedProcessOptions {
   onRestart?: (exit: ProcessExit) => void;
   /** Run as this user and group id (the harness runs as root in a private network namespace). @default the caller's */
   uid?: number;
+}
+
+/** Why `binary` could not be spawned, as far as the file system tells (spawn reports its errno only later). */
+function whyNotExecutable(binary: string): string {
+  try {
+    fs.accessSync(binary, fs.constants.X_OK);
+    return "it exists and is executable here (the working directory or the user id may be the cause)";
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : `not executable (${(error as Error).message})`;
+  }
 }
 
 /** One external process in its own process group. `start()` may be called again after it has exited. */
@@ -208,9 +228,15 @@ export class ManagedProcess {
       ...(this.options.uid !== undefined ? { uid: this.options.uid, gid: this.options.uid } : {}),
     });
     fs.closeSync(log);
+    if (child.pid === undefined) {
+      // Node reports why on the next tick as an 'error' event, which would end the whole process unhandled.
+      child.once("error", () => undefined);
+      throw new Error(`${this.name}: could not start ${this.options.binary}: ${whyNotExecutable(this.options.binary)}`);
+    }
+    // A later error (a signal that cannot be sent) must not end the harness either; the exit event follows or not.
+    child.on("error", (error) => fs.appendFileSync(this.options.logFile, `\n=== ${new Date().toISOString()} error: ${error.message}\n`));
     this.child = child;
     this.exitInfo = undefined;
-    if (child.pid === undefined) throw new Error(`${this.name}: could not start ${this.options.binary}`);
     const pgid = child.pid;
     liveGroups.add(pgid);
     this.exitPromise = new Promise<ProcessExit>((resolve) => {

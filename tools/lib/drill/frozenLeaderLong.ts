@@ -15,7 +15,7 @@
 import { poll, sleep } from "../cluster/http";
 import { frozenLeaderWriteBoundMs, WRITES_STAY_BACK_BOUND_MS } from "./bounds";
 import { ContinuousWrites, WriteSummary } from "./continuousWrites";
-import { atMostOneLeader, followerOf, leaderOfEveryVolumeServer, writesBackSince, writeWorks } from "./steps";
+import { atMostOneLeader, followerOf, leaderAfterFreeze, leaderOfEveryVolumeServer, oneLeaderFollowedBy, writesBackSince, writeWorks } from "./steps";
 import { DrillFailure, electionBoundMs, expect, Scenario, ScenarioMeasurements } from "./types";
 
 /** The freeze of `npm run drill`: longer than SeaweedFS's own recovery (~110 s), so only the watchdog can beat it. */
@@ -33,11 +33,13 @@ export function frozenLeaderLongFor(freezeMs: number): Scenario {
       step(`every volume server heartbeats to master-${old}; SIGSTOP it for ${freezeMs / 1000} s (watchdog ${cluster.watchdogOn ? "on" : "off"}; write bound ${bound} ms)`);
       const since = Date.now();
       await cluster.kill(old, "SIGSTOP");
-      const leader = await cluster.waitForLeader({ exclude: [old], timeoutMs: electionBoundMs(cluster) });
-      expect(leader !== undefined, `no new leader while master-${old} is frozen`);
+      const elected = await leaderAfterFreeze(cluster, old, electionBoundMs(cluster));
+      expect(elected !== undefined, `no new leader while master-${old} is frozen`);
+      const { leader, replacedFrozen } = elected!;
       const result: ScenarioMeasurements & { extra: Record<string, number>; notes: string[] } = { newLeaderMs: Date.now() - since, extra: {}, notes: [] };
       cluster.timeline?.interval("new leader", since, since + result.newLeaderMs!);
-      step(`master-${leader} leads after ${result.newLeaderMs} ms; trying writes through a follower while master-${old} is frozen`);
+      if (replacedFrozen) result.notes.push(`master-${old}'s frozen process was replaced before the others elected a leader; the restarted master-${old} won the election`);
+      step(`master-${leader}${replacedFrozen ? " (restarted, its frozen process replaced)" : ""} leads after ${result.newLeaderMs} ms; trying writes through a follower while master-${old} is frozen`);
 
       let frozenAt: number | undefined = since;
       let wroteWhileFrozen: true | undefined;
@@ -84,12 +86,8 @@ export function frozenLeaderLongFor(freezeMs: number): Scenario {
         step(`freeze over: SIGCONT master-${old} (a no-op if the watchdog replaced the process)`);
         const resumed = Date.now();
         await cluster.kill(old, "SIGCONT");
-        settled = await poll(async () => {
-          await atMostOneLeader(cluster, cluster.masters.map((m) => m.slot));
-          const leaders = await cluster.leaders(cluster.masters.map((m) => m.slot));
-          const status = await cluster.statusOf(old);
-          return leaders.length === 1 && !status.isLeader && status.leaderSlot === leaders[0] ? leaders[0] : undefined;
-        }, electionBoundMs(cluster));
+        // The old slot must follow, unless it leads as the replacement of its frozen process.
+        settled = await oneLeaderFollowedBy(cluster, old, replacedFrozen, electionBoundMs(cluster));
         expect(settled !== undefined, `no single leader followed by master-${old} after the freeze`);
         result.extra.followerAfterFreezeMs = Date.now() - resumed;
         if (!wroteWhileFrozen) {

@@ -13,9 +13,11 @@ import { majorityLoss } from "./majorityLoss";
 import { misconfiguration } from "./misconfiguration";
 import { asymmetricPartition, followerPartitioned, leaderPartitioned } from "./partitions";
 import { restore } from "./restore";
+import { lostQuorum } from "./lostQuorum";
+import { restoreVerification } from "./restoreVerification";
 import type { Scenario } from "./types";
 
-export const SCENARIOS: Scenario[] = [formation, leaderKill, followerKill, majorityLoss, azLoss, frozenLeader, frozenLeaderLong, leaderPartitioned, followerPartitioned, asymmetricPartition, fullRestart, misconfiguration, restore];
+export const SCENARIOS: Scenario[] = [formation, leaderKill, followerKill, majorityLoss, azLoss, frozenLeader, frozenLeaderLong, leaderPartitioned, followerPartitioned, asymmetricPartition, fullRestart, misconfiguration, restore, restoreVerification, lostQuorum];
 
 /** Adds a scenario (refusing a duplicate id); it runs after the ones already registered. */
 export function registerScenario(scenario: Scenario): void {

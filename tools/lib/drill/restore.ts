@@ -11,35 +11,29 @@
  * RPO is measured as the age of the restored backup's state at the moment of loss (the wipe); RTO from the wipe to the
  * first successful write after the restore, and the drill fails when it exceeds {@link restoreRtoBoundMs}.
  */
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { promisify } from "node:util";
 import { CloudWatchClient, ListMetricsCommand } from "@aws-sdk/client-cloudwatch";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import type { KubernetesConfig, Platform } from "../../../infra/config";
 import type { SeaweedConfig } from "../../../infra/platforms";
-import { ssmPrefixOf } from "../../../infra/aws/naming";
 import { regionOfZones } from "../../../infra/config/keys-backup";
-import { raftDirectory } from "../../../infra/seaweed/backup";
-import { BACKUP_METRIC, BACKUP_PARAMETERS } from "../../../infra/aws/host/backupNames";
-import { renderBackupEnv, renderLauncher } from "../../../infra/aws/host/backupAgent";
+import { BACKUP_METRIC } from "../../../infra/aws/host/backupNames";
 import { LocalCluster } from "../localCluster";
 import { jsonOf, request } from "../cluster/http";
 import { ENDPOINTS } from "../../../infra/seaweed/constants";
 import { BackupStore, chooseBackup, downloadBackup, listBackups, s3Client } from "../restore/backups";
 import { runBackupSidecars } from "../restore/sidecarRun";
+import { runHostAgents } from "../restore/hostAgent";
 import { awsCli, prepareBackupBucket } from "../restore/drillBucket";
 import { localFleet } from "../restore/localFleet";
 import { deniedBy, s3Requests } from "../restore/bucketPolicy";
-import { MOTO_CREDENTIALS, startMoto, VENV_BIN, type Moto } from "../restore/moto";
+import { MOTO_CREDENTIALS, startMoto, type Moto } from "../restore/moto";
 import { startRecordingProxy } from "../restore/recordingProxy";
 import { selfSignedIdentity } from "../restore/tls";
 import { restoreCluster } from "../restore/restoreCluster";
 import { restoreRtoBoundMs } from "./bounds";
 import { DrillFailure, expect, Scenario } from "./types";
-
-const run = promisify(execFile);
 
 /** What the masters alone (volume servers down) report: the cluster identity and the volume-id high-water mark. */
 export interface MastersView {
@@ -87,27 +81,6 @@ export interface RestoreFigures {
   platform: Platform;
 }
 
-/**
- * Runs the agent on every master the way systemd does on EC2: the slot's launcher fetches the agent script from SSM
- * (moto) and runs it with the slot's environment file. Returns who uploaded (only the leader should) and how long it took.
- */
-async function runAgents(cluster: LocalCluster, moto: Moto, region: string): Promise<{ uploads: { slot: number; prefix: string; ms: number }[]; skipped: number[] }> {
-  const uploads: { slot: number; prefix: string; ms: number }[] = [];
-  const skipped: number[] = [];
-  const port = cluster.plan.settings.port;
-  const launcher = path.join(cluster.runDir, "seaweedfs-backup");
-  fs.writeFileSync(launcher, renderLauncher(`${ssmPrefixOf(cluster.config.clusterName)}/${BACKUP_PARAMETERS.agentScript}`, "seaweedfs-backup", region), { mode: 0o700 });
-  for (const m of cluster.masters) {
-    const slotEnv = Object.fromEntries(renderBackupEnv(m.slot, m.ip, port).trim().split("\n").map((line) => line.split("=", 2)));
-    const env = { ...process.env, ...moto.env, ...slotEnv, SEAWEEDFS_RAFT_DIR: raftDirectory(m.mdir, port), PATH: `${VENV_BIN}:${process.env.PATH}`, TMPDIR: cluster.runDir };
-    const started = Date.now();
-    const { stdout } = await run("bash", [launcher], { env, timeout: 120_000 });
-    if (stdout.trim()) uploads.push({ slot: m.slot, prefix: stdout.trim(), ms: Date.now() - started });
-    else skipped.push(m.slot);
-  }
-  return { uploads, skipped };
-}
-
 /** Waits for a leader among the live masters and reads its TopologyId and MaxVolumeId (nothing else is asked). */
 async function mastersView(cluster: LocalCluster): Promise<MastersView> {
   const leader = await cluster.waitForLeader({ timeoutMs: 60_000 });
@@ -118,10 +91,10 @@ async function mastersView(cluster: LocalCluster): Promise<MastersView> {
 }
 
 /** Why `view` is not the cluster of backup time (empty when it is): the check both the control and the restore face. */
-export function identityProblems(view: Omit<MastersView, "leader">, backupTime: { topologyId: string; maxVolumeId: number }): string[] {
+export function identityProblems(view: Omit<MastersView, "leader">, backupTime: { topologyId: string; maxVolumeId: number }, when = "backup time"): string[] {
   const problems: string[] = [];
-  if (view.topologyId !== backupTime.topologyId) problems.push(`TopologyId ${view.topologyId ?? "none"}, backup time ${backupTime.topologyId}`);
-  if (view.maxVolumeId < backupTime.maxVolumeId) problems.push(`MaxVolumeId ${view.maxVolumeId}, lower than ${backupTime.maxVolumeId} at backup time`);
+  if (view.topologyId !== backupTime.topologyId) problems.push(`TopologyId ${view.topologyId ?? "none"}, ${when} ${backupTime.topologyId}`);
+  if (view.maxVolumeId < backupTime.maxVolumeId) problems.push(`MaxVolumeId ${view.maxVolumeId}, lower than ${backupTime.maxVolumeId} at ${when}`);
   return problems;
 }
 
@@ -174,9 +147,9 @@ async function awsBackup(cluster: LocalCluster, config: SeaweedConfig, moto: Mot
   const proxy = await startRecordingProxy(moto.endpoint, identity);
   const through = (endpoint: string): Moto => ({ ...moto, endpoint, env: { ...moto.env, AWS_ENDPOINT_URL: endpoint, AWS_CA_BUNDLE: identity.certFile } });
   step(`running the backup agent on every master against ${proxy.httpsEndpoint} (https, as on a host)`);
-  let agents: Awaited<ReturnType<typeof runAgents>>;
+  let agents: Awaited<ReturnType<typeof runHostAgents>>;
   try {
-    agents = await runAgents(cluster, through(proxy.httpsEndpoint), region);
+    agents = await runHostAgents(cluster, through(proxy.httpsEndpoint), region);
     const body = path.join(cluster.runDir, "policy-control.txt");
     fs.writeFileSync(body, "a negative control of the bucket policy check");
     const [sseS3, plainHttp] = POLICY_CONTROLS;

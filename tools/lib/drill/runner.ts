@@ -11,6 +11,7 @@ import { recover } from "./steps";
 import { ScenarioTimeline, Timeline } from "./timeline";
 import { DrillFailure, Scenario, ScenarioMeasurements } from "./types";
 import { runSecurityDrill, SecurityReport } from "./security";
+import type { VerificationResult } from "../../../infra/seaweed/restoreVerification";
 
 /** What SeaweedFS runs with when no raft flag is given. */
 export const SEAWEEDFS_DEFAULTS: RaftOverride = { implementation: "goraft", electionTimeout: "10s", heartbeatInterval: "300ms" };
@@ -28,6 +29,8 @@ export interface ScenarioReport {
   noWriteOutage: boolean;
   extra: Record<string, Spread | null>;
   notes: string[];
+  /** Every result the production restore verifier printed in these runs (empty for other scenarios). */
+  restoreVerifications: VerificationResult[];
 }
 
 export interface SeriesReport {
@@ -195,6 +198,7 @@ function summarize(scenario: Scenario, tally: Tally, runs: number): ScenarioRepo
     noWriteOutage: runs > 0 && tally.measurements.length === runs && tally.measurements.every((m) => m.noWriteOutage === true),
     extra: Object.fromEntries(extraKeys.map((k) => [k, spread(values((m) => m.extra?.[k]))])),
     notes: [...new Set(tally.measurements.flatMap((m) => m.notes ?? []))],
+    restoreVerifications: tally.measurements.flatMap((m) => m.restoreVerifications ?? []),
   };
 }
 

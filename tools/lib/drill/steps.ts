@@ -104,6 +104,32 @@ export async function writesBackSince(cluster: LocalCluster, leader: number, sin
   return Date.now() - since;
 }
 
+/**
+ * After `frozen`'s process was SIGSTOPped: the one leader among the masters that run (the frozen process never
+ * counts), within `timeoutMs`. That may be `frozen`'s own slot once the watchdog (AWS) or the liveness probe
+ * (Kubernetes) has replaced the frozen process: when the others' election has not finished by then (a follower
+ * that just rejoined refuses votes while it still knows the old leader), the restarted master, holding the
+ * freshest log, can win it. Returns the leader and whether it is such a replacement.
+ */
+export async function leaderAfterFreeze(cluster: LocalCluster, frozen: number, timeoutMs: number): Promise<{ leader: number; replacedFrozen: boolean } | undefined> {
+  const leader = await cluster.waitForLeader({ timeoutMs });
+  return leader === undefined ? undefined : { leader, replacedFrozen: leader === frozen };
+}
+
+/**
+ * After a freeze of `old`: one leader among every master, followed by `old`'s slot, which may lead itself only when
+ * its frozen process was replaced (`mayLead`). Resolves with the leader, or undefined after `timeoutMs`.
+ */
+export async function oneLeaderFollowedBy(cluster: LocalCluster, old: number, mayLead: boolean, timeoutMs: number): Promise<number | undefined> {
+  const all = cluster.masters.map((m) => m.slot);
+  return poll(async () => {
+    await atMostOneLeader(cluster, all);
+    const leaders = await cluster.leaders(all);
+    const status = await cluster.statusOf(old);
+    return leaders.length === 1 && (mayLead || !status.isLeader) && status.leaderSlot === leaders[0] ? leaders[0] : undefined;
+  }, timeoutMs);
+}
+
 /** Fails the scenario when two of `slots` (default: live masters) claim leadership at once. */
 export async function atMostOneLeader(cluster: LocalCluster, slots = cluster.liveSlots()): Promise<void> {
   const leaders = await cluster.leaders(slots);

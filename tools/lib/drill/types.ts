@@ -5,6 +5,7 @@
 import { durationMs } from "../../../infra/seaweed/master";
 import type { LocalCluster } from "../localCluster";
 import type { Platform } from "../../../infra/config";
+import type { VerificationResult } from "../../../infra/seaweed/restoreVerification";
 
 export interface ScenarioContext {
   cluster: LocalCluster;
@@ -24,6 +25,8 @@ export interface ScenarioMeasurements {
   extra?: Record<string, number>;
   /** Facts worth printing (not pass/fail). */
   notes?: string[];
+  /** Results of the production restore verifier, as it printed them (restore-verification). */
+  restoreVerifications?: VerificationResult[];
 }
 
 export interface Scenario {

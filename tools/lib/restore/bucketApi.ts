@@ -6,6 +6,7 @@ import {
   CreateBucketCommand,
   DeleteBucketPolicyCommand,
   GetBucketEncryptionCommand,
+  GetObjectLockConfigurationCommand,
   GetBucketLifecycleConfigurationCommand,
   GetBucketPolicyCommand,
   PutBucketEncryptionCommand,
@@ -13,6 +14,7 @@ import {
   PutBucketOwnershipControlsCommand,
   PutBucketPolicyCommand,
   PutBucketVersioningCommand,
+  PutObjectLockConfigurationCommand,
   PutPublicAccessBlockCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
@@ -25,6 +27,8 @@ export interface RenderedBucketSettings {
   publicAccessBlock: { blockPublicAcls: boolean; blockPublicPolicy: boolean; ignorePublicAcls: boolean; restrictPublicBuckets: boolean };
   objectOwnership: string;
   policy: string;
+  /** The bucket's Object Lock default retention (backupObjectLockMode/Days). @default undefined (no Object Lock) */
+  objectLock?: { mode: "GOVERNANCE" | "COMPLIANCE"; days: number };
 }
 
 function s3LifecycleRule(rule: LifecycleRule) {
@@ -41,8 +45,16 @@ function s3LifecycleRule(rule: LifecycleRule) {
 
 /** Creates `bucket` and applies every setting; S3 (or moto) throws on anything it would refuse. */
 export async function createBucketWithSettings(client: S3Client, bucket: string, s: RenderedBucketSettings): Promise<void> {
-  await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  await client.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: s.objectLock !== undefined }));
   await client.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }));
+  if (s.objectLock) {
+    await client.send(
+      new PutObjectLockConfigurationCommand({
+        Bucket: bucket,
+        ObjectLockConfiguration: { ObjectLockEnabled: "Enabled", Rule: { DefaultRetention: { Mode: s.objectLock.mode, Days: s.objectLock.days } } },
+      }),
+    );
+  }
   await client.send(
     new PutPublicAccessBlockCommand({
       Bucket: bucket,
@@ -68,8 +80,16 @@ export async function createBucketWithSettings(client: S3Client, bucket: string,
 }
 
 /** What the endpoint reports back for the settings a test checks. */
-export async function readBucketSettings(client: S3Client, bucket: string): Promise<{ lifecycleRuleIds: string[]; transitions: string[]; sseAlgorithm?: string; bucketKey?: boolean; policy?: string }> {
+export async function readBucketSettings(
+  client: S3Client,
+  bucket: string,
+): Promise<{ lifecycleRuleIds: string[]; transitions: string[]; sseAlgorithm?: string; bucketKey?: boolean; policy?: string; objectLock?: { mode?: string; days?: number } }> {
   const lifecycle = await client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }));
+  // S3 answers ObjectLockConfigurationNotFoundError for a bucket created without Object Lock.
+  const lock = await client.send(new GetObjectLockConfigurationCommand({ Bucket: bucket })).catch((e: { name?: string }) => {
+    if (e.name === "ObjectLockConfigurationNotFoundError") return undefined;
+    throw e;
+  });
   const encryption = await client.send(new GetBucketEncryptionCommand({ Bucket: bucket }));
   const policy = await client.send(new GetBucketPolicyCommand({ Bucket: bucket }));
   const [rule] = encryption.ServerSideEncryptionConfiguration?.Rules ?? [];
@@ -79,6 +99,7 @@ export async function readBucketSettings(client: S3Client, bucket: string): Prom
     sseAlgorithm: rule?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm,
     bucketKey: rule?.BucketKeyEnabled,
     policy: policy.Policy,
+    objectLock: lock?.ObjectLockConfiguration ? { mode: lock.ObjectLockConfiguration.Rule?.DefaultRetention?.Mode, days: lock.ObjectLockConfiguration.Rule?.DefaultRetention?.Days } : undefined,
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * The drill's stand-in for the Backups component on a local moto: a KMS key, the bucket with the settings the
- * program renders (read back to prove S3 accepted them), and the SSM parameters the backup agent reads. moto enforces
+ * program renders, Object Lock included (read back to prove S3 accepted them), and the SSM parameters the backup agent reads. moto enforces
  * the bucket policy's Deny statements but not their conditions, so the real policy would refuse every request there:
  * it is removed from moto after the read-back, and the drill judges every request of the agent against it instead
  * (./bucketPolicy.ts).
@@ -46,10 +46,12 @@ export async function prepareBackupBucket(
     publicAccessBlock: { blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
     objectOwnership: "BucketOwnerEnforced",
     policy,
+    objectLock: config.backupObjectLockMode ? { mode: config.backupObjectLockMode, days: config.backupObjectLockDays } : undefined,
   });
   const readBack = await readBucketSettings(s3, bucket);
   const settingsAccepted =
-    readBack.lifecycleRuleIds.length === rules.length && readBack.sseAlgorithm === "aws:kms" && readBack.bucketKey === true && JSON.stringify(JSON.parse(readBack.policy ?? "{}")) === policy;
+    readBack.lifecycleRuleIds.length === rules.length && readBack.sseAlgorithm === "aws:kms" && readBack.bucketKey === true && JSON.stringify(JSON.parse(readBack.policy ?? "{}")) === policy &&
+    (config.backupObjectLockMode ? readBack.objectLock?.mode === config.backupObjectLockMode && readBack.objectLock.days === config.backupObjectLockDays : readBack.objectLock === undefined);
   await dropPolicyForMoto(s3, bucket);
   const prefix = ssmPrefixOf(config.clusterName);
   await awsCli(moto, ["ssm", "put-parameter", "--name", `${prefix}/${BACKUP_PARAMETERS.bucket}`, "--type", "String", "--value", bucket]);

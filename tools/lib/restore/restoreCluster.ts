@@ -66,10 +66,11 @@ async function observe(fleet: Pick<MasterFleet, "slots" | "url">): Promise<Obser
 }
 
 /**
- * Waits until exactly one master leads with the manifest's TopologyId and a MaxVolumeId at least the manifest's.
+ * Waits until exactly one master among `fleet.slots` leads with the manifest's TopologyId and a MaxVolumeId at least
+ * the manifest's (a backup's, or a survivor's in a quorum recovery).
  * Throws, naming what was seen last, if that does not happen within `timeoutMs`; a different TopologyId fails at once.
  */
-export async function verifyRestored(fleet: Pick<MasterFleet, "slots" | "url">, manifest: BackupManifest, timeoutMs = 60_000): Promise<Required<Observed>> {
+export async function verifyRestored(fleet: Pick<MasterFleet, "slots" | "url">, manifest: Pick<BackupManifest, "topologyId" | "maxVolumeId">, timeoutMs = 60_000): Promise<Required<Observed>> {
   const deadline = Date.now() + timeoutMs;
   let last: Observed;
   for (;;) {

@@ -11,19 +11,30 @@ import type { MasterFleet } from "./restoreCluster";
 
 const run = promisify(execFile);
 
-export interface SsmFleetOptions {
+/** Where the masters are and how to reach them. */
+export interface SsmHostsOptions {
   clusterName: string;
   /** Slot number -> the master's fixed IP. */
   slots: { slot: number; ip: string }[];
   port: number;
-  /** The backup prefix every host fetches. */
-  backupPrefix: string;
   region?: string;
   /** The AWS CLI. @default "aws" */
   aws?: string;
 }
 
-export function ssmFleet(options: SsmFleetOptions): MasterFleet {
+export interface SsmFleetOptions extends SsmHostsOptions {
+  /** The backup prefix every host fetches. */
+  backupPrefix: string;
+}
+
+/** The masters' hosts: the AWS CLI, and a shell command run as root on a slot's instance (resolves to its stdout). */
+export interface SsmHosts {
+  aws(args: string[]): Promise<string>;
+  onHost(slot: number, command: string): Promise<string>;
+  url(slot: number): string;
+}
+
+export function ssmHosts(options: SsmHostsOptions): SsmHosts {
   const aws = async (args: string[]) => {
     const { stdout } = await run(options.aws ?? "aws", [...args, ...(options.region ? ["--region", options.region] : [])], { timeout: 600_000 });
     return stdout.trim();
@@ -42,22 +53,31 @@ export function ssmFleet(options: SsmFleetOptions): MasterFleet {
     }
     return instances.get(slot)!;
   };
-  const onHost = async (slot: number, phase: string) => {
+  const onHost = async (slot: number, command: string) => {
     const instance = await instanceOf(slot);
-    const command = `${BACKUP_UNITS.restoreScript} ${phase}`;
     const id = await aws(["ssm", "send-command", "--document-name", "AWS-RunShellScript", "--instance-ids", instance, "--parameters", JSON.stringify({ commands: [command] }), "--query", "Command.CommandId", "--output", "text"]);
     // `wait` fails on a failed command too; the invocation's status and output say why.
     await aws(["ssm", "wait", "command-executed", "--command-id", id, "--instance-id", instance]).catch(() => undefined);
-    const output = await aws(["ssm", "get-command-invocation", "--command-id", id, "--instance-id", instance, "--query", "[Status,StandardOutputContent,StandardErrorContent]", "--output", "text"]);
-    if (!output.startsWith("Success")) throw new Error(`slot ${slot} (${instance}): '${command}' did not succeed: ${output}`);
+    const output = await aws(["ssm", "get-command-invocation", "--command-id", id, "--instance-id", instance, "--output", "json"]);
+    const invocation = JSON.parse(output) as { Status?: string; StandardOutputContent?: string; StandardErrorContent?: string };
+    if (invocation.Status !== "Success") throw new Error(`slot ${slot} (${instance}): '${command}' did not succeed: ${invocation.Status} ${invocation.StandardOutputContent ?? ""} ${invocation.StandardErrorContent ?? ""}`);
+    return invocation.StandardOutputContent ?? "";
   };
   const ipOf = (slot: number) => options.slots.find((s) => s.slot === slot)!.ip;
+  return { aws, onHost, url: (slot) => `http://${ipOf(slot)}:${options.port}` };
+}
+
+export function ssmFleet(options: SsmFleetOptions): MasterFleet {
+  const hosts = ssmHosts(options);
+  const phase = async (slot: number, name: string) => {
+    await hosts.onHost(slot, `${BACKUP_UNITS.restoreScript} ${name}`);
+  };
   return {
     slots: options.slots.map((s) => s.slot),
-    url: (slot) => `http://${ipOf(slot)}:${options.port}`,
-    prepare: (slot) => onHost(slot, `fetch ${options.backupPrefix}`),
-    stop: (slot) => onHost(slot, "stop"),
-    install: (slot) => onHost(slot, "install"),
-    start: (slot) => onHost(slot, "start"),
+    url: hosts.url,
+    prepare: (slot) => phase(slot, `fetch ${options.backupPrefix}`),
+    stop: (slot) => phase(slot, "stop"),
+    install: (slot) => phase(slot, "install"),
+    start: (slot) => phase(slot, "start"),
   };
 }
