@@ -9,6 +9,7 @@ import type { AmiSource } from "./config";
 import type { MasterSlot as SlotPlan } from "./placement";
 import { identityTags, ROLES, snapshotTag, TAG_KEYS } from "./naming";
 import { physicalName } from "./physicalNames";
+import { encodeUserData } from "./userData";
 
 /** The root device name of Amazon Linux 2023 AMIs. */
 const ROOT_DEVICE = "/dev/xvda";
@@ -32,7 +33,7 @@ export interface MasterSlotArgs {
   instanceType: string;
   /** A pinned AMI id, or an SSM parameter resolved at each launch (`resolve:ssm:`). */
   ami: AmiSource;
-  /** The slot's boot script (plain text; base64-encoded here). It must hold no secret. */
+  /** The slot's boot script (plain text; gzip-compressed and base64-encoded here, see ./userData). It must hold no secret. */
   userData: string;
   /** @default 10 */
   dataVolumeSizeGiB: number;
@@ -102,7 +103,7 @@ export class MasterSlot extends pulumi.ComponentResource {
         // any instance could launch. State lives on the data volume.
         blockDeviceMappings: [{ deviceName: ROOT_DEVICE, ebs: { volumeSize: 8, volumeType: "gp3", encrypted: "true", kmsKeyId: args.rootVolumeKmsKeyId, deleteOnTermination: "true" } }],
         networkInterfaces: [{ deviceIndex: 0, associatePublicIpAddress: "false", deleteOnTermination: "true", securityGroups: securityGroupIds }],
-        userData: Buffer.from(userData, "utf8").toString("base64"),
+        userData: encodeUserData(userData),
         tagSpecifications: [
           { resourceType: "instance", tags },
           { resourceType: "volume", tags: { ...tags, Name: `${slot.name}-root` } },

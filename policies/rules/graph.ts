@@ -5,6 +5,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { ROLES, TAG_KEYS } from "../../infra/aws/naming";
+import { decodeUserData } from "../../infra/aws/userData";
 
 /** Type tokens of @pulumi/aws 7 that the rules inspect. */
 export const TYPES = {
@@ -85,11 +86,13 @@ export function describe(r: { name: string; type: string }): string {
   return `${r.name} (${r.type})`;
 }
 
-/** The boot script of a launch template (base64 `userData`) or an instance (`userData`, or `userDataBase64`). */
+/**
+ * The boot script of a launch template (base64 `userData`) or an instance (`userData`, or `userDataBase64`), as
+ * cloud-init runs it: gzip user data is decompressed (infra/aws/userData.ts), so no rule judges compressed bytes.
+ */
 export function userDataText(r: { type: string; props: Props }): string {
-  const decode = (v: unknown) => (typeof v === "string" ? Buffer.from(v, "base64").toString("utf8") : "");
-  if (r.type === TYPES.launchTemplate) return decode(r.props.userData);
-  return typeof r.props.userData === "string" ? r.props.userData : decode(r.props.userDataBase64);
+  if (r.type === TYPES.launchTemplate) return decodeUserData(r.props.userData);
+  return typeof r.props.userData === "string" ? r.props.userData : decodeUserData(r.props.userDataBase64);
 }
 
 /**

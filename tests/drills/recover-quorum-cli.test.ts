@@ -14,6 +14,7 @@ import { stopChildrenAtExit } from "../../tools/lib/cluster/processes";
 import { Moto, startMoto, VENV_BIN } from "../../tools/lib/restore/moto";
 import { awsCli } from "../../tools/lib/restore/drillBucket";
 import { runStack } from "../../tools/lib/plan";
+import { decodeUserData } from "../../infra/aws/userData";
 
 stopChildrenAtExit();
 
@@ -41,7 +42,7 @@ async function holdsInUserData(): Promise<string[]> {
   const { resources } = await runStack("prod");
   return resources
     .filter((r) => r.type === "aws:ec2/launchTemplate:LaunchTemplate")
-    .map((r) => Buffer.from(String((r.inputs as { userData: string }).userData), "base64").toString("utf8"))
+    .map((r) => decodeUserData((r.inputs as { userData: string }).userData))
     .map((userData) => /HOLD_PARAMETER='([^']+)'/.exec(userData)?.[1] ?? "none");
 }
 

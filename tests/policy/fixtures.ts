@@ -10,6 +10,7 @@ import { renderHostSecurityToml, renderMasterUnit } from "../../infra/aws/host/s
 import { SECURITY_TOML_HEREDOC } from "../../infra/aws/naming";
 import { GATEWAY_ENDPOINT, INTERFACE_ENDPOINTS } from "../../infra/aws/endpoints";
 import { Policy, PolicyViolation, runPolicies } from "../../tools/lib/policyRun";
+import { encodeUserData } from "../../infra/aws/userData";
 
 const STACK_URN = "urn:pulumi:test::seaweed-infra::pulumi:pulumi:Stack::seaweed-infra-test";
 
@@ -89,7 +90,7 @@ export function masterUserData(slots: { slot: number; ip: string }[], options: {
     () => "/var/lib/seaweedfs/master",
   );
   const securityToml = options.tls ? renderHostSecurityToml({ tls: { clusterName: CLUSTER } }) : undefined;
-  return masters.map((m) => base64(bootScript(renderMasterUnit(m.args), securityToml)));
+  return masters.map((m) => encodeUserData(bootScript(renderMasterUnit(m.args), securityToml)));
 }
 
 /** Adds one master slot: network interface, data volume and launch template, tagged per the shared contract. */

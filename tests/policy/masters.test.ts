@@ -5,7 +5,8 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { masterCount, masterNoRaftBootstrap, masterPeers, masterZoneFailure } from "../../policies/rules/masters";
-import { addSlot, base64, bootScript, Graph, healthyStack, masterUserData, messages, runOne, SLOT_IPS, ZONES } from "./fixtures";
+import { addSlot, bootScript, Graph, healthyStack, masterUserData, messages, runOne, SLOT_IPS, ZONES } from "./fixtures";
+import { decodeUserData, encodeUserData } from "../../infra/aws/userData";
 
 const LT = "aws:ec2/launchTemplate:LaunchTemplate";
 
@@ -90,8 +91,8 @@ describe("policy seaweedfs-master-peers", () => {
   it("refuses a master missing from its own peer list (SeaweedFS would append it)", async () => {
     const g = healthyStack();
     const lt = g.one(LT, "seaweedfs-test-master-2-lt");
-    const script = Buffer.from(String(lt.props.userData), "base64").toString("utf8").replace("-ip=10.40.32.10", "-ip=10.40.32.11");
-    lt.props.userData = base64(script);
+    const script = decodeUserData(lt.props.userData).replace("-ip=10.40.32.10", "-ip=10.40.32.11");
+    lt.props.userData = encodeUserData(script);
     assert.match(messages(await runOne(masterPeers, g)), /own address 10\.40\.32\.11:9333 is missing from -peers/);
   });
 
@@ -112,8 +113,8 @@ describe("policy seaweedfs-master-no-raft-bootstrap", () => {
   it("refuses a boot script whose master runs -raftBootstrap, on that launch template only", async () => {
     const g = healthyStack();
     const lt = g.one(LT, "seaweedfs-test-master-1-lt");
-    const script = Buffer.from(String(lt.props.userData), "base64").toString("utf8").replace("-raftHashicorp", "-raftHashicorp -raftBootstrap");
-    lt.props.userData = base64(script);
+    const script = decodeUserData(lt.props.userData).replace("-raftHashicorp", "-raftHashicorp -raftBootstrap");
+    lt.props.userData = encodeUserData(script);
     const result = await runOne(masterNoRaftBootstrap, g);
     assert.equal(result.violations.length, 1);
     assert.equal(result.violations[0].resource, lt.urn);

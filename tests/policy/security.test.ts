@@ -5,9 +5,10 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { JWT_SIGNING_KEY_ENV } from "../../infra/seaweed/constants";
-import { MOCK_SECRET_VALUE } from "../../tools/lib/mockCloud";
+import { MOCK_SECRET_VALUE, MOCK_TLS_PRIVATE_KEY } from "../../tools/lib/mockCloud";
 import { attachActionsScoped, encryptedVolumes, imdsV2Required, noPublicIp, noSecretsInUserData, noWorldIngress } from "../../policies/rules/security";
 import { base64, bootScript, healthyStack, messages, runOne } from "./fixtures";
+import { encodeUserData } from "../../infra/aws/userData";
 
 const LT = "aws:ec2/launchTemplate:LaunchTemplate";
 
@@ -94,7 +95,7 @@ describe("policy seaweedfs-no-secrets-in-user-data", () => {
   const withScript = (extra: string) => {
     const g = healthyStack();
     const lt = g.one(LT, "seaweedfs-test-master-0-lt");
-    lt.props.userData = base64(`${bootScript("")}\n${extra}\n`);
+    lt.props.userData = encodeUserData(`${bootScript("")}\n${extra}\n`);
     return g;
   };
 
@@ -115,6 +116,14 @@ describe("policy seaweedfs-no-secrets-in-user-data", () => {
       assert.equal(result.violations.length, 1, line);
       assert.match(messages(result), expected);
     }
+  });
+
+  it("finds a PEM private key inside the gzip user data, where the compressed bytes do not show it", async () => {
+    const g = withScript(`KEY='${MOCK_TLS_PRIVATE_KEY}'`);
+    const encoded = String(g.one(LT, "seaweedfs-test-master-0-lt").props.userData);
+    assert.ok(!Buffer.from(encoded, "base64").toString("latin1").includes("PRIVATE KEY"), "negative control: compressed, no header to see");
+    const result = await runOne(noSecretsInUserData, g);
+    assert.deepEqual(result.violations.map((v) => v.message), ["user data contains a PEM private key (TLS keys are read from SSM at boot)"]);
   });
 
   it("applies extra patterns from the config", async () => {
@@ -152,6 +161,7 @@ describe("the same policies on resources the program does not register today (in
     const leaky = `${bootScript("")}\n${JWT_SIGNING_KEY_ENV}=${MOCK_SECRET_VALUE}\n`;
     assert.match(messages(await runOne(noSecretsInUserData, instance({ userData: leaky }))), /a literal WEED_JWT_SIGNING_KEY/);
     assert.match(messages(await runOne(noSecretsInUserData, instance({ userData: undefined, userDataBase64: base64(leaky) }))), /a literal WEED_JWT_SIGNING_KEY/);
+    assert.match(messages(await runOne(noSecretsInUserData, instance({ userData: undefined, userDataBase64: encodeUserData(leaky) }))), /a literal WEED_JWT_SIGNING_KEY/, "gzip");
   });
 
   it("refuses an Elastic IP on a master interface, not an unattached one", async () => {

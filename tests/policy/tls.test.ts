@@ -13,7 +13,8 @@ import type { RecordedResource } from "../../tools/lib/mockGraph";
 import { runAnyStack } from "../../tools/lib/plan";
 import { mandatoryViolations, readPackConfig, runPolicies, toPolicyResources } from "../../tools/lib/policyRun";
 import { REPO_ROOT } from "../../tools/lib/stackFiles";
-import { base64, healthyStack, messages, runOne } from "./fixtures";
+import { healthyStack, messages, runOne } from "./fixtures";
+import { decodeUserData, encodeUserData } from "../../infra/aws/userData";
 
 type Inputs = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -23,10 +24,10 @@ const required = { required: true };
 /** Rewrites the security.toml inside one launch template's user data. */
 function editToml(g: ReturnType<typeof healthyStack>, slot: number, edit: (toml: string) => string): void {
   const lt = g.one(LT, `seaweedfs-test-master-${slot}-lt`);
-  const script = Buffer.from(String(lt.props.userData), "base64").toString("utf8");
+  const script = decodeUserData(lt.props.userData);
   const [head, rest] = script.split(`<<'${SECURITY_TOML_HEREDOC}'\n`);
   const [toml, tail] = rest.split(`\n${SECURITY_TOML_HEREDOC}\n`);
-  lt.props.userData = base64(`${head}<<'${SECURITY_TOML_HEREDOC}'\n${edit(toml)}\n${SECURITY_TOML_HEREDOC}\n${tail}`);
+  lt.props.userData = encodeUserData(`${head}<<'${SECURITY_TOML_HEREDOC}'\n${edit(toml)}\n${SECURITY_TOML_HEREDOC}\n${tail}`);
 }
 
 describe("policy seaweedfs-tls-required on AWS master tiers", () => {

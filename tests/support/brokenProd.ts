@@ -9,6 +9,7 @@ import * as assert from "node:assert/strict";
 import { JWT_SIGNING_KEY_ENV } from "../../infra/seaweed/constants";
 import { MOCK_SECRET_VALUE } from "../../tools/lib/mockCloud";
 import type { RecordedResource } from "../../tools/lib/mockGraph";
+import { decodeUserData, encodeUserData } from "../../infra/aws/userData";
 
 /**
  * The prod graph broken on purpose; returns it with the violations it must produce, as `policy @ resource name`,
@@ -30,12 +31,12 @@ export function brokenProd(prod: readonly RecordedResource[]): { graph: Recorded
   named("aws:lb/loadBalancer:LoadBalancer", "seaweedfs-prod-lb-nlb").state.internal = false;
   named("aws:ec2/launchTemplate:LaunchTemplate", "seaweedfs-prod-master-0-lt").state.metadataOptions = { httpTokens: "optional", httpPutResponseHopLimit: 1 };
   const leaky = named("aws:ec2/launchTemplate:LaunchTemplate", "seaweedfs-prod-master-1-lt").state;
-  const script = `${Buffer.from(String(leaky.userData), "base64").toString("utf8")}\n${JWT_SIGNING_KEY_ENV}=${MOCK_SECRET_VALUE}\n`;
-  leaky.userData = Buffer.from(script, "utf8").toString("base64");
+  const script = `${decodeUserData(leaky.userData)}\n${JWT_SIGNING_KEY_ENV}=${MOCK_SECRET_VALUE}\n`;
+  leaky.userData = encodeUserData(script);
   const plainText = named("aws:ec2/launchTemplate:LaunchTemplate", "seaweedfs-prod-master-3-lt").state;
-  const withoutKey = Buffer.from(String(plainText.userData), "base64").toString("utf8").replace(/^key = "\/etc\/seaweedfs\/tls\/master\.key"\n/m, "");
-  assert.notEqual(withoutKey, Buffer.from(String(plainText.userData), "base64").toString("utf8"), "slot 3's security.toml names its TLS key");
-  plainText.userData = Buffer.from(withoutKey, "utf8").toString("base64");
+  const withoutKey = decodeUserData(plainText.userData).replace(/^key = "\/etc\/seaweedfs\/tls\/master\.key"\n/m, "");
+  assert.notEqual(withoutKey, decodeUserData(plainText.userData), "slot 3's security.toml names its TLS key");
+  plainText.userData = encodeUserData(withoutKey);
   const healthCheck = named("aws:lb/targetGroup:TargetGroup", "seaweedfs-prod-lb-9333").state.healthCheck as Record<string, unknown>;
   healthCheck.interval = 30;
   named("aws:cloudwatch/metricAlarm:MetricAlarm", "seaweedfs-prod-monitoring-leader-count").state.alarmActions = [];

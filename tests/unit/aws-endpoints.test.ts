@@ -13,6 +13,7 @@ import type { RecordedResource } from "../../tools/lib/mockGraph";
 import { runStack } from "../../tools/lib/plan";
 import { REPO_ROOT } from "../../tools/lib/stackFiles";
 import { plain } from "../support/monitoringGraph";
+import { decodeUserData } from "../../infra/aws/userData";
 
 /**
  * The VPC endpoint service each AWS CLI service name is reached through (AWS's names, e.g. CloudWatch's API is
@@ -57,7 +58,7 @@ function cliCalls(text: string): string[] {
 function masterScripts(resources: readonly RecordedResource[]): { where: string; text: string }[] {
   const userData = resources
     .filter((r) => r.type === "aws:ec2/launchTemplate:LaunchTemplate")
-    .map((r) => ({ where: `${r.name} user data`, text: Buffer.from(String(r.inputs.userData), "base64").toString("utf8") }));
+    .map((r) => ({ where: `${r.name} user data`, text: decodeUserData(r.inputs.userData) }));
   const parameters = resources
     .filter((r) => r.type === "aws:ssm/parameter:Parameter")
     .map((r) => ({ where: `SSM ${String(r.inputs.name)}`, text: [plain(r.inputs.value), r.inputs.insecureValue].filter((v) => typeof v === "string").join("\n") }));

@@ -6,6 +6,7 @@
 import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { runStack } from "../../tools/lib/plan";
+import { userDataBytes } from "../../infra/aws/userData";
 import { renderMasterUnit } from "../../infra/aws/host/systemd";
 import { renderWatchdogUnit } from "../../infra/aws/host/watchdogUnit";
 import type { RecordedResource } from "../../tools/lib/mockGraph";
@@ -77,7 +78,8 @@ describe("the prod stack's boot order and user data", () => {
   });
 
   it("keeps every slot's user data under 16 KiB with room to spare, the agent setup living in SSM", () => {
-    const sizes = ofType("aws:ec2/launchTemplate:LaunchTemplate").map((lt) => Buffer.from(String(lt.inputs.userData), "base64").length);
+    // What EC2 receives and caps: the compressed script (infra/aws/userData.ts).
+    const sizes = ofType("aws:ec2/launchTemplate:LaunchTemplate").map((lt) => userDataBytes(String(lt.inputs.userData)));
     console.log(`user data bytes per slot: ${sizes.join(" ")}`);
     assert.ok(Math.max(...sizes) < 16 * 1024, String(sizes));
   });

@@ -28,6 +28,7 @@ import { runStack } from "../../tools/lib/plan";
 import { BootHost } from "../support/bootHost";
 import { BootSlot, startBootSlot } from "../support/bootSlot";
 import { plain } from "../support/monitoringGraph";
+import { decodeUserData } from "../../infra/aws/userData";
 
 const FAKE_WEED = "#!/bin/sh\necho 'version 8000GB 4.44 fake linux amd64'\n";
 const SHA = crypto.createHash("sha256").update(FAKE_WEED).digest("hex");
@@ -129,7 +130,7 @@ describe("the dev stack's own boot steps on slot 0", () => {
   let userData: string;
   before(() => {
     const lt = resources.find((r) => r.type === "aws:ec2/launchTemplate:LaunchTemplate" && r.name === `${config.topology.slots[0].name}-lt`)!;
-    userData = Buffer.from(String(lt.inputs.userData), "base64").toString("utf8");
+    userData = decodeUserData(lt.inputs.userData);
     assert.ok(userData.includes(config.seaweedBinarySha256) && userData.includes("STEP_RETRY_SECONDS='10'"));
     // The fake weed's checksum, and retries without waiting; nothing else of the recorded script changes.
     userData = userData.replace(config.seaweedBinarySha256, SHA).replace("STEP_RETRY_SECONDS='10'", "STEP_RETRY_SECONDS='0'");

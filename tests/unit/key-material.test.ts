@@ -1,6 +1,7 @@
 /**
  * No private key leaves its secret store: for every stack, `npm run plan -- --json` (what CI posts on pull requests),
- * the stack outputs (secret ones included) and every slot's user data hold no PEM private key, and no resource input
+ * the stack outputs (secret ones included) and every slot's user data (decompressed, as cloud-init runs it) hold no PEM
+ * private key, and no resource input
  * holds one except the stores themselves (SSM SecureStrings, Kubernetes TLS Secrets) and the certificate resources
  * that sign with the CA's key. Under mocks every key is {@link MOCK_TLS_PRIVATE_KEY}, a real PEM header, so a leak
  * anywhere shows; the stores holding it prove the scan sees it.
@@ -12,10 +13,16 @@ import { MOCK_TLS_PRIVATE_KEY } from "../../tools/lib/mockCloud";
 import { ProgramRun } from "../../tools/lib/mockGraph";
 import { runAnyStack } from "../../tools/lib/plan";
 import { runTool } from "../support/runTool";
+import { decodeUserData, encodeUserData } from "../../infra/aws/userData";
 
 /** Every PEM private-key header in `text` (PKCS#8, EC, RSA, encrypted), with a little context. */
 export function privateKeyHeaders(text: string): string[] {
   return [...text.matchAll(/-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----/g)].map((m) => text.slice(Math.max(0, m.index - 60), m.index + 40).replace(/\s+/g, " "));
+}
+
+/** The private-key headers in launch templates' user data, read as cloud-init runs it (decompressed), by template. */
+function userDataKeys(templates: readonly ProgramRun["resources"][number][]): string[] {
+  return templates.flatMap((lt) => privateKeyHeaders(decodeUserData(lt.inputs.userData)).map((found) => `${lt.name}: ${found}`));
 }
 
 /** `value` as the text a scan reads (JSON, so nested and secret-wrapped values are included). */
@@ -62,7 +69,7 @@ describe("private keys stay in their secret stores", () => {
     for (const stack of ["dev", "staging", "prod"]) {
       const templates = runs[stack].resources.filter((r) => r.type === "aws:ec2/launchTemplate:LaunchTemplate");
       assert.ok(templates.length >= 3);
-      for (const lt of templates) assert.deepEqual(privateKeyHeaders(Buffer.from(String(lt.inputs.userData), "base64").toString("utf8")), [], `${stack} ${lt.name}`);
+      assert.deepEqual(userDataKeys(templates), [], stack);
     }
   });
 
@@ -78,5 +85,10 @@ describe("private keys stay in their secret stores", () => {
     const planted = { ...plan, outputs: { ...plan.outputs, tls: { leaked: MOCK_TLS_PRIVATE_KEY } } };
     assert.equal(privateKeyHeaders(text(planted)).length, 1);
     assert.equal(privateKeyHeaders(`#!/bin/bash\nKEY='${"-----BEGIN EC PRIVATE KEY-----"}'`).length, 1);
+    // A key inside a slot's gzip user data, where its compressed bytes do not show the header.
+    const [first, ...others] = runs.prod.resources.filter((r) => r.type === "aws:ec2/launchTemplate:LaunchTemplate");
+    const userData = encodeUserData(`${decodeUserData(first.inputs.userData)}\nKEY='${MOCK_TLS_PRIVATE_KEY}'\n`);
+    assert.equal(privateKeyHeaders(text(userData)).length, 0, "negative control: compressed, the header is not visible");
+    assert.equal(userDataKeys([{ ...first, inputs: { ...first.inputs, userData } }, ...others]).length, 1);
   });
 });

@@ -16,6 +16,7 @@ import type { RecordedResource } from "../../tools/lib/mockGraph";
 import { REPO_ROOT } from "../../tools/lib/stackFiles";
 import { alarmMathOf, evaluateAlarm } from "../../policies/rules/alarmMath";
 import { plain } from "../support/monitoringGraph";
+import { decodeUserData } from "../../infra/aws/userData";
 
 const run = promisify(execFile);
 type Inputs = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -29,7 +30,7 @@ const ssmValue = (suffix: string): string => {
 };
 const userData = (slot: number): string => {
   const templates = resources.filter((r) => r.type === "aws:ec2/launchTemplate:LaunchTemplate");
-  const text = templates.map((t) => Buffer.from(String((t.inputs as Inputs).userData), "base64").toString("utf8")).find((u) => u.includes(`readonly CLUSTER='seaweedfs-prod' \\\nSLOT='${slot}'`));
+  const text = templates.map((t) => decodeUserData((t.inputs as Inputs).userData)).find((u) => u.includes(`readonly CLUSTER='seaweedfs-prod' \\\nSLOT='${slot}'`));
   return text ?? assert.fail(`no user data for slot ${slot}`);
 };
 const alarm = (suffix: string): Inputs => {

@@ -13,6 +13,7 @@ import { MOCK_TLS_CERTIFICATE, MOCK_TLS_PRIVATE_KEY } from "../../tools/lib/mock
 import { ProgramRun, runUnderMocks } from "../../tools/lib/mockGraph";
 import { readStackConfig } from "../../tools/lib/stackFiles";
 import program = require("../../infra/index");
+import { decodeUserData } from "../../infra/aws/userData";
 
 type Inputs = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -28,7 +29,7 @@ export async function runVariant(stack: string, overrides: Record<string, string
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const plain = (value: unknown): unknown => (value && typeof value === "object" && SECRET_SIG in value ? (value as unknown as { value: unknown }).value : value);
 const ofType = (run: ProgramRun, type: string) => run.resources.filter((r) => r.type === type);
-const userDataOf = (run: ProgramRun) => ofType(run, "aws:ec2/launchTemplate:LaunchTemplate").map((lt) => Buffer.from(String(lt.inputs.userData), "base64").toString("utf8"));
+const userDataOf = (run: ProgramRun) => ofType(run, "aws:ec2/launchTemplate:LaunchTemplate").map((lt) => decodeUserData(lt.inputs.userData));
 
 describe("the prod stack's TLS material on AWS", () => {
   let run: ProgramRun;

@@ -21,6 +21,7 @@ import { projectKeys } from "../../infra/config";
 import { parseConfig } from "../../infra/platforms";
 import { readStackConfig } from "../../tools/lib/stackFiles";
 import { spawnStubMaster, StubMasterBehaviour } from "../support/stubMaster";
+import { decodeUserData, userDataBytes } from "../../infra/aws/userData";
 
 /** Fast settings so each case takes seconds; the wedged probe still waits SeaweedFS's 5 s lock check + 1 s. */
 const FAST: WatchdogSettings = { intervalSeconds: 1, timeoutSeconds: 1, misses: 2, wedgedMisses: 2, termGraceSeconds: 1 };
@@ -119,7 +120,7 @@ describe("the watchdog the AWS tier installs is the one the drill runs", { timeo
         const parameter = plan.resources.find((r) => r.type === "aws:ssm/parameter:Parameter" && r.inputs.name === name);
         assert.ok(parameter, `no SSM parameter ${name}`);
         const lt = plan.resources.find((r) => r.type === "aws:ec2/launchTemplate:LaunchTemplate" && r.name === `${slot.name}-lt`)!;
-        const userData = Buffer.from(String(lt.inputs.userData), "base64").toString("utf8");
+        const userData = decodeUserData(lt.inputs.userData);
         const stepName = /^ssm_step watchdog '([^']+)'$/m.exec(userData)?.[1];
         assert.ok(stepName, `the user data of ${slot.name} runs the watchdog step`);
         const step = String(plan.resources.find((r) => r.type === "aws:ssm/parameter:Parameter" && r.inputs.name === stepName)?.inputs.insecureValue);
@@ -127,7 +128,8 @@ describe("the watchdog the AWS tier installs is the one the drill runs", { timeo
         assert.match(step, new RegExp(`^aws ssm get-parameter --name '${name}' .*>"\\$w\\.new"$`, "m"));
         assert.match(step, /^install -m 0755 "\$w\.new" "\$w"$/m);
         assert.match(step, /^ExecStart=\/usr\/local\/lib\/seaweedfs\/watchdog\.sh$/m);
-        assert.ok(Buffer.byteLength(userData) < 16384, `user data of ${slot.name}: ${Buffer.byteLength(userData)} bytes`);
+        const sent = userDataBytes(String(lt.inputs.userData)); // what EC2 receives and caps: the compressed script
+        assert.ok(sent < 16384, `user data of ${slot.name}: ${sent} bytes`);
         const master = cluster.master(slot.slot);
         const drilled = fs.readFileSync(path.join(master.dir, "watchdog.sh"), "utf8");
         assert.notEqual(master.ip, slot.ip);
