@@ -13,9 +13,7 @@ export const SURVIVOR_EXPORT_COMMAND = `set -a; . ${BACKUP_UNITS.envFile}; set +
 
 export function ssmQuorumFleet(options: SsmHostsOptions): QuorumFleet {
   const hosts = ssmHosts(options);
-  const restore = async (slot: number, phase: string) => {
-    await hosts.onHost(slot, `${BACKUP_UNITS.restoreScript} ${phase}`);
-  };
+  const restore = hosts.restorePhase;
   return {
     slots: options.slots.map((s) => s.slot),
     url: hosts.url,

@@ -31,6 +31,8 @@ export interface SsmFleetOptions extends SsmHostsOptions {
 export interface SsmHosts {
   aws(args: string[]): Promise<string>;
   onHost(slot: number, command: string): Promise<string>;
+  /** Runs one phase of the host restore script (infra/aws/host/backupRestore.ts) on a slot's instance. */
+  restorePhase(slot: number, phase: string): Promise<void>;
   url(slot: number): string;
 }
 
@@ -64,14 +66,15 @@ export function ssmHosts(options: SsmHostsOptions): SsmHosts {
     return invocation.StandardOutputContent ?? "";
   };
   const ipOf = (slot: number) => options.slots.find((s) => s.slot === slot)!.ip;
-  return { aws, onHost, url: (slot) => `http://${ipOf(slot)}:${options.port}` };
+  const restorePhase = async (slot: number, phase: string) => {
+    await onHost(slot, `${BACKUP_UNITS.restoreScript} ${phase}`);
+  };
+  return { aws, onHost, restorePhase, url: (slot) => `http://${ipOf(slot)}:${options.port}` };
 }
 
 export function ssmFleet(options: SsmFleetOptions): MasterFleet {
   const hosts = ssmHosts(options);
-  const phase = async (slot: number, name: string) => {
-    await hosts.onHost(slot, `${BACKUP_UNITS.restoreScript} ${name}`);
-  };
+  const phase = hosts.restorePhase;
   return {
     slots: options.slots.map((s) => s.slot),
     url: hosts.url,
