@@ -87,6 +87,9 @@ start() {
   shift
   mkdir -p "$scratch/$slot"
   cp -R "$dir/${BACKUP_LAYOUT.raftFolder}" "$scratch/$slot/m${o.port}"
+  # weed reads the first security.toml of ., ~/.seaweedfs, /etc/seaweedfs: without this empty one a scratch master
+  # would take the host's (its master certificate), so with a path out it could speak the live tier's TLS.
+  : > "$scratch/$slot/security.toml"
   (cd "$scratch/$slot" && exec "$WEED" "$@") > "$scratch/master-$slot.log" 2>&1 &
   pids+=($!)
 }

@@ -4,6 +4,12 @@
  * the isolation: the verifying slot's address inside it reaches that slot's live master (a TCP relay through a Unix
  * socket, the one path out). The scratch masters then talk raft to a live member; the drill expects the live
  * cluster's term or leader to move, which is what the verifier's namespace prevents.
+ *
+ * By default, with the stack's TLS on, the leaky masters hold the verifying host's master certificate (what a root
+ * process on that host can read), not the verifier's empty security.toml: the control removes the namespace and
+ * nothing else, so it shows the namespace alone keeping the scratch tier away. `asVerifier` instead starts them as
+ * the verifier does (an empty security.toml in each working directory, the host's file in `home`/.seaweedfs, where
+ * weed looks next): on a TLS stack that second layer alone must keep the live raft where it was.
  */
 import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -38,7 +44,7 @@ export interface LeakResult {
  * Runs the leaky scratch tier from `raftDir` (a downloaded backup's raft directory) for at most `boundMs`, and
  * reports the live cluster's raft before and when it moved. Everything it starts is stopped before it returns.
  */
-export async function leakyScratchTier(cluster: LocalCluster, raftDir: string, verifyingSlot: number, boundMs: number): Promise<LeakResult> {
+export async function leakyScratchTier(cluster: LocalCluster, raftDir: string, verifyingSlot: number, boundMs: number, asVerifier?: { home: string }): Promise<LeakResult> {
   const work = fs.mkdtempSync(path.join(cluster.runDir, "leak-"));
   const children: ChildProcess[] = [];
   const port = cluster.plan.settings.port;
@@ -57,9 +63,9 @@ export async function leakyScratchTier(cluster: LocalCluster, raftDir: string, v
     children.push(holder);
     const netns = `/proc/${holder.pid}/ns/net`;
     await poll(async () => (fs.existsSync(netns) && fs.readlinkSync(netns) !== fs.readlinkSync("/proc/self/ns/net") ? true : undefined), 5000, 50);
-    const inside = (command: string, args: string[], options: { cwd?: string; log?: string } = {}) => {
+    const inside = (command: string, args: string[], options: { cwd?: string; log?: string; env?: NodeJS.ProcessEnv } = {}) => {
       const log = options.log ? fs.openSync(options.log, "a") : "ignore";
-      const child = spawn("nsenter", [`--net=${netns}`, "--", command, ...args], { cwd: options.cwd, stdio: ["ignore", log, log] });
+      const child = spawn("nsenter", [`--net=${netns}`, "--", command, ...args], { cwd: options.cwd, env: options.env, stdio: ["ignore", log, log] });
       children.push(child);
       return child;
     };
@@ -68,10 +74,15 @@ export async function leakyScratchTier(cluster: LocalCluster, raftDir: string, v
     const before = await raftView(cluster);
     inside(process.execPath, ["-e", INSIDE_RELAY, live.ip, String(port + GRPC_PORT_OFFSET), socketPath]);
     for (const m of cluster.masters.filter((x) => x.slot !== verifyingSlot)) {
-      const dir = path.join(work, String(m.slot));
-      fs.mkdirSync(dir, { recursive: true });
+      const name = path.relative(cluster.runDir, path.join(work, String(m.slot)));
+      const dir = asVerifier ? path.join(cluster.runDir, name) : cluster.securityDir(name, "master", { identity: cluster.tls?.masters.get(verifyingSlot) });
+      if (asVerifier) {
+        fs.mkdirSync(dir, { recursive: true });
+        fs.writeFileSync(path.join(dir, "security.toml"), "");
+      }
       fs.cpSync(raftDir, path.join(dir, `m${port}`), { recursive: true });
-      inside(weedBinary(), m.args.map((a) => (a.startsWith("-mdir=") ? `-mdir=${dir}` : a)), { cwd: dir, log: path.join(work, `master-${m.slot}.log`) });
+      const env = asVerifier ? { ...process.env, HOME: asVerifier.home } : undefined;
+      inside(weedBinary(), m.args.map((a) => (a.startsWith("-mdir=") ? `-mdir=${dir}` : a)), { cwd: dir, env, log: path.join(work, `master-${m.slot}.log`) });
     }
     const started = Date.now();
     let after = before;

@@ -54,17 +54,32 @@ export interface VerificationFigures {
   alarms: { ageAfterVerification: boolean; failedAfterVerification: boolean };
   /** The negative control: the scratch tier with a path to a live master moved the live raft. */
   leak: LeakResult;
+  /** TLS stacks: the same path out with the scratch masters as the verifier starts them (the live raft must not move). */
+  leakAsVerifier?: LeakResult;
   tamper: { truncated: VerifierRun; consistent: VerifierRun; failedAlarm: boolean; failuresPublished: number };
 }
 
 /** Runs the verifier the way slot 0's systemd unit does: its launcher, its environment file, as root. */
+/**
+ * The verifier's home directory: on the host weed finds the slot's own security.toml (its master certificate) in
+ * /etc/seaweedfs whatever its working directory; here the same file is in ~/.seaweedfs, which weed searches first.
+ */
+function verifierHome(cluster: LocalCluster): string {
+  const home = path.join(cluster.runDir, "verify-home");
+  if (!fs.existsSync(home)) {
+    fs.mkdirSync(home);
+    fs.symlinkSync(cluster.master(RESTORE_VERIFIER_SLOT).dir, path.join(home, ".seaweedfs"));
+  }
+  return home;
+}
+
 async function runVerifier(cluster: LocalCluster, moto: Moto, region: string): Promise<VerifierRun> {
   const slot = cluster.master(RESTORE_VERIFIER_SLOT);
   const launcher = path.join(cluster.runDir, "seaweedfs-verify-restore");
   fs.writeFileSync(launcher, renderLauncher(`${ssmPrefixOf(cluster.config.clusterName)}/${BACKUP_PARAMETERS.verifyScript}`, "seaweedfs-verify-restore", region), { mode: 0o700 });
   const slotEnv = Object.fromEntries(renderBackupEnv(slot.slot, slot.ip, cluster.plan.settings.port).trim().split("\n").map((line) => line.split("=", 2)));
   const stateDirectory = path.join(cluster.runDir, "verify-state");
-  const env = { ...process.env, ...moto.env, ...slotEnv, STATE_DIRECTORY: stateDirectory, SEAWEEDFS_WEED: weedBinary(), PATH: `${VENV_BIN}:${process.env.PATH}`, TMPDIR: cluster.runDir };
+  const env = { ...process.env, ...moto.env, ...slotEnv, HOME: verifierHome(cluster), STATE_DIRECTORY: stateDirectory, SEAWEEDFS_WEED: weedBinary(), PATH: `${VENV_BIN}:${process.env.PATH}`, TMPDIR: cluster.runDir };
   const started = Date.now();
   let out: { stdout: string; stderr: string; code: number };
   try {
@@ -184,6 +199,14 @@ export async function restoreVerificationDrill(cluster: LocalCluster, step: (lin
     expect(leak.movedAfterMs !== undefined, `with a path out of the namespace the live raft still did not move (${JSON.stringify(leak)}): the isolation check proves nothing`);
     step(`with that path the live cluster moved after ${leak.movedAfterMs} ms: term ${leak.before.term} -> ${leak.after.term}, leaders ${leak.before.leaders.join(",")} -> ${leak.after.leaders.join(",")}`);
     await cluster.waitForQuorum(electionBoundMs(cluster));
+    // With TLS, the scratch masters' own security.toml (empty) is a second layer: the same path out, and they hold no certificate.
+    let leakAsVerifier: LeakResult | undefined;
+    if (cluster.tls) {
+      step("TLS layer: the same path out, the scratch masters started as the verifier starts them (no certificate)");
+      leakAsVerifier = await leakyScratchTier(cluster, backup.raftDir, RESTORE_VERIFIER_SLOT, electionBoundMs(cluster), { home: verifierHome(cluster) });
+      expect(leakAsVerifier.movedAfterMs === undefined, `scratch masters started as the verifier starts them moved the live raft through the path out after ${leakAsVerifier.movedAfterMs} ms: they spoke its TLS (${JSON.stringify(leakAsVerifier)})`);
+      step(`the live raft stayed at term ${leakAsVerifier.after.term} for ${(electionBoundMs(cluster) / 1000).toFixed(0)} s: without a certificate the scratch masters could not reach it`);
+    }
 
     step("tamper control 1: a new backup whose raft log is truncated in S3");
     await tamperedBackup(cluster, moto, region, bucket, false);
@@ -205,6 +228,7 @@ export async function restoreVerificationDrill(cluster: LocalCluster, step: (lin
       metrics: { lastVerified: lastVerified[0].value, seconds: seconds[0].value, failed: failed[0].value },
       alarms: { ageAfterVerification, failedAfterVerification },
       leak,
+      leakAsVerifier,
       tamper: { truncated, consistent, failedAlarm, failuresPublished: failures.filter((d) => d.value === 1).length },
     };
   } finally {
@@ -227,12 +251,14 @@ export const restoreVerification: Scenario = {
         restoreVerified: f.verified.result.result === "verified" ? 1 : 0,
         liveRaftViews: f.liveViews.length,
         leakMovedLiveRaftMs: f.leak.movedAfterMs ?? -1,
+        ...(f.leakAsVerifier ? { leakWithoutCertificateMovedLiveRaft: f.leakAsVerifier.movedAfterMs === undefined ? 0 : 1 } : {}),
         tamperedRefused: [f.tamper.truncated, f.tamper.consistent].filter((r) => r.result.result === "failed").length,
       },
       restoreVerifications: [f.verified.result, f.tamper.truncated.result, f.tamper.consistent.result],
       notes: [
         `verified ${f.verified.result.backup} in ${(f.verified.ms / 1000).toFixed(1)} s: scratch leader ${f.verified.result.scratch?.leaderSlot}, TopologyId ${f.verified.result.scratch?.topologyId} (live ${f.verified.result.liveTopologyId}), MaxVolumeId ${f.verified.result.scratch?.maxVolumeId} (manifest ${f.verified.result.manifest?.maxVolumeId}); the live raft did not move`,
         `isolation control: with one path from the scratch namespace to a live master, the live raft moved after ${f.leak.movedAfterMs} ms (term ${f.leak.before.term} -> ${f.leak.after.term})`,
+        ...(f.leakAsVerifier ? [`TLS layer: through the same path, scratch masters without a certificate (as the verifier starts them) left the live raft at term ${f.leakAsVerifier.after.term}`] : []),
         `truncated backup refused: ${f.tamper.truncated.result.reasons?.join("; ")}`,
         `consistently tampered backup refused: ${f.tamper.consistent.result.reasons?.join("; ")}; the failure alarm fires`,
       ],
