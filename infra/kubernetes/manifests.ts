@@ -15,7 +15,8 @@ import { labelMap } from "./labels";
 import { masterScheduling } from "./scheduling";
 import { backupTokenVolumes, serviceAccountName, SKIP_CONTAINERS_ANNOTATION } from "./serviceAccount";
 import { CONFIG_DIR, masterNames, MDIR, podHost, POD_IP_ENV, POD_NAME_ENV, slotHosts } from "./names";
-import { tlsPodParts } from "./tls";
+import { tlsPodParts, TLS_MOUNT } from "./tls";
+import { renderSecurityToml } from "../seaweed/security";
 
 /** A manifest as the API server takes it (JSON). */
 export type Manifest = Record<string, unknown>;
@@ -27,6 +28,18 @@ export const WEED_GLOBAL_FLAGS = ["-logtostderr=true"];
 const DATA_VOLUME = "data";
 /** The backup sidecar's scratch space: a copy of the raft directory is taken there before the upload. */
 const BACKUP_VOLUMES = { tmp: "backup-tmp", scripts: "backup-scripts" } as const;
+
+/**
+ * The security.toml of the ConfigMap every master pod mounts: one file for all pods, so with TLS each pod's own
+ * certificate comes from its environment ({@link tlsPodParts}).
+ * @param tlsDir where the TLS volume is mounted; default the pod's path (the drills mount it elsewhere)
+ */
+export function masterSecurityToml(config: KubernetesConfig, tlsDir: string = TLS_MOUNT): string {
+  return renderSecurityToml({
+    keySource: `set by the kubelet from Secret ${masterNames(config).secret}`,
+    ...(config.tlsEnabled ? { tls: { clusterName: config.clusterName, dir: tlsDir, identityFromEnvironment: true } } : {}),
+  });
+}
 
 export function imageOf(config: KubernetesConfig): string {
   return `${config.k8sImage}:${config.seaweedVersion}${config.k8sImageDigest ? `@${config.k8sImageDigest}` : ""}`;

@@ -8,14 +8,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { KubernetesConfig } from "../config";
-import { renderSecurityToml } from "../seaweed/security";
-import { clientService, disruptionBudget, masterStatefulSet, networkPolicy, peerService } from "./manifests";
+import { clientService, disruptionBudget, masterSecurityToml, masterStatefulSet, networkPolicy, peerService } from "./manifests";
 import { backupConfigMapData, backupConfigMapName, backupsEnabled } from "./backup";
 import { grafanaDashboardConfigMap, podMonitor, prometheusRule } from "./monitoring";
 import { masterNames } from "./names";
 import { SigningKey } from "./signingKey";
 import { MasterTlsObjects } from "./masterTls";
-import { TLS_MOUNT } from "./tls";
 import { serviceAccount } from "./serviceAccount";
 import { egressPolicy } from "./egress";
 
@@ -61,10 +59,7 @@ export class MasterStatefulSet extends pulumi.ComponentResource {
       {
         metadata: { name: names.configMap, namespace: names.namespace, labels: names.labels },
         data: {
-          "security.toml": renderSecurityToml({
-            keySource: `set by the kubelet from Secret ${names.secret}`,
-            ...(config.tlsEnabled ? { tls: { clusterName: config.clusterName, dir: TLS_MOUNT, identityFromEnvironment: true } } : {}),
-          }),
+          "security.toml": masterSecurityToml(config),
         },
       },
       inNamespace,

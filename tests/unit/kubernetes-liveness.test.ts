@@ -74,11 +74,19 @@ async function watch(stub: StubMasterBehaviour): Promise<Watched> {
   return { stub: child, endWithin: (ms) => Promise.race([ended, sleep(ms).then(() => "alive" as const)]), prober, log };
 }
 
+/**
+ * How long a stub gets to end. What is judged is which signal ends it; the probes need about 4 s (SIGTERM) and 8-10 s
+ * (SIGKILL), and the window only has to outlast them on a loaded machine: the unit lane runs at nice 10 beside the
+ * drills, and at a load of 9 a 15 s window once ended before the prober had logged anything.
+ */
+const END_WINDOW_MS = 30_000;
+const logOf = (run: { log: string[] }) => run.log.join("\n") || "(the prober logged nothing)";
+
 describe("the masters' liveness on Kubernetes (rendered probes, kubelet stand-in, stub master)", { timeout: 90_000, concurrency: true }, () => {
   it("SIGTERMs a leader answering 423 (wedged) from the probe itself; the kubelet has nothing to kill", async () => {
     const run = await watch({ clusterHealth: 423 });
-    // Armed by the startup probe at once, then 2 liveness runs (1 s apart) of 423: well within 8 s.
-    assert.equal(await run.endWithin(8000), "SIGTERM", run.log.join("\n"));
+    // Armed by the startup probe at once, then 2 liveness runs (1 s apart) of 423: about 4 s.
+    assert.equal(await run.endWithin(END_WINDOW_MS), "SIGTERM", logOf(run));
     // The probe reports its action when it returns, just after the stub ended.
     await sleep(1000);
     assert.match(run.log.join("\n"), /action=terminate signal=TERM pid=\d+ reason=wedged leader: 2 x 423 from \/cluster\/healthz/);
@@ -88,7 +96,7 @@ describe("the masters' liveness on Kubernetes (rendered probes, kubelet stand-in
   it("has the kubelet kill a wedged leader that ignores SIGTERM, once the 2 s after SIGTERM are over", async () => {
     const run = await watch({ clusterHealth: 423, stubborn: true });
     // SIGTERM after ~2 s, failures from 2 s later, 3 of them 1 s apart, then 1 s of grace: about 8 s.
-    assert.equal(await run.endWithin(15_000), "SIGKILL", run.log.join("\n"));
+    assert.equal(await run.endWithin(END_WINDOW_MS), "SIGKILL", logOf(run));
     assert.match(run.log.join("\n"), /failed 3 liveness probes \(exec: still running 2s after SIGTERM \(wedged leader\)\); restarting it \(SIGTERM, 1 s grace, SIGKILL\)/);
     assert.equal(run.prober.restarts.length, 1);
   });
@@ -97,7 +105,7 @@ describe("the masters' liveness on Kubernetes (rendered probes, kubelet stand-in
     const run = await watch({});
     await sleep(1500);
     run.stub.kill("SIGSTOP");
-    assert.equal(await run.endWithin(15_000), "SIGKILL", run.log.join("\n"));
+    assert.equal(await run.endWithin(END_WINDOW_MS), "SIGKILL", logOf(run));
     assert.match(run.log.join("\n"), /failed 3 liveness probes \(exec: no answer from \/healthz within 2s/);
   });
 

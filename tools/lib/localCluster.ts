@@ -12,6 +12,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { StackSettings } from "../../infra/platforms";
+import type { KubernetesConfig } from "../../infra/config";
 import { ENDPOINTS, HEALTH_CHECK, JWT_SIGNING_KEY_ENV } from "../../infra/seaweed/constants";
 import { MASTER_RESTART_SECONDS, renderHostSecurityToml } from "../../infra/aws/host/systemd";
 import { renderWatchdogScript, WATCHDOG_KILLS_FILE, watchdogSettingsOf } from "../../infra/seaweed/watchdog";
@@ -28,7 +29,9 @@ import { stageBinaryForUid } from "./cluster/uids";
 import type { Timeline } from "./drill/timeline";
 import { insidePrivateNamespace, loopbackUp, privateHosts } from "./cluster/namespace";
 import { HttpProbeSpec, KubeletProber, ProbeSpec } from "./cluster/prober";
-import { masterPodSpec } from "../../infra/kubernetes/manifests";
+import { expandPodArgs, masterPodSpec, masterSecurityToml } from "../../infra/kubernetes/manifests";
+import { podName } from "../../infra/kubernetes/names";
+import { tlsPodParts, TLS_MOUNT, TLS_SECRET_KEYS } from "../../infra/kubernetes/tls";
 import { renderClientSecurityToml } from "../../infra/seaweed/security";
 import { TlsRole, tlsReloadEnvironment } from "../../infra/seaweed/tls";
 import type { PemPair } from "../../infra/tls/x509";
@@ -164,7 +167,7 @@ export class LocalCluster {
         this.log(`master-${slot} exited (${exit.signal ?? `code ${exit.code}`}) and was restarted after ${MASTER_RESTART_SECONDS} s, as systemd would`);
       },
     });
-    this.masterProcess = (m, args) => managed(`master-${m.slot}`, m.dir, [...args], supervised(m.slot));
+    this.masterProcess = (m, args) => managed(`master-${m.slot}`, m.dir, [...args], { ...supervised(m.slot), env: weedEnv(m.dir, { ...this.env, ...this.podTlsEnvironment(m.slot, m.dir) }) });
     this.masters = plan.masters.map((m) => {
       fs.mkdirSync(m.mdir, { recursive: true });
       const watchdogState = path.join(m.dir, "watchdog");
@@ -208,6 +211,8 @@ export class LocalCluster {
    */
   private securityTomlOf(name: string, dir: string): string {
     const slot = /^master-(\d+)$/.exec(name)?.[1];
+    const config = this.plan.config;
+    if (slot !== undefined && config.platform === "kubernetes") return this.podSecurityToml(config, dir);
     if (!this.tls) return renderHostSecurityToml();
     const tlsDir = path.join(dir, "tls");
     if (slot !== undefined) {
@@ -216,6 +221,33 @@ export class LocalCluster {
     }
     writeTlsDir(tlsDir, "volume", this.tls.bundle, this.tls.clients.volume);
     return renderClientSecurityToml({ role: "volume", clusterName: this.tls.clusterName, dir: tlsDir });
+  }
+
+  /**
+   * A Kubernetes master's security.toml as its pod has it: the ConfigMap's file, shared by every pod, and with TLS
+   * the projected volume of every master's Secret (`<pod>/tls.crt`, `<pod>/tls.key`, `ca.crt`) in `<dir>/tls`.
+   */
+  private podSecurityToml(config: KubernetesConfig, dir: string): string {
+    if (!this.tls) return masterSecurityToml(config);
+    const mount = path.join(dir, "tls");
+    fs.mkdirSync(mount, { recursive: true });
+    fs.writeFileSync(path.join(mount, TLS_SECRET_KEYS.ca), this.tls.bundle);
+    for (const [slot, pem] of this.tls.masters) {
+      const own = path.join(mount, podName(config, slot));
+      fs.mkdirSync(own, { recursive: true });
+      fs.writeFileSync(path.join(own, TLS_SECRET_KEYS.cert), pem.certPem);
+      fs.writeFileSync(path.join(own, TLS_SECRET_KEYS.key), pem.keyPem, { mode: 0o600 });
+    }
+    return masterSecurityToml(config, mount);
+  }
+
+  /** A Kubernetes master's TLS variables as the kubelet sets them from the pod template, the mount at `<dir>/tls`. */
+  private podTlsEnvironment(slot: number, dir: string): Record<string, string> {
+    if (!this.tls || this.plan.config.platform !== "kubernetes") return {};
+    const { env } = tlsPodParts(this.plan.config);
+    const pod = { name: podName(this.plan.config, slot), ip: this.plan.masters.find((m) => m.slot === slot)?.ip ?? "" };
+    const values = expandPodArgs(env.map((e) => String(e.value).replace(TLS_MOUNT, path.join(dir, "tls"))), pod);
+    return Object.fromEntries(env.map((e, i) => [String(e.name), values[i]]));
   }
 
   /**

@@ -147,7 +147,8 @@ export const masterFromAnotherCa: SecurityControl = {
     const address = masterAddress(ip, cluster.plan.settings.port);
     // It claims the first two masters and itself as peers (an odd count, as weed insists) and trusts the real CA.
     const peers = [...cluster.masters.slice(0, 2).map((m) => m.address), address].join(",");
-    const args = cluster.masters[0].args.map((a) => (a.startsWith("-ip=") ? `-ip=${ip}` : a.startsWith("-mdir=") ? `-mdir=${dir}/mdir` : a.startsWith("-peers=") ? `-peers=${peers}` : a));
+    // A pod's argv also binds its own address (-ip.bind): the rogue master binds its own too.
+    const args = cluster.masters[0].args.map((a) => (a.startsWith("-ip=") || a.startsWith("-ip.bind=") ? `${a.slice(0, a.indexOf("="))}=${ip}` : a.startsWith("-mdir=") ? `-mdir=${dir}/mdir` : a.startsWith("-peers=") ? `-peers=${peers}` : a));
     fs.mkdirSync(`${dir}/mdir`, { recursive: true });
     const started = Date.now();
     const proc = cluster.spawnWeed(name, args);
