@@ -11,7 +11,8 @@
  */
 import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { kubeCall, kubeRequest } from "../../tools/lib/kube/api";
+import { X509Certificate } from "node:crypto";
+import { kubeCall, KubeEndpoint, kubeRequest } from "../../tools/lib/kube/api";
 import { EngineStack, previewSteps, previewSummary, startEngineStack } from "../../tools/lib/engine/kubeStack";
 import type { RecordedResource } from "../../tools/lib/mockGraph";
 import { runAnyStack } from "../../tools/lib/plan";
@@ -20,14 +21,23 @@ type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
 
 /**
  * Each stack with what its stack file asks for, written out here rather than read from the program: masters, and the
- * namespaced objects besides the Secret (ServiceAccount, PDB, 2 Services, NetworkPolicy, ConfigMaps, StatefulSet; on
- * k8s-prod also the backup sidecar's ConfigMap, the dashboard's ConfigMap (in the monitoring namespace), the PodMonitor
- * and the PrometheusRule), and whether the tier is protected (prod).
+ * namespaced objects besides the Secrets (ServiceAccount, PDB, 2 Services, NetworkPolicy, ConfigMaps, StatefulSet; on
+ * k8s-prod also the backup sidecar's ConfigMap, the dashboard's ConfigMap (in the monitoring namespace), the PodMonitor,
+ * the PrometheusRule and, with TLS, the certificate-expiry PrometheusRule), the TLS Secrets (k8s-prod: one per master
+ * and one per client role: volume, filer, admin), and whether the tier is protected (prod).
  */
 const STACKS = [
-  { stack: "k8s-dev", masters: 3, objects: 7, protectedTier: false },
-  { stack: "k8s-prod", masters: 5, objects: 11, protectedTier: true },
+  { stack: "k8s-dev", masters: 3, objects: 7, tlsSecrets: 0, protectedTier: false },
+  { stack: "k8s-prod", masters: 5, objects: 12, tlsSecrets: 8, protectedTier: true },
 ];
+
+/** The expiry rule's time, in seconds: the earliest `notAfter` of the live master certificates, read by Node's own X.509 parser. */
+async function earliestLiveNotAfter(endpoint: KubeEndpoint, namespace: string): Promise<number> {
+  const secrets = await kubeCall<{ items: Obj[] }>(endpoint, "GET", `/api/v1/namespaces/${namespace}/secrets`);
+  const masters = secrets.items.filter((s) => s.type === "kubernetes.io/tls" && /master-\d+-tls$/.test(s.metadata.name));
+  assert.ok(masters.length > 0, `no master TLS Secret in ${namespace}: ${secrets.items.map((s) => s.metadata.name).join(", ")}`);
+  return Math.min(...masters.map((s) => Math.floor(new Date(new X509Certificate(Buffer.from(s.data["tls.crt"], "base64")).validTo).getTime() / 1000)));
+}
 
 /**
  * Whether `live` holds every field of `want` (arrays element by element); the API adds defaults beside them, and
@@ -126,14 +136,25 @@ function describeUp(expected: (typeof STACKS)[number]) {
       assert.deepEqual(crowded, [], `pods per zone ${JSON.stringify([...perZone])}, at most ${masters - quorum} allowed`);
     });
 
+    /** `rule` with the earliest notAfter of the live master certificates in place of the rendered one. */
+    async function withLiveExpiry(rule: Obj): Promise<Obj> {
+      const notAfter = await earliestLiveNotAfter(engine.plane.endpoint, rule.metadata.namespace);
+      const copy = structuredClone(rule);
+      for (const r of copy.spec.groups[0].rules) r.expr = String(r.expr).replace(/^\(\d+ - time\(\)\)/, `(${notAfter} - time())`);
+      assert.notEqual(JSON.stringify(copy), JSON.stringify(rule), `no notAfter replaced in ${JSON.stringify(rule.spec)}`);
+      return copy;
+    }
+
     it("the PDB, the Services, the NetworkPolicy, the ConfigMaps, the monitoring objects and the Secret exist as rendered", async () => {
       const optional = new Set(["kubernetes:monitoring.coreos.com/v1:PodMonitor", "kubernetes:monitoring.coreos.com/v1:PrometheusRule"]);
       let checked = 0;
       for (const type of COMPARED_KINDS) {
         const objects = renderedOf(type);
         assert.ok(objects.length > 0 || optional.has(type), `the program renders no ${type}`);
-        for (const want of objects) {
-          const live = await kubeCall<Obj>(engine.plane.endpoint, "GET", API_PATHS[type](want));
+        for (const rendering of objects) {
+          const live = await kubeCall<Obj>(engine.plane.endpoint, "GET", API_PATHS[type](rendering));
+          // The expiry rule holds the certificates' notAfter, which under mocks is a placeholder: the live certificates' instead.
+          const want = rendering.metadata.name.endsWith("-tls-expiry") ? await withLiveExpiry(rendering) : rendering;
           assert.deepEqual(contains(live, want), [], `${type} ${want.metadata.name}`);
           checked++;
         }
@@ -191,7 +212,7 @@ function describeUp(expected: (typeof STACKS)[number]) {
         assert.notEqual(refused.code, 0, "destroy of a protected tier succeeded");
         assert.match(refused.stdout + refused.stderr, /because it is protected/);
         const paths = renderedPaths(rendered);
-        assert.equal(paths.length, expected.objects + 2, "every object of the STACKS table, the Secret and the Namespace");
+        assert.equal(paths.length, expected.objects + expected.tlsSecrets + 2, "every object of the STACKS table, its TLS Secrets, the JWT Secret and the Namespace");
         const gone: string[] = [];
         for (const url of paths) if ((await kubeRequest(engine.plane.endpoint, "GET", url)).status !== 200) gone.push(url);
         assert.deepEqual(gone, [], "objects deleted by the refused destroy");
