@@ -82,7 +82,7 @@ export interface RestoreFigures {
 }
 
 /** Waits for a leader among the live masters and reads its TopologyId and MaxVolumeId (nothing else is asked). */
-async function mastersView(cluster: LocalCluster): Promise<MastersView> {
+export async function mastersView(cluster: LocalCluster): Promise<MastersView> {
   const leader = await cluster.waitForLeader({ timeoutMs: 60_000 });
   expect(leader !== undefined, "the masters elected no leader within 60 s");
   const dir = jsonOf<{ TopologyId?: string }>(await request(`${cluster.master(leader).httpUrl}${ENDPOINTS.dirStatus}`, { timeoutMs: 3000 }));
@@ -105,7 +105,7 @@ async function wipeMasters(cluster: LocalCluster): Promise<void> {
 }
 
 /** Grows one more volume through the leader; returns the MaxVolumeId it then reports (empty if the grow failed). */
-async function growVolume(cluster: LocalCluster): Promise<number[]> {
+export async function growVolume(cluster: LocalCluster): Promise<number[]> {
   const leader = await cluster.waitForLeader({ timeoutMs: 30_000 });
   if (leader === undefined) return [];
   const answer = await request(`${cluster.master(leader).httpUrl}/vol/grow?count=1&replication=${cluster.config.defaultReplication}`, { timeoutMs: 10_000 });
