@@ -36,7 +36,10 @@ describe("the change check between timer backups", () => {
   let stateDir: string;
   before(async () => {
     server = http.createServer((req, res) => {
-      if (master.down) return req.socket.destroy();
+      if (master.down) {
+        req.socket.destroy();
+        return;
+      }
       res.setHeader("Content-Type", "application/json");
       res.end(JSON.stringify(req.url === "/cluster/status" ? master.status : req.url === "/dir/status" ? master.dir : {}));
     });

@@ -19,7 +19,7 @@ import { BACKUP_PARAMETERS } from "../../../infra/aws/host/backupNames";
 import { renderBackupWatchScript } from "../../../infra/aws/host/backupWatch";
 import { ssmPrefixOf } from "../../../infra/aws/naming";
 import { regionOfZones } from "../../../infra/config/keys-backup";
-import type { LocalCluster } from "../localCluster";
+import { LocalCluster } from "../localCluster";
 import { ManagedProcess } from "../cluster/processes";
 import { BackupStore, chooseBackup, downloadBackup, listBackups, readManifest, s3Client } from "../restore/backups";
 import { awsCli, prepareBackupBucket } from "../restore/drillBucket";
@@ -75,6 +75,10 @@ export interface RpoFigures {
   /** MaxVolumeId: at the timer's backup, in the restored backup's manifest, from the restored masters alone. */
   maxVolumeId: { timerBackup: number; restoredManifest: number; restoredMasters: number };
   restoredPrefix: string;
+  /** How old the restored backup was at the destruction (from its manifest's createdAt, whole seconds). */
+  restoredBackupAgeSeconds: number;
+  /** Complete backups in the bucket at the restore: the timer's and every watcher upload, nothing else. */
+  backupsInBucket: number;
 }
 
 /** Seconds from `from` to `to`, one decimal. */
@@ -200,7 +204,8 @@ export async function measureRpo(cluster: LocalCluster, step: (line: string) => 
     }
     for (const c of changes) c.backedUpAt = uploads.find((u) => u.maxVolumeId >= c.maxVolumeId)?.at;
 
-    const chosen = chooseBackup(await listBackups(store), "latest");
+    const backups = await listBackups(store);
+    const chosen = chooseBackup(backups, "latest");
     step(`restoring the newest backup, ${chosen}, into every master`);
     const backup = await downloadBackup(store, chosen, path.join(cluster.runDir, "restore"));
     await restoreCluster(localFleet(cluster), backup, { log: step });
@@ -220,6 +225,8 @@ export async function measureRpo(cluster: LocalCluster, step: (line: string) => 
       quietSeconds,
       maxVolumeId: { timerBackup: timerBackup.maxVolumeId, restoredManifest: backup.manifest.maxVolumeId, restoredMasters: restored.maxVolumeId },
       restoredPrefix: chosen,
+      restoredBackupAgeSeconds: seconds(Date.parse(backup.manifest.createdAt), destroyedAt),
+      backupsInBucket: backups.length,
     };
     step(`RPO ${figures.eventDrivenRpoSeconds} s with the change watcher, ${figures.timerOnlyRpoSeconds} s with the timer only; worst change-to-backup ${figures.worstChangeToBackupSeconds} s; ${uploads.length} watcher uploads, ${quietUploads} in ${quietSeconds} s of quiet`);
     const measured = { extra: extraOf(figures), notes: notesOf(figures) };
@@ -245,6 +252,7 @@ function extraOf(f: RpoFigures): Record<string, number> {
     rpoTimerOnlySeconds: f.timerOnlyRpoSeconds,
     rpoObjectiveSeconds: f.objectiveSeconds,
     worstChangeToBackupSeconds: f.worstChangeToBackupSeconds,
+    restoredBackupAgeSeconds: f.restoredBackupAgeSeconds,
     backupOnChangeSeconds: f.checkSeconds,
     changes: f.changes.length,
     watcherUploads: f.uploads.length,
@@ -257,8 +265,18 @@ function notesOf(f: RpoFigures): string[] {
   return [
     `RPO (age of the newest surviving state): ${f.eventDrivenRpoSeconds} s with uploads on change (objective ${f.objectiveSeconds} s), ${f.timerOnlyRpoSeconds} s with the timer only, same run`,
     `changes to a durable backup: ${f.changes.map((c) => (c.backedUpAt ? `${seconds(c.at, c.backedUpAt)} s` : "none before the destruction")).join(", ")}; ${f.uploads.length} watcher uploads, ${f.quietUploads} during ${f.quietSeconds} s without a change`,
-    `MaxVolumeId: timer's backup ${f.maxVolumeId.timerBackup}, restored backup ${f.maxVolumeId.restoredManifest}, restored masters ${f.maxVolumeId.restoredMasters}, last grow ${f.changes[f.changes.length - 1].maxVolumeId}`,
+    `restored ${f.restoredPrefix} (${f.restoredBackupAgeSeconds} s old at the destruction); MaxVolumeId: timer's backup ${f.maxVolumeId.timerBackup}, restored backup ${f.maxVolumeId.restoredManifest}, restored masters ${f.maxVolumeId.restoredMasters}, last grow ${f.changes[f.changes.length - 1].maxVolumeId}`,
   ];
+}
+
+/** The drill on its own, on a fresh cluster of `stack` (used by tests/drills/rpo.test.ts). */
+export async function runRpoDrill(options: { stack: string; log?: (line: string) => void }): Promise<RpoFigures> {
+  const cluster = await LocalCluster.start({ stack: options.stack, log: options.log });
+  try {
+    return await measureRpo(cluster, options.log ?? (() => {}));
+  } finally {
+    await cluster.stop();
+  }
 }
 
 /** The `rpo` scenario of `npm run drill` (AWS stacks; opt-in with the day2 suite: it runs for about two minutes). */
