@@ -42,7 +42,7 @@ export const MAX_VERIFY_INTERVAL_HOURS = (7 * 24) / 2;
 export const BACKUP_KEYS = {
   backupIntervalMinutes: key({
     type: "integer",
-    description: "How often the backup agent on the leader (the AWS host timer, the Kubernetes sidecar) uploads a consistent copy of the raft directory to S3: the RPO of a full metadata loss. The backup-age alarm (CloudWatch on AWS, the PrometheusRule on Kubernetes) fires after twice this without a successful backup.",
+    description: "How often the backup agent on the leader (the AWS host timer, the Kubernetes sidecar) uploads a consistent copy of the raft directory to S3, whether or not anything changed: the safety net beside the change check (backupOnChangeSeconds), and the RPO of a full metadata loss when that check is off. The backup-age alarm (CloudWatch on AWS, the PrometheusRule on Kubernetes) fires after twice this without a successful backup.",
     schema: z.number().int("must be a whole number").min(5, "must be at least 5 minutes").max(MAX_BACKUP_INTERVAL_MINUTES, `must be at most ${MAX_BACKUP_INTERVAL_MINUTES} (CloudWatch evaluates an alarm over at most 7 days, two intervals)`),
     default: 15,
     fix: "use a number of minutes such as 15",

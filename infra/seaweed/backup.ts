@@ -115,8 +115,8 @@ export const PROTECTED_STATE_FILE = "uploaded-state";
 /**
  * What a backup protects, as one line: the `/dir/status` TopologyId, the `/cluster/status` MaxVolumeId and the raft
  * membership (`Peers` with the leader, sorted, the `.grpcPort` suffix dropped), the same fields the manifest records.
- * A restore loses exactly the changes to these since the backup (file keys are reissued from MaxVolumeId ranges and
- * need no backup), so a backup is worth uploading when the line differs from the last uploaded one.
+ * A restore loses exactly the changes to these since the backup (volume locations and file keys are rebuilt from the
+ * volume servers' heartbeats), so a backup is worth uploading when the line differs from the last uploaded one.
  *
  * Bash functions for both platforms' agents (after `master` of {@link BACKUP_SNAPSHOT}): `protected_state_of DIR
  * STATUS` renders the line from the two JSON answers; `leader_protected_state` asks this master and prints the line
