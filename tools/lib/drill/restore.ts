@@ -105,7 +105,7 @@ async function wipeMasters(cluster: LocalCluster): Promise<void> {
 }
 
 /** Grows one more volume through the leader; returns the MaxVolumeId it then reports (empty if the grow failed). */
-export async function growVolume(cluster: LocalCluster): Promise<number[]> {
+async function growVolume(cluster: LocalCluster): Promise<number[]> {
   const leader = await cluster.waitForLeader({ timeoutMs: 30_000 });
   if (leader === undefined) return [];
   const answer = await request(`${cluster.master(leader).httpUrl}/vol/grow?count=1&replication=${cluster.config.defaultReplication}`, { timeoutMs: 10_000 });

@@ -4,6 +4,7 @@
  * by its launcher and running the real agent. Volumes grow at random moments, a quiet period follows, one more grow,
  * then at a random moment every master's state is destroyed (masters killed, every -mdir wiped, volume servers
  * stopped with them so nothing re-reports ids) and the newest backup is restored with the operator's restore code.
+ * Once the volume servers are back, volumes grown must get ids above every one grown before the loss.
  *
  * RPO, the age of the newest state that survived: the restored cluster holds every change up to some point; the
  * state of the cluster was that state until the first change it misses. RPO = the destruction time minus the time of
@@ -27,8 +28,9 @@ import { hostAgentEnv, hostLauncher, runHostAgents } from "../restore/hostAgent"
 import { localFleet } from "../restore/localFleet";
 import { MOTO_CREDENTIALS, startMoto } from "../restore/moto";
 import { restoreCluster } from "../restore/restoreCluster";
-import { growVolume, identityProblems, mastersView } from "./restore";
+import { identityProblems, mastersView } from "./restore";
 import { DrillFailure, expect, Scenario } from "./types";
+import { backInService, grow, rpoOf, type VolumeChange } from "./volumeChanges";
 
 /** The drill's schedule (ms): random grows early, a quiet period, a last grow, the destruction at a random moment. */
 export const RPO_SCHEDULE = {
@@ -36,17 +38,16 @@ export const RPO_SCHEDULE = {
   extraGrows: 2,
   growWindowMs: 15_000,
   /**
-   * The last grow comes no earlier than this after the first, and the destruction 15-25 s after it: at least 61 s
-   * after the first grow, so the timer's backup (which misses it) is beyond the 60 s objective, the negative control.
+   * The last grow comes no earlier than this after the first, and the destruction 3-20 s after it (before or after the
+   * watcher's next check and upload, at random): at least 61 s after the first grow, so the timer's backup (which
+   * misses it) is beyond the 60 s objective, the negative control.
    */
-  lastGrowAfterMs: 46_000,
-  destructionAfterLastGrowMs: { min: 15_000, max: 25_000 },
+  lastGrowAfterMs: 58_000,
+  destructionAfterLastGrowMs: { min: 3_000, max: 20_000 },
 } as const;
 
 /** One change to what a backup protects: a grown volume, when the grow answered and the MaxVolumeId after it. */
-export interface Change {
-  at: number;
-  maxVolumeId: number;
+export interface Change extends VolumeChange {
   /** When the first watcher upload holding it was in S3 (undefined: none before the destruction). */
   backedUpAt?: number;
 }
@@ -75,8 +76,11 @@ export interface RpoFigures {
   /** Uploads during the quiet period (from the upload holding the early grows until the last grow): must be 0. */
   quietUploads: number;
   quietSeconds: number;
-  /** MaxVolumeId: at the timer's backup, in the restored backup's manifest, from the restored masters alone. */
-  maxVolumeId: { timerBackup: number; restoredManifest: number; restoredMasters: number };
+  /**
+   * MaxVolumeId: at the timer's backup, in the restored backup's manifest, from the restored masters alone, and the
+   * volumes grown once the volume servers were back (each above the last change before the destruction).
+   */
+  maxVolumeId: { timerBackup: number; restoredManifest: number; restoredMasters: number; grownAfterRestore: number[] };
   restoredPrefix: string;
   /** How old the restored backup was at the destruction (from its manifest's createdAt, whole seconds). */
   restoredBackupAgeSeconds: number;
@@ -87,11 +91,8 @@ export interface RpoFigures {
 /** Seconds from `from` to `to`, one decimal. */
 const seconds = (from: number, to: number) => Math.round((to - from) / 100) / 10;
 
-/** The RPO of a state holding MaxVolumeId `held`, destroyed at `destroyedAt` (see the file comment). */
-export function rpoSecondsOf(changes: readonly Change[], held: number, destroyedAt: number): number {
-  const firstLost = changes.find((c) => c.maxVolumeId > held);
-  return firstLost ? seconds(firstLost.at, destroyedAt) : 0;
-}
+/** The RPO of a state holding MaxVolumeId `held`, destroyed at `destroyedAt` (see the file comment), in seconds. */
+export const rpoSecondsOf = (changes: readonly Change[], held: number, destroyedAt: number) => seconds(0, rpoOf(changes, held, destroyedAt));
 
 /** Why a figure misses the objective (empty when it meets it): the gate both figures face. */
 export function rpoProblems(label: string, rpoSeconds: number, objectiveSeconds: number): string[] {
@@ -164,17 +165,12 @@ export async function measureRpo(cluster: LocalCluster, step: (line: string) => 
       });
 
     const changes: Change[] = [];
-    const grow = async () => {
-      const [maxVolumeId] = await growVolume(cluster);
-      expect(maxVolumeId !== undefined, "a volume grow failed");
-      changes.push({ at: Date.now(), maxVolumeId });
-      step(`grew a volume: MaxVolumeId ${maxVolumeId}`);
-    };
-    await grow();
+    const growOne = async () => step(`grew a volume: MaxVolumeId ${await grow(cluster, changes)}`);
+    await growOne();
     const first = changes[0].at;
     for (const at of Array.from({ length: RPO_SCHEDULE.extraGrows }, () => first + between(0, RPO_SCHEDULE.growWindowMs)).sort((a, b) => a - b)) {
       await sleep(Math.max(0, at - Date.now()));
-      await grow();
+      await growOne();
     }
     const early = changes[changes.length - 1];
     const deadline = early.at + CHANGE_RPO_OBJECTIVE_SECONDS * 1000;
@@ -191,7 +187,7 @@ export async function measureRpo(cluster: LocalCluster, step: (line: string) => 
     await sleep(Math.max(0, lastGrowAt - Date.now()));
     const quietUploads = uploadsSoFar().filter((u) => u.at > quietFrom).length;
     const quietSeconds = seconds(quietFrom, Date.now());
-    await grow();
+    await growOne();
     const { min, max } = RPO_SCHEDULE.destructionAfterLastGrowMs;
     await sleep(between(min, max));
 
@@ -211,10 +207,15 @@ export async function measureRpo(cluster: LocalCluster, step: (line: string) => 
     const chosen = chooseBackup(backups, "latest");
     step(`restoring the newest backup, ${chosen}, into every master`);
     const backup = await downloadBackup(store, chosen, path.join(cluster.runDir, "restore"));
+    cluster.maxVolumeIds.rebase(backup.manifest.maxVolumeId, "restored from a backup older than the last volume growth (the RPO the rpo drill measures)");
     await restoreCluster(localFleet(cluster), backup, { log: step });
     const restored = await mastersView(cluster);
     const identity = identityProblems(restored, { topologyId: before.topologyId, maxVolumeId: backup.manifest.maxVolumeId }, "the restored backup");
     expect(identity.length === 0, `the restored masters are not the backed-up cluster: ${identity.join("; ")}`);
+    // What a lost change must not cost: the volume servers report the newer volumes and no volume id is issued again.
+    const lastChange = changes[changes.length - 1].maxVolumeId;
+    step(`restored masters alone: MaxVolumeId ${restored.maxVolumeId}; volume servers back, two volumes grown above ${lastChange}`);
+    const { grown } = await backInService(cluster, lastChange, []);
 
     const figures: RpoFigures = {
       objectiveSeconds: CHANGE_RPO_OBJECTIVE_SECONDS,
@@ -226,7 +227,7 @@ export async function measureRpo(cluster: LocalCluster, step: (line: string) => 
       uploads,
       quietUploads,
       quietSeconds,
-      maxVolumeId: { timerBackup: timerBackup.maxVolumeId, restoredManifest: backup.manifest.maxVolumeId, restoredMasters: restored.maxVolumeId },
+      maxVolumeId: { timerBackup: timerBackup.maxVolumeId, restoredManifest: backup.manifest.maxVolumeId, restoredMasters: restored.maxVolumeId, grownAfterRestore: grown },
       restoredPrefix: chosen,
       restoredBackupAgeSeconds: seconds(Date.parse(backup.manifest.createdAt), destroyedAt),
       backupsInBucket: backups.length,
@@ -268,7 +269,7 @@ function notesOf(f: RpoFigures): string[] {
   return [
     `RPO (age of the newest surviving state): ${f.eventDrivenRpoSeconds} s with uploads on change (objective ${f.objectiveSeconds} s), ${f.timerOnlyRpoSeconds} s with the timer only, same run`,
     `changes to a durable backup: ${f.changes.map((c) => (c.backedUpAt ? `${seconds(c.at, c.backedUpAt)} s` : "none before the destruction")).join(", ")}; ${f.uploads.length} watcher uploads, ${f.quietUploads} during ${f.quietSeconds} s without a change`,
-    `restored ${f.restoredPrefix} (${f.restoredBackupAgeSeconds} s old at the destruction); MaxVolumeId: timer's backup ${f.maxVolumeId.timerBackup}, restored backup ${f.maxVolumeId.restoredManifest}, restored masters ${f.maxVolumeId.restoredMasters}, last grow ${f.changes[f.changes.length - 1].maxVolumeId}`,
+    `restored ${f.restoredPrefix} (${f.restoredBackupAgeSeconds} s old at the destruction); MaxVolumeId: timer's backup ${f.maxVolumeId.timerBackup}, restored backup ${f.maxVolumeId.restoredManifest}, restored masters ${f.maxVolumeId.restoredMasters}, last grow ${f.changes[f.changes.length - 1].maxVolumeId}; grown after the restore ${f.maxVolumeId.grownAfterRestore.join(", ")}`,
   ];
 }
 
