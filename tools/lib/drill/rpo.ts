@@ -52,7 +52,7 @@ export interface Change extends VolumeChange {
   backedUpAt?: number;
 }
 
-/** One watcher upload, as its agent run reported it. */
+/** One watcher upload in S3: when its agent reported it (or the destruction, if it had not yet), its manifest's slot and MaxVolumeId. */
 export interface Upload {
   at: number;
   slot: number;
@@ -84,8 +84,10 @@ export interface RpoFigures {
   restoredPrefix: string;
   /** How old the restored backup was at the destruction (from its manifest's createdAt, whole seconds). */
   restoredBackupAgeSeconds: number;
-  /** Complete backups in the bucket at the restore: the timer's and every watcher upload, nothing else. */
+  /** Complete backups in the bucket at the restore: the timer's and every watcher upload. */
   backupsInBucket: number;
+  /** Watcher uploads in S3 whose agent had not yet reported them when it was killed (dated at the destruction). */
+  uploadsUnreportedAtDestruction: number;
 }
 
 /** Seconds from `from` to `to`, one decimal. */
@@ -191,19 +193,25 @@ export async function measureRpo(cluster: LocalCluster, step: (line: string) => 
     const { min, max } = RPO_SCHEDULE.destructionAfterLastGrowMs;
     await sleep(between(min, max));
 
-    step("the disaster: every master killed and its -mdir wiped, the volume servers stopped with them");
+    step("the disaster: every host's backup agents killed, every master killed and its -mdir wiped, the volume servers stopped with them");
+    // The agents die first (SIGKILL, with their uploads), so nothing reaches S3 after this moment.
     const destroyedAt = Date.now();
-    await Promise.all([...cluster.masters.map((m) => cluster.kill(m.slot, "SIGKILL")), ...cluster.volumeServers.map((v) => v.stop(1000)), ...watchers.map((w) => w.stop(2000))]);
+    await Promise.all(watchers.map((w) => w.kill()));
+    await Promise.all([...cluster.masters.map((m) => cluster.kill(m.slot, "SIGKILL")), ...cluster.volumeServers.map((v) => v.stop(1000))]);
     for (const m of cluster.masters) fs.rmSync(m.mdir, { recursive: true, force: true });
 
+    // Every backup the watchers left in S3. The agent prints its prefix only after the metric call that follows the
+    // manifest's upload, so one upload can be durable but unprinted at the destruction: it survived, dated then.
+    const backups = await listBackups(store);
+    const printed = uploadsSoFar();
     const uploads: Upload[] = [];
-    for (const u of uploadsSoFar().filter((x) => x.at <= destroyedAt)) {
-      const manifest = await readManifest(store, u.prefix);
-      uploads.push({ ...u, slot: manifest.slot, maxVolumeId: manifest.maxVolumeId });
+    for (const prefix of backups.filter((b) => b !== timer.uploads[0].prefix)) {
+      const manifest = await readManifest(store, prefix);
+      uploads.push({ at: Math.min(destroyedAt, printed.find((u) => u.prefix === prefix)?.at ?? destroyedAt), prefix, slot: manifest.slot, maxVolumeId: manifest.maxVolumeId });
     }
+    const unprinted = uploads.filter((u) => !printed.some((p) => p.prefix === u.prefix)).length;
     for (const c of changes) c.backedUpAt = uploads.find((u) => u.maxVolumeId >= c.maxVolumeId)?.at;
 
-    const backups = await listBackups(store);
     const chosen = chooseBackup(backups, "latest");
     step(`restoring the newest backup, ${chosen}, into every master`);
     const backup = await downloadBackup(store, chosen, path.join(cluster.runDir, "restore"));
@@ -232,6 +240,7 @@ export async function measureRpo(cluster: LocalCluster, step: (line: string) => 
       restoredPrefix: chosen,
       restoredBackupAgeSeconds: seconds(Date.parse(backup.manifest.createdAt), destroyedAt),
       backupsInBucket: backups.length,
+      uploadsUnreportedAtDestruction: unprinted,
     };
     step(`RPO ${figures.eventDrivenRpoSeconds} s with the change watcher, ${figures.timerOnlyRpoSeconds} s with the timer only; worst change-to-backup ${figures.worstChangeToBackupSeconds} s; ${uploads.length} watcher uploads, ${quietUploads} in ${quietSeconds} s of quiet`);
     const measured = { extra: extraOf(figures), notes: notesOf(figures) };
