@@ -5,6 +5,7 @@
 import { z } from "zod";
 import type { ConfigValues } from "../config";
 import { key, type ConfigIssue } from "./spec";
+import { CHANGE_RPO_OBJECTIVE_SECONDS } from "../seaweed/backup";
 
 const days = (min: number) => z.number().int("must be a whole number").min(min, `must be at least ${min}`).max(36500, "must be at most 36500 (100 years)");
 const optionalDays = z.number().int("must be a whole number").min(0, "must be 0 (off) or a positive number of days").max(36500, "must be at most 36500 (100 years)");
@@ -25,16 +26,37 @@ export const DLM_INTERVAL_HOURS = [1, 2, 3, 4, 6, 8, 12, 24] as const;
  * 3.5 days.
  */
 export const MAX_BACKUP_INTERVAL_MINUTES = (7 * 24 * 60) / 2;
+/**
+ * What one upload of the raft state may take, from the change check's decision to the manifest in S3 (the agent's
+ * copy, SSM read and two S3 puts: a few seconds in the rpo drill). The change check's period plus this must fit in
+ * {@link CHANGE_RPO_OBJECTIVE_SECONDS}, which bounds backupOnChangeSeconds.
+ */
+export const BACKUP_UPLOAD_ALLOWANCE_SECONDS = 15;
+/** The longest change-check period that keeps the event-driven RPO within its objective. */
+export const MAX_BACKUP_ON_CHANGE_SECONDS = CHANGE_RPO_OBJECTIVE_SECONDS - BACKUP_UPLOAD_ALLOWANCE_SECONDS;
+/** A shorter period only costs polls (two local HTTP requests each) without a noticeable gain in RPO. */
+export const MIN_BACKUP_ON_CHANGE_SECONDS = 5;
 /** The verification-age alarm looks back over two verification intervals, within CloudWatch's 7 days. */
 export const MAX_VERIFY_INTERVAL_HOURS = (7 * 24) / 2;
 
 export const BACKUP_KEYS = {
   backupIntervalMinutes: key({
     type: "integer",
-    description: "How often the backup agent on the leader (the AWS host timer, the Kubernetes sidecar) uploads a consistent copy of the raft directory to S3: the RPO of a full metadata loss. The backup-age alarm (CloudWatch on AWS, the PrometheusRule on Kubernetes) fires after twice this without a successful backup.",
+    description: "How often the backup agent on the leader (the AWS host timer, the Kubernetes sidecar) uploads a consistent copy of the raft directory to S3, whether or not anything changed: the safety net beside the change check (backupOnChangeSeconds), and the RPO of a full metadata loss when that check is off. The backup-age alarm (CloudWatch on AWS, the PrometheusRule on Kubernetes) fires after twice this without a successful backup.",
     schema: z.number().int("must be a whole number").min(5, "must be at least 5 minutes").max(MAX_BACKUP_INTERVAL_MINUTES, `must be at most ${MAX_BACKUP_INTERVAL_MINUTES} (CloudWatch evaluates an alarm over at most 7 days, two intervals)`),
     default: 15,
     fix: "use a number of minutes such as 15",
+  }),
+  backupOnChangeSeconds: key({
+    type: "integer",
+    description: `How often the leader checks what a backup protects (TopologyId, MaxVolumeId, raft membership) and uploads a new backup when it changed since its last upload, beside the backupIntervalMinutes timer (the AWS watcher service, the Kubernetes sidecar's loop). The check asks only the local master; a quiet cluster uploads nothing. This period plus one upload (at most ${BACKUP_UPLOAD_ALLOWANCE_SECONDS} s) bounds the RPO of a full metadata loss at ${CHANGE_RPO_OBJECTIVE_SECONDS} s (docs/runbooks/restore.md#recovery-point); 0 leaves only the timer (RPO: backupIntervalMinutes).`,
+    schema: z
+      .number()
+      .int("must be a whole number")
+      .refine((s) => s === 0 || s >= MIN_BACKUP_ON_CHANGE_SECONDS, `must be 0 (timer only) or at least ${MIN_BACKUP_ON_CHANGE_SECONDS} seconds`)
+      .refine((s) => s <= MAX_BACKUP_ON_CHANGE_SECONDS, `must be at most ${MAX_BACKUP_ON_CHANGE_SECONDS}: the check period plus an upload (${BACKUP_UPLOAD_ALLOWANCE_SECONDS} s) must stay within the ${CHANGE_RPO_OBJECTIVE_SECONDS} s RPO objective`),
+    default: 15,
+    fix: `use a number of seconds from ${MIN_BACKUP_ON_CHANGE_SECONDS} to ${MAX_BACKUP_ON_CHANGE_SECONDS} such as 15, or 0 for the timer only`,
   }),
   restoreVerifyIntervalHours: key({
     type: "integer",

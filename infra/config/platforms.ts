@@ -17,8 +17,11 @@ export type Platform = "aws" | "kubernetes";
 /** Alarm thresholds both platforms read (CloudWatch alarms, the PrometheusRule); the other monitoring keys are AWS's. */
 export const NEUTRAL_MONITORING_KEYS = ["alarmLeaderCountMinutes", "alarmLeaderChangesMax", "alarmLeaderChangesWindowMinutes", "alarmDiskUsedPercent"] as const;
 
-/** Backup keys both platforms read: the AWS agent's timer and the Kubernetes sidecar's loop run every interval. */
-export const NEUTRAL_BACKUP_KEYS = ["backupIntervalMinutes"] as const;
+/**
+ * Backup keys both platforms read: the AWS agent's timer and the Kubernetes sidecar's loop run every interval, and
+ * both check for changes every backupOnChangeSeconds.
+ */
+export const NEUTRAL_BACKUP_KEYS = ["backupIntervalMinutes", "backupOnChangeSeconds"] as const;
 
 /**
  * The watchdog key only the AWS unit reads: Kubernetes always probes liveness (the kubelet is its watchdog, and the

@@ -1,6 +1,7 @@
 /**
  * Backups on Kubernetes: a sidecar in every master pod mounts the pod's `-mdir` volume read-only and, every
- * `backupIntervalMinutes`, runs the backup script, which acts only while its own master leads and uploads in the
+ * `backupIntervalMinutes` and within `backupOnChangeSeconds` of a change to what a backup protects, runs the backup
+ * script, which acts only while its own master leads and uploads in the
  * AWS tier's format (infra/seaweed/backup.ts: the same leader check, consistent copy and manifest) to an S3 or
  * S3-compatible bucket. Why a sidecar and not a CronJob: the `-mdir` claim is ReadWriteOnce and the leader moves, so
  * a job pod cannot mount it; the alternative, exec into the leader (`pods/exec`), would give the job a credential
@@ -11,7 +12,7 @@
  */
 import type { KubernetesConfig } from "../config";
 import { BACKUP_METRICS_PORT } from "../config/keys-kubernetes";
-import { BACKUP_LAYOUT, BACKUP_SNAPSHOT, raftDirectory, shellQuote } from "../seaweed/backup";
+import { BACKUP_CHANGE_CHECK, BACKUP_LAYOUT, BACKUP_SNAPSHOT, raftDirectory, shellQuote } from "../seaweed/backup";
 import type { Manifest } from "./manifests";
 import { masterNames, MDIR, POD_IP_ENV, POD_NAME_ENV } from "./names";
 import { backupCredentialEnv, backupTokenMounts } from "./serviceAccount";
@@ -83,6 +84,8 @@ upload() { "$AWS" "\${endpoint[@]}" s3 cp --only-show-errors "$@"; }
 upload --recursive "$work/${BACKUP_LAYOUT.raftFolder}/" "s3://$BUCKET/$prefix/${BACKUP_LAYOUT.raftFolder}/"
 upload "$work/${BACKUP_LAYOUT.manifest}" "s3://$BUCKET/$prefix/${BACKUP_LAYOUT.manifest}"
 log "uploaded s3://$BUCKET/$prefix/"
+# For the loop's change check (BACKUP_STATE_DIR is the loop's); a failure only means one more upload.
+record_protected_state "$protected" || log "could not record what this backup holds; the loop uploads again"
 # For the backup-age alert; a failure here must not turn a good upload into a failed run.
 metrics_dir="\${${BACKUP_METRICS.dirEnv}:-}"
 if [ -n "$metrics_dir" ] && ! { mkdir -p "$metrics_dir" && ${recordGauge("last_success.prom", BACKUP_METRICS.lastSuccess, "Unix time of the last backup this sidecar uploaded.")}; }; then
@@ -92,26 +95,51 @@ printf '%s\\n' "$prefix"
 `;
 }
 
+/** Where the loop keeps what the last upload from this pod held (the script records it; on the pod's /tmp volume). */
+export const BACKUP_STATE_DIR = "/tmp/backup-state";
+
 /**
  * The sidecar's main loop: record its start and serve the metrics (in the background; if the exporter dies, its
- * series vanish and the backup-age alert fires), then wait an interval (with up to a minute of jitter, so the pods
- * do not ask the leader at once), run the current script, log a failure and keep going. A failed run is visible in
- * the container's log.
+ * series vanish and the backup-age alert fires), then run the current script every interval (with up to a minute of
+ * jitter, so the pods do not ask the leader at once) and, every `backupOnChangeSeconds` in between, when this pod's
+ * master leads and what the backup protects changed since its last upload (infra/seaweed/backup.ts,
+ * BACKUP_CHANGE_CHECK). A failed run is logged and the loop keeps going; it is visible in the container's log.
  */
-export function renderBackupLoop(intervalMinutes: number): string {
+export function renderBackupLoop(config: Pick<KubernetesConfig, "backupIntervalMinutes" | "backupOnChangeSeconds" | "httpPort">): string {
+  const interval = config.backupIntervalMinutes;
+  const check = config.backupOnChangeSeconds;
+  const backup = `bash ${BACKUP_SCRIPT_DIR}/${BACKUP_SCRIPT}`;
+  const timerOnly = `log() { printf 'seaweedfs-backup: %s\\n' "$*" >&2; }
+while :; do
+  sleep $((${interval} * 60 + RANDOM % 60))
+  if ! ${backup}; then
+    log "the backup failed (see above); next try in ${interval} minutes"
+  fi
+done
+`;
+  const withChangeCheck = `readonly MASTER_URL="http://\${${POD_IP_ENV}}:${config.httpPort}"
+export BACKUP_STATE_DIR=${BACKUP_STATE_DIR}
+mkdir -p "$BACKUP_STATE_DIR"
+${BACKUP_CHANGE_CHECK.functions}next_timer=$(($(date +%s) + ${interval} * 60 + RANDOM % 60))
+while :; do
+  sleep ${check}
+  if [ "$(date +%s)" -ge "$next_timer" ]; then
+    next_timer=$(($(date +%s) + ${interval} * 60 + RANDOM % 60))
+    if ! ${backup}; then
+      log "the backup failed (see above); next try in ${check} s if what it protects changed, else in ${interval} minutes"
+    fi
+  elif ! backup_if_changed ${backup}; then
+    log "the backup on change failed (see above); next try in ${check} s"
+  fi
+done
+`;
   return `#!/usr/bin/env bash
 # The backup sidecar's loop, rendered by infra/kubernetes/backup.ts.
 set -uo pipefail
 metrics_dir="\${${BACKUP_METRICS.dirEnv}:?${BACKUP_METRICS.dirEnv} is not set}"
 mkdir -p "$metrics_dir" && ${recordGauge("started.prom", BACKUP_METRICS.started, "Unix time this backup sidecar started.")}
 python3 ${BACKUP_SCRIPT_DIR}/${BACKUP_EXPORTER} "\${${POD_IP_ENV}:?${POD_IP_ENV} is not set}" ${BACKUP_METRICS.port} "$metrics_dir" &
-while :; do
-  sleep $((${intervalMinutes} * 60 + RANDOM % 60))
-  if ! bash ${BACKUP_SCRIPT_DIR}/${BACKUP_SCRIPT}; then
-    printf 'seaweedfs-backup: the backup failed (see above); next try in ${intervalMinutes} minutes\\n' >&2
-  fi
-done
-`;
+${check > 0 ? withChangeCheck : timerOnly}`;
 }
 
 /**
@@ -150,7 +178,7 @@ http.server.ThreadingHTTPServer((BIND, PORT), Metrics).serve_forever()
 
 /** The ConfigMap the sidecar mounts: the script, the loop and the metrics exporter. */
 export function backupConfigMapData(config: KubernetesConfig): Record<string, string> {
-  return { [BACKUP_SCRIPT]: renderKubernetesBackupScript(config), [BACKUP_LOOP]: renderBackupLoop(config.backupIntervalMinutes), [BACKUP_EXPORTER]: renderBackupExporter() };
+  return { [BACKUP_SCRIPT]: renderKubernetesBackupScript(config), [BACKUP_LOOP]: renderBackupLoop(config), [BACKUP_EXPORTER]: renderBackupExporter() };
 }
 
 /** The name of the backup ConfigMap. */

@@ -103,6 +103,47 @@ export function shellQuote(value: string | number): string {
 }
 
 /**
+ * How soon after a change to what a backup protects a new backup must be durable in S3 (issue #24): the event-driven
+ * RPO. Each platform's change check polls every `backupOnChangeSeconds`, so that period plus one upload must fit in it
+ * (config/keys-backup.ts bounds the period; the `rpo` drill measures the figure).
+ */
+export const CHANGE_RPO_OBJECTIVE_SECONDS = 60;
+
+/** The file in `$BACKUP_STATE_DIR` holding the protected-state line of the last upload from this master. */
+export const PROTECTED_STATE_FILE = "uploaded-state";
+
+/**
+ * What a backup protects, as one line: the `/dir/status` TopologyId, the `/cluster/status` MaxVolumeId and the raft
+ * membership (`Peers` with the leader, sorted, the `.grpcPort` suffix dropped), the same fields the manifest records.
+ * A restore loses exactly the changes to these since the backup (volume locations and file keys are rebuilt from the
+ * volume servers' heartbeats), so a backup is worth uploading when the line differs from the last uploaded one.
+ *
+ * Bash functions for both platforms' agents (after `master` of {@link BACKUP_SNAPSHOT}): `protected_state_of DIR
+ * STATUS` renders the line from the two JSON answers; `leader_protected_state` asks this master and prints the line
+ * only while it leads (nothing on a follower, failure when it does not answer), one curl on a follower, two on the
+ * leader; `record_protected_state LINE` keeps the line in `$BACKUP_STATE_DIR` (when set) after an upload.
+ */
+const PROTECTED_STATE_FUNCTIONS = `protected_state_of() {
+  DIR_STATUS="$1" STATUS="$2" python3 -c 'import json, os, re
+d, s = json.loads(os.environ["DIR_STATUS"]), json.loads(os.environ["STATUS"])
+members = set(s.get("Peers") or [])
+if s.get("Leader"):
+    members.add(re.sub(r"[.][0-9]+$", "", s["Leader"]))
+print("topology=%s maxVolumeId=%s members=%s" % (d.get("TopologyId", ""), s.get("MaxVolumeId", 0), ",".join(sorted(members))))'
+}
+leader_protected_state() {
+  local status
+  status=$(master ${ENDPOINTS.clusterStatus}) || return 1
+  [ "$(printf '%s' "$status" | python3 -c 'import json,sys; print(bool(json.load(sys.stdin).get("IsLeader")))')" = True ] || return 0
+  protected_state_of "$(master ${ENDPOINTS.dirStatus})" "$status"
+}
+record_protected_state() {
+  [ -n "\${BACKUP_STATE_DIR:-}" ] || return 0
+  printf '%s\\n' "$1" > "$BACKUP_STATE_DIR/${PROTECTED_STATE_FILE}.tmp" && mv -f "$BACKUP_STATE_DIR/${PROTECTED_STATE_FILE}.tmp" "$BACKUP_STATE_DIR/${PROTECTED_STATE_FILE}"
+}
+`;
+
+/**
  * The platform-neutral part of every backup agent (bash): only on the raft leader, a consistent copy of the raft
  * directory (the seqlock described in infra/aws/host/backupAgent.ts) and its manifest, laid out as above. The AWS
  * agent and the Kubernetes sidecar paste `functions` after their settings and `steps` before their upload.
@@ -118,7 +159,7 @@ export function shellQuote(value: string | number): string {
 export const BACKUP_SNAPSHOT = {
   functions: `log() { printf 'seaweedfs-backup: %s\\n' "$*" >&2; }
 master() { curl -fsS --max-time 10 "$MASTER_URL$1"; }
-`,
+${PROTECTED_STATE_FUNCTIONS}`,
   steps: `# What must not move while the copy is taken: every file's size, mtime (ns) and inode, the raft term and last index.
 fingerprint() {
   find "$RAFT_DIR" -printf '%P %y %s %T@ %i\\n' | LC_ALL=C sort
@@ -140,6 +181,8 @@ if [ "$role" != leader ]; then
 fi
 dir_status=$(master ${ENDPOINTS.dirStatus})
 raft_stats=$(master ${ENDPOINTS.raftStats})
+# What this copy holds of what the backup protects (read before the copy, so the copy holds at least this).
+protected=$(protected_state_of "$dir_status" "$status")
 
 work=$(mktemp -d "\${TMPDIR:-/tmp}/seaweedfs-backup.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -192,5 +235,28 @@ json.dump({
     "files": sorted(files, key=lambda f: f["path"]),
 }, sys.stdout, indent=2)
 PY
+`,
+} as const;
+
+/**
+ * The change check both platforms run every `backupOnChangeSeconds` beside their timer (the AWS watcher service, the
+ * Kubernetes sidecar's loop): `backup_if_changed CMD...` runs the backup command only while this master leads and
+ * what the backup protects differs from the line the agent recorded after its last upload from this master, so a
+ * quiet cluster uploads nothing between timer runs. Needs `MASTER_URL` and `BACKUP_STATE_DIR`; a master that does
+ * not answer is logged and skipped (its check runs again next period).
+ */
+export const BACKUP_CHANGE_CHECK = {
+  functions: `${BACKUP_SNAPSHOT.functions}backup_if_changed() {
+  local now last
+  if ! now=$(leader_protected_state); then
+    log "this master does not answer; no change check this time"
+    return 0
+  fi
+  [ -n "$now" ] || return 0
+  last=$(cat "$BACKUP_STATE_DIR/${PROTECTED_STATE_FILE}" 2>/dev/null || true)
+  [ "$now" != "$last" ] || return 0
+  log "what the backup protects changed (\${last:-no upload recorded} -> $now); backing up"
+  "$@"
+}
 `,
 } as const;

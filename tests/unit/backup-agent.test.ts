@@ -26,7 +26,7 @@ describe("the backup agent of the prod masters", () => {
   const ssmPrefix = `/seaweed-infra/${config.clusterName}`;
   const agent = renderBackupAgentScript({ clusterName: config.clusterName, port: config.httpPort, ssmPrefix, region: "us-east-1" });
   const bootSteps = config.topology.slots.map((s) =>
-    renderBackupBootStep({ slot: s.slot, ip: s.ip, port: config.httpPort, ssmPrefix, region: "us-east-1", intervalMinutes: config.backupIntervalMinutes }),
+    renderBackupBootStep({ slot: s.slot, ip: s.ip, port: config.httpPort, ssmPrefix, region: "us-east-1", intervalMinutes: config.backupIntervalMinutes, onChangeSeconds: config.backupOnChangeSeconds }),
   );
 
   const restoreScript = renderHostRestoreScript({ clusterName: config.clusterName, port: config.httpPort, ssmPrefix, region: "us-east-1" });
@@ -55,8 +55,9 @@ describe("the backup agent of the prod masters", () => {
     assert.equal(raftDirectory("/data/", 9333), "/data/m9333");
   });
 
-  it("keeps each slot's user data small: the scripts come from SSM through launchers", () => {
-    for (const step of bootSteps) assert.ok(step.length < 2500, `boot step of ${step.length} bytes`);
+  it("keeps each slot's boot step within a Standard SSM parameter: the scripts come from SSM through launchers", () => {
+    for (const step of bootSteps) assert.ok(step.length < 4096, `boot step of ${step.length} bytes`);
+    assert.ok(bootSteps[0].includes(`--name '${ssmPrefix}/backup/watch-script'`));
     assert.ok(bootSteps[0].includes(`--name '${ssmPrefix}/backup/agent-script'`));
     assert.ok(bootSteps[0].includes(`--name '${ssmPrefix}/backup/restore-script'`));
     assert.ok(agent.length > 4096 && agent.length <= 8192, "an Advanced-tier SSM parameter holds it");

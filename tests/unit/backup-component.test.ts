@@ -108,7 +108,7 @@ describe("backups of the prod stack", () => {
     const writes = statements.filter((s) => [s.Action].flat().includes("s3:PutObject"));
     assert.deepEqual(writes.map((s) => s.Resource), [`${only(resources, "aws:s3/bucket:Bucket").state.arn}/seaweedfs-prod/*`]);
     const scripts = resources.filter((r) => r.type === "aws:ssm/parameter:Parameter" && String(r.inputs.name).endsWith("-script"));
-    assert.deepEqual(scripts.map((p) => [p.inputs.name, p.inputs.tier]), [["/seaweed-infra/seaweedfs-prod/backup/agent-script", "Advanced"], ["/seaweed-infra/seaweedfs-prod/backup/restore-script", "Advanced"]]);
+    assert.deepEqual(scripts.map((p) => [p.inputs.name, p.inputs.tier]), [["/seaweed-infra/seaweedfs-prod/backup/agent-script", "Advanced"], ["/seaweed-infra/seaweedfs-prod/backup/restore-script", "Advanced"], ["/seaweed-infra/seaweedfs-prod/backup/watch-script", "Advanced"]]);
     const readable = statements.find((s) => s.Action === "ssm:GetParameter")?.Resource as string[];
     for (const p of scripts) assert.ok(readable.includes(String(p.state.arn)), `the agent may read ${String(p.inputs.name)}`);
     const metric = statements.find((s) => s.Action === "cloudwatch:PutMetricData");

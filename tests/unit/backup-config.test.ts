@@ -1,12 +1,12 @@
 /**
  * Backup config: lifecycle days S3 would reject or that are out of order, a retention shorter than the backup
- * interval, Object Lock half-configured and a DR region equal to the stack's own are refused before anything is
- * registered, naming the key.
+ * interval, Object Lock half-configured, a DR region equal to the stack's own and a change check too slow for the
+ * 60 s RPO objective are refused before anything is registered, naming the key.
  */
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { ConfigError, projectKeys } from "../../infra/config";
-import { parseConfig } from "../../infra/platforms";
+import { parseConfig, parseStackConfig } from "../../infra/platforms";
 import { checkRegions } from "../../infra/aws/backup";
 import { readStackConfig } from "../../tools/lib/stackFiles";
 import { refusal } from "../support/configRefusal";
@@ -28,6 +28,9 @@ const refused: { name: string; overrides: Record<string, string>; key: string; m
   { name: "an unknown Object Lock mode", overrides: { backupObjectLockMode: "LEGAL_HOLD", backupObjectLockDays: "30" }, key: "backupObjectLockMode", mentions: /GOVERNANCE|COMPLIANCE/ },
   { name: "replication to the stack's own region", overrides: { backupReplicationRegion: "us-east-1" }, key: "backupReplicationRegion", mentions: /own region \(us-east-1\)/ },
   { name: "snapshot copies to the stack's own region", overrides: { snapshotCopyRegion: "us-east-1" }, key: "snapshotCopyRegion", mentions: /own region/ },
+  { name: "a change check too slow for the 60 s RPO", overrides: { backupOnChangeSeconds: "50" }, key: "backupOnChangeSeconds", mentions: /at most 45: the check period plus an upload \(15 s\) must stay within the 60 s RPO objective/ },
+  { name: "a change check polling more than every 5 s", overrides: { backupOnChangeSeconds: "2" }, key: "backupOnChangeSeconds", mentions: /0 \(timer only\) or at least 5 seconds/ },
+  { name: "a negative change check", overrides: { backupOnChangeSeconds: "-15" }, key: "backupOnChangeSeconds", mentions: /0 \(timer only\) or at least 5 seconds/ },
   { name: "a snapshot interval DLM does not offer", overrides: { snapshotIntervalHours: "5" }, key: "snapshotIntervalHours", mentions: /DLM accepts only/ },
 ];
 
@@ -42,6 +45,14 @@ describe("backup config", () => {
       assert.ok(issue.fix.length > 0);
     });
   }
+
+  it("accepts a change check from 0 (timer only) to 45 s on both platforms: the key is neutral", () => {
+    for (const stack of ["prod", "k8s-dev"]) {
+      for (const value of [0, 5, 45]) {
+        assert.equal(parseStackConfig({ ...projectKeys(readStackConfig(stack).config), backupOnChangeSeconds: String(value) }, { stack }).backupOnChangeSeconds, value);
+      }
+    }
+  });
 
   it("accepts a legal, ordered lifecycle with Object Lock and DR copies in another region", () => {
     const config = parseConfig(

@@ -192,7 +192,9 @@ describe("Kubernetes master tier (k8s-prod, k8s-dev under mocks)", () => {
     const configMap = runs["k8s-prod"].resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap" && (r.inputs as Inputs).metadata.name === scripts.configMap.name);
     assert.ok(configMap, `no ConfigMap ${scripts.configMap.name} registered`);
     assert.deepEqual(Object.keys((configMap.inputs as Inputs).data).sort(), ["backup.sh", "loop.sh", "metrics.py"]);
-    assert.match((configMap.inputs as Inputs).data["loop.sh"], /sleep \$\(\(15 \* 60/);
+    // Every 15 minutes, and a change check every backupOnChangeSeconds (15 s) in between.
+    assert.match((configMap.inputs as Inputs).data["loop.sh"], /next_timer=\$\(\(\$\(date \+%s\) \+ 15 \* 60/);
+    assert.match((configMap.inputs as Inputs).data["loop.sh"], /^ {2}sleep 15$/m);
   });
 
   // A refused `pulumi destroy` still deletes whatever is not protected and not depended on (seen with the real

@@ -6,6 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { renderBackupAgentScript, renderBackupBootStep } from "../host/backupAgent";
+import { renderBackupWatchScript } from "../host/backupWatch";
 import { renderHostRestoreScript } from "../host/backupRestore";
 import { regionOfZones } from "../../config/keys-backup";
 import { ConfigError } from "../../config/spec";
@@ -35,6 +36,8 @@ export interface BackupSettings extends LifecycleSettings {
   /** The masters' HTTP port (the agent asks its own master; the raft directory is `m<port>`). */
   httpPort: number;
   backupIntervalMinutes: number;
+  /** The change watcher's check period; 0: no watcher (its script parameter is not written). */
+  backupOnChangeSeconds: number;
   restoreVerifyIntervalHours: number;
   restoreVerifyAfterBackup: boolean;
   backupObjectLockMode: "" | "GOVERNANCE" | "COMPLIANCE";
@@ -164,6 +167,9 @@ export class Backups extends pulumi.ComponentResource {
     const scripts = [
       { id: "agent-script", name: BACKUP_PARAMETERS.agentScript, value: renderBackupAgentScript(scriptOptions), description: "The backup agent the masters' timer runs" },
       { id: "restore-script", name: BACKUP_PARAMETERS.restoreScript, value: renderHostRestoreScript(scriptOptions), description: "The host restore script (docs/runbooks/restore.md)" },
+      ...(s.backupOnChangeSeconds > 0
+        ? [{ id: "watch-script", name: BACKUP_PARAMETERS.watchScript, value: renderBackupWatchScript(s.backupOnChangeSeconds), description: "The change watcher the masters run beside the backup timer" }]
+        : []),
     ].map(
       (p) => new aws.ssm.Parameter(`${name}-${p.id}`, { name: `${args.ssmPrefix}/${p.name}`, type: "String", tier: "Advanced", value: p.value, description: p.description, tags }, { parent: this }),
     );
@@ -297,6 +303,7 @@ export function backupSlotStep(config: SeaweedConfig, slot: { slot: number; ip: 
     ssmPrefix: ssmPrefixOf(config.clusterName),
     region: regionOfZones(config.availabilityZones) ?? "us-east-1",
     intervalMinutes: config.backupIntervalMinutes,
+    onChangeSeconds: config.backupOnChangeSeconds,
   });
 }
 

@@ -45,6 +45,9 @@ readonly RAFT_DIR="\${SEAWEEDFS_RAFT_DIR:-${raftDir}}"
 readonly SSM_PREFIX=${shellQuote(options.ssmPrefix)}
 readonly METRIC_NAMESPACE=${shellQuote(BACKUP_METRIC.namespace)}
 readonly METRIC_NAME=${shellQuote(BACKUP_METRIC.name)}
+# systemd's StateDirectory of the backup units: where the agent records what its last upload held, for the change
+# watcher (${BACKUP_UNITS.watchService}). Unset (nothing recorded) when the agent runs by hand.
+readonly BACKUP_STATE_DIR="\${STATE_DIRECTORY:-}"
 export AWS_DEFAULT_REGION="\${AWS_DEFAULT_REGION:-${options.region}}"
 AWS="\${SEAWEEDFS_BACKUP_AWS:-aws}"
 # --survivor: a master that knows no leader exports its own raft state for a quorum recovery (npm run
@@ -54,6 +57,9 @@ case "\${1:-}" in
   "") BACKUP_SURVIVOR=no ;;
   *) printf 'usage: seaweedfs-backup [--survivor]\n' >&2; exit 2 ;;
 esac
+
+# One run at a time (the timer's and the change watcher's): two in one second would write the same prefix twice.
+if [ -n "$BACKUP_STATE_DIR" ]; then exec 9> "$BACKUP_STATE_DIR/agent.lock" && flock -w 300 9; fi
 
 ${BACKUP_SNAPSHOT.functions}parameter() { "$AWS" ssm get-parameter --name "$SSM_PREFIX/$1" --query Parameter.Value --output text; }
 
@@ -66,26 +72,21 @@ upload "$work/${BACKUP_LAYOUT.manifest}" "s3://$bucket/$prefix/${BACKUP_LAYOUT.m
 if [ "$taken_as" = leader ]; then
   "$AWS" cloudwatch put-metric-data --namespace "$METRIC_NAMESPACE" --metric-name "$METRIC_NAME" \\
     --dimensions "${BACKUP_METRIC.dimension}=$CLUSTER" --unit ${BACKUP_METRIC.unit} --value "$(date -u +%s)"
+  record_protected_state "$protected" || log "could not record what this backup holds; the change watcher uploads again"
 fi
 log "uploaded s3://$bucket/$prefix/"
 printf '%s\\n' "$prefix"
 `;
 }
 
-/** The oneshot service that runs the agent as the master's user (it only reads the raft directory). */
-export function renderBackupService(): string {
-  return `[Unit]
-Description=SeaweedFS master backup to S3 (leader only)
-After=${HOST_PATHS.unitName}
-Requisite=${HOST_PATHS.unitName}
-
-[Service]
-Type=oneshot
-User=${HOST_PATHS.user}
+/**
+ * The sandbox of the backup units (the agent's service and the change watcher, which runs the agent): the master's
+ * user, read-only on the data volume, writable only in a private /tmp and the shared StateDirectory.
+ */
+export const BACKUP_SANDBOX = `User=${HOST_PATHS.user}
 Group=${HOST_PATHS.user}
 EnvironmentFile=${BACKUP_UNITS.envFile}
-ExecStart=${BACKUP_UNITS.script}
-TimeoutStartSec=300
+StateDirectory=${BACKUP_UNITS.stateDirectory}
 NoNewPrivileges=yes
 ProtectSystem=strict
 ReadOnlyPaths=${HOST_PATHS.dataRoot}
@@ -97,6 +98,39 @@ ProtectKernelModules=yes
 ProtectControlGroups=yes
 RestrictSUIDSGID=yes
 LockPersonality=yes
+`;
+
+/** The oneshot service that runs the agent as the master's user (it only reads the raft directory). */
+export function renderBackupService(): string {
+  return `[Unit]
+Description=SeaweedFS master backup to S3 (leader only)
+After=${HOST_PATHS.unitName}
+Requisite=${HOST_PATHS.unitName}
+
+[Service]
+Type=oneshot
+ExecStart=${BACKUP_UNITS.script}
+TimeoutStartSec=300
+${BACKUP_SANDBOX}`;
+}
+
+/**
+ * The change watcher's long-running service (./backupWatch.ts, through its launcher): the backup service's sandbox,
+ * restarted whenever it stops (it exits hourly to pick up the current script).
+ */
+export function renderBackupWatchService(): string {
+  return `[Unit]
+Description=SeaweedFS master backup on change (leader only)
+After=${HOST_PATHS.unitName}
+
+[Service]
+Type=simple
+ExecStart=${BACKUP_UNITS.watchScript}
+Restart=always
+RestartSec=10
+${BACKUP_SANDBOX}
+[Install]
+WantedBy=multi-user.target
 `;
 }
 
@@ -141,11 +175,14 @@ export interface BackupBootOptions {
   ssmPrefix: string;
   region: string;
   intervalMinutes: number;
+  /** backupOnChangeSeconds: with 0, no change watcher (and one installed earlier is stopped). */
+  onChangeSeconds: number;
 }
 
 /**
  * The boot step of one slot (a BootStep kept in SSM: root, `set -euo pipefail`, idempotent, paths under `$ROOT`):
- * the agent's environment file, the two launchers, the service and the timer, then the timer started.
+ * the agent's environment file, the launchers, the service and the timer, then the timer started; and the change
+ * watcher's launcher and service, started, unless backupOnChangeSeconds is 0.
  */
 export function renderBackupBootStep(o: BackupBootOptions): string {
   const marker = "SEAWEEDFS_BACKUP_EOF";
@@ -161,6 +198,12 @@ export function renderBackupBootStep(o: BackupBootOptions): string {
     file(BACKUP_UNITS.restoreScript, "0700", renderLauncher(`${o.ssmPrefix}/${BACKUP_PARAMETERS.restoreScript}`, "seaweedfs-restore", o.region)),
     file(`/etc/systemd/system/${BACKUP_UNITS.service}`, "0644", renderBackupService()),
     file(`/etc/systemd/system/${BACKUP_UNITS.timer}`, "0644", renderBackupTimer(o.intervalMinutes)),
-    `systemctl daemon-reload\nsystemctl enable --now ${BACKUP_UNITS.timer}\n`,
+    ...(o.onChangeSeconds > 0
+      ? [
+          file(BACKUP_UNITS.watchScript, "0755", renderLauncher(`${o.ssmPrefix}/${BACKUP_PARAMETERS.watchScript}`, "seaweedfs-backup-watch", o.region)),
+          file(`/etc/systemd/system/${BACKUP_UNITS.watchService}`, "0644", renderBackupWatchService()),
+          `systemctl daemon-reload\nsystemctl enable --now ${BACKUP_UNITS.timer}\nsystemctl enable --now ${BACKUP_UNITS.watchService}\n`,
+        ]
+      : [`systemctl daemon-reload\nsystemctl enable --now ${BACKUP_UNITS.timer}\nsystemctl disable --now ${BACKUP_UNITS.watchService} 2>/dev/null || true\n`]),
   ].join("");
 }

@@ -21,6 +21,8 @@ export const BACKUP_PARAMETERS = {
   agentScript: "backup/agent-script",
   /** The rendered host restore script, run the same way. */
   restoreScript: "backup/restore-script",
+  /** The rendered change watcher (infra/aws/host/backupWatch.ts); absent when backupOnChangeSeconds is 0. */
+  watchScript: "backup/watch-script",
   /** The rendered restore verifier (infra/aws/host/restoreVerifier.ts), run by the verifier slot's timer. */
   verifyScript: "backup/verify-script",
 } as const;
@@ -58,6 +60,11 @@ export const BACKUP_UNITS = {
   restoreScript: "/usr/local/sbin/seaweedfs-restore",
   service: "seaweedfs-backup.service",
   timer: "seaweedfs-backup.timer",
+  /** The change watcher (infra/aws/host/backupWatch.ts): runs the agent within a minute of a change. */
+  watchScript: "/usr/local/sbin/seaweedfs-backup-watch",
+  watchService: "seaweedfs-backup-watch.service",
+  /** systemd's StateDirectory (below /var/lib) of both units: what the last upload held. */
+  stateDirectory: "seaweedfs-backup",
   /** Where the host restore script stages a downloaded backup before installing it. */
   stagingDir: `${HOST_PATHS.dataRoot}/restore-staging`,
 } as const;

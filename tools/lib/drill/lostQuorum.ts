@@ -28,12 +28,7 @@ import { localQuorumFleet } from "../quorum/localQuorumFleet";
 import { newestBackupReference, observeSlot, planFor, recoverQuorum } from "../quorum/recoverQuorum";
 import { identityProblems, MastersView } from "./restore";
 import { electionBoundMs, expect, Scenario } from "./types";
-
-/** A volume growth the drill made: when, and the MaxVolumeId the leader then reported. */
-interface Change {
-  at: number;
-  maxVolumeId: number;
-}
+import { backInService, grow, rpoOf, type VolumeChange as Change } from "./volumeChanges";
 
 /** One recovery path's figures. */
 export interface PathFigures {
@@ -73,23 +68,6 @@ async function leaderView(cluster: LocalCluster, slots: readonly number[]): Prom
   return { leader, topologyId: dir?.TopologyId || undefined, maxVolumeId: status?.MaxVolumeId ?? 0 };
 }
 
-/** Grows one volume through the leader and records the change. */
-async function grow(cluster: LocalCluster, changes: Change[]): Promise<number> {
-  const leader = await cluster.waitForLeader({ timeoutMs: 30_000 });
-  expect(leader !== undefined, "no leader to grow a volume through");
-  const answer = await request(`${cluster.master(leader).httpUrl}/vol/grow?count=1&replication=${cluster.config.defaultReplication}`, { timeoutMs: 10_000 });
-  expect(answer.status === 200, `growing a volume failed: HTTP ${answer.status} ${answer.body}`);
-  const { maxVolumeId } = await cluster.dirStatus();
-  changes.push({ at: Date.now(), maxVolumeId });
-  return maxVolumeId;
-}
-
-/** The loss time minus the first change the recovered state lacks (0 when it lacks none). */
-function rpoOf(changes: readonly Change[], recovered: number, lossAt: number): number {
-  const lacking = changes.filter((c) => c.at <= lossAt && c.maxVolumeId > recovered);
-  return lacking.length === 0 ? 0 : lossAt - Math.min(...lacking.map((c) => c.at));
-}
-
 /** A slot's disk lost for good: its master killed, its -mdir gone. */
 async function destroyDisk(cluster: LocalCluster, slot: number): Promise<void> {
   await cluster.kill(slot, "SIGKILL");
@@ -110,15 +88,6 @@ async function writeFiles(cluster: LocalCluster, count: number, when: string): P
     const answer = await cluster.assign();
     expect(answer.stored, `write ${i} ${when} failed: ${answer.status} ${answer.writeError ?? answer.body}`);
   }
-}
-
-/** Volume servers back until a write works (its time returned); then two volumes grown, each above `above`. */
-async function backInService(cluster: LocalCluster, above: number, changes: Change[]): Promise<{ writableAt: number; grown: number[] }> {
-  await cluster.start(undefined, 90_000);
-  const writableAt = Date.now();
-  const grown = [await grow(cluster, changes), await grow(cluster, changes)];
-  expect(grown.every((id) => id > above), `a volume id was issued again: grown ${grown.join(", ")}, not above ${above}`);
-  return { writableAt, grown };
 }
 
 export async function lostQuorumDrill(cluster: LocalCluster, step: (line: string) => void): Promise<LostQuorumFigures> {

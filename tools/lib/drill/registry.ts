@@ -15,9 +15,10 @@ import { asymmetricPartition, followerPartitioned, leaderPartitioned } from "./p
 import { restore } from "./restore";
 import { lostQuorum } from "./lostQuorum";
 import { restoreVerification } from "./restoreVerification";
+import { rpo } from "./rpo";
 import type { Scenario } from "./types";
 
-export const SCENARIOS: Scenario[] = [formation, leaderKill, followerKill, majorityLoss, azLoss, frozenLeader, frozenLeaderLong, leaderPartitioned, followerPartitioned, asymmetricPartition, fullRestart, misconfiguration, restore, restoreVerification, lostQuorum];
+export const SCENARIOS: Scenario[] = [formation, leaderKill, followerKill, majorityLoss, azLoss, frozenLeader, frozenLeaderLong, leaderPartitioned, followerPartitioned, asymmetricPartition, fullRestart, misconfiguration, restore, restoreVerification, lostQuorum, rpo];
 
 /** Adds a scenario (refusing a duplicate id); it runs after the ones already registered. */
 export function registerScenario(scenario: Scenario): void {

@@ -82,7 +82,7 @@ export interface RestoreFigures {
 }
 
 /** Waits for a leader among the live masters and reads its TopologyId and MaxVolumeId (nothing else is asked). */
-async function mastersView(cluster: LocalCluster): Promise<MastersView> {
+export async function mastersView(cluster: LocalCluster): Promise<MastersView> {
   const leader = await cluster.waitForLeader({ timeoutMs: 60_000 });
   expect(leader !== undefined, "the masters elected no leader within 60 s");
   const dir = jsonOf<{ TopologyId?: string }>(await request(`${cluster.master(leader).httpUrl}${ENDPOINTS.dirStatus}`, { timeoutMs: 3000 }));

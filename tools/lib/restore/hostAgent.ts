@@ -16,6 +16,24 @@ import { type Moto, VENV_BIN } from "./moto";
 
 const run = promisify(execFile);
 
+/**
+ * The launcher of an SSM-kept script as a slot's boot step installs it, written once into the cluster's run folder.
+ * @param parameter below the stack's SSM prefix, e.g. BACKUP_PARAMETERS.agentScript
+ */
+export function hostLauncher(cluster: LocalCluster, parameter: string, name: string, region: string): string {
+  const launcher = path.join(cluster.runDir, name);
+  if (!fs.existsSync(launcher)) fs.writeFileSync(launcher, renderLauncher(`${ssmPrefixOf(cluster.config.clusterName)}/${parameter}`, name, region), { mode: 0o700 });
+  return launcher;
+}
+
+/** The environment a slot's backup units run with: its environment file, the drill's raft directory, moto, the venv's AWS CLI. */
+export function hostAgentEnv(cluster: LocalCluster, moto: Moto, slot: number): NodeJS.ProcessEnv {
+  const port = cluster.plan.settings.port;
+  const m = cluster.master(slot);
+  const slotEnv = Object.fromEntries(renderBackupEnv(m.slot, m.ip, port).trim().split("\n").map((line) => line.split("=", 2)));
+  return { ...process.env, ...moto.env, ...slotEnv, SEAWEEDFS_RAFT_DIR: raftDirectory(m.mdir, port), PATH: `${VENV_BIN}:${process.env.PATH}`, TMPDIR: cluster.runDir };
+}
+
 /** One run of the agent: the prefix it uploaded (undefined when it uploaded nothing, as on a follower). */
 export interface AgentRun {
   slot: number;
@@ -26,25 +44,25 @@ export interface AgentRun {
 /**
  * Runs the agent once on one master's behalf.
  * @param args the agent's arguments, e.g. `["--survivor"]`
+ * @param extraEnv e.g. the units' `STATE_DIRECTORY`
  */
-export async function runHostAgent(cluster: LocalCluster, moto: Moto, region: string, slot: number, args: readonly string[] = []): Promise<AgentRun> {
-  const port = cluster.plan.settings.port;
-  const launcher = path.join(cluster.runDir, "seaweedfs-backup");
-  if (!fs.existsSync(launcher)) fs.writeFileSync(launcher, renderLauncher(`${ssmPrefixOf(cluster.config.clusterName)}/${BACKUP_PARAMETERS.agentScript}`, "seaweedfs-backup", region), { mode: 0o700 });
-  const m = cluster.master(slot);
-  const slotEnv = Object.fromEntries(renderBackupEnv(m.slot, m.ip, port).trim().split("\n").map((line) => line.split("=", 2)));
-  const env = { ...process.env, ...moto.env, ...slotEnv, SEAWEEDFS_RAFT_DIR: raftDirectory(m.mdir, port), PATH: `${VENV_BIN}:${process.env.PATH}`, TMPDIR: cluster.runDir };
+export async function runHostAgent(cluster: LocalCluster, moto: Moto, region: string, slot: number, args: readonly string[] = [], extraEnv: NodeJS.ProcessEnv = {}): Promise<AgentRun> {
+  const launcher = hostLauncher(cluster, BACKUP_PARAMETERS.agentScript, "seaweedfs-backup", region);
+  const env = { ...hostAgentEnv(cluster, moto, slot), ...extraEnv };
   const started = Date.now();
   const { stdout } = await run("bash", [launcher, ...args], { env, timeout: 120_000 });
   return { slot, prefix: stdout.trim() || undefined, ms: Date.now() - started };
 }
 
-/** Runs the agent on every master in slot order, as each master's timer would; only the leader should upload. */
-export async function runHostAgents(cluster: LocalCluster, moto: Moto, region: string): Promise<{ uploads: { slot: number; prefix: string; ms: number }[]; skipped: number[] }> {
+/**
+ * Runs the agent on every master in slot order, as each master's timer would; only the leader should upload.
+ * @param envOf extra environment of a slot's run, e.g. its units' `STATE_DIRECTORY`
+ */
+export async function runHostAgents(cluster: LocalCluster, moto: Moto, region: string, envOf: (slot: number) => NodeJS.ProcessEnv = () => ({})): Promise<{ uploads: { slot: number; prefix: string; ms: number }[]; skipped: number[] }> {
   const uploads: { slot: number; prefix: string; ms: number }[] = [];
   const skipped: number[] = [];
   for (const m of cluster.masters) {
-    const result = await runHostAgent(cluster, moto, region, m.slot);
+    const result = await runHostAgent(cluster, moto, region, m.slot, [], envOf(m.slot));
     if (result.prefix) uploads.push({ slot: m.slot, prefix: result.prefix, ms: result.ms });
     else skipped.push(m.slot);
   }
