@@ -206,6 +206,7 @@ describe("the dev stack's own boot steps on slot 0", () => {
     assert.equal(beat.code, 0, beat.stderr);
     assert.deepEqual((await sample("watchdog")).map((d) => [d.SampleCount, d.Minimum]), [[1, 1]]);
     assert.deepEqual((await sample("backup-timer")).map((d) => [d.SampleCount, d.Minimum]), [[1, 1]]);
+    assert.deepEqual((await sample("backup-watch")).map((d) => [d.SampleCount, d.Minimum]), [[1, 1]]);
     host.stopUnit(WATCHDOG_HOST.unitName);
     const stopped = await host.runInstalled(HEARTBEAT_HOST.script);
     assert.equal(stopped.code, 0, stopped.stderr);

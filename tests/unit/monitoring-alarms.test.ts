@@ -25,24 +25,24 @@ for (const stack of ["dev", "staging", "prod"]) {
       run = await monitoringGraph(stack);
     });
 
-    it("has the cluster alarms, two per target group and seven per slot (eight with TLS)", () => {
+    it("has the cluster alarms, two per target group and eight per slot (nine with TLS)", () => {
       const { clusterName, topology } = run.config;
       const expected = [
         "leader-count",
         "leader-flapping",
         ...TARGET_GROUPS.flatMap((g) => [`${g}-unhealthy-hosts`, `${g}-healthy-hosts-low`]),
         ...topology.slots.flatMap((s) => [`slot-${s.slot}-master-silent`, `slot-${s.slot}-status-check`, `slot-${s.slot}-no-instance`, `slot-${s.slot}-data-disk`, `slot-${s.slot}-memory`]),
-        ...topology.slots.flatMap((s) => [`slot-${s.slot}-watchdog-not-running`, `slot-${s.slot}-backup-timer-not-running`]),
+        ...topology.slots.flatMap((s) => [`slot-${s.slot}-watchdog-not-running`, `slot-${s.slot}-backup-timer-not-running`, `slot-${s.slot}-backup-watch-not-running`]),
         // With mutual TLS, one certificate-expiry alarm per slot (infra/aws/monitoring/tlsExpiry.ts).
         ...(run.config.tlsEnabled ? topology.slots.map((s) => `slot-${s.slot}-tls-expiry`) : []),
       ].map((id) => `${clusterName}-${id}`);
       assert.deepEqual(run.mine(ALARM).map((a) => a.inputs.name).sort(), expected.sort());
     });
 
-    it("alarms when a slot's watchdog or backup timer is not running, its heartbeat silent included", () => {
+    it("alarms when a slot's watchdog, backup timer or backup change watcher is not running, its heartbeat silent included", () => {
       const { clusterName, topology } = run.config;
       for (const slot of topology.slots) {
-        for (const unit of ["watchdog", "backup-timer"]) {
+        for (const unit of ["watchdog", "backup-timer", "backup-watch"]) {
           const alarm = alarmNamed(run, `${clusterName}-slot-${slot.slot}-${unit}-not-running`).inputs;
           assert.deepEqual([alarm.namespace, alarm.metricName, alarm.dimensions], ["SeaweedFS/Master", "UnitRunning", { ClusterName: clusterName, Slot: String(slot.slot), Unit: unit }]);
           assert.deepEqual([alarm.statistic, alarm.comparisonOperator, alarm.threshold], ["Minimum", "LessThanThreshold", 1], "fires on a 0");
@@ -177,8 +177,8 @@ describe("monitoring thresholds and subscriptions come from the stack config", (
     assert.equal(journal?.inputs.retentionInDays, 90);
   });
 
-  it("guards no watchdog when it is off", async () => {
-    const run = await monitoringGraph("dev", { watchdogEnabled: "false" });
+  it("guards no watchdog when it is off, and no change watcher with backupOnChangeSeconds 0", async () => {
+    const run = await monitoringGraph("dev", { watchdogEnabled: "false", backupOnChangeSeconds: "0" });
     const units = run.mine(ALARM).map((a) => String(a.inputs.name)).filter((n) => n.endsWith("-not-running"));
     assert.deepEqual(units.sort(), run.config.topology.slots.map((s) => `${run.config.clusterName}-slot-${s.slot}-backup-timer-not-running`).sort());
   });

@@ -28,9 +28,16 @@ export interface GuardedUnit {
   unit: string;
 }
 
-/** The units a master must keep running: the backup timer always, the watchdog when it is on. */
-export function guardedUnits(watchdogEnabled: boolean): GuardedUnit[] {
-  return [...(watchdogEnabled ? [{ label: "watchdog", unit: WATCHDOG_HOST.unitName }] : []), { label: "backup-timer", unit: BACKUP_UNITS.timer }];
+/**
+ * The units a master must keep running: the backup timer always, the watchdog when it is on, and the backup change
+ * watcher when backupOnChangeSeconds is not 0 (without it the RPO silently falls back to the timer's interval).
+ */
+export function guardedUnits(watchdogEnabled: boolean, backupOnChange: boolean): GuardedUnit[] {
+  return [
+    ...(watchdogEnabled ? [{ label: "watchdog", unit: WATCHDOG_HOST.unitName }] : []),
+    { label: "backup-timer", unit: BACKUP_UNITS.timer },
+    ...(backupOnChange ? [{ label: "backup-watch", unit: BACKUP_UNITS.watchService }] : []),
+  ];
 }
 
 export interface HeartbeatOptions {

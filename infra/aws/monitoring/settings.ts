@@ -34,7 +34,7 @@ export function monitoringSettingsOf(
     clusterName: config.clusterName,
     toleratedFailures: config.topology.toleratedFailures,
     metricsPort: config.metricsPort,
-    guardedUnits: guardedUnits(config.watchdogEnabled),
+    guardedUnits: guardedUnits(config.watchdogEnabled, config.backupOnChangeSeconds > 0),
     alarms: alarmSettingsOf(config),
     alarmEmails: config.alarmEmails,
     alarmHttpsEndpoints: config.alarmHttpsEndpoints,
