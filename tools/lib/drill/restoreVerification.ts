@@ -30,6 +30,7 @@ import { weedBinary } from "../cluster/weed";
 import { request } from "../cluster/http";
 import { downloadBackup, s3Client } from "../restore/backups";
 import { leakyScratchTier, type LeakResult } from "./isolationLeak";
+import { MIN_WINDOW_MS, WINDOW_FACTOR } from "./security";
 import { awsCli, prepareBackupBucket } from "../restore/drillBucket";
 import { runHostAgents } from "../restore/hostAgent";
 import { MOTO_CREDENTIALS, startMoto, VENV_BIN, type Moto } from "../restore/moto";
@@ -199,13 +200,15 @@ export async function restoreVerificationDrill(cluster: LocalCluster, step: (lin
     expect(leak.movedAfterMs !== undefined, `with a path out of the namespace the live raft still did not move (${JSON.stringify(leak)}): the isolation check proves nothing`);
     step(`with that path the live cluster moved after ${leak.movedAfterMs} ms: term ${leak.before.term} -> ${leak.after.term}, leaders ${leak.before.leaders.join(",")} -> ${leak.after.leaders.join(",")}`);
     await cluster.waitForQuorum(electionBoundMs(cluster));
-    // With TLS, the scratch masters' own security.toml (empty) is a second layer: the same path out, and they hold no certificate.
+    // With TLS, the scratch masters' own security.toml (empty) is a second layer: the same path out, and they hold no
+    // certificate. Watched as the security drill watches a refused attack: at least 10 s and 3x what the leak took.
     let leakAsVerifier: LeakResult | undefined;
     if (cluster.tls) {
-      step("TLS layer: the same path out, the scratch masters started as the verifier starts them (no certificate)");
-      leakAsVerifier = await leakyScratchTier(cluster, backup.raftDir, RESTORE_VERIFIER_SLOT, electionBoundMs(cluster), { home: verifierHome(cluster) });
+      const windowMs = Math.max(MIN_WINDOW_MS, WINDOW_FACTOR * leak.movedAfterMs);
+      step(`TLS layer: the same path out, the scratch masters started as the verifier starts them (no certificate), watched for ${(windowMs / 1000).toFixed(1)} s`);
+      leakAsVerifier = await leakyScratchTier(cluster, backup.raftDir, RESTORE_VERIFIER_SLOT, windowMs, { home: verifierHome(cluster) });
       expect(leakAsVerifier.movedAfterMs === undefined, `scratch masters started as the verifier starts them moved the live raft through the path out after ${leakAsVerifier.movedAfterMs} ms: they spoke its TLS (${JSON.stringify(leakAsVerifier)})`);
-      step(`the live raft stayed at term ${leakAsVerifier.after.term} for ${(electionBoundMs(cluster) / 1000).toFixed(0)} s: without a certificate the scratch masters could not reach it`);
+      step(`the live raft stayed at term ${leakAsVerifier.after.term} for ${(windowMs / 1000).toFixed(1)} s: without a certificate the scratch masters could not reach it`);
     }
 
     step("tamper control 1: a new backup whose raft log is truncated in S3");
